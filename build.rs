@@ -1,0 +1,28 @@
+//! Compiles the protos with protox (pure Rust), so no system `protoc` is needed.
+use std::{env, fs, path::PathBuf};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let protos = [
+        "proto/ppid/v1/agency.proto",
+        "proto/ppid/v1/request.proto",
+        "proto/ppid/v1/calendar.proto",
+    ];
+    let includes = ["proto", "third_party/googleapis"];
+    for p in protos {
+        println!("cargo:rerun-if-changed={p}");
+    }
+    println!("cargo:rerun-if-changed=third_party/googleapis");
+
+    let fds = protox::compile(protos, includes)?;
+    let out = PathBuf::from(env::var("OUT_DIR")?);
+    // compile_fds does not write the descriptor set; reflection needs it.
+    fs::write(
+        out.join("ppid_descriptor.bin"),
+        prost::Message::encode_to_vec(&fds),
+    )?;
+    tonic_prost_build::configure()
+        .include_file("_includes.rs")
+        .codec_path("crate::api::codec::StrictCodec")
+        .compile_fds(fds)?;
+    Ok(())
+}

@@ -1,0 +1,248 @@
+//! `ppid.v1.AgencyService`.
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use tonic::{Request, Response, Status};
+
+use super::{
+    AppState,
+    convert::{self, Check, ProtoEnum, Text},
+};
+use crate::{
+    domain::{
+        AgencyKind,
+        agency::{Agency, AgencyPatch, NewAgency},
+        time,
+    },
+    error::Error,
+    pb::ppid::v1::{self as pb, agency_service_server::AgencyService},
+};
+
+/// Longest display name.
+const NAME_MAX: usize = 200;
+/// Longest comparison group.
+const GROUP_MAX: usize = 100;
+
+/// The agency service.
+pub struct AgencyApi(pub AppState);
+
+/// An agency on the wire.
+pub fn to_pb(a: &Agency) -> pb::Agency {
+    pb::Agency {
+        name: format!("agencies/{}", a.id),
+        display_name: a.display_name.clone(),
+        kind: a.kind.to_proto(),
+        parent: a
+            .parent_id
+            .as_ref()
+            .map(|p| format!("agencies/{p}"))
+            .unwrap_or_default(),
+        time_zone: a.time_zone.clone(),
+        comparison_group: a.comparison_group.clone(),
+        pemda: format!("agencies/{}", a.pemda_id),
+        create_time: Some(convert::timestamp(a.create_time)),
+        update_time: Some(convert::timestamp(a.update_time)),
+        etag: convert::etag_of(a.version),
+    }
+}
+
+fn check_time_zone(check: &mut Check, field: &str, tz: &str) -> Option<String> {
+    if tz.is_empty() {
+        return Some(time::DEFAULT_TIME_ZONE.to_string());
+    }
+    match time::parse_time_zone(tz) {
+        Some(_) => Some(tz.to_string()),
+        None => {
+            check.add(field, format!("{tz:?} is not an IANA time zone (e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura)"));
+            None
+        }
+    }
+}
+
+fn check_group(check: &mut Check, field: &str, g: &str) -> Option<String> {
+    let g = check.text(field, g, Text::opt_line(GROUP_MAX))?;
+    if g.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c))
+    {
+        Some(g)
+    } else {
+        check.add(field, "may hold only letters, digits and - _ / .");
+        None
+    }
+}
+
+#[tonic::async_trait]
+impl AgencyService for AgencyApi {
+    async fn create_agency(
+        &self,
+        req: Request<pb::CreateAgencyRequest>,
+    ) -> Result<Response<pb::Agency>, Status> {
+        let r = req.into_inner();
+        let mut c = Check::new();
+        let id = match crate::domain::agency::check_id(&r.agency_id) {
+            Ok(()) => Some(r.agency_id.clone()),
+            Err(why) => {
+                c.add(
+                    "agency_id",
+                    if r.agency_id.is_empty() {
+                        "is required"
+                    } else {
+                        why
+                    },
+                );
+                None
+            }
+        };
+        let Some(a) = r.agency else {
+            c.add("agency", "is required");
+            return Err(c.into_error().into());
+        };
+        let display_name = c.text("agency.display_name", &a.display_name, Text::line(NAME_MAX));
+        let kind: Option<AgencyKind> = c.required_enum("agency.kind", a.kind);
+        let parent = if a.parent.is_empty() {
+            None
+        } else {
+            convert::agency_id(&mut c, "agency.parent", &a.parent)
+        };
+        let tz = check_time_zone(&mut c, "agency.time_zone", &a.time_zone);
+        let group = check_group(&mut c, "agency.comparison_group", &a.comparison_group);
+        c.finish()?;
+        let (Some(id), Some(display_name), Some(kind), Some(time_zone)) =
+            (id, display_name, kind, tz)
+        else {
+            return Err(
+                Error::Internal(anyhow::anyhow!("validation passed without values")).into(),
+            );
+        };
+        let new = NewAgency {
+            id,
+            display_name,
+            kind,
+            parent_id: parent,
+            time_zone,
+            comparison_group: group,
+        };
+        let created = self.0.store.create_agency(new, self.0.clock.now()).await?;
+        tracing::info!(agency = %created.id, "agency created");
+        Ok(Response::new(to_pb(&created)))
+    }
+
+    async fn get_agency(
+        &self,
+        req: Request<pb::GetAgencyRequest>,
+    ) -> Result<Response<pb::Agency>, Status> {
+        let mut c = Check::new();
+        let id = convert::agency_id(&mut c, "name", &req.get_ref().name);
+        c.finish()?;
+        let a = self.0.store.get_agency(&id.unwrap_or_default()).await?;
+        Ok(Response::new(to_pb(&a)))
+    }
+
+    async fn list_agencies(
+        &self,
+        req: Request<pb::ListAgenciesRequest>,
+    ) -> Result<Response<pb::ListAgenciesResponse>, Status> {
+        let r = req.into_inner();
+        let mut c = Check::new();
+        let parent = if r.parent.is_empty() {
+            None
+        } else {
+            convert::agency_id(&mut c, "parent", &r.parent)
+        };
+        let size = convert::page_size(&mut c, r.page_size);
+        let after = if r.page_token.is_empty() {
+            None
+        } else {
+            let decoded = URL_SAFE_NO_PAD
+                .decode(&r.page_token)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .and_then(|s| {
+                    let (p, last) = s.split_once('|')?;
+                    (p == parent.as_deref().unwrap_or("")).then(|| last.to_string())
+                });
+            if decoded.is_none() {
+                c.add(
+                    "page_token",
+                    "is not a token from a previous call with the same parent",
+                );
+            }
+            decoded
+        };
+        c.finish()?;
+        let mut rows = self
+            .0
+            .store
+            .list_agencies(parent.as_deref(), after.as_deref(), size + 1)
+            .await?;
+        let next = if rows.len() as i64 > size {
+            rows.truncate(size as usize);
+            let last = rows.last().map(|a| a.id.clone()).unwrap_or_default();
+            URL_SAFE_NO_PAD.encode(format!("{}|{last}", parent.as_deref().unwrap_or("")))
+        } else {
+            String::new()
+        };
+        Ok(Response::new(pb::ListAgenciesResponse {
+            agencies: rows.iter().map(to_pb).collect(),
+            next_page_token: next,
+        }))
+    }
+
+    async fn update_agency(
+        &self,
+        req: Request<pb::UpdateAgencyRequest>,
+    ) -> Result<Response<pb::Agency>, Status> {
+        let r = req.into_inner();
+        let mut c = Check::new();
+        let Some(a) = r.agency else {
+            c.add("agency", "is required");
+            return Err(c.into_error().into());
+        };
+        let id = convert::agency_id(&mut c, "agency.name", &a.name);
+        let version = convert::etag(&mut c, "agency.etag", &a.etag);
+        let paths: Vec<String> = match r.update_mask {
+            Some(m) if !m.paths.is_empty() => m.paths,
+            _ => vec![
+                "display_name".into(),
+                "time_zone".into(),
+                "comparison_group".into(),
+            ],
+        };
+        let mut patch = AgencyPatch::default();
+        for p in &paths {
+            match p.as_str() {
+                "display_name" => {
+                    patch.display_name =
+                        c.text("agency.display_name", &a.display_name, Text::line(NAME_MAX))
+                }
+                "time_zone" => {
+                    patch.time_zone = if a.time_zone.is_empty() {
+                        c.add("agency.time_zone", "is required when in the update mask");
+                        None
+                    } else {
+                        check_time_zone(&mut c, "agency.time_zone", &a.time_zone)
+                    }
+                }
+                "comparison_group" => {
+                    patch.comparison_group =
+                        check_group(&mut c, "agency.comparison_group", &a.comparison_group);
+                    if patch.comparison_group.is_none() && c.ok() {
+                        c.add(
+                            "agency.comparison_group",
+                            "is required when in the update mask",
+                        );
+                    }
+                }
+                "kind" | "parent" | "name" | "pemda" | "create_time" | "update_time" | "etag" => {
+                    c.add("update_mask", format!("{p} cannot be changed"))
+                }
+                other => c.add("update_mask", format!("{other:?} is not a field of Agency")),
+            }
+        }
+        c.finish()?;
+        let updated = self
+            .0
+            .store
+            .update_agency(&id.unwrap_or_default(), patch, version, self.0.clock.now())
+            .await?;
+        Ok(Response::new(to_pb(&updated)))
+    }
+}

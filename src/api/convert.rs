@@ -1,0 +1,352 @@
+//! Proto <-> domain conversions and the input checks every service shares.
+use jiff::{Timestamp, civil::Date};
+
+use crate::{
+    domain::{self, calendar::HolidayKind},
+    error::{Error, FieldViolation, Result},
+    pb::{google::r#type::Date as PbDate, ppid::v1 as pb},
+};
+
+/// A domain enum with a proto twin; unspecified and unknown values map to `None`.
+pub trait ProtoEnum: Sized + Copy {
+    /// From the wire value.
+    fn from_proto(v: i32) -> Option<Self>;
+    /// To the wire value.
+    fn to_proto(self) -> i32;
+}
+
+macro_rules! proto_enum {
+    ($d:ty => $p:ty { $($dv:ident => $pv:ident),+ $(,)? }) => {
+        impl ProtoEnum for $d {
+            fn from_proto(v: i32) -> Option<Self> {
+                $(if v == <$p>::$pv as i32 { return Some(<$d>::$dv); })+
+                None
+            }
+            fn to_proto(self) -> i32 {
+                match self { $(<$d>::$dv => <$p>::$pv as i32),+ }
+            }
+        }
+    };
+}
+
+proto_enum!(domain::AgencyKind => pb::agency::Kind {
+    Pemda => Pemda, Opd => Opd, OtherPublicBody => OtherPublicBody,
+});
+proto_enum!(domain::Channel => pb::Channel {
+    WebForm => WebForm, WalkIn => WalkIn, Email => Email, Letter => Letter, Phone => Phone,
+    AgencyPortal => AgencyPortal,
+});
+proto_enum!(domain::AccessMethod => pb::AccessMethod { Inspect => Inspect, Copy => Copy });
+proto_enum!(domain::CopyForm => pb::CopyForm { Softcopy => Softcopy, Hardcopy => Hardcopy });
+proto_enum!(domain::DeliveryMethod => pb::DeliveryMethod {
+    PickUp => PickUp, Courier => Courier, Post => Post, Fax => Fax, Email => Email,
+});
+proto_enum!(domain::RequesterType => pb::requester::Type {
+    Individual => Individual, Group => Group, LegalEntity => LegalEntity,
+});
+proto_enum!(domain::Outcome => pb::notice::Outcome {
+    Granted => Granted, PartiallyGranted => PartiallyGranted, Rejected => Rejected,
+    NotHeld => NotHeld, NotYetDocumented => NotYetDocumented,
+});
+proto_enum!(domain::ExemptionLetter => pb::ExemptionLetter {
+    A => A, B => B, C => C, D => D, E => E, F => F, G => G, H => H, I => I, J => J,
+});
+proto_enum!(domain::RequestState => pb::information_request::State {
+    Pending => Pending, AwaitingCompletion => AwaitingCompletion, Responded => Responded,
+    Delivered => Delivered, Withdrawn => Withdrawn,
+});
+proto_enum!(domain::EventType => pb::request_event::Type {
+    Submitted => Submitted, ReturnedForCompletion => ReturnedForCompletion,
+    Resubmitted => Resubmitted, Forwarded => Forwarded, Extended => Extended,
+    Responded => Responded, Delivered => Delivered, Withdrawn => Withdrawn,
+    DueDateChanged => DueDateChanged,
+});
+proto_enum!(HolidayKind => pb::holiday::Kind {
+    National => NationalHoliday, CutiBersama => CutiBersama, Regional => Regional,
+});
+proto_enum!(domain::deadline::DeadlineRule => pb::DeadlineRule {
+    Response => Response, Extension => Extension, ObjectionFiling => ObjectionFiling,
+    ObjectionAnswer => ObjectionAnswer, DisputeFiling => DisputeFiling,
+});
+
+/// A jiff timestamp on the wire.
+pub fn timestamp(t: Timestamp) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: t.as_second(),
+        nanos: t.subsec_nanosecond(),
+    }
+}
+
+/// A date on the wire.
+pub fn date(d: Date) -> PbDate {
+    PbDate {
+        year: i32::from(d.year()),
+        month: i32::from(d.month()),
+        day: i32::from(d.day()),
+    }
+}
+
+/// The earliest and latest instants accepted from callers: a register has no
+/// business with times outside 2000..2200, and the calendar covers only those.
+fn supported(t: Timestamp) -> bool {
+    let lo: Timestamp = "2000-01-01T00:00:00Z".parse().expect("constant");
+    let hi: Timestamp = "2200-01-01T00:00:00Z".parse().expect("constant");
+    (lo..hi).contains(&t)
+}
+
+/// Collects field violations so one reply lists every problem.
+#[derive(Debug, Default)]
+pub struct Check {
+    violations: Vec<FieldViolation>,
+}
+
+/// How a text field is checked.
+#[derive(Debug, Clone, Copy)]
+pub struct Text {
+    /// Must be present and not blank.
+    pub required: bool,
+    /// Maximum length in characters.
+    pub max: usize,
+    /// Line breaks and tabs allowed (free text such as a notice).
+    pub multiline: bool,
+}
+
+impl Text {
+    /// A required one-line field.
+    pub const fn line(max: usize) -> Self {
+        Self {
+            required: true,
+            max,
+            multiline: false,
+        }
+    }
+    /// An optional one-line field.
+    pub const fn opt_line(max: usize) -> Self {
+        Self {
+            required: false,
+            max,
+            multiline: false,
+        }
+    }
+    /// A required free-text field.
+    pub const fn para(max: usize) -> Self {
+        Self {
+            required: true,
+            max,
+            multiline: true,
+        }
+    }
+    /// An optional free-text field.
+    pub const fn opt_para(max: usize) -> Self {
+        Self {
+            required: false,
+            max,
+            multiline: true,
+        }
+    }
+}
+
+impl Check {
+    /// A new, empty check.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a violation.
+    pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
+        self.violations
+            .push(FieldViolation::new(field, description));
+    }
+
+    /// Whether nothing is wrong so far.
+    pub fn ok(&self) -> bool {
+        self.violations.is_empty()
+    }
+
+    /// Checks a text field; returns it trimmed, `None` when empty.
+    pub fn text(&mut self, field: &str, value: &str, rule: Text) -> Option<String> {
+        let v = value.trim();
+        if v.is_empty() {
+            if rule.required {
+                self.add(field, "is required");
+            }
+            return None;
+        }
+        let len = v.chars().count();
+        if len > rule.max {
+            self.add(
+                field,
+                format!("is {len} characters long; the limit is {}", rule.max),
+            );
+            return None;
+        }
+        let bad = v
+            .chars()
+            .find(|c| c.is_control() && !(rule.multiline && matches!(c, '\n' | '\r' | '\t')));
+        if let Some(c) = bad {
+            self.add(
+                field,
+                format!("contains the control character U+{:04X}", c as u32),
+            );
+            return None;
+        }
+        Some(v.to_string())
+    }
+
+    /// Checks a required enum.
+    pub fn required_enum<E: ProtoEnum>(&mut self, field: &str, v: i32) -> Option<E> {
+        match E::from_proto(v) {
+            Some(e) => Some(e),
+            None if v == 0 => {
+                self.add(field, "is required");
+                None
+            }
+            None => {
+                self.add(field, format!("has the unknown value {v}"));
+                None
+            }
+        }
+    }
+
+    /// Checks an optional enum (0 means unset).
+    pub fn optional_enum<E: ProtoEnum>(&mut self, field: &str, v: i32) -> Option<E> {
+        if v == 0 {
+            return None;
+        }
+        let e = E::from_proto(v);
+        if e.is_none() {
+            self.add(field, format!("has the unknown value {v}"));
+        }
+        e
+    }
+
+    /// Checks a timestamp from the wire.
+    pub fn timestamp(
+        &mut self,
+        field: &str,
+        t: Option<&prost_types::Timestamp>,
+    ) -> Option<Timestamp> {
+        let t = t?;
+        // Stored with microsecond precision; truncate so reads match writes.
+        match Timestamp::new(t.seconds, t.nanos - t.nanos.rem_euclid(1000)) {
+            Ok(ts) if supported(ts) => Some(ts),
+            _ => {
+                self.add(field, "is not a valid time between 2000 and 2200");
+                None
+            }
+        }
+    }
+
+    /// Checks a date from the wire.
+    pub fn date(&mut self, field: &str, d: Option<&PbDate>) -> Option<Date> {
+        let Some(d) = d else {
+            self.add(field, "is required");
+            return None;
+        };
+        let parsed = (|| {
+            let y = i16::try_from(d.year)
+                .ok()
+                .filter(|y| (2000..2200).contains(y))?;
+            Date::new(y, i8::try_from(d.month).ok()?, i8::try_from(d.day).ok()?).ok()
+        })();
+        if parsed.is_none() {
+            self.add(field, "is not a valid calendar date between 2000 and 2199");
+        }
+        parsed
+    }
+
+    /// The error for the violations recorded so far.
+    pub fn into_error(self) -> Error {
+        Error::InvalidArgument(self.violations)
+    }
+
+    /// Ends the check: every violation at once, or nothing.
+    pub fn finish(self) -> Result<()> {
+        if self.violations.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::InvalidArgument(self.violations))
+        }
+    }
+}
+
+/// Parses `agencies/{id}`.
+pub fn agency_id(check: &mut Check, field: &str, name: &str) -> Option<String> {
+    let id = name.strip_prefix("agencies/").unwrap_or("");
+    match domain::agency::check_id(id) {
+        Ok(()) => Some(id.to_string()),
+        Err(_) if name.is_empty() => {
+            check.add(field, "is required");
+            None
+        }
+        Err(why) => {
+            check.add(
+                field,
+                format!("must be agencies/{{agency}} where the id {why}"),
+            );
+            None
+        }
+    }
+}
+
+/// Parses `requests/{uuid}`.
+pub fn request_id(check: &mut Check, field: &str, name: &str) -> Option<uuid::Uuid> {
+    if name.is_empty() {
+        check.add(field, "is required");
+        return None;
+    }
+    let parsed = name
+        .strip_prefix("requests/")
+        .and_then(|s| uuid::Uuid::parse_str(s).ok());
+    if parsed.is_none() {
+        check.add(
+            field,
+            "must be requests/{request} where {request} is a UUID",
+        );
+    }
+    parsed
+}
+
+/// Parses an etag we issued (the version number); empty means "no check".
+pub fn etag(check: &mut Check, field: &str, etag: &str) -> Option<i64> {
+    if etag.is_empty() {
+        return None;
+    }
+    let v = etag
+        .trim_matches('"')
+        .parse::<i64>()
+        .ok()
+        .filter(|v| *v > 0);
+    if v.is_none() {
+        check.add(field, "is not an etag this service issued");
+    }
+    v
+}
+
+/// The etag of a version.
+pub fn etag_of(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// Page size: default 50, at most 1000.
+pub fn page_size(check: &mut Check, size: i32) -> i64 {
+    match size {
+        0 => 50,
+        s if s < 0 => {
+            check.add("page_size", "must not be negative");
+            50
+        }
+        s => i64::from(s.min(1000)),
+    }
+}
+
+/// The caller's name for the history, from the `x-ppid-actor` header (until
+/// API keys identify callers); "anonymous" when absent or malformed.
+pub fn actor<T>(req: &tonic::Request<T>) -> String {
+    req.metadata()
+        .get("x-ppid-actor")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && s.len() <= 100 && !s.chars().any(char::is_control))
+        .map_or_else(|| "anonymous".to_string(), str::to_string)
+}

@@ -1,0 +1,107 @@
+//! gRPC adapters: proto <-> domain, errors -> Status, and the server itself
+//! (health, reflection, gRPC-Web and CORS on one port).
+use std::{future::Future, sync::Arc, time::Duration};
+
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tower_http::{
+    cors::CorsLayer,
+    trace::{DefaultOnFailure, TraceLayer},
+};
+use tracing::Level;
+
+use crate::{
+    clock::Clock,
+    pb::{
+        FILE_DESCRIPTOR_SET,
+        ppid::v1::{
+            agency_service_server::AgencyServiceServer,
+            calendar_service_server::CalendarServiceServer,
+            request_service_server::RequestServiceServer,
+        },
+    },
+    store::Store,
+};
+
+pub mod agency;
+pub mod calendar;
+pub mod codec;
+pub mod convert;
+pub mod error;
+pub mod request;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// Persistence.
+    pub store: Arc<dyn Store>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Serves the API on `listener` until `shutdown` completes, then drains
+/// in-flight calls for at most `grace`.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> anyhow::Result<()> {
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health
+        .set_serving::<AgencyServiceServer<agency::AgencyApi>>()
+        .await;
+    health
+        .set_serving::<RequestServiceServer<request::RequestApi>>()
+        .await;
+    health
+        .set_serving::<CalendarServiceServer<calendar::CalendarApi>>()
+        .await;
+
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+
+    // Client errors (INVALID_ARGUMENT, NOT_FOUND, ...) are normal traffic:
+    // log failures at DEBUG; internal errors are logged where they happen.
+    let trace = TraceLayer::new_for_grpc().on_failure(DefaultOnFailure::new().level(Level::DEBUG));
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut server_stop = stop_rx.clone();
+    let server = tonic::transport::Server::builder()
+        .accept_http1(true)
+        .layer(trace)
+        .layer(CorsLayer::permissive())
+        .layer(tonic_web::GrpcWebLayer::new())
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(AgencyServiceServer::new(agency::AgencyApi(state.clone())))
+        .add_service(RequestServiceServer::new(request::RequestApi(
+            state.clone(),
+        )))
+        .add_service(CalendarServiceServer::new(calendar::CalendarApi(state)))
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
+            let _ = server_stop.wait_for(|stop| *stop).await;
+        });
+    tokio::pin!(server);
+
+    let drain_deadline = async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        result = &mut server => result?,
+        () = drain_deadline => {
+            tracing::warn!(grace_seconds = grace.as_secs(), "in-flight calls did not finish in time; stopping");
+        }
+    }
+    drop(stop_rx);
+    Ok(())
+}

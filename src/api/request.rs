@@ -1,0 +1,716 @@
+//! `ppid.v1.RequestService`.
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use prost::Message;
+use sha2::{Digest, Sha256};
+use tonic::{Request, Response, Status};
+use uuid::Uuid;
+
+use super::{
+    AppState,
+    convert::{self, Check, ProtoEnum, Text},
+};
+use crate::{
+    domain::{
+        AccessMethod, RequestState, RequesterType,
+        lifecycle::{Command, NoticeInput},
+        request::{self as model, NewRequest, Proxy, Requester},
+    },
+    error::Error,
+    pb::ppid::v1::{self as pb, request_service_server::RequestService},
+    store::{RequestCursor, RequestFilter},
+};
+
+const NAME_MAX: usize = 200;
+const LINE_MAX: usize = 500;
+const INFO_MAX: usize = 4000;
+const NOTICE_MAX: usize = 20_000;
+const REASON_MAX: usize = 2000;
+/// Clock skew tolerated between an intake system and this server.
+const FUTURE_SKEW: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
+
+/// The request service.
+pub struct RequestApi(pub AppState);
+
+/// A request on the wire, with `overdue` evaluated at `now`.
+pub fn to_pb(r: &model::Request, now: jiff::Timestamp) -> pb::InformationRequest {
+    let q = &r.requester;
+    pb::InformationRequest {
+        name: format!("requests/{}", r.id),
+        registration_number: r.registration_number.clone(),
+        agency: format!("agencies/{}", r.agency_id),
+        receiving_agency: format!("agencies/{}", r.receiving_agency_id),
+        requester: Some(pb::Requester {
+            full_name: q.full_name.clone(),
+            r#type: q.kind.to_proto(),
+            nik: q.nik.clone().unwrap_or_default(),
+            legal_entity_registration: q.legal_entity_registration.clone().unwrap_or_default(),
+            address: q.address.clone(),
+            phone: q.phone.clone().unwrap_or_default(),
+            email: q.email.clone().unwrap_or_default(),
+            occupation: q.occupation.clone().unwrap_or_default(),
+            proxy: q.proxy.as_ref().map(|p| pb::Proxy {
+                full_name: p.full_name.clone(),
+                power_of_attorney: p.power_of_attorney.clone(),
+            }),
+        }),
+        information_requested: r.information_requested.clone(),
+        purpose: r.purpose.clone(),
+        access_method: r.access_method.to_proto(),
+        copy_form: r.copy_form.map_or(0, ProtoEnum::to_proto),
+        delivery_method: r.delivery_method.to_proto(),
+        channel: r.channel.to_proto(),
+        receive_time: Some(convert::timestamp(r.receive_time)),
+        state: r.state.to_proto(),
+        clock_start_date: Some(convert::date(r.clock_start_date)),
+        due_date: r.due_date.map(convert::date),
+        original_due_date: r.original_due_date.map(convert::date),
+        extension: r.extension.as_ref().map(|e| pb::Extension {
+            reason: e.reason.clone(),
+            extend_time: Some(convert::timestamp(e.extend_time)),
+            previous_due_date: Some(convert::date(e.previous_due_date)),
+            due_date: r.due_date.map(convert::date),
+        }),
+        notice: r.notice.as_ref().map(|n| pb::Notice {
+            outcome: n.outcome.to_proto(),
+            notice_text: n.notice_text.clone(),
+            exemption_letters: n.exemption_letters.iter().map(|l| l.to_proto()).collect(),
+            withheld_parts: n.withheld_parts.clone().unwrap_or_default(),
+            holder: n.holder.clone().unwrap_or_default(),
+            fee_rupiah: n.fee_rupiah,
+            payment_method: n.payment_method.clone().unwrap_or_default(),
+            delivery_method: n.delivery_method.map_or(0, ProtoEnum::to_proto),
+            format: n.format.clone().unwrap_or_default(),
+            notice_time: Some(convert::timestamp(n.notice_time)),
+            working_days_taken: n.working_days_taken,
+            on_time: n.on_time,
+        }),
+        deliver_time: r.deliver_time.map(convert::timestamp),
+        withdraw_time: r.withdraw_time.map(convert::timestamp),
+        overdue: r.is_overdue(now),
+        create_time: Some(convert::timestamp(r.create_time)),
+        update_time: Some(convert::timestamp(r.update_time)),
+        etag: convert::etag_of(r.version),
+    }
+}
+
+/// Checks a requester; `field` is the path prefix.
+fn check_requester(c: &mut Check, field: &str, q: Option<&pb::Requester>) -> Option<Requester> {
+    let Some(q) = q else {
+        c.add(field, "is required");
+        return None;
+    };
+    let f = |name: &str| format!("{field}.{name}");
+    let full_name = c.text(&f("full_name"), &q.full_name, Text::line(NAME_MAX));
+    let kind: Option<RequesterType> = c.required_enum(&f("type"), q.r#type);
+    let nik = c.text(&f("nik"), &q.nik, Text::opt_line(16));
+    let reg = c.text(
+        &f("legal_entity_registration"),
+        &q.legal_entity_registration,
+        Text::opt_line(NAME_MAX),
+    );
+    match kind {
+        Some(RequesterType::LegalEntity) if reg.is_none() => c.add(
+            f("legal_entity_registration"),
+            "is required for a legal entity (its decree of legal status)",
+        ),
+        Some(RequesterType::Individual | RequesterType::Group)
+            if nik.is_none() && q.nik.trim().is_empty() =>
+        {
+            c.add(
+                f("nik"),
+                "is required for an individual or a group (16 digits from the KTP)",
+            )
+        }
+        _ => {}
+    }
+    // Never echo the NIK itself: it is personal data.
+    if !q.nik.trim().is_empty() && !is_nik(q.nik.trim()) {
+        c.add(f("nik"), "must be exactly 16 digits");
+    }
+    let address = c.text(&f("address"), &q.address, Text::line(LINE_MAX));
+    let phone = c.text(&f("phone"), &q.phone, Text::opt_line(32));
+    if phone.as_deref().is_some_and(|p| !is_phone(p)) {
+        c.add(
+            f("phone"),
+            "must be 6 to 15 digits, optionally with +, spaces, dashes or brackets",
+        );
+    }
+    let email = c.text(&f("email"), &q.email, Text::opt_line(254));
+    if email.as_deref().is_some_and(|e| !is_email(e)) {
+        c.add(f("email"), "is not an email address");
+    }
+    if q.phone.trim().is_empty() && q.email.trim().is_empty() {
+        c.add(
+            f("phone"),
+            "phone or email is required, so the PPID can reach the requester",
+        );
+    }
+    let occupation = c.text(&f("occupation"), &q.occupation, Text::opt_line(NAME_MAX));
+    let proxy = q.proxy.as_ref().and_then(|p| {
+        let full_name = c.text(&f("proxy.full_name"), &p.full_name, Text::line(NAME_MAX));
+        let poa = c.text(
+            &f("proxy.power_of_attorney"),
+            &p.power_of_attorney,
+            Text::line(LINE_MAX),
+        );
+        Some(Proxy {
+            full_name: full_name?,
+            power_of_attorney: poa?,
+        })
+    });
+    Some(Requester {
+        full_name: full_name?,
+        kind: kind?,
+        nik: nik.filter(|n| is_nik(n)),
+        legal_entity_registration: reg,
+        address: address?,
+        phone,
+        email,
+        occupation,
+        proxy,
+    })
+}
+
+fn is_nik(s: &str) -> bool {
+    s.len() == 16 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_phone(s: &str) -> bool {
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    (6..=15).contains(&digits)
+        && s.chars()
+            .all(|ch| ch.is_ascii_digit() || " +-()".contains(ch))
+}
+
+fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.chars().any(char::is_whitespace)
+}
+
+/// The idempotency fingerprint: the call's body without its key.
+fn body_hash(r: &pb::SubmitRequestRequest) -> String {
+    let mut body = r.clone();
+    body.request_id.clear();
+    let digest = Sha256::digest(body.encode_to_vec());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A page token binds the cursor to the filter it was issued for.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PageToken {
+    f: String,
+    t: i64,
+    i: Uuid,
+}
+
+fn filter_fingerprint(r: &pb::ListRequestsRequest) -> String {
+    let mut f = r.clone();
+    f.page_size = 0;
+    f.page_token.clear();
+    let digest = Sha256::digest(f.encode_to_vec());
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl RequestApi {
+    async fn transition(
+        &self,
+        field_name: &str,
+        name: &str,
+        etag: &str,
+        mut c: Check,
+        command: Option<Command>,
+        actor: String,
+    ) -> Result<Response<pb::InformationRequest>, Status> {
+        let id = convert::request_id(&mut c, field_name, name);
+        let version = convert::etag(&mut c, "etag", etag);
+        c.finish()?;
+        let (Some(id), Some(command)) = (id, command) else {
+            return Err(
+                Error::Internal(anyhow::anyhow!("validation passed without values")).into(),
+            );
+        };
+        let now = self.0.clock.now();
+        let r = self
+            .0
+            .store
+            .transition(id, version, command, now, &actor)
+            .await?;
+        tracing::info!(request = %r.id, state = %r.state, "request transition");
+        Ok(Response::new(to_pb(&r, now)))
+    }
+}
+
+#[tonic::async_trait]
+impl RequestService for RequestApi {
+    async fn submit_request(
+        &self,
+        req: Request<pb::SubmitRequestRequest>,
+    ) -> Result<Response<pb::InformationRequest>, Status> {
+        let actor = convert::actor(&req);
+        let body = req.into_inner();
+        let now = self.0.clock.now();
+        let mut c = Check::new();
+        let id = if body.request_id.is_empty() {
+            Some(Uuid::now_v7())
+        } else {
+            let id = Uuid::parse_str(&body.request_id)
+                .ok()
+                .filter(|u| !u.is_nil());
+            if id.is_none() {
+                c.add(
+                    "request_id",
+                    "must be a UUID (e.g. 123e4567-e89b-12d3-a456-426614174000)",
+                );
+            }
+            id
+        };
+        let Some(r) = body.request.as_ref() else {
+            c.add("request", "is required");
+            return Err(c.into_error().into());
+        };
+        let agency = convert::agency_id(&mut c, "request.agency", &r.agency);
+        let requester = check_requester(&mut c, "request.requester", r.requester.as_ref());
+        let info = c.text(
+            "request.information_requested",
+            &r.information_requested,
+            Text::para(INFO_MAX),
+        );
+        let purpose = c.text("request.purpose", &r.purpose, Text::para(REASON_MAX));
+        let access: Option<AccessMethod> =
+            c.required_enum("request.access_method", r.access_method);
+        let copy_form = c.optional_enum("request.copy_form", r.copy_form);
+        match (access, copy_form) {
+            (Some(AccessMethod::Copy), None) if r.copy_form == 0 => c.add(
+                "request.copy_form",
+                "is required when the requester wants a copy",
+            ),
+            (Some(AccessMethod::Inspect), Some(_)) => c.add(
+                "request.copy_form",
+                "applies only when access_method is ACCESS_METHOD_COPY",
+            ),
+            _ => {}
+        }
+        let delivery = c.required_enum("request.delivery_method", r.delivery_method);
+        let channel = c.required_enum("request.channel", r.channel);
+        let receive_time = c.timestamp("request.receive_time", r.receive_time.as_ref());
+        if receive_time.is_some_and(|t| t > now + FUTURE_SKEW) {
+            c.add("request.receive_time", "is in the future");
+        }
+        c.finish()?;
+        let (
+            Some(id),
+            Some(agency_id),
+            Some(requester),
+            Some(information_requested),
+            Some(purpose),
+        ) = (id, agency, requester, info, purpose)
+        else {
+            return Err(
+                Error::Internal(anyhow::anyhow!("validation passed without values")).into(),
+            );
+        };
+        let (Some(access_method), Some(delivery_method), Some(channel)) =
+            (access, delivery, channel)
+        else {
+            return Err(
+                Error::Internal(anyhow::anyhow!("validation passed without values")).into(),
+            );
+        };
+        let new = NewRequest {
+            id,
+            agency_id,
+            requester,
+            information_requested,
+            purpose,
+            access_method,
+            copy_form,
+            delivery_method,
+            channel,
+            receive_time: receive_time.map(|t| t.min(now)),
+            body_hash: body_hash(&body),
+        };
+        let submitted = self.0.store.submit_request(new, now, &actor).await?;
+        let r = &submitted.request;
+        tracing::info!(
+            request = %r.id,
+            registration_number = %r.registration_number,
+            agency = %r.agency_id,
+            replayed = submitted.replayed,
+            "request submitted"
+        );
+        Ok(Response::new(to_pb(r, now)))
+    }
+
+    async fn get_request(
+        &self,
+        req: Request<pb::GetRequestRequest>,
+    ) -> Result<Response<pb::InformationRequest>, Status> {
+        let mut c = Check::new();
+        let id = convert::request_id(&mut c, "name", &req.get_ref().name);
+        c.finish()?;
+        let Some(id) = id else {
+            return Err(
+                Error::Internal(anyhow::anyhow!("validation passed without values")).into(),
+            );
+        };
+        let r = self.0.store.get_request(id).await?;
+        Ok(Response::new(to_pb(&r, self.0.clock.now())))
+    }
+
+    async fn list_requests(
+        &self,
+        req: Request<pb::ListRequestsRequest>,
+    ) -> Result<Response<pb::ListRequestsResponse>, Status> {
+        let r = req.into_inner();
+        let now = self.0.clock.now();
+        let mut c = Check::new();
+        let agency_id = if r.agency.is_empty() {
+            if r.include_sub_agencies {
+                c.add("include_sub_agencies", "needs an agency");
+            }
+            None
+        } else {
+            convert::agency_id(&mut c, "agency", &r.agency)
+        };
+        let mut states = Vec::new();
+        for (i, s) in r.states.iter().enumerate() {
+            if let Some(st) = c.required_enum::<RequestState>(&format!("states[{i}]"), *s) {
+                states.push(st);
+            }
+        }
+        let start = c.timestamp("receive_time_start", r.receive_time_start.as_ref());
+        let end = c.timestamp("receive_time_end", r.receive_time_end.as_ref());
+        if let (Some(s), Some(e)) = (start, end) {
+            if e <= s {
+                c.add("receive_time_end", "must be after receive_time_start");
+            }
+        }
+        let size = convert::page_size(&mut c, r.page_size);
+        let fingerprint = filter_fingerprint(&r);
+        let cursor = if r.page_token.is_empty() {
+            None
+        } else {
+            let token = URL_SAFE_NO_PAD
+                .decode(&r.page_token)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<PageToken>(&b).ok())
+                .filter(|t| t.f == fingerprint)
+                .and_then(|t| {
+                    Some(RequestCursor {
+                        receive_time: jiff::Timestamp::from_microsecond(t.t).ok()?,
+                        id: t.i,
+                    })
+                });
+            if token.is_none() {
+                c.add(
+                    "page_token",
+                    "is not a token from a previous call with the same filters",
+                );
+            }
+            token
+        };
+        c.finish()?;
+        let agency = match agency_id {
+            Some(id) => Some(self.0.store.get_agency(&id).await?),
+            None => None,
+        };
+        let filter = RequestFilter {
+            agency,
+            include_sub_agencies: r.include_sub_agencies,
+            states,
+            receive_start: start,
+            receive_end: end,
+            overdue_at: r.overdue_only.then_some(now),
+        };
+        let mut rows = self
+            .0
+            .store
+            .list_requests(&filter, cursor, size + 1)
+            .await?;
+        let next = if rows.len() as i64 > size {
+            rows.truncate(size as usize);
+            let last = rows.last().expect("size >= 1");
+            let token = PageToken {
+                f: fingerprint,
+                t: last.receive_time.as_microsecond(),
+                i: last.id,
+            };
+            URL_SAFE_NO_PAD
+                .encode(serde_json::to_vec(&token).map_err(|e| Error::Internal(e.into()))?)
+        } else {
+            String::new()
+        };
+        Ok(Response::new(pb::ListRequestsResponse {
+            requests: rows.iter().map(|q| to_pb(q, now)).collect(),
+            next_page_token: next,
+        }))
+    }
+
+    async fn return_for_completion(
+        &self,
+        req: Request<pb::ReturnForCompletionRequest>,
+    ) -> Result<Response<pb::InformationRequest>, Status> {
+        let actor = convert::actor(&req);
+        let r = req.into_inner();
+        let mut c = Check::new();
+        let missing = c.text(
+            "missing_information",
+            &r.missing_information,
+            Text::para(REASON_MAX),
+        );
+        let cmd = missing.map(|m| Command::ReturnForCompletion {
+            missing_information: m,
+        });
+        self.transition("name", &r.name, &r.etag, c, cmd, actor)
+            .await
+    }
+
+    async fn resubmit(
+        &self,
+        req: Request<pb::ResubmitRequest>,
+    ) -> Result<Response<pb::InformationRequest>, Status> {
+        let actor = convert::actor(&req);
+        let r = req.into_inner();
+        let mut c = Check::new();
+        let note = c.text("note", &r.note, Text::opt_para(REASON_MAX));
+        let requester = match &r.requester {
+            Some(q) => check_requester(&mut c, "requester", Some(q)),
+            None => None,
+        };
+        let info = c.text(
+            "information_requested",
+            &r.information_requested,
+            Text::opt_para(INFO_MAX),
+        );
+        let purpose = c.text("purpose", &r.purpose, Text::opt_para(REASON_MAX));
+        let cmd = Some(Command::Resubmit {
+            note,
+            requester,
+            information_requested: info,
+            purpose,
+        });
+        self.transition("name", &r.name, &r.etag, c, cmd, actor)
+            .await
+    }
+
+    async fn forward_request(
+        &self,
+        req: Request<pb::ForwardRequestRequest>,
+    ) -> Result<Response<pb::InformationRequest>, Status> {
+        let actor = convert::actor(&req);
+        let r = req.into_inner();
+        let mut c = Check::new();
+        let target = convert::agency_id(&mut c, "target_agency", &r.target_agency);
+        let reason = c.text("reason", &r.reason, Text::opt_para(REASON_MAX));
+        let cmd = match target {
+            Some(t) if c.ok() => Some(Command::Forward {
+                target: self.0.store.get_agency(&t).await?,
+                reason,
+            }),
+            _ => None,
+        };
+        self.transition("name", &r.name, &r.etag, c, cmd, actor)
+            .await
+    }
+
+    async fn extend_request(
+        &self,
+        req: Request<pb::ExtendRequestRequest>,
+    ) -> Result<Response<pb::InformationRequest>, Status> {
+        let actor = convert::actor(&req);
+        let r = req.into_inner();
+        let mut c = Check::new();
+        let reason = c.text("reason", &r.reason, Text::para(REASON_MAX));
+        let cmd = reason.map(|reason| Command::Extend { reason });
+        self.transition("name", &r.name, &r.etag, c, cmd, actor)
+            .await
+    }
+
+    async fn respond_request(
+        &self,
+        req: Request<pb::RespondRequestRequest>,
+    ) -> Result<Response<pb::InformationRequest>, Status> {
+        let actor = convert::actor(&req);
+        let r = req.into_inner();
+        let mut c = Check::new();
+        let cmd = check_notice(&mut c, r.notice.as_ref()).map(Command::Respond);
+        self.transition("name", &r.name, &r.etag, c, cmd, actor)
+            .await
+    }
+
+    async fn record_delivery(
+        &self,
+        req: Request<pb::RecordDeliveryRequest>,
+    ) -> Result<Response<pb::InformationRequest>, Status> {
+        let actor = convert::actor(&req);
+        let r = req.into_inner();
+        let mut c = Check::new();
+        let deliver_time = c.timestamp("deliver_time", r.deliver_time.as_ref());
+        let note = c.text("note", &r.note, Text::opt_para(REASON_MAX));
+        let cmd = Some(Command::RecordDelivery { deliver_time, note });
+        self.transition("name", &r.name, &r.etag, c, cmd, actor)
+            .await
+    }
+
+    async fn withdraw_request(
+        &self,
+        req: Request<pb::WithdrawRequestRequest>,
+    ) -> Result<Response<pb::InformationRequest>, Status> {
+        let actor = convert::actor(&req);
+        let r = req.into_inner();
+        let mut c = Check::new();
+        let reason = c.text("reason", &r.reason, Text::opt_para(REASON_MAX));
+        let cmd = Some(Command::Withdraw { reason });
+        self.transition("name", &r.name, &r.etag, c, cmd, actor)
+            .await
+    }
+
+    async fn get_request_history(
+        &self,
+        req: Request<pb::GetRequestHistoryRequest>,
+    ) -> Result<Response<pb::GetRequestHistoryResponse>, Status> {
+        let mut c = Check::new();
+        let id = convert::request_id(&mut c, "name", &req.get_ref().name);
+        c.finish()?;
+        let Some(id) = id else {
+            return Err(
+                Error::Internal(anyhow::anyhow!("validation passed without values")).into(),
+            );
+        };
+        let events = self.0.store.request_history(id).await?;
+        Ok(Response::new(pb::GetRequestHistoryResponse {
+            events: events
+                .into_iter()
+                .map(|e| pb::RequestEvent {
+                    sequence: e.sequence,
+                    r#type: e.kind.to_proto(),
+                    event_time: Some(convert::timestamp(e.event_time)),
+                    actor: e.actor,
+                    state: e.state.to_proto(),
+                    summary: e.summary,
+                    details: e.details.into_iter().collect(),
+                    record_time: Some(convert::timestamp(e.record_time)),
+                })
+                .collect(),
+        }))
+    }
+}
+
+/// Checks a notice: Pasal 17 letters exactly when something is withheld,
+/// the holder only for "not held", a payment method when there is a fee.
+fn check_notice(c: &mut Check, n: Option<&pb::Notice>) -> Option<NoticeInput> {
+    let Some(n) = n else {
+        c.add("notice", "is required");
+        return None;
+    };
+    let outcome: Option<crate::domain::Outcome> = c.required_enum("notice.outcome", n.outcome);
+    let text = c.text("notice.notice_text", &n.notice_text, Text::para(NOTICE_MAX));
+    let mut letters = Vec::new();
+    for (i, l) in n.exemption_letters.iter().enumerate() {
+        if let Some(letter) = c.required_enum(&format!("notice.exemption_letters[{i}]"), *l) {
+            if letters.contains(&letter) {
+                c.add(format!("notice.exemption_letters[{i}]"), "is listed twice");
+            }
+            letters.push(letter);
+        }
+    }
+    letters.sort();
+    let withheld = c.text(
+        "notice.withheld_parts",
+        &n.withheld_parts,
+        Text::opt_para(NOTICE_MAX),
+    );
+    let holder = c.text("notice.holder", &n.holder, Text::opt_line(LINE_MAX));
+    if let Some(o) = outcome {
+        if o.withholds() && n.exemption_letters.is_empty() {
+            c.add(
+                "notice.exemption_letters",
+                format!("a {o} notice must cite the Pasal 17 letter(s) it rests on"),
+            );
+        }
+        if !o.withholds() && !n.exemption_letters.is_empty() {
+            c.add(
+                "notice.exemption_letters",
+                format!("a {o} notice withholds nothing and cites no exemption"),
+            );
+        }
+        if o == crate::domain::Outcome::PartiallyGranted
+            && withheld.is_none()
+            && n.withheld_parts.trim().is_empty()
+        {
+            c.add(
+                "notice.withheld_parts",
+                "a partial grant must say which parts are withheld and why",
+            );
+        }
+        if o != crate::domain::Outcome::PartiallyGranted && !n.withheld_parts.trim().is_empty() {
+            c.add("notice.withheld_parts", "applies only to a partial grant");
+        }
+        if o != crate::domain::Outcome::NotHeld && !n.holder.trim().is_empty() {
+            c.add(
+                "notice.holder",
+                "applies only when the information is not held",
+            );
+        }
+    }
+    if !(0..=1_000_000_000_000).contains(&n.fee_rupiah) {
+        c.add(
+            "notice.fee_rupiah",
+            "must be between 0 and 1,000,000,000,000",
+        );
+    }
+    let payment = c.text(
+        "notice.payment_method",
+        &n.payment_method,
+        Text::opt_line(NAME_MAX),
+    );
+    if n.fee_rupiah > 0 && n.payment_method.trim().is_empty() {
+        c.add("notice.payment_method", "is required when there is a fee");
+    }
+    let delivery = c.optional_enum("notice.delivery_method", n.delivery_method);
+    let format = c.text("notice.format", &n.format, Text::opt_line(NAME_MAX));
+    let notice_time = c.timestamp("notice.notice_time", n.notice_time.as_ref());
+    Some(NoticeInput {
+        outcome: outcome?,
+        notice_text: text?,
+        exemption_letters: letters,
+        withheld_parts: withheld,
+        holder,
+        fee_rupiah: n.fee_rupiah,
+        payment_method: payment,
+        delivery_method: delivery,
+        format,
+        notice_time,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contact_formats() {
+        for ok in ["081234567890", "+62 812-3456-7890", "(0254) 123456"] {
+            assert!(is_phone(ok), "{ok}");
+        }
+        for bad in ["12345", "0812abc", "+62 812 3456 7890 1234 5678"] {
+            assert!(!is_phone(bad), "{bad}");
+        }
+        for ok in ["a@b.id", "siti.aminah@serangkota.go.id"] {
+            assert!(is_email(ok), "{ok}");
+        }
+        for bad in ["a", "a@b", "@b.id", "a@.id", "a@b.", "a b@c.id"] {
+            assert!(!is_email(bad), "{bad}");
+        }
+        assert!(is_nik("3673012345678901"));
+        for bad in ["367301234567890", "36730123456789012", "36730123456789ab"] {
+            assert!(!is_nik(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Command-line flags and their `PPID_*` environment variables: one struct.
+use std::{net::SocketAddr, time::Duration};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// The register of public information requests (UU KIP) over gRPC.
+#[derive(Debug, Parser)]
+#[command(name = "ppid", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs the gRPC server (migrating the database first).
+    Serve(ServeArgs),
+    /// Runs the database migrations and exits.
+    Migrate(DatabaseArgs),
+}
+
+/// Where the database is.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DatabaseArgs {
+    /// A SQLite file path (or `sqlite:` URL), or a `postgres://` URL.
+    #[arg(long, env = "PPID_DATABASE_URL", default_value = "ppid.db")]
+    pub database_url: String,
+    /// Log format.
+    #[arg(long, env = "PPID_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// `ppid serve` settings.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "PPID_LISTEN", default_value = "127.0.0.1:50051")]
+    pub listen: SocketAddr,
+    /// Database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Count cuti bersama (collective leave) as working days. No ruling says
+    /// whether it stops the KIP clock; by default it does (offices are closed).
+    #[arg(
+        long,
+        env = "PPID_CUTI_BERSAMA_IS_WORKING_DAY",
+        default_value_t = false
+    )]
+    pub cuti_bersama_is_working_day: bool,
+    /// Seconds to let in-flight calls finish after SIGTERM or Ctrl-C.
+    #[arg(long, env = "PPID_SHUTDOWN_GRACE_SECONDS", default_value_t = 10)]
+    pub shutdown_grace_seconds: u64,
+}
+
+impl ServeArgs {
+    /// The drain bound.
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_seconds)
+    }
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The database URL with any password replaced, for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_logs() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("ppid.db"), "ppid.db");
+    }
+
+    #[test]
+    fn defaults() {
+        let cli = Cli::try_parse_from(["ppid", "serve"]).unwrap();
+        let Command::Serve(s) = cli.command else {
+            panic!("serve")
+        };
+        assert_eq!(s.listen.to_string(), "127.0.0.1:50051");
+        assert_eq!(s.database.database_url, "ppid.db");
+        assert!(!s.cuti_bersama_is_working_day);
+    }
+}

@@ -1,0 +1,204 @@
+//! The closed vocabularies of the register, each with a stable storage name.
+
+/// Defines an enum with a stable snake_case name per variant, used in storage
+/// and event details (never the Debug name, so renaming a variant is safe).
+macro_rules! named_enum {
+    ($(#[$m:meta])* pub enum $name:ident { $($(#[$vm:meta])* $v:ident = $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vm])* $v),+ }
+
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$v),+];
+
+            /// The stable storage name.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$v => $s),+ }
+            }
+
+            /// Parses a storage name.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($s => Some($name::$v),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+named_enum! {
+    /// Kind of public body (badan publik).
+    pub enum AgencyKind {
+        /// Pemerintah Daerah: its PPID is the PPID Utama.
+        Pemda = "pemda",
+        /// Organisasi Perangkat Daerah, with a PPID Pelaksana.
+        Opd = "opd",
+        /// Any other public body.
+        OtherPublicBody = "other_public_body",
+    }
+}
+
+named_enum! {
+    /// How a request arrived.
+    pub enum Channel {
+        /// Web form.
+        WebForm = "web_form",
+        /// At the desk.
+        WalkIn = "walk_in",
+        /// Email.
+        Email = "email",
+        /// Letter.
+        Letter = "letter",
+        /// Telephone.
+        Phone = "phone",
+        /// Another agency's portal or an intake system.
+        AgencyPortal = "agency_portal",
+    }
+}
+
+named_enum! {
+    /// How the requester wants to obtain the information.
+    pub enum AccessMethod {
+        /// Melihat, membaca, mendengarkan, mencatat.
+        Inspect = "inspect",
+        /// Mendapatkan salinan.
+        Copy = "copy",
+    }
+}
+
+named_enum! {
+    /// Form of a copy.
+    pub enum CopyForm {
+        /// Electronic.
+        Softcopy = "softcopy",
+        /// Paper.
+        Hardcopy = "hardcopy",
+    }
+}
+
+named_enum! {
+    /// Delivery of the information.
+    pub enum DeliveryMethod {
+        /// Collected in person.
+        PickUp = "pick_up",
+        /// Courier.
+        Courier = "courier",
+        /// Post.
+        Post = "post",
+        /// Fax.
+        Fax = "fax",
+        /// Email.
+        Email = "email",
+    }
+}
+
+named_enum! {
+    /// Individual, group or legal entity (perorangan, kelompok orang, badan hukum).
+    pub enum RequesterType {
+        /// A person.
+        Individual = "individual",
+        /// A group of people.
+        Group = "group",
+        /// A legal entity.
+        LegalEntity = "legal_entity",
+    }
+}
+
+named_enum! {
+    /// The decision in the written notice (pemberitahuan tertulis, Pasal 22(7)).
+    pub enum Outcome {
+        /// Diberikan seluruhnya.
+        Granted = "granted",
+        /// Diberikan sebagian.
+        PartiallyGranted = "partially_granted",
+        /// Ditolak: dikecualikan under Pasal 17.
+        Rejected = "rejected",
+        /// Tidak dikuasai.
+        NotHeld = "not_held",
+        /// Belum didokumentasikan.
+        NotYetDocumented = "not_yet_documented",
+    }
+}
+
+impl Outcome {
+    /// Whether the notice withholds something and so must cite Pasal 17.
+    pub fn withholds(self) -> bool {
+        matches!(self, Outcome::Rejected | Outcome::PartiallyGranted)
+    }
+
+    /// Whether information is handed over after the notice.
+    pub fn gives_information(self) -> bool {
+        matches!(self, Outcome::Granted | Outcome::PartiallyGranted)
+    }
+}
+
+named_enum! {
+    /// UU KIP Pasal 17: the only grounds on which information may be withheld.
+    pub enum ExemptionLetter {
+        /// a. Law enforcement.
+        A = "a",
+        /// b. Intellectual property and fair competition.
+        B = "b",
+        /// c. Defence and security.
+        C = "c",
+        /// d. Natural wealth.
+        D = "d",
+        /// e. National economic resilience.
+        E = "e",
+        /// f. Foreign relations.
+        F = "f",
+        /// g. Authentic personal deeds and wills.
+        G = "g",
+        /// h. Personal secrets.
+        H = "h",
+        /// i. Confidential memoranda.
+        I = "i",
+        /// j. Information another law forbids disclosing.
+        J = "j",
+    }
+}
+
+named_enum! {
+    /// Where a request is in its lifecycle.
+    pub enum RequestState {
+        /// Awaiting the written notice; the clock runs.
+        Pending = "pending",
+        /// Returned for completion; the clock is paused.
+        AwaitingCompletion = "awaiting_completion",
+        /// The written notice was given.
+        Responded = "responded",
+        /// The information was delivered.
+        Delivered = "delivered",
+        /// Withdrawn by the requester.
+        Withdrawn = "withdrawn",
+    }
+}
+
+named_enum! {
+    /// What an entry of a request's history records.
+    pub enum EventType {
+        /// Registered.
+        Submitted = "submitted",
+        /// Returned for completion.
+        ReturnedForCompletion = "returned_for_completion",
+        /// Completed and resubmitted.
+        Resubmitted = "resubmitted",
+        /// Forwarded to another agency.
+        Forwarded = "forwarded",
+        /// Deadline extended.
+        Extended = "extended",
+        /// Written notice given.
+        Responded = "responded",
+        /// Information delivered.
+        Delivered = "delivered",
+        /// Withdrawn.
+        Withdrawn = "withdrawn",
+        /// Due date moved by a calendar change.
+        DueDateChanged = "due_date_changed",
+    }
+}

@@ -1,0 +1,489 @@
+//! The states of a request and the transitions UU KIP allows between them.
+//!
+//! ```text
+//! Pending ──ReturnForCompletion──▶ AwaitingCompletion ──Resubmit──▶ Pending (clock restarts)
+//! Pending ──Forward / Extend (once, by the original due date)──▶ Pending
+//! Pending ──Respond──▶ Responded ──RecordDelivery (granted, partly granted)──▶ Delivered
+//! Pending | AwaitingCompletion ──Withdraw──▶ Withdrawn
+//! ```
+use std::collections::BTreeMap;
+
+use jiff::{Timestamp, civil::Date, tz::TimeZone};
+
+use super::{
+    DeliveryMethod, EventType, ExemptionLetter, Outcome, RequestState,
+    agency::Agency,
+    calendar::WorkingCalendar,
+    deadline::{self, DeadlineRule},
+    request::{Extension, NewEvent, Notice, Request, Requester},
+    time,
+};
+use crate::error::{Error, Result};
+
+/// The notice as the PPID gives it.
+#[derive(Debug, Clone)]
+pub struct NoticeInput {
+    /// Decision.
+    pub outcome: Outcome,
+    /// Text as sent.
+    pub notice_text: String,
+    /// Pasal 17 letters.
+    pub exemption_letters: Vec<ExemptionLetter>,
+    /// Parts withheld.
+    pub withheld_parts: Option<String>,
+    /// Body holding the information.
+    pub holder: Option<String>,
+    /// Fee.
+    pub fee_rupiah: i64,
+    /// Payment method.
+    pub payment_method: Option<String>,
+    /// Delivery means.
+    pub delivery_method: Option<DeliveryMethod>,
+    /// Format.
+    pub format: Option<String>,
+    /// When given; `None` means now.
+    pub notice_time: Option<Timestamp>,
+}
+
+/// A decision on a request.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Required data is missing: the clock pauses.
+    ReturnForCompletion {
+        /// What the requester must supply.
+        missing_information: String,
+    },
+    /// The requester completed the request: the clock starts again.
+    Resubmit {
+        /// What was completed.
+        note: Option<String>,
+        /// Replacement requester data.
+        requester: Option<Requester>,
+        /// Replacement description.
+        information_requested: Option<String>,
+        /// Replacement purpose.
+        purpose: Option<String>,
+    },
+    /// To another agency of the same Pemda; the clock keeps running.
+    Forward {
+        /// The target agency.
+        target: Agency,
+        /// Why.
+        reason: Option<String>,
+    },
+    /// Once, by the original due date, +7 working days (Pasal 22(8)).
+    Extend {
+        /// Written reason.
+        reason: String,
+    },
+    /// The written notice (Pasal 22(7)).
+    Respond(NoticeInput),
+    /// The information was handed over.
+    RecordDelivery {
+        /// When; `None` means now.
+        deliver_time: Option<Timestamp>,
+        /// Note.
+        note: Option<String>,
+    },
+    /// The requester withdrew.
+    Withdraw {
+        /// Reason.
+        reason: Option<String>,
+    },
+}
+
+/// The kind of a [`Command`], for the transition table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandKind {
+    /// [`Command::ReturnForCompletion`].
+    ReturnForCompletion,
+    /// [`Command::Resubmit`].
+    Resubmit,
+    /// [`Command::Forward`].
+    Forward,
+    /// [`Command::Extend`].
+    Extend,
+    /// [`Command::Respond`].
+    Respond,
+    /// [`Command::RecordDelivery`].
+    RecordDelivery,
+    /// [`Command::Withdraw`].
+    Withdraw,
+}
+
+impl CommandKind {
+    /// Every kind.
+    pub const ALL: [CommandKind; 7] = [
+        Self::ReturnForCompletion,
+        Self::Resubmit,
+        Self::Forward,
+        Self::Extend,
+        Self::Respond,
+        Self::RecordDelivery,
+        Self::Withdraw,
+    ];
+
+    fn verb(self) -> &'static str {
+        match self {
+            Self::ReturnForCompletion => "returned for completion",
+            Self::Resubmit => "resubmitted",
+            Self::Forward => "forwarded",
+            Self::Extend => "extended",
+            Self::Respond => "answered",
+            Self::RecordDelivery => "marked delivered",
+            Self::Withdraw => "withdrawn",
+        }
+    }
+}
+
+impl Command {
+    /// Its kind.
+    pub fn kind(&self) -> CommandKind {
+        match self {
+            Self::ReturnForCompletion { .. } => CommandKind::ReturnForCompletion,
+            Self::Resubmit { .. } => CommandKind::Resubmit,
+            Self::Forward { .. } => CommandKind::Forward,
+            Self::Extend { .. } => CommandKind::Extend,
+            Self::Respond(_) => CommandKind::Respond,
+            Self::RecordDelivery { .. } => CommandKind::RecordDelivery,
+            Self::Withdraw { .. } => CommandKind::Withdraw,
+        }
+    }
+}
+
+/// The state table: which commands each state accepts at all. Further rules
+/// (extend once, in time; deliver only what was granted) are in [`apply`].
+pub fn allowed(state: RequestState, kind: CommandKind) -> bool {
+    use CommandKind as K;
+    use RequestState as S;
+    match state {
+        S::Pending => matches!(
+            kind,
+            K::ReturnForCompletion | K::Forward | K::Extend | K::Respond | K::Withdraw
+        ),
+        S::AwaitingCompletion => matches!(kind, K::Resubmit | K::Withdraw),
+        S::Responded => kind == K::RecordDelivery,
+        S::Delivered | S::Withdrawn => false,
+    }
+}
+
+/// What the request needs to apply a command: the time and the handling
+/// agency's zone and calendar.
+pub struct Context<'a> {
+    /// Now.
+    pub now: Timestamp,
+    /// The handling agency's zone.
+    pub tz: &'a TimeZone,
+    /// The handling agency's working-day calendar.
+    pub calendar: &'a WorkingCalendar,
+}
+
+/// The response clock started on `start`: original due date, due date and
+/// the instant it is missed.
+pub struct Clock {
+    /// 10 working days after `start`.
+    pub original_due: Date,
+    /// With the extension when there is one.
+    pub due: Date,
+    /// First instant past `due`.
+    pub due_end: Timestamp,
+}
+
+/// Runs the response clock from `start`, extended when `extended`.
+pub fn run_clock(
+    calendar: &WorkingCalendar,
+    tz: &TimeZone,
+    start: Date,
+    extended: bool,
+) -> Result<Clock> {
+    let original = deadline::compute(calendar, start, DeadlineRule::Response)
+        .map_err(|e| Error::invalid("receive_time", e.to_string()))?;
+    let due = if extended {
+        deadline::extend(calendar, original.due)
+            .map_err(|e| Error::invalid("receive_time", e.to_string()))?
+            .due
+    } else {
+        original.due
+    };
+    let due_end = time::end_of_day(due, tz)
+        .ok_or_else(|| Error::invalid("receive_time", "due date out of range"))?;
+    Ok(Clock {
+        original_due: original.due,
+        due,
+        due_end,
+    })
+}
+
+/// Applies `cmd` to `req`: the new projection and the event to append, or a
+/// refusal. Pure: the caller stores both in one transaction.
+pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request, NewEvent)> {
+    let kind = cmd.kind();
+    if !allowed(req.state, kind) {
+        return Err(Error::precondition(
+            "TRANSITION_NOT_ALLOWED",
+            format!(
+                "request {} is {} and cannot be {}",
+                req.registration_number,
+                req.state,
+                kind.verb()
+            ),
+        ));
+    }
+    let mut next = req.clone();
+    next.version += 1;
+    next.update_time = ctx.now;
+    let mut details = BTreeMap::new();
+    let today = time::local_date(ctx.now, ctx.tz);
+
+    let (event_kind, event_time, summary) = match cmd {
+        Command::ReturnForCompletion {
+            missing_information,
+        } => {
+            if req.extension.is_some() {
+                return Err(Error::precondition(
+                    "ALREADY_EXTENDED",
+                    "an extended request was accepted as complete and cannot be returned for completion",
+                ));
+            }
+            if req.is_overdue(ctx.now) {
+                return Err(Error::precondition(
+                    "DUE_DATE_PASSED",
+                    "the due date has passed; the clock cannot be paused any more",
+                ));
+            }
+            details.insert("missing_information".into(), missing_information);
+            if let Some(d) = req.due_date {
+                details.insert("previous_due_date".into(), d.to_string());
+            }
+            next.state = RequestState::AwaitingCompletion;
+            next.original_due_date = None;
+            next.due_date = None;
+            next.due_end_time = None;
+            (
+                EventType::ReturnedForCompletion,
+                ctx.now,
+                "returned for completion; the clock is paused".to_string(),
+            )
+        }
+        Command::Resubmit {
+            note,
+            requester,
+            information_requested,
+            purpose,
+        } => {
+            let clock = run_clock(ctx.calendar, ctx.tz, today, false)?;
+            next.state = RequestState::Pending;
+            next.clock_start_date = today;
+            next.original_due_date = Some(clock.original_due);
+            next.due_date = Some(clock.due);
+            next.due_end_time = Some(clock.due_end);
+            let mut changed = Vec::new();
+            if let Some(r) = requester {
+                next.requester = r;
+                changed.push("requester");
+            }
+            if let Some(i) = information_requested {
+                next.information_requested = i;
+                changed.push("information_requested");
+            }
+            if let Some(p) = purpose {
+                next.purpose = p;
+                changed.push("purpose");
+            }
+            if !changed.is_empty() {
+                details.insert("completed_fields".into(), changed.join(","));
+            }
+            if let Some(n) = note {
+                details.insert("note".into(), n);
+            }
+            details.insert("clock_start_date".into(), today.to_string());
+            details.insert("due_date".into(), clock.due.to_string());
+            (
+                EventType::Resubmitted,
+                ctx.now,
+                format!("completed; the clock restarts, due {}", clock.due),
+            )
+        }
+        Command::Forward { target, reason } => {
+            if target.pemda_id != req.pemda_id {
+                return Err(Error::precondition(
+                    "FORWARD_OUTSIDE_PEMDA",
+                    format!(
+                        "agencies/{} belongs to Pemda {}, not to {}: a request is forwarded only within its Pemda",
+                        target.id, target.pemda_id, req.pemda_id
+                    ),
+                ));
+            }
+            if target.id == req.agency_id {
+                return Err(Error::precondition(
+                    "FORWARD_TO_SAME_AGENCY",
+                    format!("the request is already at agencies/{}", target.id),
+                ));
+            }
+            details.insert("from_agency".into(), format!("agencies/{}", req.agency_id));
+            details.insert("to_agency".into(), format!("agencies/{}", target.id));
+            if let Some(r) = reason {
+                details.insert("reason".into(), r);
+            }
+            next.agency_id = target.id.clone();
+            (
+                EventType::Forwarded,
+                ctx.now,
+                format!(
+                    "forwarded from agencies/{} to agencies/{}; the clock keeps running",
+                    req.agency_id, target.id
+                ),
+            )
+        }
+        Command::Extend { reason } => {
+            if req.extension.is_some() {
+                return Err(Error::precondition(
+                    "ALREADY_EXTENDED",
+                    "the deadline was already extended once; UU KIP Pasal 22(8) allows one extension",
+                ));
+            }
+            let original = req
+                .original_due_date
+                .ok_or_else(|| anyhow::anyhow!("pending request without due date"))?;
+            if today > original {
+                return Err(Error::precondition(
+                    "EXTENSION_TOO_LATE",
+                    format!(
+                        "an extension must be given by the original due date {original}, and today is {today}"
+                    ),
+                ));
+            }
+            let clock = run_clock(ctx.calendar, ctx.tz, req.clock_start_date, true)?;
+            next.extension = Some(Extension {
+                reason: reason.clone(),
+                extend_time: ctx.now,
+                previous_due_date: original,
+            });
+            next.due_date = Some(clock.due);
+            next.due_end_time = Some(clock.due_end);
+            details.insert("reason".into(), reason);
+            details.insert("previous_due_date".into(), original.to_string());
+            details.insert("due_date".into(), clock.due.to_string());
+            (
+                EventType::Extended,
+                ctx.now,
+                format!(
+                    "extended by 7 working days: due {} instead of {original}",
+                    clock.due
+                ),
+            )
+        }
+        Command::Respond(n) => {
+            let notice_time = n.notice_time.unwrap_or(ctx.now);
+            if notice_time > ctx.now {
+                return Err(Error::invalid("notice.notice_time", "is in the future"));
+            }
+            if notice_time < req.receive_time {
+                return Err(Error::invalid(
+                    "notice.notice_time",
+                    "is before the request was received",
+                ));
+            }
+            let day = time::local_date(notice_time, ctx.tz);
+            let due = req
+                .due_date
+                .ok_or_else(|| anyhow::anyhow!("pending request without due date"))?;
+            let taken = deadline::working_days_between(ctx.calendar, req.clock_start_date, day);
+            let on_time = day <= due;
+            details.insert("outcome".into(), n.outcome.as_str().into());
+            details.insert("working_days_taken".into(), taken.to_string());
+            details.insert("on_time".into(), on_time.to_string());
+            details.insert("due_date".into(), due.to_string());
+            if !n.exemption_letters.is_empty() {
+                let letters: Vec<_> = n.exemption_letters.iter().map(|l| l.as_str()).collect();
+                details.insert("exemption_letters".into(), letters.join(","));
+            }
+            next.state = RequestState::Responded;
+            next.notice = Some(Notice {
+                outcome: n.outcome,
+                notice_text: n.notice_text,
+                exemption_letters: n.exemption_letters,
+                withheld_parts: n.withheld_parts,
+                holder: n.holder,
+                fee_rupiah: n.fee_rupiah,
+                payment_method: n.payment_method,
+                delivery_method: n.delivery_method,
+                format: n.format,
+                notice_time,
+                working_days_taken: taken,
+                on_time,
+            });
+            let late = if on_time { "on time" } else { "late" };
+            (
+                EventType::Responded,
+                notice_time,
+                format!(
+                    "written notice: {} after {taken} working day(s), {late}",
+                    n.outcome
+                ),
+            )
+        }
+        Command::RecordDelivery { deliver_time, note } => {
+            let notice = req
+                .notice
+                .as_ref()
+                .ok_or_else(|| anyhow::anyhow!("responded request without notice"))?;
+            if !notice.outcome.gives_information() {
+                return Err(Error::precondition(
+                    "NOTHING_TO_DELIVER",
+                    format!(
+                        "the notice was {}: no information is delivered",
+                        notice.outcome
+                    ),
+                ));
+            }
+            let t = deliver_time.unwrap_or(ctx.now);
+            if t > ctx.now {
+                return Err(Error::invalid("deliver_time", "is in the future"));
+            }
+            if t < notice.notice_time {
+                return Err(Error::invalid(
+                    "deliver_time",
+                    "is before the written notice",
+                ));
+            }
+            let taken = deadline::working_days_between(
+                ctx.calendar,
+                req.clock_start_date,
+                time::local_date(t, ctx.tz),
+            );
+            details.insert("working_days_since_clock_start".into(), taken.to_string());
+            if let Some(n) = note {
+                details.insert("note".into(), n);
+            }
+            next.state = RequestState::Delivered;
+            next.deliver_time = Some(t);
+            (
+                EventType::Delivered,
+                t,
+                format!("information delivered after {taken} working day(s)"),
+            )
+        }
+        Command::Withdraw { reason } => {
+            if let Some(r) = reason {
+                details.insert("reason".into(), r);
+            }
+            next.state = RequestState::Withdrawn;
+            next.withdraw_time = Some(ctx.now);
+            (
+                EventType::Withdrawn,
+                ctx.now,
+                "withdrawn by the requester".to_string(),
+            )
+        }
+    };
+    Ok((
+        next,
+        NewEvent {
+            kind: event_kind,
+            event_time,
+            summary,
+            details,
+        },
+    ))
+}

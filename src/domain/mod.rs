@@ -1,0 +1,11 @@
+//! Pure rules of UU KIP: no I/O, no SQL, no protobuf.
+
+pub mod agency;
+pub mod calendar;
+pub mod deadline;
+pub mod enums;
+pub mod lifecycle;
+pub mod request;
+pub mod time;
+
+pub use enums::*;

@@ -1,0 +1,1087 @@
+// The SQL both backends share, compiled once per backend: `sqlite.rs` and
+// `postgres.rs` define `Db`, `begin_write`, `open_pool` and
+// `CALENDAR_VERSION_SQL`, then include this file. `$n` placeholders, BIGINT
+// times and TEXT dates mean the same on both.
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::{Arc, Mutex},
+};
+
+use anyhow::Context as _;
+use jiff::{Timestamp, civil::Date};
+use sqlx::{QueryBuilder, Row};
+use uuid::Uuid;
+
+use crate::{
+    domain::{
+        AccessMethod, AgencyKind, Channel, CopyForm, DeliveryMethod, EventType, ExemptionLetter,
+        Outcome, RequestState,
+        agency::{self, Agency, AgencyPatch, NewAgency},
+        calendar::{self, Holiday, HolidayKind, WorkingCalendar},
+        lifecycle::{self, Command},
+        request::{self, Event, Extension, NewEvent, NewRequest, Notice, Request, Requester},
+        time,
+    },
+    error::{Error, Result},
+    store::{
+        HolidayRecord, RequestCursor, RequestFilter, StoreSettings, Submitted,
+        is_unique_violation,
+    },
+};
+
+type DbRow = <Db as sqlx::Database>::Row;
+type Conn = <Db as sqlx::Database>::Connection;
+
+/// The store of this backend.
+pub struct SqlStore {
+    pool: sqlx::Pool<Db>,
+    settings: StoreSettings,
+    /// All holidays at one calendar version; reloaded when the version moves.
+    calendar: Mutex<Option<Arc<CalendarData>>>,
+}
+
+struct CalendarData {
+    version: i64,
+    holidays: Vec<HolidayRecord>,
+    decree_years: Vec<i16>,
+}
+
+macro_rules! agency_columns {
+    () => {
+        "id, display_name, kind, parent_id, pemda_id, path, time_zone, comparison_group, \
+         create_time, update_time, version"
+    };
+}
+
+macro_rules! request_columns {
+    () => {
+        "id, registration_number, agency_id, receiving_agency_id, pemda_id, requester, \
+         information_requested, purpose, access_method, copy_form, delivery_method, channel, \
+         receive_time, state, clock_start_date, original_due_date, due_date, due_end_time, \
+         extension_reason, extend_time, extension_previous_due_date, outcome, notice_time, \
+         notice_working_days, notice_on_time, exemption_letters, notice, deliver_time, \
+         withdraw_time, create_time, update_time, version"
+    };
+}
+
+impl SqlStore {
+    /// Opens the database, migrates it and loads the built-in holidays.
+    pub async fn connect(url: &str, settings: StoreSettings) -> anyhow::Result<Self> {
+        let store = Self {
+            pool: open_pool(url).await?,
+            settings,
+            calendar: Mutex::new(None),
+        };
+        store.load_builtin_holidays().await?;
+        Ok(store)
+    }
+
+    /// Opens the database and runs migrations only.
+    pub async fn migrate_only(url: &str) -> anyhow::Result<()> {
+        open_pool(url).await?.close().await;
+        Ok(())
+    }
+
+    /// The connection pool (for tools and tests).
+    pub fn pool(&self) -> &sqlx::Pool<Db> {
+        &self.pool
+    }
+
+    /// Loads each decree year's holidays once, the first time the database
+    /// sees that year; later edits (a removed or moved holiday) are kept.
+    async fn load_builtin_holidays(&self) -> Result<()> {
+        let now = ts(Timestamp::now());
+        for &year in calendar::DECREE_YEARS {
+            let mut tx = begin_write(&self.pool).await?;
+            let fresh = sqlx::query("INSERT INTO holiday_years (year) VALUES ($1) ON CONFLICT DO NOTHING")
+                .bind(i64::from(year))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
+            if fresh {
+                for h in calendar::builtin_holidays().into_iter().filter(|h| h.date.year() == year) {
+                    sqlx::query(
+                        "INSERT INTO holidays (scope, date, name, kind, built_in, create_time) \
+                         VALUES ('', $1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(h.date.to_string())
+                    .bind(&h.name)
+                    .bind(h.kind.as_str())
+                    .bind(true)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                bump_calendar_version(&mut tx).await?;
+                tracing::info!(year, "loaded the built-in holiday decree");
+            }
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// The calendar of `agency`, read inside `conn`'s transaction.
+    async fn calendar_in(&self, conn: &mut Conn, agency: &Agency) -> Result<WorkingCalendar> {
+        let version: i64 = sqlx::query_scalar(CALENDAR_VERSION_SQL)
+            .fetch_one(&mut *conn)
+            .await?;
+        let cached = self.calendar.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let data = match cached {
+            Some(c) if c.version == version => c,
+            _ => {
+                let fresh = Arc::new(load_calendar_data(conn, version).await?);
+                *self.calendar.lock().unwrap_or_else(|e| e.into_inner()) = Some(fresh.clone());
+                fresh
+            }
+        };
+        Ok(calendar_of(&data, agency, &self.settings))
+    }
+}
+
+/// The holidays that apply to `agency`: national ones and those of the
+/// agency or any agency above it.
+fn calendar_of(data: &CalendarData, agency: &Agency, settings: &StoreSettings) -> WorkingCalendar {
+    let applies = |h: &&HolidayRecord| match &h.agency_id {
+        None => true,
+        Some(scope) => agency.path.contains(&format!("/{scope}/")),
+    };
+    WorkingCalendar::new(
+        data.holidays.iter().filter(applies).map(|h| Holiday {
+            date: h.date,
+            name: h.name.clone(),
+            kind: h.kind,
+        }),
+        data.decree_years.iter().copied(),
+        settings.cuti_bersama_is_working_day,
+    )
+}
+
+async fn load_calendar_data(conn: &mut Conn, version: i64) -> Result<CalendarData> {
+    let rows = sqlx::query("SELECT scope, date, name, kind, built_in FROM holidays ORDER BY date, scope")
+        .fetch_all(&mut *conn)
+        .await?;
+    let holidays = rows.iter().map(holiday_from_row).collect::<Result<Vec<_>>>()?;
+    let years: Vec<i64> = sqlx::query_scalar("SELECT year FROM holiday_years ORDER BY year")
+        .fetch_all(&mut *conn)
+        .await?;
+    let decree_years = years
+        .into_iter()
+        .map(|y| i16::try_from(y).context("holiday year out of range"))
+        .collect::<anyhow::Result<_>>()?;
+    Ok(CalendarData {
+        version,
+        holidays,
+        decree_years,
+    })
+}
+
+async fn bump_calendar_version(conn: &mut Conn) -> Result<()> {
+    sqlx::query("UPDATE calendar_state SET version = version + 1 WHERE id = 1")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+fn ts(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+fn from_ts(v: i64) -> Result<Timestamp> {
+    Ok(Timestamp::from_microsecond(v).context("stored time out of range")?)
+}
+
+fn opt_ts(v: Option<i64>) -> Result<Option<Timestamp>> {
+    v.map(from_ts).transpose()
+}
+
+fn parse_date(s: &str) -> Result<Date> {
+    Ok(s.parse::<Date>().with_context(|| format!("stored date {s:?}"))?)
+}
+
+fn opt_date(s: Option<String>) -> Result<Option<Date>> {
+    s.as_deref().map(parse_date).transpose()
+}
+
+fn parse_named<T>(s: &str, parse: fn(&str) -> Option<T>, what: &str) -> Result<T> {
+    parse(s).ok_or_else(|| Error::Internal(anyhow::anyhow!("stored {what} {s:?} is unknown")))
+}
+
+fn holiday_from_row(r: &DbRow) -> Result<HolidayRecord> {
+    let scope: String = r.try_get("scope")?;
+    Ok(HolidayRecord {
+        date: parse_date(&r.try_get::<String, _>("date")?)?,
+        name: r.try_get("name")?,
+        kind: parse_named(&r.try_get::<String, _>("kind")?, HolidayKind::parse, "holiday kind")?,
+        agency_id: (!scope.is_empty()).then_some(scope),
+        built_in: r.try_get("built_in")?,
+    })
+}
+
+fn agency_from_row(r: &DbRow) -> Result<Agency> {
+    Ok(Agency {
+        id: r.try_get("id")?,
+        display_name: r.try_get("display_name")?,
+        kind: parse_named(&r.try_get::<String, _>("kind")?, AgencyKind::parse, "agency kind")?,
+        parent_id: r.try_get("parent_id")?,
+        pemda_id: r.try_get("pemda_id")?,
+        path: r.try_get("path")?,
+        time_zone: r.try_get("time_zone")?,
+        comparison_group: r.try_get("comparison_group")?,
+        create_time: from_ts(r.try_get("create_time")?)?,
+        update_time: from_ts(r.try_get("update_time")?)?,
+        version: r.try_get("version")?,
+    })
+}
+
+async fn fetch_agency(conn: &mut Conn, id: &str) -> Result<Option<Agency>> {
+    let row = sqlx::query(concat!("SELECT ", agency_columns!(), " FROM agencies WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(agency_from_row).transpose()
+}
+
+fn agency_not_found(id: &str) -> Error {
+    Error::NotFound {
+        kind: "agency",
+        name: format!("agencies/{id}"),
+    }
+}
+
+fn request_not_found(id: Uuid) -> Error {
+    Error::NotFound {
+        kind: "request",
+        name: format!("requests/{id}"),
+    }
+}
+
+/// The parts of a notice kept as one JSON document; what statistics need
+/// (outcome, time, on-time flag, letters) has columns of its own.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct NoticeDoc {
+    notice_text: String,
+    withheld_parts: Option<String>,
+    holder: Option<String>,
+    fee_rupiah: i64,
+    payment_method: Option<String>,
+    delivery_method: Option<String>,
+    format: Option<String>,
+}
+
+fn letters_to_text(letters: &[ExemptionLetter]) -> String {
+    letters.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(",")
+}
+
+fn request_from_row(r: &DbRow) -> Result<Request> {
+    let id: String = r.try_get("id")?;
+    let requester: String = r.try_get("requester")?;
+    let requester: Requester =
+        serde_json::from_str(&requester).context("stored requester is not valid JSON")?;
+    let extension = match r.try_get::<Option<String>, _>("extension_reason")? {
+        Some(reason) => Some(Extension {
+            reason,
+            extend_time: from_ts(r.try_get("extend_time")?)?,
+            previous_due_date: parse_date(&r.try_get::<String, _>("extension_previous_due_date")?)?,
+        }),
+        None => None,
+    };
+    let notice = match r.try_get::<Option<String>, _>("outcome")? {
+        Some(outcome) => {
+            let doc: NoticeDoc = serde_json::from_str(&r.try_get::<String, _>("notice")?)
+                .context("stored notice is not valid JSON")?;
+            let letters: String = r.try_get("exemption_letters")?;
+            Some(Notice {
+                outcome: parse_named(&outcome, Outcome::parse, "outcome")?,
+                notice_text: doc.notice_text,
+                exemption_letters: letters
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| parse_named(s, ExemptionLetter::parse, "exemption letter"))
+                    .collect::<Result<_>>()?,
+                withheld_parts: doc.withheld_parts,
+                holder: doc.holder,
+                fee_rupiah: doc.fee_rupiah,
+                payment_method: doc.payment_method,
+                delivery_method: doc
+                    .delivery_method
+                    .as_deref()
+                    .map(|s| parse_named(s, DeliveryMethod::parse, "delivery method"))
+                    .transpose()?,
+                format: doc.format,
+                notice_time: from_ts(r.try_get("notice_time")?)?,
+                working_days_taken: i32::try_from(r.try_get::<i64, _>("notice_working_days")?)
+                    .context("working days out of range")?,
+                on_time: r.try_get("notice_on_time")?,
+            })
+        }
+        None => None,
+    };
+    Ok(Request {
+        id: Uuid::parse_str(&id).context("stored request id")?,
+        registration_number: r.try_get("registration_number")?,
+        agency_id: r.try_get("agency_id")?,
+        receiving_agency_id: r.try_get("receiving_agency_id")?,
+        pemda_id: r.try_get("pemda_id")?,
+        requester,
+        information_requested: r.try_get("information_requested")?,
+        purpose: r.try_get("purpose")?,
+        access_method: parse_named(&r.try_get::<String, _>("access_method")?, AccessMethod::parse, "access method")?,
+        copy_form: r
+            .try_get::<Option<String>, _>("copy_form")?
+            .as_deref()
+            .map(|s| parse_named(s, CopyForm::parse, "copy form"))
+            .transpose()?,
+        delivery_method: parse_named(&r.try_get::<String, _>("delivery_method")?, DeliveryMethod::parse, "delivery method")?,
+        channel: parse_named(&r.try_get::<String, _>("channel")?, Channel::parse, "channel")?,
+        receive_time: from_ts(r.try_get("receive_time")?)?,
+        state: parse_named(&r.try_get::<String, _>("state")?, RequestState::parse, "state")?,
+        clock_start_date: parse_date(&r.try_get::<String, _>("clock_start_date")?)?,
+        original_due_date: opt_date(r.try_get("original_due_date")?)?,
+        due_date: opt_date(r.try_get("due_date")?)?,
+        due_end_time: opt_ts(r.try_get("due_end_time")?)?,
+        extension,
+        notice,
+        deliver_time: opt_ts(r.try_get("deliver_time")?)?,
+        withdraw_time: opt_ts(r.try_get("withdraw_time")?)?,
+        create_time: from_ts(r.try_get("create_time")?)?,
+        update_time: from_ts(r.try_get("update_time")?)?,
+        version: r.try_get("version")?,
+    })
+}
+
+async fn fetch_request(conn: &mut Conn, id: Uuid) -> Result<Option<(Request, String)>> {
+    let row = sqlx::query(concat!("SELECT ", request_columns!(), ", body_hash FROM requests WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    match row {
+        Some(r) => Ok(Some((request_from_row(&r)?, r.try_get("body_hash")?))),
+        None => Ok(None),
+    }
+}
+
+/// The columns a transition may change, in the order `write_request` binds them.
+struct MutableColumns {
+    agency_id: String,
+    agency_path: String,
+    requester: String,
+    information_requested: String,
+    purpose: String,
+    state: &'static str,
+    clock_start_date: String,
+    original_due_date: Option<String>,
+    due_date: Option<String>,
+    due_end_time: Option<i64>,
+    extension_reason: Option<String>,
+    extend_time: Option<i64>,
+    extension_previous_due_date: Option<String>,
+    outcome: Option<&'static str>,
+    notice_time: Option<i64>,
+    notice_working_days: Option<i64>,
+    notice_on_time: Option<bool>,
+    exemption_letters: Option<String>,
+    notice: Option<String>,
+    deliver_time: Option<i64>,
+    withdraw_time: Option<i64>,
+    update_time: i64,
+    version: i64,
+}
+
+impl MutableColumns {
+    fn of(r: &Request, agency_path: &str) -> Result<Self> {
+        let notice_doc = r
+            .notice
+            .as_ref()
+            .map(|n| {
+                serde_json::to_string(&NoticeDoc {
+                    notice_text: n.notice_text.clone(),
+                    withheld_parts: n.withheld_parts.clone(),
+                    holder: n.holder.clone(),
+                    fee_rupiah: n.fee_rupiah,
+                    payment_method: n.payment_method.clone(),
+                    delivery_method: n.delivery_method.map(|d| d.as_str().to_string()),
+                    format: n.format.clone(),
+                })
+            })
+            .transpose()
+            .context("encoding notice")?;
+        Ok(Self {
+            agency_id: r.agency_id.clone(),
+            agency_path: agency_path.to_string(),
+            requester: serde_json::to_string(&r.requester).context("encoding requester")?,
+            information_requested: r.information_requested.clone(),
+            purpose: r.purpose.clone(),
+            state: r.state.as_str(),
+            clock_start_date: r.clock_start_date.to_string(),
+            original_due_date: r.original_due_date.map(|d| d.to_string()),
+            due_date: r.due_date.map(|d| d.to_string()),
+            due_end_time: r.due_end_time.map(ts),
+            extension_reason: r.extension.as_ref().map(|e| e.reason.clone()),
+            extend_time: r.extension.as_ref().map(|e| ts(e.extend_time)),
+            extension_previous_due_date: r.extension.as_ref().map(|e| e.previous_due_date.to_string()),
+            outcome: r.notice.as_ref().map(|n| n.outcome.as_str()),
+            notice_time: r.notice.as_ref().map(|n| ts(n.notice_time)),
+            notice_working_days: r.notice.as_ref().map(|n| i64::from(n.working_days_taken)),
+            notice_on_time: r.notice.as_ref().map(|n| n.on_time),
+            exemption_letters: r.notice.as_ref().map(|n| letters_to_text(&n.exemption_letters)),
+            notice: notice_doc,
+            deliver_time: r.deliver_time.map(ts),
+            withdraw_time: r.withdraw_time.map(ts),
+            update_time: ts(r.update_time),
+            version: r.version,
+        })
+    }
+}
+
+/// Writes a transition's new projection, only if nobody changed the row
+/// since `previous_version` was read. Returns false on a lost race.
+async fn write_request(conn: &mut Conn, r: &Request, agency_path: &str, previous_version: i64) -> Result<bool> {
+    let c = MutableColumns::of(r, agency_path)?;
+    let done = sqlx::query(
+        "UPDATE requests SET agency_id = $1, agency_path = $2, requester = $3, \
+         information_requested = $4, purpose = $5, state = $6, clock_start_date = $7, \
+         original_due_date = $8, due_date = $9, due_end_time = $10, extension_reason = $11, \
+         extend_time = $12, extension_previous_due_date = $13, outcome = $14, notice_time = $15, \
+         notice_working_days = $16, notice_on_time = $17, exemption_letters = $18, notice = $19, \
+         deliver_time = $20, withdraw_time = $21, update_time = $22, version = $23 \
+         WHERE id = $24 AND version = $25",
+    )
+    .bind(c.agency_id)
+    .bind(c.agency_path)
+    .bind(c.requester)
+    .bind(c.information_requested)
+    .bind(c.purpose)
+    .bind(c.state)
+    .bind(c.clock_start_date)
+    .bind(c.original_due_date)
+    .bind(c.due_date)
+    .bind(c.due_end_time)
+    .bind(c.extension_reason)
+    .bind(c.extend_time)
+    .bind(c.extension_previous_due_date)
+    .bind(c.outcome)
+    .bind(c.notice_time)
+    .bind(c.notice_working_days)
+    .bind(c.notice_on_time)
+    .bind(c.exemption_letters)
+    .bind(c.notice)
+    .bind(c.deliver_time)
+    .bind(c.withdraw_time)
+    .bind(c.update_time)
+    .bind(c.version)
+    .bind(r.id.to_string())
+    .bind(previous_version)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Appends an event; its sequence is the request's new version, so the
+/// primary key also rejects two writers of the same version.
+async fn insert_event(
+    conn: &mut Conn,
+    r: &Request,
+    event: &NewEvent,
+    record_time: Timestamp,
+    actor: &str,
+) -> Result<()> {
+    let details = serde_json::to_string(&event.details).context("encoding event details")?;
+    sqlx::query(
+        "INSERT INTO request_events (request_id, sequence, type, event_time, record_time, actor, \
+         state, summary, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(r.id.to_string())
+    .bind(r.version)
+    .bind(event.kind.as_str())
+    .bind(ts(event.event_time))
+    .bind(ts(record_time))
+    .bind(actor)
+    .bind(r.state.as_str())
+    .bind(&event.summary)
+    .bind(details)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The next number of a register (per Pemda and year). The upsert's row lock
+/// serialises concurrent writers on every backend and process.
+async fn next_number(conn: &mut Conn, pemda_id: &str, year: i16, register: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO registration_counters (pemda_id, year, register, last_value) \
+         VALUES ($1, $2, $3, 1) ON CONFLICT (pemda_id, year, register) \
+         DO UPDATE SET last_value = registration_counters.last_value + 1 RETURNING last_value",
+    )
+    .bind(pemda_id)
+    .bind(i64::from(year))
+    .bind(register)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// A retry must match the first call's body; anything else reuses the key.
+fn replay(existing: Request, stored_hash: &str, new_hash: &str) -> Result<Submitted> {
+    if stored_hash == new_hash {
+        Ok(Submitted {
+            request: existing,
+            replayed: true,
+        })
+    } else {
+        Err(Error::AlreadyExists {
+            reason: "REQUEST_ID_REUSED",
+            message: format!(
+                "request_id {} was already used for a different request ({}); use a new request_id",
+                existing.id, existing.registration_number
+            ),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::store::Store for SqlStore {
+    #[tracing::instrument(skip_all, fields(agency = %new.id))]
+    async fn create_agency(&self, new: NewAgency, now: Timestamp) -> Result<Agency> {
+        let mut tx = begin_write(&self.pool).await?;
+        let parent = match &new.parent_id {
+            Some(pid) => Some(fetch_agency(&mut tx, pid).await?.ok_or_else(|| agency_not_found(pid))?),
+            None => None,
+        };
+        agency::check_parent(new.kind, parent.as_ref()).map_err(|m| Error::invalid("agency.parent", m))?;
+        let pemda_id = agency::pemda_of(&new.id, new.kind, parent.as_ref());
+        let a = Agency {
+            path: agency::path_of(&new.id, parent.as_ref()),
+            comparison_group: new
+                .comparison_group
+                .unwrap_or_else(|| agency::default_comparison_group(new.kind, &pemda_id, parent.as_ref())),
+            pemda_id,
+            id: new.id,
+            display_name: new.display_name,
+            kind: new.kind,
+            parent_id: new.parent_id,
+            time_zone: new.time_zone,
+            create_time: now,
+            update_time: now,
+            version: 1,
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO agencies (id, display_name, kind, parent_id, pemda_id, path, time_zone, \
+             comparison_group, create_time, update_time, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(&a.id)
+        .bind(&a.display_name)
+        .bind(a.kind.as_str())
+        .bind(&a.parent_id)
+        .bind(&a.pemda_id)
+        .bind(&a.path)
+        .bind(&a.time_zone)
+        .bind(&a.comparison_group)
+        .bind(ts(now))
+        .bind(ts(now))
+        .bind(a.version)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Err(e) if is_unique_violation(&e) => {
+                return Err(Error::AlreadyExists {
+                    reason: "AGENCY_EXISTS",
+                    message: format!("agencies/{} already exists", a.id),
+                });
+            }
+            other => {
+                other?;
+            }
+        }
+        tx.commit().await?;
+        Ok(a)
+    }
+
+    async fn get_agency(&self, id: &str) -> Result<Agency> {
+        let mut conn = self.pool.acquire().await?;
+        fetch_agency(&mut conn, id).await?.ok_or_else(|| agency_not_found(id))
+    }
+
+    async fn list_agencies(&self, parent: Option<&str>, after: Option<&str>, limit: i64) -> Result<Vec<Agency>> {
+        let mut qb = QueryBuilder::<Db>::new(concat!("SELECT ", agency_columns!(), " FROM agencies WHERE 1 = 1"));
+        if let Some(p) = parent {
+            qb.push(" AND parent_id = ").push_bind(p);
+        }
+        if let Some(a) = after {
+            qb.push(" AND id > ").push_bind(a);
+        }
+        qb.push(" ORDER BY id LIMIT ").push_bind(limit);
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        rows.iter().map(agency_from_row).collect()
+    }
+
+    #[tracing::instrument(skip_all, fields(agency = %id))]
+    async fn update_agency(
+        &self,
+        id: &str,
+        patch: AgencyPatch,
+        expected_version: Option<i64>,
+        now: Timestamp,
+    ) -> Result<Agency> {
+        let mut tx = begin_write(&self.pool).await?;
+        let mut a = fetch_agency(&mut tx, id).await?.ok_or_else(|| agency_not_found(id))?;
+        if expected_version.is_some_and(|v| v != a.version) {
+            return Err(Error::Aborted(format!(
+                "agencies/{id} changed since it was read (stale etag); read it again"
+            )));
+        }
+        if let Some(n) = patch.display_name {
+            a.display_name = n;
+        }
+        if let Some(z) = patch.time_zone {
+            a.time_zone = z;
+        }
+        if let Some(g) = patch.comparison_group {
+            a.comparison_group = g;
+        }
+        let previous = a.version;
+        a.version += 1;
+        a.update_time = now;
+        let done = sqlx::query(
+            "UPDATE agencies SET display_name = $1, time_zone = $2, comparison_group = $3, \
+             update_time = $4, version = $5 WHERE id = $6 AND version = $7",
+        )
+        .bind(&a.display_name)
+        .bind(&a.time_zone)
+        .bind(&a.comparison_group)
+        .bind(ts(now))
+        .bind(a.version)
+        .bind(id)
+        .bind(previous)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(Error::Aborted(format!("agencies/{id} changed concurrently; retry")));
+        }
+        tx.commit().await?;
+        Ok(a)
+    }
+
+    #[tracing::instrument(skip_all, fields(request = %new.id, agency = %new.agency_id))]
+    async fn submit_request(&self, new: NewRequest, now: Timestamp, actor: &str) -> Result<Submitted> {
+        // A retry usually finds its first result without taking the write lock.
+        {
+            let mut conn = self.pool.acquire().await?;
+            if let Some((existing, hash)) = fetch_request(&mut conn, new.id).await? {
+                return replay(existing, &hash, &new.body_hash);
+            }
+        }
+        let mut tx = begin_write(&self.pool).await?;
+        if let Some((existing, hash)) = fetch_request(&mut tx, new.id).await? {
+            return replay(existing, &hash, &new.body_hash);
+        }
+        let agency = fetch_agency(&mut tx, &new.agency_id)
+            .await?
+            .ok_or_else(|| agency_not_found(&new.agency_id))?;
+        let tz = agency.tz();
+        let receive_time = new.receive_time.unwrap_or(now);
+        let start = time::local_date(receive_time, &tz);
+        let cal = self.calendar_in(&mut tx, &agency).await?;
+        let clock = lifecycle::run_clock(&cal, &tz, start, false)
+            .map_err(|_| Error::invalid("request.receive_time", "is outside the supported calendar range"))?;
+        let seq = next_number(&mut tx, &agency.pemda_id, start.year(), "request").await?;
+        let r = Request {
+            id: new.id,
+            registration_number: request::registration_number(&agency.pemda_id, start.year(), seq),
+            agency_id: agency.id.clone(),
+            receiving_agency_id: agency.id.clone(),
+            pemda_id: agency.pemda_id.clone(),
+            requester: new.requester,
+            information_requested: new.information_requested,
+            purpose: new.purpose,
+            access_method: new.access_method,
+            copy_form: new.copy_form,
+            delivery_method: new.delivery_method,
+            channel: new.channel,
+            receive_time,
+            state: RequestState::Pending,
+            clock_start_date: start,
+            original_due_date: Some(clock.original_due),
+            due_date: Some(clock.due),
+            due_end_time: Some(clock.due_end),
+            extension: None,
+            notice: None,
+            deliver_time: None,
+            withdraw_time: None,
+            create_time: now,
+            update_time: now,
+            version: 1,
+        };
+        let c = MutableColumns::of(&r, &agency.path)?;
+        let inserted = sqlx::query(
+            "INSERT INTO requests (id, body_hash, registration_number, agency_id, agency_path, \
+             receiving_agency_id, pemda_id, requester, information_requested, purpose, access_method, \
+             copy_form, delivery_method, channel, receive_time, state, clock_start_date, \
+             original_due_date, due_date, due_end_time, create_time, update_time, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+             $18, $19, $20, $21, $22, $23)",
+        )
+        .bind(r.id.to_string())
+        .bind(&new.body_hash)
+        .bind(&r.registration_number)
+        .bind(c.agency_id)
+        .bind(c.agency_path)
+        .bind(&r.receiving_agency_id)
+        .bind(&r.pemda_id)
+        .bind(c.requester)
+        .bind(c.information_requested)
+        .bind(c.purpose)
+        .bind(r.access_method.as_str())
+        .bind(r.copy_form.map(|c| c.as_str()))
+        .bind(r.delivery_method.as_str())
+        .bind(r.channel.as_str())
+        .bind(ts(receive_time))
+        .bind(c.state)
+        .bind(c.clock_start_date)
+        .bind(c.original_due_date)
+        .bind(c.due_date)
+        .bind(c.due_end_time)
+        .bind(ts(now))
+        .bind(ts(now))
+        .bind(r.version)
+        .execute(&mut *tx)
+        .await;
+        if let Err(e) = inserted {
+            if is_unique_violation(&e) {
+                // Another process registered the same request_id first.
+                drop(tx);
+                let mut conn = self.pool.acquire().await?;
+                if let Some((existing, hash)) = fetch_request(&mut conn, new.id).await? {
+                    return replay(existing, &hash, &new.body_hash);
+                }
+            }
+            return Err(e.into());
+        }
+        let mut details = BTreeMap::new();
+        details.insert("agency".to_string(), format!("agencies/{}", agency.id));
+        details.insert("channel".to_string(), r.channel.as_str().to_string());
+        details.insert("clock_start_date".to_string(), start.to_string());
+        details.insert("due_date".to_string(), clock.due.to_string());
+        details.insert("registration_number".to_string(), r.registration_number.clone());
+        let event = NewEvent {
+            kind: EventType::Submitted,
+            event_time: receive_time,
+            summary: format!("registered as {}, due {}", r.registration_number, clock.due),
+            details,
+        };
+        insert_event(&mut tx, &r, &event, now, actor).await?;
+        tx.commit().await?;
+        Ok(Submitted {
+            request: r,
+            replayed: false,
+        })
+    }
+
+    async fn get_request(&self, id: Uuid) -> Result<Request> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(fetch_request(&mut conn, id).await?.ok_or_else(|| request_not_found(id))?.0)
+    }
+
+    async fn list_requests(
+        &self,
+        filter: &RequestFilter,
+        cursor: Option<RequestCursor>,
+        limit: i64,
+    ) -> Result<Vec<Request>> {
+        let mut qb = QueryBuilder::<Db>::new(concat!("SELECT ", request_columns!(), " FROM requests WHERE 1 = 1"));
+        if let Some(a) = &filter.agency {
+            if filter.include_sub_agencies {
+                // Ids hold only [a-z0-9-], so the path has no LIKE wildcards.
+                qb.push(" AND agency_path LIKE ").push_bind(format!("{}%", a.path));
+            } else {
+                qb.push(" AND agency_id = ").push_bind(a.id.clone());
+            }
+        }
+        if !filter.states.is_empty() {
+            qb.push(" AND state IN (");
+            let mut sep = qb.separated(", ");
+            for s in &filter.states {
+                sep.push_bind(s.as_str());
+            }
+            qb.push(")");
+        }
+        if let Some(t) = filter.receive_start {
+            qb.push(" AND receive_time >= ").push_bind(ts(t));
+        }
+        if let Some(t) = filter.receive_end {
+            qb.push(" AND receive_time < ").push_bind(ts(t));
+        }
+        if let Some(t) = filter.overdue_at {
+            qb.push(" AND state = 'pending' AND due_end_time <= ").push_bind(ts(t));
+        }
+        if let Some(c) = cursor {
+            qb.push(" AND (receive_time < ")
+                .push_bind(ts(c.receive_time))
+                .push(" OR (receive_time = ")
+                .push_bind(ts(c.receive_time))
+                .push(" AND id < ")
+                .push_bind(c.id.to_string())
+                .push("))");
+        }
+        qb.push(" ORDER BY receive_time DESC, id DESC LIMIT ").push_bind(limit);
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        rows.iter().map(request_from_row).collect()
+    }
+
+    #[tracing::instrument(skip_all, fields(request = %id, command = ?command.kind()))]
+    async fn transition(
+        &self,
+        id: Uuid,
+        expected_version: Option<i64>,
+        command: Command,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<Request> {
+        let mut tx = begin_write(&self.pool).await?;
+        let (req, _) = fetch_request(&mut tx, id).await?.ok_or_else(|| request_not_found(id))?;
+        if expected_version.is_some_and(|v| v != req.version) {
+            return Err(Error::Aborted(format!(
+                "requests/{id} changed since it was read (stale etag); read it again"
+            )));
+        }
+        let agency = fetch_agency(&mut tx, &req.agency_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("request's agency {} is missing", req.agency_id))?;
+        let cal = self.calendar_in(&mut tx, &agency).await?;
+        let tz = agency.tz();
+        let ctx = lifecycle::Context {
+            now,
+            tz: &tz,
+            calendar: &cal,
+        };
+        let (next, event) = lifecycle::apply(&req, command, &ctx)?;
+        let path = if next.agency_id == agency.id {
+            agency.path
+        } else {
+            fetch_agency(&mut tx, &next.agency_id)
+                .await?
+                .ok_or_else(|| agency_not_found(&next.agency_id))?
+                .path
+        };
+        if !write_request(&mut tx, &next, &path, req.version).await? {
+            return Err(Error::Aborted(format!("requests/{id} changed concurrently; read it again and retry")));
+        }
+        insert_event(&mut tx, &next, &event, now, actor).await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    async fn request_history(&self, id: Uuid) -> Result<Vec<Event>> {
+        let mut conn = self.pool.acquire().await?;
+        let rows = sqlx::query(
+            "SELECT sequence, type, event_time, record_time, actor, state, summary, details \
+             FROM request_events WHERE request_id = $1 ORDER BY sequence",
+        )
+        .bind(id.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+        if rows.is_empty() {
+            return Err(request_not_found(id));
+        }
+        rows.iter()
+            .map(|r| {
+                let details: String = r.try_get("details")?;
+                Ok(Event {
+                    sequence: r.try_get("sequence")?,
+                    kind: parse_named(&r.try_get::<String, _>("type")?, EventType::parse, "event type")?,
+                    event_time: from_ts(r.try_get("event_time")?)?,
+                    record_time: from_ts(r.try_get("record_time")?)?,
+                    actor: r.try_get("actor")?,
+                    state: parse_named(&r.try_get::<String, _>("state")?, RequestState::parse, "state")?,
+                    summary: r.try_get("summary")?,
+                    details: serde_json::from_str(&details).context("stored event details")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn list_holidays(&self, year: i16, agency: Option<&Agency>) -> Result<(Vec<HolidayRecord>, bool)> {
+        let mut conn = self.pool.acquire().await?;
+        let version: i64 = sqlx::query_scalar("SELECT version FROM calendar_state WHERE id = 1")
+            .fetch_one(&mut *conn)
+            .await?;
+        let data = load_calendar_data(&mut conn, version).await?;
+        let loaded = data.decree_years.contains(&year);
+        let applies = |h: &HolidayRecord| match (&h.agency_id, agency) {
+            (None, _) => true,
+            (Some(scope), Some(a)) => a.path.contains(&format!("/{scope}/")),
+            (Some(_), None) => false,
+        };
+        let mut out: Vec<HolidayRecord> = data
+            .holidays
+            .into_iter()
+            .filter(|h| h.date.year() == year && applies(h))
+            .collect();
+        if !loaded {
+            // Without a decree only the fixed-date holidays are known.
+            for h in calendar::fixed_date_holidays(year) {
+                if !out.iter().any(|o| o.date == h.date && o.agency_id.is_none()) {
+                    out.push(HolidayRecord {
+                        date: h.date,
+                        name: h.name,
+                        kind: h.kind,
+                        agency_id: None,
+                        built_in: true,
+                    });
+                }
+            }
+        }
+        out.sort_by(|a, b| (a.date, &a.agency_id).cmp(&(b.date, &b.agency_id)));
+        Ok((out, loaded))
+    }
+
+    #[tracing::instrument(skip_all, fields(date = %holiday.date))]
+    async fn add_holiday(&self, holiday: HolidayRecord, now: Timestamp, actor: &str) -> Result<u32> {
+        let mut tx = begin_write(&self.pool).await?;
+        let scope_path = match &holiday.agency_id {
+            Some(id) => Some(fetch_agency(&mut tx, id).await?.ok_or_else(|| agency_not_found(id))?.path),
+            None => None,
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO holidays (scope, date, name, kind, built_in, create_time) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(holiday.agency_id.clone().unwrap_or_default())
+        .bind(holiday.date.to_string())
+        .bind(&holiday.name)
+        .bind(holiday.kind.as_str())
+        .bind(false)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Err(e) if is_unique_violation(&e) => {
+                return Err(Error::AlreadyExists {
+                    reason: "HOLIDAY_EXISTS",
+                    message: format!("{} is already a holiday in this calendar", holiday.date),
+                });
+            }
+            other => {
+                other?;
+            }
+        }
+        bump_calendar_version(&mut tx).await?;
+        let moved = self
+            .reschedule(&mut tx, holiday.date, scope_path.as_deref(), now, actor, &format!("holiday added: {}", holiday.name))
+            .await?;
+        tx.commit().await?;
+        Ok(moved)
+    }
+
+    #[tracing::instrument(skip_all, fields(date = %date))]
+    async fn remove_holiday(&self, date: Date, agency_id: Option<&str>, now: Timestamp, actor: &str) -> Result<u32> {
+        let mut tx = begin_write(&self.pool).await?;
+        let scope_path = match agency_id {
+            Some(id) => Some(fetch_agency(&mut tx, id).await?.ok_or_else(|| agency_not_found(id))?.path),
+            None => None,
+        };
+        let name: Option<String> = sqlx::query_scalar("DELETE FROM holidays WHERE scope = $1 AND date = $2 RETURNING name")
+            .bind(agency_id.unwrap_or_default())
+            .bind(date.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(name) = name else {
+            return Err(Error::NotFound {
+                kind: "holiday",
+                name: match agency_id {
+                    Some(a) => format!("agencies/{a}/holidays/{date}"),
+                    None => format!("holidays/{date}"),
+                },
+            });
+        };
+        bump_calendar_version(&mut tx).await?;
+        let moved = self
+            .reschedule(&mut tx, date, scope_path.as_deref(), now, actor, &format!("holiday removed: {name}"))
+            .await?;
+        tx.commit().await?;
+        Ok(moved)
+    }
+
+    async fn calendar_for(&self, agency: &Agency) -> Result<WorkingCalendar> {
+        let mut conn = self.pool.acquire().await?;
+        self.calendar_in(&mut conn, agency).await
+    }
+}
+
+impl SqlStore {
+    /// Recomputes the due dates of the running clocks a change on `date`
+    /// can move (clock started before it, due on or after it), within the
+    /// agency subtree `scope_path` (everything when `None`), with an event on
+    /// each request whose due date moved.
+    async fn reschedule(
+        &self,
+        conn: &mut Conn,
+        date: Date,
+        scope_path: Option<&str>,
+        now: Timestamp,
+        actor: &str,
+        why: &str,
+    ) -> Result<u32> {
+        let mut qb = QueryBuilder::<Db>::new(concat!(
+            "SELECT ",
+            request_columns!(),
+            " FROM requests WHERE state = 'pending' AND clock_start_date < "
+        ));
+        qb.push_bind(date.to_string()).push(" AND due_date >= ").push_bind(date.to_string());
+        if let Some(p) = scope_path {
+            qb.push(" AND agency_path LIKE ").push_bind(format!("{p}%"));
+        }
+        let rows = qb.build().fetch_all(&mut *conn).await?;
+        let candidates = rows.iter().map(request_from_row).collect::<Result<Vec<_>>>()?;
+        let version: i64 = sqlx::query_scalar("SELECT version FROM calendar_state WHERE id = 1")
+            .fetch_one(&mut *conn)
+            .await?;
+        let data = load_calendar_data(conn, version).await?;
+        let mut agencies: HashMap<String, (Agency, WorkingCalendar)> = HashMap::new();
+        let mut moved = 0;
+        for req in candidates {
+            if !agencies.contains_key(&req.agency_id) {
+                let a = fetch_agency(conn, &req.agency_id)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("request's agency {} is missing", req.agency_id))?;
+                let cal = calendar_of(&data, &a, &self.settings);
+                agencies.insert(req.agency_id.clone(), (a, cal));
+            }
+            let (agency, cal) = &agencies[&req.agency_id];
+            let tz = agency.tz();
+            let clock = lifecycle::run_clock(cal, &tz, req.clock_start_date, req.extension.is_some())?;
+            if Some(clock.due) == req.due_date && Some(clock.original_due) == req.original_due_date {
+                continue;
+            }
+            let mut next = req.clone();
+            next.original_due_date = Some(clock.original_due);
+            next.due_date = Some(clock.due);
+            next.due_end_time = Some(clock.due_end);
+            if let (Some(ext), Some(prev)) = (next.extension.as_mut(), req.original_due_date) {
+                if ext.previous_due_date == prev {
+                    ext.previous_due_date = clock.original_due;
+                }
+            }
+            next.version += 1;
+            next.update_time = now;
+            let previous = req.due_date.map(|d| d.to_string()).unwrap_or_default();
+            let mut details = BTreeMap::new();
+            details.insert("previous_due_date".to_string(), previous.clone());
+            details.insert("due_date".to_string(), clock.due.to_string());
+            details.insert("holiday_date".to_string(), date.to_string());
+            details.insert("reason".to_string(), why.to_string());
+            let event = NewEvent {
+                kind: EventType::DueDateChanged,
+                event_time: now,
+                summary: format!("due date moved from {previous} to {} ({why})", clock.due),
+                details,
+            };
+            if !write_request(conn, &next, &agency.path, req.version).await? {
+                return Err(Error::Aborted("a request changed while its due date was moved; retry".into()));
+            }
+            insert_event(conn, &next, &event, now, actor).await?;
+            moved += 1;
+        }
+        Ok(moved)
+    }
+}

@@ -1,0 +1,203 @@
+//! Persistence: one trait, a SQLite and a PostgreSQL implementation sharing
+//! one body of SQL (`common.rs`, compiled once per backend), and one
+//! conformance suite (`tests/store_conformance.rs`).
+//!
+//! Each method is one use case and one transaction: a state change and its
+//! event are written together or not at all.
+use std::sync::Arc;
+
+use jiff::{Timestamp, civil::Date};
+use uuid::Uuid;
+
+use crate::{
+    domain::{
+        RequestState,
+        agency::{Agency, AgencyPatch, NewAgency},
+        calendar::{HolidayKind, WorkingCalendar},
+        lifecycle::Command,
+        request::{Event, NewRequest, Request},
+    },
+    error::{Error, Result},
+};
+
+pub mod postgres;
+pub mod sqlite;
+
+/// Settings the store's use cases apply.
+#[derive(Debug, Clone, Default)]
+pub struct StoreSettings {
+    /// Count cuti bersama as working days (default: they stop the clock).
+    pub cuti_bersama_is_working_day: bool,
+}
+
+/// A holiday as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HolidayRecord {
+    /// The day.
+    pub date: Date,
+    /// Its name.
+    pub name: String,
+    /// Kind.
+    pub kind: HolidayKind,
+    /// For a regional holiday: the agency whose subtree it covers.
+    pub agency_id: Option<String>,
+    /// Built in from the SKB 3 Menteri (or a fixed-date holiday of a year
+    /// without decree, which is never stored).
+    pub built_in: bool,
+}
+
+/// Filters of [`Store::list_requests`], combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct RequestFilter {
+    /// Handled by this agency ...
+    pub agency: Option<Agency>,
+    /// ... or one of its sub-agencies.
+    pub include_sub_agencies: bool,
+    /// In one of these states (empty: any).
+    pub states: Vec<RequestState>,
+    /// Received at or after.
+    pub receive_start: Option<Timestamp>,
+    /// Received before.
+    pub receive_end: Option<Timestamp>,
+    /// Pending and past due at this instant.
+    pub overdue_at: Option<Timestamp>,
+}
+
+/// Position in the list order (newest receipt first, then id descending).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestCursor {
+    /// Receipt of the last row returned.
+    pub receive_time: Timestamp,
+    /// Id of the last row returned.
+    pub id: Uuid,
+}
+
+/// The result of a submission.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    /// The request.
+    pub request: Request,
+    /// True when this was a retry of an earlier identical call.
+    pub replayed: bool,
+}
+
+/// Persistence of the register.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Creates an agency under an existing parent.
+    async fn create_agency(&self, new: NewAgency, now: Timestamp) -> Result<Agency>;
+    /// Reads an agency.
+    async fn get_agency(&self, id: &str) -> Result<Agency>;
+    /// Agencies ordered by id, after `after`, optionally one parent's children.
+    async fn list_agencies(
+        &self,
+        parent: Option<&str>,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Agency>>;
+    /// Changes an agency; `expected_version` checks the etag.
+    async fn update_agency(
+        &self,
+        id: &str,
+        patch: AgencyPatch,
+        expected_version: Option<i64>,
+        now: Timestamp,
+    ) -> Result<Agency>;
+
+    /// Registers a request (idempotent on its id).
+    async fn submit_request(
+        &self,
+        new: NewRequest,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<Submitted>;
+    /// Reads a request.
+    async fn get_request(&self, id: Uuid) -> Result<Request>;
+    /// A page of requests in list order, after `cursor`.
+    async fn list_requests(
+        &self,
+        filter: &RequestFilter,
+        cursor: Option<RequestCursor>,
+        limit: i64,
+    ) -> Result<Vec<Request>>;
+    /// Applies a decision (see `domain::lifecycle`); `expected_version`
+    /// checks the etag. A lost race gives `Error::Aborted`.
+    async fn transition(
+        &self,
+        id: Uuid,
+        expected_version: Option<i64>,
+        command: Command,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<Request>;
+    /// The request's history, oldest first.
+    async fn request_history(&self, id: Uuid) -> Result<Vec<Event>>;
+
+    /// The holidays of `year` that apply to `agency` (national ones only when
+    /// `None`), and whether the year's decree is loaded.
+    async fn list_holidays(
+        &self,
+        year: i16,
+        agency: Option<&Agency>,
+    ) -> Result<(Vec<HolidayRecord>, bool)>;
+    /// Adds a holiday and moves the due dates of the open requests it
+    /// affects; returns how many moved.
+    async fn add_holiday(&self, holiday: HolidayRecord, now: Timestamp, actor: &str)
+    -> Result<u32>;
+    /// Removes a holiday (national when `agency_id` is `None`) and moves the
+    /// due dates it affected; returns how many moved.
+    async fn remove_holiday(
+        &self,
+        date: Date,
+        agency_id: Option<&str>,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<u32>;
+    /// The working-day calendar of an agency.
+    async fn calendar_for(&self, agency: &Agency) -> Result<WorkingCalendar>;
+}
+
+/// Opens the store a URL names: `postgres://` or `postgresql://` selects
+/// PostgreSQL, anything else is a SQLite file path or `sqlite:` URL.
+/// Migrations run and the built-in holidays are loaded.
+pub async fn connect(url: &str, settings: StoreSettings) -> anyhow::Result<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::SqlStore::connect(url, settings).await?))
+    } else {
+        Ok(Arc::new(sqlite::SqlStore::connect(url, settings).await?))
+    }
+}
+
+/// Runs migrations only.
+pub async fn migrate(url: &str) -> anyhow::Result<()> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        postgres::SqlStore::migrate_only(url).await
+    } else {
+        sqlite::SqlStore::migrate_only(url).await
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        use sqlx::Error as E;
+        match e {
+            E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) | E::Protocol(_) => {
+                Error::Unavailable("the database cannot be reached".into())
+            }
+            E::Database(ref d) if is_connection_loss(d.code().as_deref()) => {
+                Error::Unavailable("the database cannot be reached".into())
+            }
+            other => Error::Internal(anyhow::Error::new(other).context("database")),
+        }
+    }
+}
+
+/// PostgreSQL SQLSTATEs meaning the server went away (class 08, 57P0x).
+fn is_connection_loss(code: Option<&str>) -> bool {
+    code.is_some_and(|c| c.starts_with("08") || c.starts_with("57P0"))
+}
+
+/// Whether a database error is a unique-constraint violation.
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}

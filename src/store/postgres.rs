@@ -1,0 +1,30 @@
+//! PostgreSQL: for deployments where several `ppid serve` processes share one
+//! database. Every guarantee (numbers, idempotency, etags) lives in the
+//! database: counters are row-locked upserts, versions are checked in UPDATE.
+use std::time::Duration;
+
+use sqlx::{Postgres, Transaction, postgres::PgPoolOptions};
+
+type Db = Postgres;
+
+/// Submissions take a share lock on the calendar version, so a holiday change
+/// (which takes it exclusively) never interleaves with a due-date computation.
+const CALENDAR_VERSION_SQL: &str = "SELECT version FROM calendar_state WHERE id = 1 FOR SHARE";
+
+async fn begin_write(pool: &sqlx::Pool<Db>) -> Result<Transaction<'static, Db>, sqlx::Error> {
+    pool.begin().await
+}
+
+async fn open_pool(url: &str) -> anyhow::Result<sqlx::Pool<Db>> {
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        // Fail fast with UNAVAILABLE when the database is down, never hang.
+        .acquire_timeout(Duration::from_secs(3))
+        .connect(url)
+        .await?;
+    // Several processes may start at once; sqlx's migrator takes an advisory lock.
+    sqlx::migrate!("migrations/postgres").run(&pool).await?;
+    Ok(pool)
+}
+
+include!("common.rs");

@@ -1,0 +1,46 @@
+//! SQLite: the embedded default. WAL, a busy timeout, `synchronous=FULL` so an
+//! acknowledged write survives power loss, and `BEGIN IMMEDIATE` for writes so
+//! concurrent writers queue instead of failing.
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    Sqlite, Transaction,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+type Db = Sqlite;
+
+/// SQLite writes are serialised by the database lock, so no row locks are needed.
+const CALENDAR_VERSION_SQL: &str = "SELECT version FROM calendar_state WHERE id = 1";
+
+async fn begin_write(pool: &sqlx::Pool<Db>) -> Result<Transaction<'static, Db>, sqlx::Error> {
+    // A deferred BEGIN fails with SQLITE_BUSY when a read upgrades to a write
+    // under contention; IMMEDIATE takes the write lock up front and waits.
+    pool.begin_with("BEGIN IMMEDIATE").await
+}
+
+fn connect_options(url: &str) -> anyhow::Result<SqliteConnectOptions> {
+    let opts = if url.starts_with("sqlite:") {
+        SqliteConnectOptions::from_str(url)?
+    } else {
+        SqliteConnectOptions::new().filename(url)
+    };
+    Ok(opts
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(30))
+        .foreign_keys(true))
+}
+
+async fn open_pool(url: &str) -> anyhow::Result<sqlx::Pool<Db>> {
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(connect_options(url)?)
+        .await?;
+    sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+    Ok(pool)
+}
+
+include!("common.rs");
