@@ -228,7 +228,7 @@ impl Check {
     ) -> Option<Timestamp> {
         let t = t?;
         // Stored with microsecond precision; truncate so reads match writes.
-        match Timestamp::new(t.seconds, t.nanos - t.nanos.rem_euclid(1000)) {
+        match Timestamp::new(t.seconds, t.nanos - t.nanos % 1000) {
             Ok(ts) if supported(ts) => Some(ts),
             _ => {
                 self.add(field, "is not a valid time between 2000 and 2200");

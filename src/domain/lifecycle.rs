@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use jiff::{Timestamp, civil::Date, tz::TimeZone};
 
 use super::{
-    DeliveryMethod, EventType, ExemptionLetter, Outcome, RequestState,
+    AgencyKind, DeliveryMethod, EventType, ExemptionLetter, Outcome, RequestState,
     agency::Agency,
     calendar::WorkingCalendar,
     deadline::{self, DeadlineRule},
@@ -314,6 +314,15 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
                     ),
                 ));
             }
+            if !matches!(target.kind, AgencyKind::Opd | AgencyKind::Pemda) {
+                return Err(Error::precondition(
+                    "FORWARD_TARGET_NOT_PPID",
+                    format!(
+                        "agencies/{} is {}: a request is forwarded to an OPD or to the PPID Utama of the Pemda",
+                        target.id, target.kind
+                    ),
+                ));
+            }
             if target.id == req.agency_id {
                 return Err(Error::precondition(
                     "FORWARD_TO_SAME_AGENCY",
@@ -353,24 +362,28 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
                     ),
                 ));
             }
-            let clock = run_clock(ctx.calendar, ctx.tz, req.clock_start_date, true)?;
+            // Seven working days after the recorded original due date, never
+            // a recount from the clock start (the request may have been
+            // forwarded to an agency with other regional holidays).
+            let due = deadline::extend(ctx.calendar, original)
+                .map_err(|e| Error::precondition("OUT_OF_CALENDAR", e.to_string()))?
+                .due;
+            let due_end = time::end_of_day(due, ctx.tz)
+                .ok_or_else(|| Error::precondition("OUT_OF_CALENDAR", "due date out of range"))?;
             next.extension = Some(Extension {
                 reason: reason.clone(),
                 extend_time: ctx.now,
                 previous_due_date: original,
             });
-            next.due_date = Some(clock.due);
-            next.due_end_time = Some(clock.due_end);
+            next.due_date = Some(due);
+            next.due_end_time = Some(due_end);
             details.insert("reason".into(), reason);
             details.insert("previous_due_date".into(), original.to_string());
-            details.insert("due_date".into(), clock.due.to_string());
+            details.insert("due_date".into(), due.to_string());
             (
                 EventType::Extended,
                 ctx.now,
-                format!(
-                    "extended by 7 working days: due {} instead of {original}",
-                    clock.due
-                ),
+                format!("extended by 7 working days: due {due} instead of {original}"),
             )
         }
         Command::Respond(n) => {
@@ -385,6 +398,15 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
                 ));
             }
             let day = time::local_date(notice_time, ctx.tz);
+            if day < req.clock_start_date {
+                return Err(Error::invalid(
+                    "notice.notice_time",
+                    format!(
+                        "is before the day the clock started ({})",
+                        req.clock_start_date
+                    ),
+                ));
+            }
             let due = req
                 .due_date
                 .ok_or_else(|| anyhow::anyhow!("pending request without due date"))?;
@@ -487,3 +509,7 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
         },
     ))
 }
+
+#[cfg(test)]
+#[path = "lifecycle_tests.rs"]
+mod tests;
