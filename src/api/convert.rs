@@ -228,8 +228,9 @@ impl Check {
     ) -> Option<Timestamp> {
         let t = t?;
         // Stored with microsecond precision; truncate so reads match writes.
+        let valid_nanos = (0..1_000_000_000).contains(&t.nanos);
         match Timestamp::new(t.seconds, t.nanos - t.nanos % 1000) {
-            Ok(ts) if supported(ts) => Some(ts),
+            Ok(ts) if valid_nanos && supported(ts) => Some(ts),
             _ => {
                 self.add(field, "is not a valid time between 2000 and 2200");
                 None

@@ -386,10 +386,10 @@ impl RequestService for RequestApi {
         }
         let start = c.timestamp("receive_time_start", r.receive_time_start.as_ref());
         let end = c.timestamp("receive_time_end", r.receive_time_end.as_ref());
-        if let (Some(s), Some(e)) = (start, end) {
-            if e <= s {
-                c.add("receive_time_end", "must be after receive_time_start");
-            }
+        if let (Some(s), Some(e)) = (start, end)
+            && e <= s
+        {
+            c.add("receive_time_end", "must be after receive_time_start");
         }
         let size = convert::page_size(&mut c, r.page_size);
         let fingerprint = filter_fingerprint(&r);

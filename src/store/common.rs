@@ -1057,10 +1057,9 @@ impl SqlStore {
             next.original_due_date = Some(clock.original_due);
             next.due_date = Some(clock.due);
             next.due_end_time = Some(clock.due_end);
-            if let (Some(ext), Some(prev)) = (next.extension.as_mut(), req.original_due_date) {
-                if ext.previous_due_date == prev {
-                    ext.previous_due_date = clock.original_due;
-                }
+            // The extension runs from the original due date, which moved too.
+            if let Some(ext) = next.extension.as_mut() {
+                ext.previous_due_date = clock.original_due;
             }
             next.version += 1;
             next.update_time = now;

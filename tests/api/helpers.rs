@@ -1,0 +1,395 @@
+//! `spawn_app(backend)`: a server on 127.0.0.1:0 over a fresh database, with
+//! typed clients and a clock the test sets.
+use std::{sync::Arc, time::Duration};
+
+use jiff::Timestamp;
+use ppid::{
+    api::AppState,
+    clock::ManualClock,
+    pb::ppid::v1::{
+        self as pb, agency_service_client::AgencyServiceClient,
+        calendar_service_client::CalendarServiceClient,
+        request_service_client::RequestServiceClient,
+    },
+    store::{self, StoreSettings},
+};
+use tonic::transport::Channel;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    /// A SQLite file in a temporary directory.
+    Sqlite,
+    /// A fresh database on the PostgreSQL server at this URL.
+    Postgres(String),
+}
+
+impl Backend {
+    /// PostgreSQL when `PPID_TEST_DATABASE_URL` is set; `None` (skip) otherwise.
+    pub fn postgres() -> Option<Self> {
+        match std::env::var("PPID_TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => Some(Backend::Postgres(url)),
+            _ => {
+                static ONCE: std::sync::Once = std::sync::Once::new();
+                ONCE.call_once(|| {
+                    eprintln!("PostgreSQL API suite skipped: set PPID_TEST_DATABASE_URL")
+                });
+                None
+            }
+        }
+    }
+}
+
+/// Runs each named `async fn(Backend)` on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(b) = $crate::helpers::Backend::postgres() {
+                    super::$name(b).await;
+                }
+            }
+        }
+    )+};
+}
+
+/// A database that exists for one test.
+pub struct TestDb {
+    /// URL to give the server.
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    drop_pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// Creates a fresh database.
+    pub async fn new(backend: &Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = dir.path().join("ppid.db").to_string_lossy().into_owned();
+                TestDb {
+                    url,
+                    _dir: Some(dir),
+                    drop_pg: None,
+                }
+            }
+            Backend::Postgres(admin_url) => {
+                let name = format!("ppid_api_{}", uuid::Uuid::new_v4().simple());
+                let admin = sqlx::PgPool::connect(admin_url)
+                    .await
+                    .expect("PPID_TEST_DATABASE_URL is set but PostgreSQL cannot be reached");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+                    .execute(&admin)
+                    .await
+                    .expect("create test database");
+                admin.close().await;
+                TestDb {
+                    url: with_database(admin_url, &name),
+                    _dir: None,
+                    drop_pg: Some((admin_url.clone(), name)),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.drop_pg.take() {
+            // Drop runs outside async; use a runtime of its own on a thread.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
+                rt.block_on(async {
+                    let admin = sqlx::PgPool::connect(&admin_url).await.ok()?;
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                    )))
+                    .execute(&admin)
+                    .await
+                    .ok()?;
+                    admin.close().await;
+                    Some(())
+                })
+            })
+            .join();
+        }
+    }
+}
+
+/// `url` with its database name replaced.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// A running server and its clients.
+pub struct TestApp {
+    /// The port.
+    pub port: u16,
+    /// The server's clock.
+    pub clock: ManualClock,
+    /// Clients.
+    pub agencies: AgencyServiceClient<Channel>,
+    /// Clients.
+    pub requests: RequestServiceClient<Channel>,
+    /// Clients.
+    pub calendar: CalendarServiceClient<Channel>,
+    /// The channel, for other clients (health, reflection).
+    pub channel: Channel,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    /// Kept last so the database outlives the server.
+    _db: Arc<TestDb>,
+}
+
+/// "Now" in tests unless a test moves it: Monday 2 March 2026, 09:00 WIB.
+pub fn default_now() -> Timestamp {
+    "2026-03-02T02:00:00Z".parse().unwrap()
+}
+
+/// Starts a server on a fresh database.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, StoreSettings::default()).await
+}
+
+/// Starts a server on a fresh database with settings.
+pub async fn spawn_app_with(backend: Backend, settings: StoreSettings) -> TestApp {
+    let db = Arc::new(TestDb::new(&backend).await);
+    spawn_on(db, settings).await
+}
+
+/// Starts another server on an existing database (several processes sharing
+/// one PostgreSQL database).
+pub async fn spawn_on(db: Arc<TestDb>, settings: StoreSettings) -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        ppid::telemetry::init(ppid::config::LogFormat::Text);
+    }
+    let store = store::connect(&db.url, settings).await.expect("open store");
+    let clock = ManualClock::new(default_now());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().unwrap().port();
+    let state = AppState {
+        store,
+        clock: Arc::new(clock.clone()),
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        ppid::serve(
+            listener,
+            state,
+            async {
+                let _ = stopped.await;
+            },
+            Duration::from_secs(5),
+        )
+        .await
+        .expect("server");
+    });
+    let url = format!("http://127.0.0.1:{port}");
+    let channel = Channel::from_shared(url.clone())
+        .unwrap()
+        .connect()
+        .await
+        .expect("connect");
+    TestApp {
+        port,
+        clock,
+        agencies: AgencyServiceClient::new(channel.clone()),
+        requests: RequestServiceClient::new(channel.clone()),
+        calendar: CalendarServiceClient::new(channel.clone()),
+        channel,
+        stop: Some(stop),
+        server: Some(server),
+        _db: db,
+    }
+}
+
+impl TestApp {
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(h) = self.server.take() {
+            let _ = h.await;
+        }
+    }
+
+    /// Sets the server's clock.
+    pub fn set_now(&self, t: &str) {
+        self.clock.set(t.parse().expect("timestamp"));
+    }
+
+    /// Creates a Pemda.
+    pub async fn pemda(&mut self, id: &str) -> pb::Agency {
+        self.create_agency(id, pb::agency::Kind::Pemda, None).await
+    }
+
+    /// Creates an OPD under `parent`.
+    pub async fn opd(&mut self, id: &str, parent: &str) -> pb::Agency {
+        self.create_agency(id, pb::agency::Kind::Opd, Some(parent))
+            .await
+    }
+
+    /// Creates an agency.
+    pub async fn create_agency(
+        &mut self,
+        id: &str,
+        kind: pb::agency::Kind,
+        parent: Option<&str>,
+    ) -> pb::Agency {
+        self.agencies
+            .create_agency(pb::CreateAgencyRequest {
+                agency_id: id.into(),
+                agency: Some(pb::Agency {
+                    display_name: format!("Agency {id}"),
+                    kind: kind as i32,
+                    parent: parent.map(|p| format!("agencies/{p}")).unwrap_or_default(),
+                    ..Default::default()
+                }),
+            })
+            .await
+            .expect("create agency")
+            .into_inner()
+    }
+
+    /// Submits a valid request to `agency` received at `receive_time`.
+    pub async fn submit(&mut self, agency: &str, receive_time: &str) -> pb::InformationRequest {
+        self.requests
+            .submit_request(submission(agency, receive_time))
+            .await
+            .expect("submit")
+            .into_inner()
+    }
+
+    /// Every request of the database (all pages).
+    pub async fn all_requests(&mut self) -> Vec<pb::InformationRequest> {
+        let mut out = Vec::new();
+        let mut token = String::new();
+        loop {
+            let page = self
+                .requests
+                .list_requests(pb::ListRequestsRequest {
+                    page_token: token,
+                    page_size: 1000,
+                    ..Default::default()
+                })
+                .await
+                .expect("list")
+                .into_inner();
+            out.extend(page.requests);
+            if page.next_page_token.is_empty() {
+                return out;
+            }
+            token = page.next_page_token;
+        }
+    }
+
+    /// The event types of a request's history.
+    pub async fn history(&mut self, name: &str) -> Vec<pb::RequestEvent> {
+        self.requests
+            .get_request_history(pb::GetRequestHistoryRequest { name: name.into() })
+            .await
+            .expect("history")
+            .into_inner()
+            .events
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+/// Personal data used in fixtures, so tests can look for leaks.
+pub const NIK: &str = "3673019876543210";
+/// Fixture phone.
+pub const PHONE: &str = "081298765432";
+/// Fixture email.
+pub const EMAIL: &str = "siti.rahayu@contoh.id";
+
+/// A valid submission with a fresh request_id.
+pub fn submission(agency: &str, receive_time: &str) -> pb::SubmitRequestRequest {
+    pb::SubmitRequestRequest {
+        request_id: uuid::Uuid::new_v4().to_string(),
+        request: Some(pb::InformationRequest {
+            agency: format!("agencies/{agency}"),
+            requester: Some(pb::Requester {
+                full_name: "Siti Rahayu".into(),
+                r#type: pb::requester::Type::Individual as i32,
+                nik: NIK.into(),
+                address: "Jl. Ki Mas Jong No. 5, Serang".into(),
+                phone: PHONE.into(),
+                email: EMAIL.into(),
+                occupation: "Peneliti".into(),
+                ..Default::default()
+            }),
+            information_requested: "Anggaran program penurunan stunting per kecamatan, 2025".into(),
+            purpose: "Penelitian kebijakan kesehatan".into(),
+            access_method: pb::AccessMethod::Copy as i32,
+            copy_form: pb::CopyForm::Softcopy as i32,
+            delivery_method: pb::DeliveryMethod::Email as i32,
+            channel: pb::Channel::WebForm as i32,
+            receive_time: (!receive_time.is_empty()).then(|| ts(receive_time)),
+            ..Default::default()
+        }),
+    }
+}
+
+/// A wire timestamp.
+pub fn ts(t: &str) -> prost_types::Timestamp {
+    let t: Timestamp = t.parse().expect("timestamp");
+    prost_types::Timestamp {
+        seconds: t.as_second(),
+        nanos: t.subsec_nanosecond(),
+    }
+}
+
+/// `YYYY-MM-DD` of a wire date.
+pub fn day(d: &Option<ppid::pb::google::r#type::Date>) -> String {
+    let d = d.as_ref().expect("date set");
+    format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)
+}
+
+/// The field paths of a status's BadRequest violations.
+pub fn violations(status: &tonic::Status) -> Vec<String> {
+    use tonic_types::StatusExt;
+    status
+        .get_details_bad_request()
+        .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
+        .unwrap_or_default()
+}
+
+/// The ErrorInfo reason of a status.
+pub fn reason(status: &tonic::Status) -> String {
+    use tonic_types::StatusExt;
+    status
+        .get_details_error_info()
+        .map(|i| i.reason)
+        .unwrap_or_default()
+}

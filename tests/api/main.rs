@@ -1,0 +1,11 @@
+//! Black-box tests: the generated gRPC client against a server on port 0,
+//! each test on a fresh database, on SQLite and on PostgreSQL
+//! (`PPID_TEST_DATABASE_URL`).
+mod helpers;
+
+mod agencies;
+mod calendar;
+mod lifecycle;
+mod listing;
+mod server;
+mod submit;
