@@ -6,6 +6,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/ppid/v1/agency.proto",
         "proto/ppid/v1/request.proto",
         "proto/ppid/v1/calendar.proto",
+        "proto/ppid/v1/exemption.proto",
+        "proto/ppid/v1/objection.proto",
     ];
     let includes = ["proto", "third_party/googleapis"];
     for p in protos {

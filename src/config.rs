@@ -49,12 +49,34 @@ pub struct ServeArgs {
         default_value_t = false
     )]
     pub cuti_bersama_is_working_day: bool,
+    /// Let a rejection rest on a Pasal 17 letter that cites no DIK entry; such
+    /// requests are flagged (and counted as a red flag). Default: refused.
+    #[arg(
+        long,
+        env = "PPID_ALLOW_UNREGISTERED_EXEMPTION",
+        default_value_t = false
+    )]
+    pub allow_unregistered_exemption: bool,
+    /// Working days the PPID gets to answer again when the atasan overturns
+    /// its answer to an objection.
+    #[arg(long, env = "PPID_OBJECTION_REOPEN_WORKING_DAYS", default_value_t = 10,
+          value_parser = clap::value_parser!(i32).range(1..=60))]
+    pub objection_reopen_working_days: i32,
     /// Seconds to let in-flight calls finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "PPID_SHUTDOWN_GRACE_SECONDS", default_value_t = 10)]
     pub shutdown_grace_seconds: u64,
 }
 
 impl ServeArgs {
+    /// The store's settings.
+    pub fn store_settings(&self) -> crate::store::StoreSettings {
+        crate::store::StoreSettings {
+            cuti_bersama_is_working_day: self.cuti_bersama_is_working_day,
+            allow_unregistered_exemption: self.allow_unregistered_exemption,
+            objection_reopen_working_days: self.objection_reopen_working_days,
+        }
+    }
+
     /// The drain bound.
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_seconds)

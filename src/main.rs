@@ -7,8 +7,7 @@ use ppid::{
     api::AppState,
     clock::SystemClock,
     config::{Cli, Command, redact_url},
-    store::{self, StoreSettings},
-    telemetry,
+    store, telemetry,
 };
 
 #[tokio::main]
@@ -22,9 +21,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve(args) => {
             telemetry::init(args.database.log_format);
-            let settings = StoreSettings {
-                cuti_bersama_is_working_day: args.cuti_bersama_is_working_day,
-            };
+            let settings = args.store_settings();
             let store = store::connect(&args.database.database_url, settings)
                 .await
                 .with_context(|| {

@@ -59,7 +59,26 @@ proto_enum!(domain::EventType => pb::request_event::Type {
     Submitted => Submitted, ReturnedForCompletion => ReturnedForCompletion,
     Resubmitted => Resubmitted, Forwarded => Forwarded, Extended => Extended,
     Responded => Responded, Delivered => Delivered, Withdrawn => Withdrawn,
-    DueDateChanged => DueDateChanged,
+    DueDateChanged => DueDateChanged, ObjectionFiled => ObjectionFiled,
+    ObjectionDecided => ObjectionDecided, DisputeFiled => DisputeFiled,
+    DisputeSettled => DisputeSettled,
+});
+proto_enum!(domain::ObjectionGround => pb::ObjectionGround {
+    Rejected => Rejected, PeriodicNotProvided => PeriodicNotProvided, NotAnswered => NotAnswered,
+    AnsweredOtherwise => AnsweredOtherwise, NotFulfilled => NotFulfilled,
+    UnreasonableFee => UnreasonableFee, AnsweredLate => AnsweredLate,
+});
+proto_enum!(domain::ObjectionDecision => pb::objection::Decision {
+    Upheld => Upheld, Overturned => Overturned,
+});
+proto_enum!(domain::DecisionExtent => pb::objection::Extent { Wholly => Wholly, Partly => Partly });
+proto_enum!(domain::DisputeOutcome => pb::dispute::Outcome {
+    MediationAgreement => MediationAgreement, AdjudicationGranted => AdjudicationGranted,
+    AdjudicationPartlyGranted => AdjudicationPartlyGranted,
+    AdjudicationRefused => AdjudicationRefused,
+});
+proto_enum!(domain::exemption::Status => pb::exemption::Status {
+    NotYetInForce => NotYetInForce, Active => Active, Expired => Expired, Revoked => Revoked,
 });
 proto_enum!(HolidayKind => pb::holiday::Kind {
     National => NationalHoliday, CutiBersama => CutiBersama, Regional => Regional,
@@ -303,6 +322,50 @@ pub fn request_id(check: &mut Check, field: &str, name: &str) -> Option<uuid::Uu
         check.add(
             field,
             "must be requests/{request} where {request} is a UUID",
+        );
+    }
+    parsed
+}
+
+/// Parses `agencies/{agency}/exemptions/{uuid}`.
+pub fn exemption_name(check: &mut Check, field: &str, name: &str) -> Option<(String, uuid::Uuid)> {
+    let parsed = name
+        .strip_prefix("agencies/")
+        .and_then(|r| r.split_once("/exemptions/"))
+        .filter(|(a, _)| domain::agency::check_id(a).is_ok())
+        .and_then(|(a, id)| Some((a.to_string(), uuid::Uuid::parse_str(id).ok()?)));
+    if parsed.is_none() {
+        check.add(
+            field,
+            if name.is_empty() {
+                "is required"
+            } else {
+                "must be agencies/{agency}/exemptions/{exemption}"
+            },
+        );
+    }
+    parsed
+}
+
+/// Parses `{collection}/{uuid}` (objections, disputes).
+pub fn uuid_name(
+    check: &mut Check,
+    field: &str,
+    collection: &str,
+    name: &str,
+) -> Option<uuid::Uuid> {
+    let parsed = name
+        .strip_prefix(collection)
+        .and_then(|r| r.strip_prefix('/'))
+        .and_then(|id| uuid::Uuid::parse_str(id).ok());
+    if parsed.is_none() {
+        check.add(
+            field,
+            if name.is_empty() {
+                "is required".to_string()
+            } else {
+                format!("must be {collection}/{{id}} with a UUID id")
+            },
         );
     }
     parsed

@@ -17,6 +17,8 @@ use crate::{
         ppid::v1::{
             agency_service_server::AgencyServiceServer,
             calendar_service_server::CalendarServiceServer,
+            exemption_service_server::ExemptionServiceServer,
+            objection_service_server::ObjectionServiceServer,
             request_service_server::RequestServiceServer,
         },
     },
@@ -28,6 +30,8 @@ pub mod calendar;
 pub mod codec;
 pub mod convert;
 pub mod error;
+pub mod exemption;
+pub mod objection;
 pub mod request;
 
 /// What every handler shares.
@@ -85,7 +89,13 @@ pub async fn serve(
         .add_service(RequestServiceServer::new(request::RequestApi(
             state.clone(),
         )))
-        .add_service(CalendarServiceServer::new(calendar::CalendarApi(state)))
+        .add_service(CalendarServiceServer::new(calendar::CalendarApi(
+            state.clone(),
+        )))
+        .add_service(ExemptionServiceServer::new(exemption::ExemptionApi(
+            state.clone(),
+        )))
+        .add_service(ObjectionServiceServer::new(objection::ObjectionApi(state)))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
             let _ = server_stop.wait_for(|stop| *stop).await;
         });

@@ -83,6 +83,8 @@ pub fn to_pb(r: &model::Request, now: jiff::Timestamp) -> pb::InformationRequest
             notice_time: Some(convert::timestamp(n.notice_time)),
             working_days_taken: n.working_days_taken,
             on_time: n.on_time,
+            exemptions: n.citations.iter().map(|c| c.name()).collect(),
+            unregistered_exemption_basis: n.unregistered_basis,
         }),
         deliver_time: r.deliver_time.map(convert::timestamp),
         withdraw_time: r.withdraw_time.map(convert::timestamp),
@@ -627,16 +629,34 @@ fn check_notice(c: &mut Check, n: Option<&pb::Notice>) -> Option<NoticeInput> {
         Text::opt_para(NOTICE_MAX),
     );
     let holder = c.text("notice.holder", &n.holder, Text::opt_line(LINE_MAX));
+    let mut exemptions = Vec::new();
+    for (i, name) in n.exemptions.iter().enumerate() {
+        let field = format!("notice.exemptions[{i}]");
+        if let Some(e) = convert::exemption_name(c, &field, name) {
+            if exemptions.contains(&e) {
+                c.add(field, "is cited twice");
+            }
+            exemptions.push(e);
+        }
+    }
     if let Some(o) = outcome {
-        if o.withholds() && n.exemption_letters.is_empty() {
+        // Whether the cited entries are in force is the store's check
+        // (domain::exemption::check_basis); here only the shape.
+        if o.withholds() && n.exemption_letters.is_empty() && n.exemptions.is_empty() {
             c.add(
-                "notice.exemption_letters",
-                format!("a {o} notice must cite the Pasal 17 letter(s) it rests on"),
+                "notice.exemptions",
+                format!("a {o} notice must cite the DIK entries (Pasal 17) it rests on"),
             );
         }
         if !o.withholds() && !n.exemption_letters.is_empty() {
             c.add(
                 "notice.exemption_letters",
+                format!("a {o} notice withholds nothing and cites no exemption"),
+            );
+        }
+        if !o.withholds() && !n.exemptions.is_empty() {
+            c.add(
+                "notice.exemptions",
                 format!("a {o} notice withholds nothing and cites no exemption"),
             );
         }
@@ -687,6 +707,7 @@ fn check_notice(c: &mut Check, n: Option<&pb::Notice>) -> Option<NoticeInput> {
         delivery_method: delivery,
         format,
         notice_time,
+        exemptions,
     })
 }
 

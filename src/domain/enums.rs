@@ -200,5 +200,67 @@ named_enum! {
         Withdrawn = "withdrawn",
         /// Due date moved by a calendar change.
         DueDateChanged = "due_date_changed",
+        /// An objection was filed.
+        ObjectionFiled = "objection_filed",
+        /// The atasan answered an objection.
+        ObjectionDecided = "objection_decided",
+        /// A dispute was filed.
+        DisputeFiled = "dispute_filed",
+        /// A dispute was settled.
+        DisputeSettled = "dispute_settled",
+    }
+}
+
+named_enum! {
+    /// Grounds of an objection (keberatan), UU KIP Pasal 35(1) a–g.
+    pub enum ObjectionGround {
+        /// a. Rejection under Pasal 17.
+        Rejected = "a",
+        /// b. Periodic information not provided.
+        PeriodicNotProvided = "b",
+        /// c. Request not answered.
+        NotAnswered = "c",
+        /// d. Answered other than as requested.
+        AnsweredOtherwise = "d",
+        /// e. Request not fulfilled.
+        NotFulfilled = "e",
+        /// f. Unreasonable fee.
+        UnreasonableFee = "f",
+        /// g. Answered later than the law allows.
+        AnsweredLate = "g",
+    }
+}
+
+named_enum! {
+    /// The atasan's answer to an objection (Pasal 36).
+    pub enum ObjectionDecision {
+        /// The PPID's answer stands; written reasons required.
+        Upheld = "upheld",
+        /// The objection is granted.
+        Overturned = "overturned",
+    }
+}
+
+named_enum! {
+    /// How far an objection decision goes.
+    pub enum DecisionExtent {
+        /// Wholly.
+        Wholly = "wholly",
+        /// In part.
+        Partly = "partly",
+    }
+}
+
+named_enum! {
+    /// How the Komisi Informasi settled a dispute (sengketa, Pasal 37–39).
+    pub enum DisputeOutcome {
+        /// Mediation agreement.
+        MediationAgreement = "mediation_agreement",
+        /// Adjudication: request granted.
+        AdjudicationGranted = "adjudication_granted",
+        /// Adjudication: granted in part.
+        AdjudicationPartlyGranted = "adjudication_partly_granted",
+        /// Adjudication: refused.
+        AdjudicationRefused = "adjudication_refused",
     }
 }

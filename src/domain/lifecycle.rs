@@ -15,6 +15,7 @@ use super::{
     agency::Agency,
     calendar::WorkingCalendar,
     deadline::{self, DeadlineRule},
+    exemption::{self, Exemption},
     request::{Extension, NewEvent, Notice, Request, Requester},
     time,
 };
@@ -43,6 +44,9 @@ pub struct NoticeInput {
     pub format: Option<String>,
     /// When given; `None` means now.
     pub notice_time: Option<Timestamp>,
+    /// The DIK entries cited, as (agency id, entry id); the caller resolves
+    /// them into [`Context::cited`].
+    pub exemptions: Vec<(String, uuid::Uuid)>,
 }
 
 /// A decision on a request.
@@ -167,15 +171,22 @@ pub fn allowed(state: RequestState, kind: CommandKind) -> bool {
     }
 }
 
-/// What the request needs to apply a command: the time and the handling
-/// agency's zone and calendar.
+/// What the request needs to apply a command: the time, the handling
+/// agency with its zone and calendar, and for a notice the DIK entries it cites.
 pub struct Context<'a> {
     /// Now.
     pub now: Timestamp,
+    /// The handling agency.
+    pub agency: &'a Agency,
     /// The handling agency's zone.
     pub tz: &'a TimeZone,
     /// The handling agency's working-day calendar.
     pub calendar: &'a WorkingCalendar,
+    /// The DIK entries a notice cites (resolved by the caller).
+    pub cited: &'a [Exemption],
+    /// Deployment setting: a withholding may rest on a Pasal 17 letter
+    /// without a DIK entry (flagged).
+    pub allow_unregistered_exemption: bool,
 }
 
 /// The response clock started on `start`: original due date, due date and
@@ -212,6 +223,95 @@ pub fn run_clock(
         due,
         due_end,
     })
+}
+
+/// A holiday added or removed on `day` changes a running clock only when
+/// `day` turned from a working day into a non-working one (or back) and lies
+/// within (clock start, due date]: each due date then moves by exactly one
+/// working day. Shifting (never recounting from the clock start) keeps the
+/// days counted under an earlier agency's calendar when the request was
+/// forwarded. `None` when nothing moves.
+pub fn reschedule(
+    req: &Request,
+    day: Date,
+    before: &WorkingCalendar,
+    after: &WorkingCalendar,
+    tz: &TimeZone,
+) -> Result<Option<Clock>> {
+    let (Some(original), Some(due)) = (req.original_due_date, req.due_date) else {
+        return Ok(None);
+    };
+    let was = before.is_working_day(day);
+    let is = after.is_working_day(day);
+    if was == is || day <= req.clock_start_date || day > due {
+        return Ok(None);
+    }
+    let shift = |d: Date| -> Result<Date> {
+        if day > d {
+            return Ok(d);
+        }
+        let mut next = d;
+        // A year has far fewer than 400 consecutive non-working days.
+        for _ in 0..400 {
+            next = if is {
+                next.yesterday()
+            } else {
+                next.tomorrow()
+            }
+            .map_err(|e| Error::precondition("OUT_OF_CALENDAR", e.to_string()))?;
+            if after.is_working_day(next) {
+                return Ok(next);
+            }
+        }
+        Err(Error::precondition(
+            "OUT_OF_CALENDAR",
+            "no working day within 400 days",
+        ))
+    };
+    let original_due = shift(original)?;
+    let due = shift(due)?;
+    let due_end = time::end_of_day(due, tz)
+        .ok_or_else(|| Error::precondition("OUT_OF_CALENDAR", "due date out of range"))?;
+    Ok(Some(Clock {
+        original_due,
+        due,
+        due_end,
+    }))
+}
+
+/// An objection overturned by the atasan sends the request back to the PPID:
+/// the clock runs again from `day` (the decision) for `working_days`, with no
+/// extension; the earlier notice stays visible until the new one replaces it.
+pub fn reopen(
+    req: &Request,
+    day: Date,
+    working_days: i32,
+    calendar: &WorkingCalendar,
+    tz: &TimeZone,
+    now: Timestamp,
+) -> Result<Request> {
+    if req.state == RequestState::Withdrawn {
+        return Err(Error::precondition(
+            "REQUEST_WITHDRAWN",
+            format!("request {} was withdrawn", req.registration_number),
+        ));
+    }
+    let due = deadline::add_working_days(calendar, day, working_days)
+        .map_err(|e| Error::precondition("OUT_OF_CALENDAR", e.to_string()))?
+        .due;
+    let due_end = time::end_of_day(due, tz)
+        .ok_or_else(|| Error::precondition("OUT_OF_CALENDAR", "due date out of range"))?;
+    let mut next = req.clone();
+    next.state = RequestState::Pending;
+    next.clock_start_date = day;
+    next.original_due_date = Some(due);
+    next.due_date = Some(due);
+    next.due_end_time = Some(due_end);
+    next.extension = None;
+    next.deliver_time = None;
+    next.version += 1;
+    next.update_time = now;
+    Ok(next)
 }
 
 /// Applies `cmd` to `req`: the new projection and the event to append, or a
@@ -410,21 +510,36 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
             let due = req
                 .due_date
                 .ok_or_else(|| anyhow::anyhow!("pending request without due date"))?;
+            let basis = exemption::check_basis(
+                n.outcome,
+                &n.exemption_letters,
+                ctx.cited,
+                ctx.agency,
+                day,
+                ctx.allow_unregistered_exemption,
+            )?;
             let taken = deadline::working_days_between(ctx.calendar, req.clock_start_date, day);
             let on_time = day <= due;
             details.insert("outcome".into(), n.outcome.as_str().into());
             details.insert("working_days_taken".into(), taken.to_string());
             details.insert("on_time".into(), on_time.to_string());
             details.insert("due_date".into(), due.to_string());
-            if !n.exemption_letters.is_empty() {
-                let letters: Vec<_> = n.exemption_letters.iter().map(|l| l.as_str()).collect();
+            if !basis.letters.is_empty() {
+                let letters: Vec<_> = basis.letters.iter().map(|l| l.as_str()).collect();
                 details.insert("exemption_letters".into(), letters.join(","));
+            }
+            if !basis.citations.is_empty() {
+                let names: Vec<_> = basis.citations.iter().map(|c| c.name()).collect();
+                details.insert("exemptions".into(), names.join(","));
+            }
+            if basis.unregistered {
+                details.insert("unregistered_exemption_basis".into(), "true".into());
             }
             next.state = RequestState::Responded;
             next.notice = Some(Notice {
                 outcome: n.outcome,
                 notice_text: n.notice_text,
-                exemption_letters: n.exemption_letters,
+                exemption_letters: basis.letters,
                 withheld_parts: n.withheld_parts,
                 holder: n.holder,
                 fee_rupiah: n.fee_rupiah,
@@ -434,6 +549,8 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
                 notice_time,
                 working_days_taken: taken,
                 on_time,
+                citations: basis.citations,
+                unregistered_basis: basis.unregistered,
             });
             let late = if on_time { "on time" } else { "late" };
             (

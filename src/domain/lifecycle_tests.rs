@@ -141,6 +141,7 @@ fn notice(outcome: Outcome, at: Option<&str>) -> NoticeInput {
         delivery_method: Some(DeliveryMethod::Email),
         format: Some("PDF".into()),
         notice_time: at.map(t),
+        exemptions: Vec::new(),
     }
 }
 
@@ -159,6 +160,8 @@ fn recorded(n: NoticeInput, notice_time: Timestamp, taken: i32, on_time: bool) -
         notice_time,
         working_days_taken: taken,
         on_time,
+        citations: Vec::new(),
+        unregistered_basis: n.outcome.withholds(),
     }
 }
 
@@ -210,12 +213,32 @@ fn invalid_field<T: Debug>(res: Result<T>) -> String {
 struct World {
     tz: TimeZone,
     cal: WorkingCalendar,
+    /// The handling agency (the PPID Utama of Kota Serang).
+    agency: Agency,
 }
 
 impl World {
     fn new() -> Self {
         let cal = WorkingCalendar::new(builtin_holidays(), DECREE_YEARS.iter().copied(), false);
-        Self { tz: wib(), cal }
+        Self {
+            tz: wib(),
+            cal,
+            agency: agency("kota-serang", "kota-serang"),
+        }
+    }
+
+    /// The context at `now`. Withholding notices here cite bare Pasal 17
+    /// letters, so the deployment allows an unregistered basis; DIK
+    /// citations have their own tests in `exemption.rs`.
+    fn ctx(&self, now: Timestamp) -> Context<'_> {
+        Context {
+            now,
+            agency: &self.agency,
+            tz: &self.tz,
+            calendar: &self.cal,
+            cited: &[],
+            allow_unregistered_exemption: true,
+        }
     }
 
     /// A pending request received at `received` by the PPID Utama of Kota Serang.
@@ -260,11 +283,7 @@ impl World {
     /// `apply` at `now`, checking that neither the event nor a refusal shows the personal
     /// data of the requester (before or after a resubmission replaced it).
     fn run(&self, req: &Request, cmd: Command, now: &str) -> Result<(Request, NewEvent)> {
-        let ctx = Context {
-            now: t(now),
-            tz: &self.tz,
-            calendar: &self.cal,
-        };
+        let ctx = self.ctx(t(now));
         let res = apply(req, cmd, &ctx);
         match &res {
             Ok((next, ev)) => {
@@ -613,11 +632,7 @@ fn extension_is_given_once_and_by_the_original_due_date() {
         }
     }
     // 17:30 UTC on 31 Mar is already 1 Apr for the agency.
-    let ctx = Context {
-        now: "2026-03-31T17:30:00Z".parse().unwrap(),
-        tz: &w.tz,
-        calendar: &w.cal,
-    };
+    let ctx = w.ctx("2026-03-31T17:30:00Z".parse().unwrap());
     assert_eq!(refusal(apply(&req, extend(), &ctx)), "EXTENSION_TOO_LATE");
     assert_eq!(
         refusal(w.run(&w.extended(), extend(), "2026-03-13 10:00")),
@@ -871,9 +886,18 @@ fn no_event_reveals_the_requesters_personal_data() {
     let (_, ev) = w.ok(&req, withdraw(Some("tidak jadi")), "2026-03-12 10:00");
     assert_private(&format!("{ev:?}"), &[&req.requester]);
     kinds.push(ev.kind);
-    // Every event `apply` can produce (Submitted and DueDateChanged come from elsewhere).
-    let mut produced = EventType::ALL
-        .iter()
-        .filter(|k| !matches!(k, EventType::Submitted | EventType::DueDateChanged));
+    // Every event `apply` can produce (the others are appended by the store:
+    // submission, calendar changes, objections and disputes).
+    let mut produced = EventType::ALL.iter().filter(|k| {
+        !matches!(
+            k,
+            EventType::Submitted
+                | EventType::DueDateChanged
+                | EventType::ObjectionFiled
+                | EventType::ObjectionDecided
+                | EventType::DisputeFiled
+                | EventType::DisputeSettled
+        )
+    });
     assert!(produced.all(|k| kinds.contains(k)), "{kinds:?}");
 }

@@ -4,7 +4,9 @@ pub mod agency;
 pub mod calendar;
 pub mod deadline;
 pub mod enums;
+pub mod exemption;
 pub mod lifecycle;
+pub mod objection;
 pub mod request;
 pub mod time;
 

@@ -112,6 +112,10 @@ pub struct Notice {
     pub working_days_taken: i32,
     /// Given by the lawful due date.
     pub on_time: bool,
+    /// The DIK entries the withholding rests on.
+    pub citations: Vec<super::exemption::Citation>,
+    /// Some Pasal 17 letter rests on no DIK entry.
+    pub unregistered_basis: bool,
 }
 
 /// A recorded extension (Pasal 22(8)).

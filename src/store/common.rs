@@ -19,14 +19,14 @@ use crate::{
         Outcome, RequestState,
         agency::{self, Agency, AgencyPatch, NewAgency},
         calendar::{self, Holiday, HolidayKind, WorkingCalendar},
+        exemption::Citation,
         lifecycle::{self, Command},
         request::{self, Event, Extension, NewEvent, NewRequest, Notice, Request, Requester},
         time,
     },
     error::{Error, Result},
     store::{
-        HolidayRecord, RequestCursor, RequestFilter, StoreSettings, Submitted,
-        is_unique_violation,
+        HolidayRecord, RequestCursor, RequestFilter, StoreSettings, Submitted, is_unique_violation,
     },
 };
 
@@ -61,7 +61,8 @@ macro_rules! request_columns {
          receive_time, state, clock_start_date, original_due_date, due_date, due_end_time, \
          extension_reason, extend_time, extension_previous_due_date, outcome, notice_time, \
          notice_working_days, notice_on_time, exemption_letters, notice, deliver_time, \
-         withdraw_time, create_time, update_time, version"
+         withdraw_time, create_time, update_time, version, exemption_citations, \
+         unregistered_exemption_basis"
     };
 }
 
@@ -94,14 +95,18 @@ impl SqlStore {
         let now = ts(Timestamp::now());
         for &year in calendar::DECREE_YEARS {
             let mut tx = begin_write(&self.pool).await?;
-            let fresh = sqlx::query("INSERT INTO holiday_years (year) VALUES ($1) ON CONFLICT DO NOTHING")
-                .bind(i64::from(year))
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                == 1;
+            let fresh =
+                sqlx::query("INSERT INTO holiday_years (year) VALUES ($1) ON CONFLICT DO NOTHING")
+                    .bind(i64::from(year))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                    == 1;
             if fresh {
-                for h in calendar::builtin_holidays().into_iter().filter(|h| h.date.year() == year) {
+                for h in calendar::builtin_holidays()
+                    .into_iter()
+                    .filter(|h| h.date.year() == year)
+                {
                     sqlx::query(
                         "INSERT INTO holidays (scope, date, name, kind, built_in, create_time) \
                          VALUES ('', $1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
@@ -127,7 +132,11 @@ impl SqlStore {
         let version: i64 = sqlx::query_scalar(CALENDAR_VERSION_SQL)
             .fetch_one(&mut *conn)
             .await?;
-        let cached = self.calendar.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let cached = self
+            .calendar
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let data = match cached {
             Some(c) if c.version == version => c,
             _ => {
@@ -159,10 +168,14 @@ fn calendar_of(data: &CalendarData, agency: &Agency, settings: &StoreSettings) -
 }
 
 async fn load_calendar_data(conn: &mut Conn, version: i64) -> Result<CalendarData> {
-    let rows = sqlx::query("SELECT scope, date, name, kind, built_in FROM holidays ORDER BY date, scope")
-        .fetch_all(&mut *conn)
-        .await?;
-    let holidays = rows.iter().map(holiday_from_row).collect::<Result<Vec<_>>>()?;
+    let rows =
+        sqlx::query("SELECT scope, date, name, kind, built_in FROM holidays ORDER BY date, scope")
+            .fetch_all(&mut *conn)
+            .await?;
+    let holidays = rows
+        .iter()
+        .map(holiday_from_row)
+        .collect::<Result<Vec<_>>>()?;
     let years: Vec<i64> = sqlx::query_scalar("SELECT year FROM holiday_years ORDER BY year")
         .fetch_all(&mut *conn)
         .await?;
@@ -197,7 +210,8 @@ fn opt_ts(v: Option<i64>) -> Result<Option<Timestamp>> {
 }
 
 fn parse_date(s: &str) -> Result<Date> {
-    Ok(s.parse::<Date>().with_context(|| format!("stored date {s:?}"))?)
+    Ok(s.parse::<Date>()
+        .with_context(|| format!("stored date {s:?}"))?)
 }
 
 fn opt_date(s: Option<String>) -> Result<Option<Date>> {
@@ -213,7 +227,11 @@ fn holiday_from_row(r: &DbRow) -> Result<HolidayRecord> {
     Ok(HolidayRecord {
         date: parse_date(&r.try_get::<String, _>("date")?)?,
         name: r.try_get("name")?,
-        kind: parse_named(&r.try_get::<String, _>("kind")?, HolidayKind::parse, "holiday kind")?,
+        kind: parse_named(
+            &r.try_get::<String, _>("kind")?,
+            HolidayKind::parse,
+            "holiday kind",
+        )?,
         agency_id: (!scope.is_empty()).then_some(scope),
         built_in: r.try_get("built_in")?,
     })
@@ -223,7 +241,11 @@ fn agency_from_row(r: &DbRow) -> Result<Agency> {
     Ok(Agency {
         id: r.try_get("id")?,
         display_name: r.try_get("display_name")?,
-        kind: parse_named(&r.try_get::<String, _>("kind")?, AgencyKind::parse, "agency kind")?,
+        kind: parse_named(
+            &r.try_get::<String, _>("kind")?,
+            AgencyKind::parse,
+            "agency kind",
+        )?,
         parent_id: r.try_get("parent_id")?,
         pemda_id: r.try_get("pemda_id")?,
         path: r.try_get("path")?,
@@ -236,10 +258,14 @@ fn agency_from_row(r: &DbRow) -> Result<Agency> {
 }
 
 async fn fetch_agency(conn: &mut Conn, id: &str) -> Result<Option<Agency>> {
-    let row = sqlx::query(concat!("SELECT ", agency_columns!(), " FROM agencies WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        agency_columns!(),
+        " FROM agencies WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
     row.as_ref().map(agency_from_row).transpose()
 }
 
@@ -270,8 +296,38 @@ struct NoticeDoc {
     format: Option<String>,
 }
 
+/// Citations as `agency:uuid:letter,...` (the projection; `notice_citations`
+/// holds the same rows for counting).
+fn citations_to_text(c: &[Citation]) -> String {
+    c.iter()
+        .map(|c| format!("{}:{}:{}", c.agency_id, c.exemption_id, c.letter.as_str()))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn citations_from_text(s: &str) -> Result<Vec<Citation>> {
+    s.split(',')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut it = p.splitn(3, ':');
+            let (Some(a), Some(id), Some(l)) = (it.next(), it.next(), it.next()) else {
+                return Err(Error::Internal(anyhow::anyhow!("stored citation {p:?}")));
+            };
+            Ok(Citation {
+                agency_id: a.to_string(),
+                exemption_id: Uuid::parse_str(id).context("stored citation id")?,
+                letter: parse_named(l, ExemptionLetter::parse, "exemption letter")?,
+            })
+        })
+        .collect()
+}
+
 fn letters_to_text(letters: &[ExemptionLetter]) -> String {
-    letters.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(",")
+    letters
+        .iter()
+        .map(|l| l.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn request_from_row(r: &DbRow) -> Result<Request> {
@@ -314,6 +370,14 @@ fn request_from_row(r: &DbRow) -> Result<Request> {
                 working_days_taken: i32::try_from(r.try_get::<i64, _>("notice_working_days")?)
                     .context("working days out of range")?,
                 on_time: r.try_get("notice_on_time")?,
+                citations: citations_from_text(
+                    r.try_get::<Option<String>, _>("exemption_citations")?
+                        .as_deref()
+                        .unwrap_or(""),
+                )?,
+                unregistered_basis: r
+                    .try_get::<Option<bool>, _>("unregistered_exemption_basis")?
+                    .unwrap_or(false),
             })
         }
         None => None,
@@ -327,16 +391,32 @@ fn request_from_row(r: &DbRow) -> Result<Request> {
         requester,
         information_requested: r.try_get("information_requested")?,
         purpose: r.try_get("purpose")?,
-        access_method: parse_named(&r.try_get::<String, _>("access_method")?, AccessMethod::parse, "access method")?,
+        access_method: parse_named(
+            &r.try_get::<String, _>("access_method")?,
+            AccessMethod::parse,
+            "access method",
+        )?,
         copy_form: r
             .try_get::<Option<String>, _>("copy_form")?
             .as_deref()
             .map(|s| parse_named(s, CopyForm::parse, "copy form"))
             .transpose()?,
-        delivery_method: parse_named(&r.try_get::<String, _>("delivery_method")?, DeliveryMethod::parse, "delivery method")?,
-        channel: parse_named(&r.try_get::<String, _>("channel")?, Channel::parse, "channel")?,
+        delivery_method: parse_named(
+            &r.try_get::<String, _>("delivery_method")?,
+            DeliveryMethod::parse,
+            "delivery method",
+        )?,
+        channel: parse_named(
+            &r.try_get::<String, _>("channel")?,
+            Channel::parse,
+            "channel",
+        )?,
         receive_time: from_ts(r.try_get("receive_time")?)?,
-        state: parse_named(&r.try_get::<String, _>("state")?, RequestState::parse, "state")?,
+        state: parse_named(
+            &r.try_get::<String, _>("state")?,
+            RequestState::parse,
+            "state",
+        )?,
         clock_start_date: parse_date(&r.try_get::<String, _>("clock_start_date")?)?,
         original_due_date: opt_date(r.try_get("original_due_date")?)?,
         due_date: opt_date(r.try_get("due_date")?)?,
@@ -352,10 +432,14 @@ fn request_from_row(r: &DbRow) -> Result<Request> {
 }
 
 async fn fetch_request(conn: &mut Conn, id: Uuid) -> Result<Option<(Request, String)>> {
-    let row = sqlx::query(concat!("SELECT ", request_columns!(), ", body_hash FROM requests WHERE id = $1"))
-        .bind(id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        request_columns!(),
+        ", body_hash FROM requests WHERE id = $1"
+    ))
+    .bind(id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
     match row {
         Some(r) => Ok(Some((request_from_row(&r)?, r.try_get("body_hash")?))),
         None => Ok(None),
@@ -387,6 +471,8 @@ struct MutableColumns {
     withdraw_time: Option<i64>,
     update_time: i64,
     version: i64,
+    exemption_citations: Option<String>,
+    unregistered_exemption_basis: Option<bool>,
 }
 
 impl MutableColumns {
@@ -420,24 +506,37 @@ impl MutableColumns {
             due_end_time: r.due_end_time.map(ts),
             extension_reason: r.extension.as_ref().map(|e| e.reason.clone()),
             extend_time: r.extension.as_ref().map(|e| ts(e.extend_time)),
-            extension_previous_due_date: r.extension.as_ref().map(|e| e.previous_due_date.to_string()),
+            extension_previous_due_date: r
+                .extension
+                .as_ref()
+                .map(|e| e.previous_due_date.to_string()),
             outcome: r.notice.as_ref().map(|n| n.outcome.as_str()),
             notice_time: r.notice.as_ref().map(|n| ts(n.notice_time)),
             notice_working_days: r.notice.as_ref().map(|n| i64::from(n.working_days_taken)),
             notice_on_time: r.notice.as_ref().map(|n| n.on_time),
-            exemption_letters: r.notice.as_ref().map(|n| letters_to_text(&n.exemption_letters)),
+            exemption_letters: r
+                .notice
+                .as_ref()
+                .map(|n| letters_to_text(&n.exemption_letters)),
             notice: notice_doc,
             deliver_time: r.deliver_time.map(ts),
             withdraw_time: r.withdraw_time.map(ts),
             update_time: ts(r.update_time),
             version: r.version,
+            exemption_citations: r.notice.as_ref().map(|n| citations_to_text(&n.citations)),
+            unregistered_exemption_basis: r.notice.as_ref().map(|n| n.unregistered_basis),
         })
     }
 }
 
 /// Writes a transition's new projection, only if nobody changed the row
 /// since `previous_version` was read. Returns false on a lost race.
-async fn write_request(conn: &mut Conn, r: &Request, agency_path: &str, previous_version: i64) -> Result<bool> {
+async fn write_request(
+    conn: &mut Conn,
+    r: &Request,
+    agency_path: &str,
+    previous_version: i64,
+) -> Result<bool> {
     let c = MutableColumns::of(r, agency_path)?;
     let done = sqlx::query(
         "UPDATE requests SET agency_id = $1, agency_path = $2, requester = $3, \
@@ -445,8 +544,9 @@ async fn write_request(conn: &mut Conn, r: &Request, agency_path: &str, previous
          original_due_date = $8, due_date = $9, due_end_time = $10, extension_reason = $11, \
          extend_time = $12, extension_previous_due_date = $13, outcome = $14, notice_time = $15, \
          notice_working_days = $16, notice_on_time = $17, exemption_letters = $18, notice = $19, \
-         deliver_time = $20, withdraw_time = $21, update_time = $22, version = $23 \
-         WHERE id = $24 AND version = $25",
+         deliver_time = $20, withdraw_time = $21, update_time = $22, version = $23, \
+         exemption_citations = $24, unregistered_exemption_basis = $25 \
+         WHERE id = $26 AND version = $27",
     )
     .bind(c.agency_id)
     .bind(c.agency_path)
@@ -471,6 +571,8 @@ async fn write_request(conn: &mut Conn, r: &Request, agency_path: &str, previous
     .bind(c.withdraw_time)
     .bind(c.update_time)
     .bind(c.version)
+    .bind(c.exemption_citations)
+    .bind(c.unregistered_exemption_basis)
     .bind(r.id.to_string())
     .bind(previous_version)
     .execute(&mut *conn)
@@ -545,16 +647,21 @@ impl crate::store::Store for SqlStore {
     async fn create_agency(&self, new: NewAgency, now: Timestamp) -> Result<Agency> {
         let mut tx = begin_write(&self.pool).await?;
         let parent = match &new.parent_id {
-            Some(pid) => Some(fetch_agency(&mut tx, pid).await?.ok_or_else(|| agency_not_found(pid))?),
+            Some(pid) => Some(
+                fetch_agency(&mut tx, pid)
+                    .await?
+                    .ok_or_else(|| agency_not_found(pid))?,
+            ),
             None => None,
         };
-        agency::check_parent(new.kind, parent.as_ref()).map_err(|m| Error::invalid("agency.parent", m))?;
+        agency::check_parent(new.kind, parent.as_ref())
+            .map_err(|m| Error::invalid("agency.parent", m))?;
         let pemda_id = agency::pemda_of(&new.id, new.kind, parent.as_ref());
         let a = Agency {
             path: agency::path_of(&new.id, parent.as_ref()),
-            comparison_group: new
-                .comparison_group
-                .unwrap_or_else(|| agency::default_comparison_group(new.kind, &pemda_id, parent.as_ref())),
+            comparison_group: new.comparison_group.unwrap_or_else(|| {
+                agency::default_comparison_group(new.kind, &pemda_id, parent.as_ref())
+            }),
             pemda_id,
             id: new.id,
             display_name: new.display_name,
@@ -600,11 +707,22 @@ impl crate::store::Store for SqlStore {
 
     async fn get_agency(&self, id: &str) -> Result<Agency> {
         let mut conn = self.pool.acquire().await?;
-        fetch_agency(&mut conn, id).await?.ok_or_else(|| agency_not_found(id))
+        fetch_agency(&mut conn, id)
+            .await?
+            .ok_or_else(|| agency_not_found(id))
     }
 
-    async fn list_agencies(&self, parent: Option<&str>, after: Option<&str>, limit: i64) -> Result<Vec<Agency>> {
-        let mut qb = QueryBuilder::<Db>::new(concat!("SELECT ", agency_columns!(), " FROM agencies WHERE 1 = 1"));
+    async fn list_agencies(
+        &self,
+        parent: Option<&str>,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Agency>> {
+        let mut qb = QueryBuilder::<Db>::new(concat!(
+            "SELECT ",
+            agency_columns!(),
+            " FROM agencies WHERE 1 = 1"
+        ));
         if let Some(p) = parent {
             qb.push(" AND parent_id = ").push_bind(p);
         }
@@ -625,7 +743,9 @@ impl crate::store::Store for SqlStore {
         now: Timestamp,
     ) -> Result<Agency> {
         let mut tx = begin_write(&self.pool).await?;
-        let mut a = fetch_agency(&mut tx, id).await?.ok_or_else(|| agency_not_found(id))?;
+        let mut a = fetch_agency(&mut tx, id)
+            .await?
+            .ok_or_else(|| agency_not_found(id))?;
         if expected_version.is_some_and(|v| v != a.version) {
             return Err(Error::Aborted(format!(
                 "agencies/{id} changed since it was read (stale etag); read it again"
@@ -657,14 +777,21 @@ impl crate::store::Store for SqlStore {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() != 1 {
-            return Err(Error::Aborted(format!("agencies/{id} changed concurrently; retry")));
+            return Err(Error::Aborted(format!(
+                "agencies/{id} changed concurrently; retry"
+            )));
         }
         tx.commit().await?;
         Ok(a)
     }
 
     #[tracing::instrument(skip_all, fields(request = %new.id, agency = %new.agency_id))]
-    async fn submit_request(&self, new: NewRequest, now: Timestamp, actor: &str) -> Result<Submitted> {
+    async fn submit_request(
+        &self,
+        new: NewRequest,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<Submitted> {
         // A retry usually finds its first result without taking the write lock.
         {
             let mut conn = self.pool.acquire().await?;
@@ -683,8 +810,12 @@ impl crate::store::Store for SqlStore {
         let receive_time = new.receive_time.unwrap_or(now);
         let start = time::local_date(receive_time, &tz);
         let cal = self.calendar_in(&mut tx, &agency).await?;
-        let clock = lifecycle::run_clock(&cal, &tz, start, false)
-            .map_err(|_| Error::invalid("request.receive_time", "is outside the supported calendar range"))?;
+        let clock = lifecycle::run_clock(&cal, &tz, start, false).map_err(|_| {
+            Error::invalid(
+                "request.receive_time",
+                "is outside the supported calendar range",
+            )
+        })?;
         let seq = next_number(&mut tx, &agency.pemda_id, start.year(), "request").await?;
         let r = Request {
             id: new.id,
@@ -763,7 +894,10 @@ impl crate::store::Store for SqlStore {
         details.insert("channel".to_string(), r.channel.as_str().to_string());
         details.insert("clock_start_date".to_string(), start.to_string());
         details.insert("due_date".to_string(), clock.due.to_string());
-        details.insert("registration_number".to_string(), r.registration_number.clone());
+        details.insert(
+            "registration_number".to_string(),
+            r.registration_number.clone(),
+        );
         let event = NewEvent {
             kind: EventType::Submitted,
             event_time: receive_time,
@@ -780,7 +914,10 @@ impl crate::store::Store for SqlStore {
 
     async fn get_request(&self, id: Uuid) -> Result<Request> {
         let mut conn = self.pool.acquire().await?;
-        Ok(fetch_request(&mut conn, id).await?.ok_or_else(|| request_not_found(id))?.0)
+        Ok(fetch_request(&mut conn, id)
+            .await?
+            .ok_or_else(|| request_not_found(id))?
+            .0)
     }
 
     async fn list_requests(
@@ -789,11 +926,16 @@ impl crate::store::Store for SqlStore {
         cursor: Option<RequestCursor>,
         limit: i64,
     ) -> Result<Vec<Request>> {
-        let mut qb = QueryBuilder::<Db>::new(concat!("SELECT ", request_columns!(), " FROM requests WHERE 1 = 1"));
+        let mut qb = QueryBuilder::<Db>::new(concat!(
+            "SELECT ",
+            request_columns!(),
+            " FROM requests WHERE 1 = 1"
+        ));
         if let Some(a) = &filter.agency {
             if filter.include_sub_agencies {
                 // Ids hold only [a-z0-9-], so the path has no LIKE wildcards.
-                qb.push(" AND agency_path LIKE ").push_bind(format!("{}%", a.path));
+                qb.push(" AND agency_path LIKE ")
+                    .push_bind(format!("{}%", a.path));
             } else {
                 qb.push(" AND agency_id = ").push_bind(a.id.clone());
             }
@@ -813,7 +955,8 @@ impl crate::store::Store for SqlStore {
             qb.push(" AND receive_time < ").push_bind(ts(t));
         }
         if let Some(t) = filter.overdue_at {
-            qb.push(" AND state = 'pending' AND due_end_time <= ").push_bind(ts(t));
+            qb.push(" AND state = 'pending' AND due_end_time <= ")
+                .push_bind(ts(t));
         }
         if let Some(c) = cursor {
             qb.push(" AND (receive_time < ")
@@ -824,7 +967,8 @@ impl crate::store::Store for SqlStore {
                 .push_bind(c.id.to_string())
                 .push("))");
         }
-        qb.push(" ORDER BY receive_time DESC, id DESC LIMIT ").push_bind(limit);
+        qb.push(" ORDER BY receive_time DESC, id DESC LIMIT ")
+            .push_bind(limit);
         let rows = qb.build().fetch_all(&self.pool).await?;
         rows.iter().map(request_from_row).collect()
     }
@@ -839,7 +983,9 @@ impl crate::store::Store for SqlStore {
         actor: &str,
     ) -> Result<Request> {
         let mut tx = begin_write(&self.pool).await?;
-        let (req, _) = fetch_request(&mut tx, id).await?.ok_or_else(|| request_not_found(id))?;
+        let (req, _) = fetch_request(&mut tx, id)
+            .await?
+            .ok_or_else(|| request_not_found(id))?;
         if expected_version.is_some_and(|v| v != req.version) {
             return Err(Error::Aborted(format!(
                 "requests/{id} changed since it was read (stale etag); read it again"
@@ -850,10 +996,25 @@ impl crate::store::Store for SqlStore {
             .ok_or_else(|| anyhow::anyhow!("request's agency {} is missing", req.agency_id))?;
         let cal = self.calendar_in(&mut tx, &agency).await?;
         let tz = agency.tz();
+        let mut cited = Vec::new();
+        if let Command::Respond(n) = &command {
+            for (i, (agency_id, id)) in n.exemptions.iter().enumerate() {
+                let e = fetch_exemption(&mut tx, *id)
+                    .await?
+                    .filter(|e| &e.agency_id == agency_id);
+                cited.push(e.ok_or_else(|| Error::NotFound {
+                    kind: "exemption",
+                    name: format!("agencies/{agency_id}/exemptions/{id} (notice.exemptions[{i}])"),
+                })?);
+            }
+        }
         let ctx = lifecycle::Context {
             now,
+            agency: &agency,
             tz: &tz,
             calendar: &cal,
+            cited: &cited,
+            allow_unregistered_exemption: self.settings.allow_unregistered_exemption,
         };
         let (next, event) = lifecycle::apply(&req, command, &ctx)?;
         let path = if next.agency_id == agency.id {
@@ -865,9 +1026,30 @@ impl crate::store::Store for SqlStore {
                 .path
         };
         if !write_request(&mut tx, &next, &path, req.version).await? {
-            return Err(Error::Aborted(format!("requests/{id} changed concurrently; read it again and retry")));
+            return Err(Error::Aborted(format!(
+                "requests/{id} changed concurrently; read it again and retry"
+            )));
         }
         insert_event(&mut tx, &next, &event, now, actor).await?;
+        if let Some(n) = next
+            .notice
+            .as_ref()
+            .filter(|_| event.kind == EventType::Responded)
+        {
+            for c in &n.citations {
+                sqlx::query(
+                    "INSERT INTO notice_citations (request_id, request_version, exemption_id, letter, notice_time) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(next.id.to_string())
+                .bind(next.version)
+                .bind(c.exemption_id.to_string())
+                .bind(c.letter.as_str())
+                .bind(ts(n.notice_time))
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
         tx.commit().await?;
         Ok(next)
     }
@@ -889,11 +1071,19 @@ impl crate::store::Store for SqlStore {
                 let details: String = r.try_get("details")?;
                 Ok(Event {
                     sequence: r.try_get("sequence")?,
-                    kind: parse_named(&r.try_get::<String, _>("type")?, EventType::parse, "event type")?,
+                    kind: parse_named(
+                        &r.try_get::<String, _>("type")?,
+                        EventType::parse,
+                        "event type",
+                    )?,
                     event_time: from_ts(r.try_get("event_time")?)?,
                     record_time: from_ts(r.try_get("record_time")?)?,
                     actor: r.try_get("actor")?,
-                    state: parse_named(&r.try_get::<String, _>("state")?, RequestState::parse, "state")?,
+                    state: parse_named(
+                        &r.try_get::<String, _>("state")?,
+                        RequestState::parse,
+                        "state",
+                    )?,
                     summary: r.try_get("summary")?,
                     details: serde_json::from_str(&details).context("stored event details")?,
                 })
@@ -901,7 +1091,11 @@ impl crate::store::Store for SqlStore {
             .collect()
     }
 
-    async fn list_holidays(&self, year: i16, agency: Option<&Agency>) -> Result<(Vec<HolidayRecord>, bool)> {
+    async fn list_holidays(
+        &self,
+        year: i16,
+        agency: Option<&Agency>,
+    ) -> Result<(Vec<HolidayRecord>, bool)> {
         let mut conn = self.pool.acquire().await?;
         let version: i64 = sqlx::query_scalar("SELECT version FROM calendar_state WHERE id = 1")
             .fetch_one(&mut *conn)
@@ -921,7 +1115,10 @@ impl crate::store::Store for SqlStore {
         if !loaded {
             // Without a decree only the fixed-date holidays are known.
             for h in calendar::fixed_date_holidays(year) {
-                if !out.iter().any(|o| o.date == h.date && o.agency_id.is_none()) {
+                if !out
+                    .iter()
+                    .any(|o| o.date == h.date && o.agency_id.is_none())
+                {
                     out.push(HolidayRecord {
                         date: h.date,
                         name: h.name,
@@ -937,12 +1134,23 @@ impl crate::store::Store for SqlStore {
     }
 
     #[tracing::instrument(skip_all, fields(date = %holiday.date))]
-    async fn add_holiday(&self, holiday: HolidayRecord, now: Timestamp, actor: &str) -> Result<u32> {
+    async fn add_holiday(
+        &self,
+        holiday: HolidayRecord,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<u32> {
         let mut tx = begin_write(&self.pool).await?;
         let scope_path = match &holiday.agency_id {
-            Some(id) => Some(fetch_agency(&mut tx, id).await?.ok_or_else(|| agency_not_found(id))?.path),
+            Some(id) => Some(
+                fetch_agency(&mut tx, id)
+                    .await?
+                    .ok_or_else(|| agency_not_found(id))?
+                    .path,
+            ),
             None => None,
         };
+        let before = load_calendar_data(&mut tx, 0).await?;
         let inserted = sqlx::query(
             "INSERT INTO holidays (scope, date, name, kind, built_in, create_time) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -967,24 +1175,46 @@ impl crate::store::Store for SqlStore {
         }
         bump_calendar_version(&mut tx).await?;
         let moved = self
-            .reschedule(&mut tx, holiday.date, scope_path.as_deref(), now, actor, &format!("holiday added: {}", holiday.name))
+            .reschedule(
+                &mut tx,
+                &before,
+                holiday.date,
+                scope_path.as_deref(),
+                now,
+                actor,
+                &format!("holiday added: {}", holiday.name),
+            )
             .await?;
         tx.commit().await?;
         Ok(moved)
     }
 
     #[tracing::instrument(skip_all, fields(date = %date))]
-    async fn remove_holiday(&self, date: Date, agency_id: Option<&str>, now: Timestamp, actor: &str) -> Result<u32> {
+    async fn remove_holiday(
+        &self,
+        date: Date,
+        agency_id: Option<&str>,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<u32> {
         let mut tx = begin_write(&self.pool).await?;
         let scope_path = match agency_id {
-            Some(id) => Some(fetch_agency(&mut tx, id).await?.ok_or_else(|| agency_not_found(id))?.path),
+            Some(id) => Some(
+                fetch_agency(&mut tx, id)
+                    .await?
+                    .ok_or_else(|| agency_not_found(id))?
+                    .path,
+            ),
             None => None,
         };
-        let name: Option<String> = sqlx::query_scalar("DELETE FROM holidays WHERE scope = $1 AND date = $2 RETURNING name")
-            .bind(agency_id.unwrap_or_default())
-            .bind(date.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
+        let before = load_calendar_data(&mut tx, 0).await?;
+        let name: Option<String> = sqlx::query_scalar(
+            "DELETE FROM holidays WHERE scope = $1 AND date = $2 RETURNING name",
+        )
+        .bind(agency_id.unwrap_or_default())
+        .bind(date.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
         let Some(name) = name else {
             return Err(Error::NotFound {
                 kind: "holiday",
@@ -996,7 +1226,15 @@ impl crate::store::Store for SqlStore {
         };
         bump_calendar_version(&mut tx).await?;
         let moved = self
-            .reschedule(&mut tx, date, scope_path.as_deref(), now, actor, &format!("holiday removed: {name}"))
+            .reschedule(
+                &mut tx,
+                &before,
+                date,
+                scope_path.as_deref(),
+                now,
+                actor,
+                &format!("holiday removed: {name}"),
+            )
             .await?;
         tx.commit().await?;
         Ok(moved)
@@ -1009,13 +1247,15 @@ impl crate::store::Store for SqlStore {
 }
 
 impl SqlStore {
-    /// Recomputes the due dates of the running clocks a change on `date`
-    /// can move (clock started before it, due on or after it), within the
-    /// agency subtree `scope_path` (everything when `None`), with an event on
-    /// each request whose due date moved.
+    /// Moves the due dates of the running clocks a change on `date` affects
+    /// (clock started before it, due on or after it), within the agency
+    /// subtree `scope_path` (everything when `None`), with an event on each
+    /// request whose due date moved. `before` is the calendar before the change.
+    #[allow(clippy::too_many_arguments)]
     async fn reschedule(
         &self,
         conn: &mut Conn,
+        before: &CalendarData,
         date: Date,
         scope_path: Option<&str>,
         now: Timestamp,
@@ -1027,32 +1267,35 @@ impl SqlStore {
             request_columns!(),
             " FROM requests WHERE state = 'pending' AND clock_start_date < "
         ));
-        qb.push_bind(date.to_string()).push(" AND due_date >= ").push_bind(date.to_string());
+        qb.push_bind(date.to_string())
+            .push(" AND due_date >= ")
+            .push_bind(date.to_string());
         if let Some(p) = scope_path {
             qb.push(" AND agency_path LIKE ").push_bind(format!("{p}%"));
         }
         let rows = qb.build().fetch_all(&mut *conn).await?;
-        let candidates = rows.iter().map(request_from_row).collect::<Result<Vec<_>>>()?;
-        let version: i64 = sqlx::query_scalar("SELECT version FROM calendar_state WHERE id = 1")
-            .fetch_one(&mut *conn)
-            .await?;
-        let data = load_calendar_data(conn, version).await?;
-        let mut agencies: HashMap<String, (Agency, WorkingCalendar)> = HashMap::new();
+        let candidates = rows
+            .iter()
+            .map(request_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        let after = load_calendar_data(conn, 0).await?;
+        let mut agencies: HashMap<String, (Agency, WorkingCalendar, WorkingCalendar)> =
+            HashMap::new();
         let mut moved = 0;
         for req in candidates {
             if !agencies.contains_key(&req.agency_id) {
-                let a = fetch_agency(conn, &req.agency_id)
-                    .await?
-                    .ok_or_else(|| anyhow::anyhow!("request's agency {} is missing", req.agency_id))?;
-                let cal = calendar_of(&data, &a, &self.settings);
-                agencies.insert(req.agency_id.clone(), (a, cal));
+                let a = fetch_agency(conn, &req.agency_id).await?.ok_or_else(|| {
+                    anyhow::anyhow!("request's agency {} is missing", req.agency_id)
+                })?;
+                let old = calendar_of(before, &a, &self.settings);
+                let new = calendar_of(&after, &a, &self.settings);
+                agencies.insert(req.agency_id.clone(), (a, old, new));
             }
-            let (agency, cal) = &agencies[&req.agency_id];
+            let (agency, old, new) = &agencies[&req.agency_id];
             let tz = agency.tz();
-            let clock = lifecycle::run_clock(cal, &tz, req.clock_start_date, req.extension.is_some())?;
-            if Some(clock.due) == req.due_date && Some(clock.original_due) == req.original_due_date {
+            let Some(clock) = lifecycle::reschedule(&req, date, old, new, &tz)? else {
                 continue;
-            }
+            };
             let mut next = req.clone();
             next.original_due_date = Some(clock.original_due);
             next.due_date = Some(clock.due);
@@ -1076,7 +1319,9 @@ impl SqlStore {
                 details,
             };
             if !write_request(conn, &next, &agency.path, req.version).await? {
-                return Err(Error::Aborted("a request changed while its due date was moved; retry".into()));
+                return Err(Error::Aborted(
+                    "a request changed while its due date was moved; retry".into(),
+                ));
             }
             insert_event(conn, &next, &event, now, actor).await?;
             moved += 1;

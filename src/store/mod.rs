@@ -11,10 +11,12 @@ use uuid::Uuid;
 
 use crate::{
     domain::{
-        RequestState,
+        DecisionExtent, ExemptionLetter, ObjectionDecision, ObjectionGround, RequestState,
         agency::{Agency, AgencyPatch, NewAgency},
         calendar::{HolidayKind, WorkingCalendar},
+        exemption::{self, Exemption},
         lifecycle::Command,
+        objection::{Dispute, Objection, Settlement},
         request::{Event, NewRequest, Request},
     },
     error::{Error, Result},
@@ -24,10 +26,26 @@ pub mod postgres;
 pub mod sqlite;
 
 /// Settings the store's use cases apply.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct StoreSettings {
     /// Count cuti bersama as working days (default: they stop the clock).
     pub cuti_bersama_is_working_day: bool,
+    /// Let a rejection rest on a Pasal 17 letter with no DIK entry (the
+    /// request is flagged). Default: refused.
+    pub allow_unregistered_exemption: bool,
+    /// Working days the PPID gets to answer again after the atasan
+    /// overturns its answer (default 10).
+    pub objection_reopen_working_days: i32,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self {
+            cuti_bersama_is_working_day: false,
+            allow_unregistered_exemption: false,
+            objection_reopen_working_days: 10,
+        }
+    }
 }
 
 /// A holiday as stored.
@@ -81,9 +99,123 @@ pub struct Submitted {
     pub replayed: bool,
 }
 
+/// A new objection.
+#[derive(Debug, Clone)]
+pub struct ObjectionFiling {
+    /// Its id.
+    pub id: Uuid,
+    /// The request.
+    pub request_id: Uuid,
+    /// Grounds.
+    pub grounds: Vec<ObjectionGround>,
+    /// The requester's statement.
+    pub statement: String,
+    /// When received; `None` means now.
+    pub file_time: Option<Timestamp>,
+}
+
+/// The atasan's answer as given.
+#[derive(Debug, Clone)]
+pub struct ObjectionDecisionInput {
+    /// Upheld or overturned.
+    pub decision: ObjectionDecision,
+    /// Wholly or in part.
+    pub extent: DecisionExtent,
+    /// Written reasons.
+    pub reasons: Option<String>,
+    /// Name.
+    pub superior_name: String,
+    /// Position.
+    pub superior_position: String,
+    /// When; `None` means now.
+    pub decide_time: Option<Timestamp>,
+}
+
+/// Filters of [`DikStore::list_exemptions`].
+#[derive(Debug, Clone)]
+pub struct ExemptionFilter {
+    /// Only these statuses on `today` (empty: any).
+    pub statuses: Vec<exemption::Status>,
+    /// Only this letter.
+    pub letter: Option<ExemptionLetter>,
+    /// The agency-local day statuses are judged on.
+    pub today: Date,
+}
+
+/// Persistence of the DIK, objections and disputes.
+#[async_trait::async_trait]
+pub trait DikStore: Send + Sync + 'static {
+    /// Registers a DIK entry.
+    async fn create_exemption(&self, e: Exemption) -> Result<Exemption>;
+    /// Reads an entry of an agency, with how many notices cite it.
+    async fn get_exemption(&self, agency_id: &str, id: Uuid) -> Result<(Exemption, i64)>;
+    /// The entries of `agency` and of the agencies above it, newest decree
+    /// first, after `after` (decree date, id).
+    async fn list_exemptions(
+        &self,
+        agency: &Agency,
+        filter: &ExemptionFilter,
+        after: Option<(Date, Uuid)>,
+        limit: i64,
+    ) -> Result<Vec<(Exemption, i64)>>;
+    /// Revokes an entry.
+    async fn revoke_exemption(
+        &self,
+        agency_id: &str,
+        id: Uuid,
+        reason: String,
+        now: Timestamp,
+    ) -> Result<(Exemption, i64)>;
+    /// Files an objection (numbered, with an event on the request).
+    async fn file_objection(
+        &self,
+        f: ObjectionFiling,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<Objection>;
+    /// Reads an objection with its disputes.
+    async fn get_objection(&self, id: Uuid) -> Result<(Objection, Vec<Uuid>)>;
+    /// Objections of a request or of an agency subtree, newest first, after `after`.
+    async fn list_objections(
+        &self,
+        request: Option<Uuid>,
+        agency: Option<&Agency>,
+        after: Option<(Timestamp, Uuid)>,
+        limit: i64,
+    ) -> Result<Vec<(Objection, Vec<Uuid>)>>;
+    /// Records the atasan's answer; an overturn reopens the request.
+    async fn decide_objection(
+        &self,
+        id: Uuid,
+        d: ObjectionDecisionInput,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<(Objection, Vec<Uuid>)>;
+    /// Files a dispute on an objection.
+    async fn file_dispute(
+        &self,
+        id: Uuid,
+        objection_id: Uuid,
+        file_time: Option<Timestamp>,
+        commission_register_number: Option<String>,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<Dispute>;
+    /// Reads a dispute.
+    async fn get_dispute(&self, id: Uuid) -> Result<Dispute>;
+    /// Records how a dispute ended.
+    async fn record_dispute_outcome(
+        &self,
+        id: Uuid,
+        s: Settlement,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<Dispute>;
+}
+
 /// Persistence of the register.
 #[async_trait::async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: DikStore + Send + Sync + 'static {
     /// Creates an agency under an existing parent.
     async fn create_agency(&self, new: NewAgency, now: Timestamp) -> Result<Agency>;
     /// Reads an agency.

@@ -28,3 +28,4 @@ async fn open_pool(url: &str) -> anyhow::Result<sqlx::Pool<Db>> {
 }
 
 include!("common.rs");
+include!("dik.rs");

@@ -409,6 +409,7 @@ async fn cuti_bersama_setting(backend: Backend) {
         backend,
         StoreSettings {
             cuti_bersama_is_working_day: true,
+            ..StoreSettings::default()
         },
     )
     .await;

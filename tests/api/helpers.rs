@@ -9,6 +9,8 @@ use ppid::{
     pb::ppid::v1::{
         self as pb, agency_service_client::AgencyServiceClient,
         calendar_service_client::CalendarServiceClient,
+        exemption_service_client::ExemptionServiceClient,
+        objection_service_client::ObjectionServiceClient,
         request_service_client::RequestServiceClient,
     },
     store::{self, StoreSettings},
@@ -154,6 +156,10 @@ pub struct TestApp {
     pub requests: RequestServiceClient<Channel>,
     /// Clients.
     pub calendar: CalendarServiceClient<Channel>,
+    /// Clients.
+    pub exemptions: ExemptionServiceClient<Channel>,
+    /// Clients.
+    pub objections: ObjectionServiceClient<Channel>,
     /// The channel, for other clients (health, reflection).
     pub channel: Channel,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -219,6 +225,8 @@ pub async fn spawn_on(db: Arc<TestDb>, settings: StoreSettings) -> TestApp {
         agencies: AgencyServiceClient::new(channel.clone()),
         requests: RequestServiceClient::new(channel.clone()),
         calendar: CalendarServiceClient::new(channel.clone()),
+        exemptions: ExemptionServiceClient::new(channel.clone()),
+        objections: ObjectionServiceClient::new(channel.clone()),
         channel,
         stop: Some(stop),
         server: Some(server),

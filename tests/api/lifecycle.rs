@@ -311,14 +311,14 @@ async fn rejection_needs_pasal_17(backend: Backend) {
     app.set_now("2026-03-04T02:00:00Z");
     let cases: Vec<(&str, pb::Notice, Vec<&str>)> = vec![
         (
-            "rejection without a letter",
+            "rejection citing nothing",
             notice(pb::notice::Outcome::Rejected),
-            vec!["notice.exemption_letters"],
+            vec!["notice.exemptions"],
         ),
         (
             "partial grant without letters or withheld parts",
             notice(pb::notice::Outcome::PartiallyGranted),
-            vec!["notice.exemption_letters", "notice.withheld_parts"],
+            vec!["notice.exemptions", "notice.withheld_parts"],
         ),
         (
             "grant citing an exemption",
@@ -373,7 +373,9 @@ async fn rejection_needs_pasal_17(backend: Backend) {
     }
     assert_eq!(app.history(&r.name).await.len(), 1);
 
-    let rejected = app
+    // A bare Pasal 17 letter with no DIK entry is refused (see exemptions.rs
+    // for rejections that cite the DIK).
+    let err = app
         .requests
         .respond_request(pb::RespondRequestRequest {
             name: r.name.clone(),
@@ -387,13 +389,22 @@ async fn rejection_needs_pasal_17(backend: Backend) {
             ..Default::default()
         })
         .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    assert_eq!(reason(&err), "EXEMPTION_NOT_REGISTERED");
+    assert_eq!(app.history(&r.name).await.len(), 1);
+
+    let rejected = app
+        .requests
+        .respond_request(pb::RespondRequestRequest {
+            name: r.name.clone(),
+            notice: Some(notice(pb::notice::Outcome::NotYetDocumented)),
+            ..Default::default()
+        })
+        .await
         .unwrap()
         .into_inner();
     let n = rejected.notice.unwrap();
-    assert_eq!(
-        n.exemption_letters,
-        vec![pb::ExemptionLetter::A as i32, pb::ExemptionLetter::H as i32]
-    );
     assert_eq!(n.working_days_taken, 2);
     let err = app
         .requests

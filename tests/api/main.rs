@@ -5,7 +5,9 @@ mod helpers;
 
 mod agencies;
 mod calendar;
+mod exemptions;
 mod lifecycle;
 mod listing;
+mod objections;
 mod server;
 mod submit;

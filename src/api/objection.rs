@@ -1,0 +1,382 @@
+//! `ppid.v1.ObjectionService`: keberatan and sengketa.
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use tonic::{Request, Response, Status};
+use uuid::Uuid;
+
+use super::{
+    AppState,
+    convert::{self, Check, ProtoEnum, Text},
+};
+use crate::{
+    domain::{
+        DecisionExtent, DisputeOutcome, ObjectionDecision, ObjectionGround,
+        deadline::{self, Deadline, DeadlineRule},
+        objection::{self, Dispute, Objection, Settlement},
+        time,
+    },
+    error::{Error, Result},
+    pb::ppid::v1::{self as pb, objection_service_server::ObjectionService},
+    store::{ObjectionDecisionInput, ObjectionFiling},
+};
+
+const TEXT_MAX: usize = 4000;
+const LINE_MAX: usize = 200;
+
+/// The objection service.
+pub struct ObjectionApi(pub AppState);
+
+/// A deadline with its explanation on the wire.
+pub fn deadline_to_pb(rule: DeadlineRule, d: &Deadline) -> pb::Deadline {
+    pb::Deadline {
+        rule: rule.to_proto(),
+        start_date: Some(convert::date(d.start)),
+        due_date: Some(convert::date(d.due)),
+        skipped_days: d
+            .skipped
+            .iter()
+            .map(|s| pb::SkippedDay {
+                date: Some(convert::date(s.date)),
+                reason: s.reason.clone(),
+            })
+            .collect(),
+        notes: d.notes.clone(),
+        explanation: d.explanation(),
+    }
+}
+
+fn missing() -> Status {
+    Error::Internal(anyhow::anyhow!("validation passed without values")).into()
+}
+
+impl ObjectionApi {
+    /// An objection on the wire, its deadlines explained by the calendar of
+    /// the agency it was filed with.
+    async fn objection_to_pb(&self, o: &Objection, disputes: &[Uuid]) -> Result<pb::Objection> {
+        let agency = self.0.store.get_agency(&o.agency_id).await?;
+        let cal = self.0.store.calendar_for(&agency).await?;
+        let today = time::local_date(self.0.clock.now(), &agency.tz());
+        let explain = |start, rule| {
+            deadline::compute(&cal, start, rule)
+                .map_err(|e| Error::Internal(anyhow::anyhow!("deadline: {e}")))
+        };
+        let mut windows = Vec::new();
+        for arose in &o.grounds_arose {
+            windows.push(deadline_to_pb(
+                DeadlineRule::ObjectionFiling,
+                &explain(*arose, DeadlineRule::ObjectionFiling)?,
+            ));
+        }
+        let answer = explain(o.file_date, DeadlineRule::ObjectionAnswer)?;
+        let dispute_window = objection::dispute_window(&cal, o, today)?;
+        let a = o.decision.as_ref();
+        Ok(pb::Objection {
+            name: format!("objections/{}", o.id),
+            registration_number: o.registration_number.clone(),
+            request: format!("requests/{}", o.request_id),
+            request_registration_number: o.request_registration_number.clone(),
+            agency: format!("agencies/{}", o.agency_id),
+            grounds: o.grounds.iter().map(|g| g.to_proto()).collect(),
+            statement: o.statement.clone(),
+            file_time: Some(convert::timestamp(o.file_time)),
+            filing_windows: windows,
+            answer_deadline: Some(deadline_to_pb(DeadlineRule::ObjectionAnswer, &answer)),
+            state: if a.is_some() {
+                pb::objection::State::Decided
+            } else {
+                pb::objection::State::Pending
+            } as i32,
+            decision: a.map_or(0, |a| a.decision.to_proto()),
+            extent: a.map_or(0, |a| a.extent.to_proto()),
+            reasons: a.and_then(|a| a.reasons.clone()).unwrap_or_default(),
+            superior_name: a.map(|a| a.superior_name.clone()).unwrap_or_default(),
+            superior_position: a.map(|a| a.superior_position.clone()).unwrap_or_default(),
+            decide_time: a.map(|a| convert::timestamp(a.decide_time)),
+            answered_on_time: a.is_some_and(|a| a.on_time),
+            reopened_due_date: a.and_then(|a| a.reopened_due_date).map(convert::date),
+            dispute_window: dispute_window
+                .as_ref()
+                .map(|d| deadline_to_pb(DeadlineRule::DisputeFiling, d)),
+            disputes: disputes.iter().map(|d| format!("disputes/{d}")).collect(),
+        })
+    }
+
+    async fn dispute_to_pb(&self, d: &Dispute) -> Result<pb::Dispute> {
+        let (o, _) = self.0.store.get_objection(d.objection_id).await?;
+        let agency = self.0.store.get_agency(&o.agency_id).await?;
+        let cal = self.0.store.calendar_for(&agency).await?;
+        let window = deadline::compute(&cal, d.window_start, DeadlineRule::DisputeFiling)
+            .map_err(|e| Error::Internal(anyhow::anyhow!("deadline: {e}")))?;
+        let s = d.settlement.as_ref();
+        Ok(pb::Dispute {
+            name: format!("disputes/{}", d.id),
+            objection: format!("objections/{}", d.objection_id),
+            request: format!("requests/{}", d.request_id),
+            commission_register_number: d.commission_register_number.clone().unwrap_or_default(),
+            file_time: Some(convert::timestamp(d.file_time)),
+            filing_window: Some(deadline_to_pb(DeadlineRule::DisputeFiling, &window)),
+            outcome: s.map_or(0, |s| s.outcome.to_proto()),
+            decision_date: s.map(|s| convert::date(s.decision_date)),
+            decision_number: s.map(|s| s.decision_number.clone()).unwrap_or_default(),
+            summary: s.and_then(|s| s.summary.clone()).unwrap_or_default(),
+        })
+    }
+}
+
+#[tonic::async_trait]
+impl ObjectionService for ObjectionApi {
+    async fn file_objection(
+        &self,
+        req: Request<pb::FileObjectionRequest>,
+    ) -> Result<Response<pb::Objection>, Status> {
+        let actor = convert::actor(&req);
+        let r = req.into_inner();
+        let now = self.0.clock.now();
+        let mut c = Check::new();
+        let request = convert::request_id(&mut c, "request", &r.request);
+        let mut grounds = Vec::new();
+        if r.grounds.is_empty() {
+            c.add("grounds", "at least one ground of Pasal 35(1) is required");
+        }
+        for (i, g) in r.grounds.iter().enumerate() {
+            if let Some(g) = c.required_enum::<ObjectionGround>(&format!("grounds[{i}]"), *g) {
+                if grounds.contains(&g) {
+                    c.add(format!("grounds[{i}]"), "is listed twice");
+                }
+                grounds.push(g);
+            }
+        }
+        grounds.sort();
+        let statement = c.text("statement", &r.statement, Text::para(TEXT_MAX));
+        let file_time = c.timestamp("file_time", r.file_time.as_ref());
+        if file_time.is_some_and(|t| t > now) {
+            c.add("file_time", "is in the future");
+        }
+        c.finish()?;
+        let (Some(request_id), Some(statement)) = (request, statement) else {
+            return Err(missing());
+        };
+        let filing = ObjectionFiling {
+            id: Uuid::now_v7(),
+            request_id,
+            grounds,
+            statement,
+            file_time,
+        };
+        let o = self.0.store.file_objection(filing, now, &actor).await?;
+        tracing::info!(objection = %o.id, number = %o.registration_number, "objection filed");
+        Ok(Response::new(self.objection_to_pb(&o, &[]).await?))
+    }
+
+    async fn get_objection(
+        &self,
+        req: Request<pb::GetObjectionRequest>,
+    ) -> Result<Response<pb::Objection>, Status> {
+        let mut c = Check::new();
+        let id = convert::uuid_name(&mut c, "name", "objections", &req.get_ref().name);
+        c.finish()?;
+        let (o, d) = self.0.store.get_objection(id.ok_or_else(missing)?).await?;
+        Ok(Response::new(self.objection_to_pb(&o, &d).await?))
+    }
+
+    async fn list_objections(
+        &self,
+        req: Request<pb::ListObjectionsRequest>,
+    ) -> Result<Response<pb::ListObjectionsResponse>, Status> {
+        let r = req.into_inner();
+        let mut c = Check::new();
+        let request = if r.request.is_empty() {
+            None
+        } else {
+            convert::request_id(&mut c, "request", &r.request)
+        };
+        let agency = if r.agency.is_empty() {
+            None
+        } else {
+            convert::agency_id(&mut c, "agency", &r.agency)
+        };
+        let size = convert::page_size(&mut c, r.page_size);
+        let fingerprint = format!("{}|{}", r.request, r.agency);
+        let after = if r.page_token.is_empty() {
+            None
+        } else {
+            let token = URL_SAFE_NO_PAD
+                .decode(&r.page_token)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .and_then(|s| {
+                    let (f, rest) = s.rsplit_once('#')?;
+                    let (t, id) = rest.split_once('~')?;
+                    (f == fingerprint).then_some(())?;
+                    Some((
+                        jiff::Timestamp::from_microsecond(t.parse().ok()?).ok()?,
+                        Uuid::parse_str(id).ok()?,
+                    ))
+                });
+            if token.is_none() {
+                c.add(
+                    "page_token",
+                    "is not a token from a previous call with the same filters",
+                );
+            }
+            token
+        };
+        c.finish()?;
+        let agency = match agency {
+            Some(a) => Some(self.0.store.get_agency(&a).await?),
+            None => None,
+        };
+        let mut rows = self
+            .0
+            .store
+            .list_objections(request, agency.as_ref(), after, size + 1)
+            .await?;
+        let next = if rows.len() as i64 > size {
+            rows.truncate(size as usize);
+            let (last, _) = rows.last().expect("size >= 1");
+            URL_SAFE_NO_PAD.encode(format!(
+                "{fingerprint}#{}~{}",
+                last.file_time.as_microsecond(),
+                last.id
+            ))
+        } else {
+            String::new()
+        };
+        let mut objections = Vec::with_capacity(rows.len());
+        for (o, d) in &rows {
+            objections.push(self.objection_to_pb(o, d).await?);
+        }
+        Ok(Response::new(pb::ListObjectionsResponse {
+            objections,
+            next_page_token: next,
+        }))
+    }
+
+    async fn decide_objection(
+        &self,
+        req: Request<pb::DecideObjectionRequest>,
+    ) -> Result<Response<pb::Objection>, Status> {
+        let actor = convert::actor(&req);
+        let r = req.into_inner();
+        let now = self.0.clock.now();
+        let mut c = Check::new();
+        let id = convert::uuid_name(&mut c, "name", "objections", &r.name);
+        let decision: Option<ObjectionDecision> = c.required_enum("decision", r.decision);
+        let extent: Option<DecisionExtent> = c.required_enum("extent", r.extent);
+        let reasons = c.text("reasons", &r.reasons, Text::opt_para(TEXT_MAX));
+        if decision == Some(ObjectionDecision::Upheld) && r.reasons.trim().is_empty() {
+            c.add(
+                "reasons",
+                "an atasan who upholds the PPID gives written reasons (UU KIP Pasal 36(3))",
+            );
+        }
+        let superior_name = c.text("superior_name", &r.superior_name, Text::line(LINE_MAX));
+        let superior_position = c.text(
+            "superior_position",
+            &r.superior_position,
+            Text::line(LINE_MAX),
+        );
+        let decide_time = c.timestamp("decide_time", r.decide_time.as_ref());
+        if decide_time.is_some_and(|t| t > now) {
+            c.add("decide_time", "is in the future");
+        }
+        c.finish()?;
+        let (Some(id), Some(decision), Some(extent), Some(superior_name), Some(superior_position)) =
+            (id, decision, extent, superior_name, superior_position)
+        else {
+            return Err(missing());
+        };
+        let input = ObjectionDecisionInput {
+            decision,
+            extent,
+            reasons,
+            superior_name,
+            superior_position,
+            decide_time,
+        };
+        let (o, d) = self
+            .0
+            .store
+            .decide_objection(id, input, now, &actor)
+            .await?;
+        tracing::info!(objection = %o.id, decision = %decision, "objection decided");
+        Ok(Response::new(self.objection_to_pb(&o, &d).await?))
+    }
+
+    async fn file_dispute(
+        &self,
+        req: Request<pb::FileDisputeRequest>,
+    ) -> Result<Response<pb::Dispute>, Status> {
+        let actor = convert::actor(&req);
+        let r = req.into_inner();
+        let now = self.0.clock.now();
+        let mut c = Check::new();
+        let objection = convert::uuid_name(&mut c, "objection", "objections", &r.objection);
+        let file_time = c.timestamp("file_time", r.file_time.as_ref());
+        if file_time.is_some_and(|t| t > now) {
+            c.add("file_time", "is in the future");
+        }
+        let number = c.text(
+            "commission_register_number",
+            &r.commission_register_number,
+            Text::opt_line(LINE_MAX),
+        );
+        c.finish()?;
+        let d = self
+            .0
+            .store
+            .file_dispute(
+                Uuid::now_v7(),
+                objection.ok_or_else(missing)?,
+                file_time,
+                number,
+                now,
+                &actor,
+            )
+            .await?;
+        tracing::info!(dispute = %d.id, "dispute filed");
+        Ok(Response::new(self.dispute_to_pb(&d).await?))
+    }
+
+    async fn get_dispute(
+        &self,
+        req: Request<pb::GetDisputeRequest>,
+    ) -> Result<Response<pb::Dispute>, Status> {
+        let mut c = Check::new();
+        let id = convert::uuid_name(&mut c, "name", "disputes", &req.get_ref().name);
+        c.finish()?;
+        let d = self.0.store.get_dispute(id.ok_or_else(missing)?).await?;
+        Ok(Response::new(self.dispute_to_pb(&d).await?))
+    }
+
+    async fn record_dispute_outcome(
+        &self,
+        req: Request<pb::RecordDisputeOutcomeRequest>,
+    ) -> Result<Response<pb::Dispute>, Status> {
+        let actor = convert::actor(&req);
+        let r = req.into_inner();
+        let mut c = Check::new();
+        let id = convert::uuid_name(&mut c, "name", "disputes", &r.name);
+        let outcome: Option<DisputeOutcome> = c.required_enum("outcome", r.outcome);
+        let decision_date = c.date("decision_date", r.decision_date.as_ref());
+        let number = c.text("decision_number", &r.decision_number, Text::line(LINE_MAX));
+        let summary = c.text("summary", &r.summary, Text::opt_para(TEXT_MAX));
+        c.finish()?;
+        let (Some(id), Some(outcome), Some(decision_date), Some(decision_number)) =
+            (id, outcome, decision_date, number)
+        else {
+            return Err(missing());
+        };
+        let s = Settlement {
+            outcome,
+            decision_date,
+            decision_number,
+            summary,
+        };
+        let d = self
+            .0
+            .store
+            .record_dispute_outcome(id, s, self.0.clock.now(), &actor)
+            .await?;
+        Ok(Response::new(self.dispute_to_pb(&d).await?))
+    }
+}

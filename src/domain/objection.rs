@@ -1,0 +1,249 @@
+//! Objections to the atasan PPID (keberatan, UU KIP Pasal 35–36) and disputes
+//! before the Komisi Informasi (sengketa, Pasal 37): which grounds a request
+//! allows, when each arose, and the windows that follow.
+use jiff::{Timestamp, civil::Date, tz::TimeZone};
+use uuid::Uuid;
+
+use super::{
+    DecisionExtent, DisputeOutcome, ObjectionDecision, ObjectionGround, RequestState,
+    calendar::WorkingCalendar,
+    deadline::{self, Deadline, DeadlineRule},
+    request::Request,
+    time,
+};
+use crate::error::{Error, Result};
+
+/// A stored objection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Objection {
+    /// Id.
+    pub id: Uuid,
+    /// Register number `{PEMDA}/KEB/{YEAR}/{NNNNNN}`.
+    pub registration_number: String,
+    /// The request.
+    pub request_id: Uuid,
+    /// The request's registration number.
+    pub request_registration_number: String,
+    /// The agency handling the request at filing.
+    pub agency_id: String,
+    /// Grounds.
+    pub grounds: Vec<ObjectionGround>,
+    /// The requester's statement.
+    pub statement: String,
+    /// Filed.
+    pub file_time: Timestamp,
+    /// Agency-local filing day.
+    pub file_date: Date,
+    /// The day each ground arose (same order as `grounds`).
+    pub grounds_arose: Vec<Date>,
+    /// The atasan's answer is due.
+    pub answer_due_date: Date,
+    /// The decision, once made.
+    pub decision: Option<ObjectionAnswer>,
+}
+
+/// The atasan's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectionAnswer {
+    /// Upheld or overturned.
+    pub decision: ObjectionDecision,
+    /// Wholly or in part.
+    pub extent: DecisionExtent,
+    /// Written reasons.
+    pub reasons: Option<String>,
+    /// The atasan's name.
+    pub superior_name: String,
+    /// The atasan's position.
+    pub superior_position: String,
+    /// When.
+    pub decide_time: Timestamp,
+    /// Agency-local day.
+    pub decide_date: Date,
+    /// By the answer due date.
+    pub on_time: bool,
+    /// For an overturn that sent the request back: its new due date.
+    pub reopened_due_date: Option<Date>,
+}
+
+/// A stored dispute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dispute {
+    /// Id.
+    pub id: Uuid,
+    /// The objection.
+    pub objection_id: Uuid,
+    /// The request.
+    pub request_id: Uuid,
+    /// The Komisi Informasi's register number.
+    pub commission_register_number: Option<String>,
+    /// Filed.
+    pub file_time: Timestamp,
+    /// The day the filing window started from (answer day, or answer due date).
+    pub window_start: Date,
+    /// The window's last day.
+    pub window_due: Date,
+    /// The settlement, once recorded.
+    pub settlement: Option<Settlement>,
+}
+
+/// How a dispute ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settlement {
+    /// Outcome.
+    pub outcome: DisputeOutcome,
+    /// Date of the decision or agreement.
+    pub decision_date: Date,
+    /// Its number.
+    pub decision_number: String,
+    /// Summary.
+    pub summary: Option<String>,
+}
+
+/// The day `ground` arose for `req`, or why the request does not allow it.
+/// "Not answered" and "answered late" arise when the response deadline passes.
+pub fn ground_arose(
+    ground: ObjectionGround,
+    req: &Request,
+    tz: &TimeZone,
+    now: Timestamp,
+) -> Result<Date, String> {
+    use ObjectionGround as G;
+    let notice_day = req
+        .notice
+        .as_ref()
+        .map(|n| time::local_date(n.notice_time, tz));
+    match ground {
+        G::NotAnswered => match (&req.notice, req.due_date) {
+            (Some(_), _) => Err(format!(
+                "the request was answered on {}",
+                notice_day.expect("notice has a day")
+            )),
+            (None, Some(due)) if req.is_overdue(now) => Ok(due),
+            (None, Some(due)) => Err(format!("the response is not late yet: it is due on {due}")),
+            (None, None) => Err(
+                "the request is awaiting completion by the requester; its clock is paused".into(),
+            ),
+        },
+        G::AnsweredLate => match &req.notice {
+            Some(n) if !n.on_time => Ok(req
+                .due_date
+                .or(req.original_due_date)
+                .unwrap_or(req.clock_start_date)),
+            Some(_) => Err("the request was answered by its due date".into()),
+            None => Err("the request has not been answered (use ground c, not answered)".into()),
+        },
+        G::Rejected => match &req.notice {
+            Some(n) if n.outcome.withholds() => Ok(notice_day.expect("notice has a day")),
+            Some(n) => Err(format!(
+                "the notice was {}, not a rejection under Pasal 17",
+                n.outcome
+            )),
+            None => Err("the request has not been answered".into()),
+        },
+        G::UnreasonableFee => match &req.notice {
+            Some(n) if n.fee_rupiah > 0 => Ok(notice_day.expect("notice has a day")),
+            Some(_) => Err("the notice charged no fee".into()),
+            None => Err("the request has not been answered".into()),
+        },
+        G::AnsweredOtherwise | G::NotFulfilled | G::PeriodicNotProvided => match notice_day {
+            Some(d) => Ok(d),
+            None if ground == G::PeriodicNotProvided && req.is_overdue(now) => {
+                Ok(req.due_date.expect("overdue has a due date"))
+            }
+            None => Err("the request has not been answered".into()),
+        },
+    }
+}
+
+/// Checks a filing on `file_day`: every ground applies to the request and was
+/// raised within 30 working days of arising. Returns each ground's window.
+pub fn check_filing(
+    grounds: &[ObjectionGround],
+    req: &Request,
+    tz: &TimeZone,
+    calendar: &WorkingCalendar,
+    file_time: Timestamp,
+) -> Result<Vec<(ObjectionGround, Date, Deadline)>> {
+    if req.state == RequestState::Withdrawn {
+        return Err(Error::precondition(
+            "REQUEST_WITHDRAWN",
+            format!("request {} was withdrawn", req.registration_number),
+        ));
+    }
+    let file_day = time::local_date(file_time, tz);
+    let mut out = Vec::new();
+    for &g in grounds {
+        let arose = ground_arose(g, req, tz, file_time).map_err(|why| {
+            Error::precondition(
+                "GROUND_NOT_APPLICABLE",
+                format!(
+                    "ground {} (Pasal 35(1) {}) does not apply to request {}: {why}",
+                    describe(g),
+                    g.as_str(),
+                    req.registration_number
+                ),
+            )
+        })?;
+        if arose > file_day {
+            return Err(Error::precondition(
+                "GROUND_NOT_APPLICABLE",
+                format!(
+                    "ground {} arose on {arose}, after the filing date {file_day}",
+                    describe(g)
+                ),
+            ));
+        }
+        let window = deadline::compute(calendar, arose, DeadlineRule::ObjectionFiling)
+            .map_err(|e| Error::invalid("file_time", e.to_string()))?;
+        if file_day > window.due {
+            return Err(Error::precondition(
+                "OBJECTION_TOO_LATE",
+                format!(
+                    "ground {} arose on {arose}; an objection had to be filed within 30 working days, by {} (filed {file_day})",
+                    describe(g),
+                    window.due
+                ),
+            ));
+        }
+        out.push((g, arose, window));
+    }
+    Ok(out)
+}
+
+/// The answer to an objection filed on `file_day` is due 30 working days later.
+pub fn answer_deadline(calendar: &WorkingCalendar, file_day: Date) -> Result<Deadline> {
+    deadline::compute(calendar, file_day, DeadlineRule::ObjectionAnswer)
+        .map_err(|e| Error::invalid("file_time", e.to_string()))
+}
+
+/// The window for a dispute: 14 working days from the answer, or, when the
+/// atasan has not answered, from the day the answer window ended. `None`
+/// while neither has happened by `today`.
+pub fn dispute_window(
+    calendar: &WorkingCalendar,
+    o: &Objection,
+    today: Date,
+) -> Result<Option<Deadline>> {
+    let start = match &o.decision {
+        Some(d) => d.decide_date,
+        None if today > o.answer_due_date => o.answer_due_date,
+        None => return Ok(None),
+    };
+    deadline::compute(calendar, start, DeadlineRule::DisputeFiling)
+        .map(Some)
+        .map_err(|e| Error::invalid("file_time", e.to_string()))
+}
+
+/// A short English name of a ground.
+pub fn describe(g: ObjectionGround) -> &'static str {
+    use ObjectionGround as G;
+    match g {
+        G::Rejected => "rejected under Pasal 17",
+        G::PeriodicNotProvided => "periodic information not provided",
+        G::NotAnswered => "not answered",
+        G::AnsweredOtherwise => "answered other than as requested",
+        G::NotFulfilled => "not fulfilled",
+        G::UnreasonableFee => "unreasonable fee",
+        G::AnsweredLate => "answered late",
+    }
+}
