@@ -309,6 +309,7 @@ pub fn reopen(
     next.due_end_time = Some(due_end);
     next.extension = None;
     next.deliver_time = None;
+    next.deliver_working_days = None;
     next.version += 1;
     next.update_time = now;
     Ok(next)
@@ -597,6 +598,7 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
             }
             next.state = RequestState::Delivered;
             next.deliver_time = Some(t);
+            next.deliver_working_days = Some(taken);
             (
                 EventType::Delivered,
                 t,

@@ -273,6 +273,7 @@ impl World {
             extension: None,
             notice: None,
             deliver_time: None,
+            deliver_working_days: None,
             withdraw_time: None,
             create_time: receive_time,
             update_time: receive_time,
@@ -529,6 +530,7 @@ fn every_allowed_transition_changes_exactly_what_it_should() {
             changes: |r| {
                 r.state = RequestState::Delivered;
                 r.deliver_time = Some(t("2026-03-16 09:00"));
+                r.deliver_working_days = Some(4);
             },
         },
         Case {

@@ -5,9 +5,11 @@ pub mod calendar;
 pub mod deadline;
 pub mod enums;
 pub mod exemption;
+pub mod figures;
 pub mod lifecycle;
 pub mod objection;
 pub mod request;
+pub mod stats;
 pub mod time;
 
 pub use enums::*;

@@ -108,23 +108,24 @@ pub fn ground_arose(
     now: Timestamp,
 ) -> Result<Date, String> {
     use ObjectionGround as G;
-    let notice_day = req
-        .notice
-        .as_ref()
-        .map(|n| time::local_date(n.notice_time, tz));
+    // Judge the request as it stood at `now` (a filing may be entered late):
+    // a notice given afterwards does not count yet.
+    let notice = req.notice.as_ref().filter(|n| n.notice_time <= now);
+    let notice_day = notice.map(|n| time::local_date(n.notice_time, tz));
+    let past_due = req.due_end_time.is_some_and(|end| now >= end);
     match ground {
-        G::NotAnswered => match (&req.notice, req.due_date) {
+        G::NotAnswered => match (notice, req.due_date) {
             (Some(_), _) => Err(format!(
                 "the request was answered on {}",
                 notice_day.expect("notice has a day")
             )),
-            (None, Some(due)) if req.is_overdue(now) => Ok(due),
+            (None, Some(due)) if past_due => Ok(due),
             (None, Some(due)) => Err(format!("the response is not late yet: it is due on {due}")),
             (None, None) => Err(
                 "the request is awaiting completion by the requester; its clock is paused".into(),
             ),
         },
-        G::AnsweredLate => match &req.notice {
+        G::AnsweredLate => match notice {
             Some(n) if !n.on_time => Ok(req
                 .due_date
                 .or(req.original_due_date)
@@ -132,7 +133,7 @@ pub fn ground_arose(
             Some(_) => Err("the request was answered by its due date".into()),
             None => Err("the request has not been answered (use ground c, not answered)".into()),
         },
-        G::Rejected => match &req.notice {
+        G::Rejected => match notice {
             Some(n) if n.outcome.withholds() => Ok(notice_day.expect("notice has a day")),
             Some(n) => Err(format!(
                 "the notice was {}, not a rejection under Pasal 17",
@@ -140,14 +141,14 @@ pub fn ground_arose(
             )),
             None => Err("the request has not been answered".into()),
         },
-        G::UnreasonableFee => match &req.notice {
+        G::UnreasonableFee => match notice {
             Some(n) if n.fee_rupiah > 0 => Ok(notice_day.expect("notice has a day")),
             Some(_) => Err("the notice charged no fee".into()),
             None => Err("the request has not been answered".into()),
         },
         G::AnsweredOtherwise | G::NotFulfilled | G::PeriodicNotProvided => match notice_day {
             Some(d) => Ok(d),
-            None if ground == G::PeriodicNotProvided && req.is_overdue(now) => {
+            None if ground == G::PeriodicNotProvided && past_due => {
                 Ok(req.due_date.expect("overdue has a due date"))
             }
             None => Err("the request has not been answered".into()),
@@ -224,10 +225,11 @@ pub fn dispute_window(
     o: &Objection,
     today: Date,
 ) -> Result<Option<Deadline>> {
+    // An answer given after `today` does not open a window on `today`.
     let start = match &o.decision {
-        Some(d) => d.decide_date,
-        None if today > o.answer_due_date => o.answer_due_date,
-        None => return Ok(None),
+        Some(d) if d.decide_date <= today => d.decide_date,
+        _ if today > o.answer_due_date => o.answer_due_date,
+        _ => return Ok(None),
     };
     deadline::compute(calendar, start, DeadlineRule::DisputeFiling)
         .map(Some)
@@ -247,3 +249,7 @@ pub fn describe(g: ObjectionGround) -> &'static str {
         G::AnsweredLate => "answered late",
     }
 }
+
+#[cfg(test)]
+#[path = "objection_tests.rs"]
+mod tests;

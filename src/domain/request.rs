@@ -175,6 +175,8 @@ pub struct Request {
     pub notice: Option<Notice>,
     /// Delivery time.
     pub deliver_time: Option<Timestamp>,
+    /// Working days from the clock start to delivery.
+    pub deliver_working_days: Option<i32>,
     /// Withdrawal time.
     pub withdraw_time: Option<Timestamp>,
     /// Created.

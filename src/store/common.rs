@@ -22,7 +22,7 @@ use crate::{
         exemption::Citation,
         lifecycle::{self, Command},
         request::{self, Event, Extension, NewEvent, NewRequest, Notice, Request, Requester},
-        time,
+        stats, time,
     },
     error::{Error, Result},
     store::{
@@ -62,7 +62,7 @@ macro_rules! request_columns {
          extension_reason, extend_time, extension_previous_due_date, outcome, notice_time, \
          notice_working_days, notice_on_time, exemption_letters, notice, deliver_time, \
          withdraw_time, create_time, update_time, version, exemption_citations, \
-         unregistered_exemption_basis"
+         unregistered_exemption_basis, deliver_working_days"
     };
 }
 
@@ -424,6 +424,9 @@ fn request_from_row(r: &DbRow) -> Result<Request> {
         extension,
         notice,
         deliver_time: opt_ts(r.try_get("deliver_time")?)?,
+        deliver_working_days: r
+            .try_get::<Option<i64>, _>("deliver_working_days")?
+            .map(|d| i32::try_from(d).unwrap_or(i32::MAX)),
         withdraw_time: opt_ts(r.try_get("withdraw_time")?)?,
         create_time: from_ts(r.try_get("create_time")?)?,
         update_time: from_ts(r.try_get("update_time")?)?,
@@ -473,6 +476,7 @@ struct MutableColumns {
     version: i64,
     exemption_citations: Option<String>,
     unregistered_exemption_basis: Option<bool>,
+    deliver_working_days: Option<i64>,
 }
 
 impl MutableColumns {
@@ -525,6 +529,7 @@ impl MutableColumns {
             version: r.version,
             exemption_citations: r.notice.as_ref().map(|n| citations_to_text(&n.citations)),
             unregistered_exemption_basis: r.notice.as_ref().map(|n| n.unregistered_basis),
+            deliver_working_days: r.deliver_working_days.map(i64::from),
         })
     }
 }
@@ -545,8 +550,8 @@ async fn write_request(
          extend_time = $12, extension_previous_due_date = $13, outcome = $14, notice_time = $15, \
          notice_working_days = $16, notice_on_time = $17, exemption_letters = $18, notice = $19, \
          deliver_time = $20, withdraw_time = $21, update_time = $22, version = $23, \
-         exemption_citations = $24, unregistered_exemption_basis = $25 \
-         WHERE id = $26 AND version = $27",
+         exemption_citations = $24, unregistered_exemption_basis = $25, \
+         deliver_working_days = $26 WHERE id = $27 AND version = $28",
     )
     .bind(c.agency_id)
     .bind(c.agency_path)
@@ -573,6 +578,7 @@ async fn write_request(
     .bind(c.version)
     .bind(c.exemption_citations)
     .bind(c.unregistered_exemption_basis)
+    .bind(c.deliver_working_days)
     .bind(r.id.to_string())
     .bind(previous_version)
     .execute(&mut *conn)
@@ -839,6 +845,7 @@ impl crate::store::Store for SqlStore {
             extension: None,
             notice: None,
             deliver_time: None,
+            deliver_working_days: None,
             withdraw_time: None,
             create_time: now,
             update_time: now,
@@ -905,6 +912,7 @@ impl crate::store::Store for SqlStore {
             details,
         };
         insert_event(&mut tx, &r, &event, now, actor).await?;
+        apply_contributions(&mut tx, &stats::request_contributions(&r, &tz)).await?;
         tx.commit().await?;
         Ok(Submitted {
             request: r,
@@ -1017,19 +1025,23 @@ impl crate::store::Store for SqlStore {
             allow_unregistered_exemption: self.settings.allow_unregistered_exemption,
         };
         let (next, event) = lifecycle::apply(&req, command, &ctx)?;
-        let path = if next.agency_id == agency.id {
-            agency.path
+        let next_agency = if next.agency_id == agency.id {
+            agency.clone()
         } else {
             fetch_agency(&mut tx, &next.agency_id)
                 .await?
                 .ok_or_else(|| agency_not_found(&next.agency_id))?
-                .path
         };
-        if !write_request(&mut tx, &next, &path, req.version).await? {
+        if !write_request(&mut tx, &next, &next_agency.path, req.version).await? {
             return Err(Error::Aborted(format!(
                 "requests/{id} changed concurrently; read it again and retry"
             )));
         }
+        let change = stats::diff(
+            &stats::request_contributions(&req, &tz),
+            &stats::request_contributions(&next, &next_agency.tz()),
+        );
+        apply_contributions(&mut tx, &change).await?;
         insert_event(&mut tx, &next, &event, now, actor).await?;
         if let Some(n) = next
             .notice

@@ -250,17 +250,22 @@ impl SqlStore {
         now: Timestamp,
         actor: &str,
     ) -> Result<()> {
-        let path = fetch_agency(conn, &next.agency_id)
+        let agency = fetch_agency(conn, &next.agency_id)
             .await?
-            .ok_or_else(|| agency_not_found(&next.agency_id))?
-            .path;
-        if !write_request(conn, next, &path, before.version).await? {
+            .ok_or_else(|| agency_not_found(&next.agency_id))?;
+        if !write_request(conn, next, &agency.path, before.version).await? {
             return Err(Error::Aborted(format!(
                 "requests/{} changed concurrently; read it again and retry",
                 next.id
             )));
         }
-        insert_event(conn, next, &event, now, actor).await
+        insert_event(conn, next, &event, now, actor).await?;
+        let tz = agency.tz();
+        let change = stats::diff(
+            &stats::request_contributions(before, &tz),
+            &stats::request_contributions(next, &tz),
+        );
+        apply_contributions(conn, &change).await
     }
 }
 
@@ -507,6 +512,7 @@ impl crate::store::DikStore for SqlStore {
         .execute(&mut *tx)
         .await?;
         let mut details = BTreeMap::new();
+        apply_contributions(&mut tx, &stats::objection_contributions(&o)).await?;
         details.insert("objection".to_string(), format!("objections/{}", o.id));
         details.insert(
             "objection_number".to_string(),
@@ -644,6 +650,23 @@ impl crate::store::DikStore for SqlStore {
         .execute(&mut *tx)
         .await?;
         let mut details = BTreeMap::new();
+        let mut decided = o.clone();
+        decided.decision = Some(ObjectionAnswer {
+            decision: d.decision,
+            extent: d.extent,
+            reasons: d.reasons.clone(),
+            superior_name: d.superior_name.clone(),
+            superior_position: d.superior_position.clone(),
+            decide_time,
+            decide_date,
+            on_time,
+            reopened_due_date: reopened,
+        });
+        apply_contributions(
+            &mut tx,
+            &stats::diff(&stats::objection_contributions(&o), &stats::objection_contributions(&decided)),
+        )
+        .await?;
         details.insert("objection".to_string(), format!("objections/{id}"));
         details.insert("decision".to_string(), d.decision.as_str().to_string());
         details.insert("extent".to_string(), d.extent.as_str().to_string());
@@ -718,11 +741,7 @@ impl crate::store::DikStore for SqlStore {
                 ),
             ));
         };
-        if file_day < window.start
-            || o.decision
-                .as_ref()
-                .is_some_and(|a| file_time < a.decide_time)
-        {
+        if file_day < window.start {
             return Err(Error::invalid("file_time", "is before the atasan's answer"));
         }
         if file_day > window.due {
@@ -758,6 +777,7 @@ impl crate::store::DikStore for SqlStore {
         .bind(ts(now))
         .execute(&mut *tx)
         .await?;
+        apply_contributions(&mut tx, &stats::dispute_contributions(&dispute, &o.agency_id, &tz)).await?;
         let mut details = BTreeMap::new();
         details.insert("dispute".to_string(), format!("disputes/{id}"));
         details.insert(
@@ -834,6 +854,19 @@ impl crate::store::DikStore for SqlStore {
             .await?;
         let mut details = BTreeMap::new();
         details.insert("dispute".to_string(), format!("disputes/{id}"));
+        let (objection, _) = fetch_objection(&mut tx, dispute.objection_id)
+            .await?
+            .ok_or_else(|| objection_not_found(dispute.objection_id))?;
+        let mut settled = dispute.clone();
+        settled.settlement = Some(s.clone());
+        apply_contributions(
+            &mut tx,
+            &stats::diff(
+                &stats::dispute_contributions(&dispute, &objection.agency_id, &tz),
+                &stats::dispute_contributions(&settled, &objection.agency_id, &tz),
+            ),
+        )
+        .await?;
         details.insert("outcome".to_string(), s.outcome.as_str().to_string());
         details.insert("decision_number".to_string(), s.decision_number.clone());
         details.insert("decision_date".to_string(), s.decision_date.to_string());

@@ -4,7 +4,10 @@
 //!
 //! Each method is one use case and one transaction: a state change and its
 //! event are written together or not at all.
-use std::sync::Arc;
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
 
 use jiff::{Timestamp, civil::Date};
 use uuid::Uuid;
@@ -15,6 +18,7 @@ use crate::{
         agency::{Agency, AgencyPatch, NewAgency},
         calendar::{HolidayKind, WorkingCalendar},
         exemption::{self, Exemption},
+        figures::{ScoringPolicy, Totals},
         lifecycle::Command,
         objection::{Dispute, Objection, Settlement},
         request::{Event, NewRequest, Request},
@@ -213,9 +217,85 @@ pub trait DikStore: Send + Sync + 'static {
     ) -> Result<Dispute>;
 }
 
+/// Persistence of the figures: counts per (agency, month), policies,
+/// assessments and published rankings.
+#[async_trait::async_trait]
+pub trait FigureStore: Send + Sync + 'static {
+    /// Summed cells per agency for months `from..=to` (`YYYY-MM`), with the
+    /// distributions when `with_hist`.
+    async fn month_totals(
+        &self,
+        agency_ids: &[String],
+        from: &str,
+        to: &str,
+        with_hist: bool,
+    ) -> Result<HashMap<String, Totals>>;
+    /// Requests open at the start of `month` per agency.
+    async fn pending_before(
+        &self,
+        agency_ids: &[String],
+        month: &str,
+    ) -> Result<HashMap<String, i64>>;
+    /// The same cells recomputed from the register for days `from..=to`
+    /// (arbitrary ranges; also the naive baseline of the benchmark).
+    async fn recompute_totals(
+        &self,
+        agencies: &[Agency],
+        from: Date,
+        to: Date,
+    ) -> Result<HashMap<String, Totals>>;
+    /// Open requests of the subtree past their due date at `now`.
+    async fn open_past_due(
+        &self,
+        agency: &Agency,
+        include_sub_agencies: bool,
+        now: Timestamp,
+    ) -> Result<i64>;
+    /// The oldest open requests of the subtree.
+    async fn oldest_pending(
+        &self,
+        agency: &Agency,
+        include_sub_agencies: bool,
+        limit: i64,
+    ) -> Result<Vec<Request>>;
+    /// The agency and every agency below it.
+    async fn subtree(&self, agency: &Agency) -> Result<Vec<Agency>>;
+    /// The agencies of a comparison group.
+    async fn group_members(&self, group: &str) -> Result<Vec<Agency>>;
+    /// Stores a new version of a year's policy; returns it with its version.
+    async fn set_policy(&self, policy: ScoringPolicy, now: Timestamp) -> Result<ScoringPolicy>;
+    /// The latest policy of a year, with its creation time.
+    async fn get_policy(&self, year: i16) -> Result<Option<(ScoringPolicy, Timestamp)>>;
+    /// Records (replaces) an agency's assessment for a year.
+    async fn record_assessment(
+        &self,
+        agency_id: &str,
+        year: i16,
+        items: &BTreeMap<String, f64>,
+        now: Timestamp,
+    ) -> Result<()>;
+    /// Assessments of a year by agency.
+    async fn assessments(
+        &self,
+        agency_ids: &[String],
+        year: i16,
+    ) -> Result<HashMap<String, BTreeMap<String, f64>>>;
+    /// A published ranking (JSON), with its publish time.
+    async fn snapshot(&self, group_key: &str, period: &str) -> Result<Option<(String, Timestamp)>>;
+    /// Publishes a ranking; a period is published once (ALREADY_EXISTS).
+    async fn save_snapshot(
+        &self,
+        group_key: &str,
+        period: &str,
+        policy_version: i64,
+        snapshot: &str,
+        now: Timestamp,
+    ) -> Result<()>;
+}
+
 /// Persistence of the register.
 #[async_trait::async_trait]
-pub trait Store: DikStore + Send + Sync + 'static {
+pub trait Store: DikStore + FigureStore + Send + Sync + 'static {
     /// Creates an agency under an existing parent.
     async fn create_agency(&self, new: NewAgency, now: Timestamp) -> Result<Agency>;
     /// Reads an agency.

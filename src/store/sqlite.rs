@@ -45,3 +45,4 @@ async fn open_pool(url: &str) -> anyhow::Result<sqlx::Pool<Db>> {
 
 include!("common.rs");
 include!("dik.rs");
+include!("figures.rs");

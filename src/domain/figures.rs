@@ -1,0 +1,929 @@
+//! Statistics, openness scores, bands and ranks from summed cells
+//! (see `stats`). Pure arithmetic, exhaustively tested.
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    DisputeOutcome, ExemptionLetter, Outcome,
+    stats::{Counter, HIST_CAP, Key, Span},
+};
+
+/// Summed counters and distributions of a set of cells.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Totals {
+    counters: BTreeMap<Counter, i64>,
+    hist: BTreeMap<(Span, i32), i64>,
+}
+
+impl Totals {
+    /// Adds `amount` to `key`.
+    pub fn add(&mut self, key: Key, amount: i64) {
+        match key {
+            Key::Count(c) => *self.counters.entry(c).or_insert(0) += amount,
+            Key::Hist(s, d) => *self.hist.entry((s, d)).or_insert(0) += amount,
+        }
+    }
+
+    /// Adds another set.
+    pub fn merge(&mut self, other: &Totals) {
+        for (c, v) in &other.counters {
+            self.add(Key::Count(*c), *v);
+        }
+        for ((s, d), v) in &other.hist {
+            self.add(Key::Hist(*s, *d), *v);
+        }
+    }
+
+    /// A counter's total.
+    pub fn get(&self, c: Counter) -> i64 {
+        self.counters.get(&c).copied().unwrap_or(0)
+    }
+
+    /// The distribution of a span: days -> count.
+    pub fn histogram(&self, s: Span) -> BTreeMap<i32, i64> {
+        self.hist
+            .iter()
+            .filter(|((span, _), n)| *span == s && **n > 0)
+            .map(|((_, d), n)| (*d, *n))
+            .collect()
+    }
+}
+
+/// A time in working days as people read it: a same-day answer is "<1".
+pub fn display_days(v: f64) -> String {
+    if v < 1.0 {
+        "<1".to_string()
+    } else if (v - v.round()).abs() < 1e-9 {
+        format!("{}", v.round() as i64)
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// Summary of a distribution of working days.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Distribution {
+    /// Observations.
+    pub count: i64,
+    /// Median (the mean of the two middle values for an even count).
+    pub median: f64,
+    /// Mean.
+    pub mean: f64,
+    /// Smallest.
+    pub min: i32,
+    /// Largest (capped at [`HIST_CAP`] = "401+").
+    pub max: i32,
+    /// Counts in 0–5, 6–10, 11–17, 18–30, 31+ working days.
+    pub kip_buckets: Vec<(String, i64)>,
+    /// Counts in the US DOJ annual-report buckets: 1–20 (same-day answers
+    /// included), 21–40, ..., 181–200, 201–300, 301–400, 401+.
+    pub doj_buckets: Vec<(String, i64)>,
+}
+
+/// The KIP bucket labels and their upper bounds.
+const KIP: [(&str, i32); 5] = [
+    ("0-5", 5),
+    ("6-10", 10),
+    ("11-17", 17),
+    ("18-30", 30),
+    ("31+", i32::MAX),
+];
+
+fn doj_bounds() -> Vec<(String, i32)> {
+    let mut v: Vec<(String, i32)> = (1..=10)
+        .map(|i| (format!("{}-{}", (i - 1) * 20 + 1, i * 20), i * 20))
+        .collect();
+    v.push(("201-300".into(), 300));
+    v.push(("301-400".into(), 400));
+    v.push(("401+".into(), i32::MAX));
+    v
+}
+
+/// Summarises a histogram; `sum` is the exact sum of days (the histogram caps
+/// long times). `None` without observations.
+pub fn distribution(hist: &BTreeMap<i32, i64>, sum: i64) -> Option<Distribution> {
+    let count: i64 = hist.values().sum();
+    if count == 0 {
+        return None;
+    }
+    let nth = |k: i64| -> i32 {
+        let mut seen = 0;
+        for (d, n) in hist {
+            seen += n;
+            if seen >= k {
+                return *d;
+            }
+        }
+        *hist.keys().last().expect("non-empty")
+    };
+    let median = if count % 2 == 1 {
+        f64::from(nth(count / 2 + 1))
+    } else {
+        (f64::from(nth(count / 2)) + f64::from(nth(count / 2 + 1))) / 2.0
+    };
+    let bucket = |bounds: &[(String, i32)]| -> Vec<(String, i64)> {
+        let mut out: Vec<(String, i64)> = bounds.iter().map(|(l, _)| (l.clone(), 0)).collect();
+        for (d, n) in hist {
+            let i = bounds
+                .iter()
+                .position(|(_, hi)| d <= hi)
+                .unwrap_or(bounds.len() - 1);
+            out[i].1 += n;
+        }
+        out
+    };
+    let kip: Vec<(String, i32)> = KIP.iter().map(|(l, h)| (l.to_string(), *h)).collect();
+    Some(Distribution {
+        count,
+        median,
+        mean: sum as f64 / count as f64,
+        min: *hist.keys().next().expect("non-empty"),
+        max: (*hist.keys().last().expect("non-empty")).min(HIST_CAP),
+        kip_buckets: bucket(&kip),
+        doj_buckets: bucket(&doj_bounds()),
+    })
+}
+
+/// A proportion with its 95% Wilson score interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    /// Successes.
+    pub successes: i64,
+    /// Trials.
+    pub trials: i64,
+    /// successes / trials.
+    pub value: f64,
+    /// Lower bound.
+    pub lower: f64,
+    /// Upper bound.
+    pub upper: f64,
+}
+
+/// The Wilson score interval (z = 1.96): honest for small samples and rates
+/// near 0 or 1, unlike the normal approximation. `None` without trials.
+pub fn wilson(successes: i64, trials: i64) -> Option<Rate> {
+    if trials <= 0 {
+        return None;
+    }
+    let z = 1.959_963_984_540_054_f64;
+    let n = trials as f64;
+    let p = successes as f64 / n;
+    let z2 = z * z;
+    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / (1.0 + z2 / n);
+    Some(Rate {
+        successes,
+        trials,
+        value: p,
+        lower: (centre - half).max(0.0),
+        upper: (centre + half).min(1.0),
+    })
+}
+
+/// The request-based components of the openness score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Component {
+    /// Notices by the lawful due date, among notices.
+    Timeliness,
+    /// Mean working days to the notice against the policy's zero point.
+    Speed,
+    /// Granted in whole or part, among notices on information the agency holds.
+    Fulfilment,
+    /// Withholding notices resting on DIK entries in force.
+    ExemptionDiscipline,
+    /// Objections where the atasan upheld the PPID, among objections answered.
+    ObjectionOutcomes,
+    /// Work cleared: notices among notices plus requests still open at the period's end.
+    Backlog,
+}
+
+impl Component {
+    /// Every component.
+    pub const ALL: [Component; 6] = [
+        Component::Timeliness,
+        Component::Speed,
+        Component::Fulfilment,
+        Component::ExemptionDiscipline,
+        Component::ObjectionOutcomes,
+        Component::Backlog,
+    ];
+
+    /// Storage and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Component::Timeliness => "timeliness",
+            Component::Speed => "speed",
+            Component::Fulfilment => "fulfilment",
+            Component::ExemptionDiscipline => "exemption_discipline",
+            Component::ObjectionOutcomes => "objection_outcomes",
+            Component::Backlog => "backlog",
+        }
+    }
+
+    /// Parses a name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// How a Pemda's assessed (self-assessment) items are set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PemdaAssessmentRule {
+    /// The Pemda's own assessment.
+    Own,
+    /// The mean of its OPDs' assessments.
+    MeanOfOpds,
+}
+
+/// One year's scoring policy, versioned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoringPolicy {
+    /// The year it applies to.
+    pub year: i16,
+    /// Version, 1, 2, ... (set by the store).
+    pub version: i64,
+    /// Request-based components and their weights.
+    pub components: Vec<(Component, f64)>,
+    /// Below this many observations a component reports insufficient data.
+    pub min_sample: i64,
+    /// Mean working days to the notice at which speed scores 0 (0 days scores 100).
+    pub speed_zero_days: f64,
+    /// Lower bounds of Informatif, Menuju Informatif, Cukup Informatif,
+    /// Kurang Informatif (descending); below the last: Tidak Informatif.
+    pub band_thresholds: [f64; 4],
+    /// The KI's assessment items and their weights; empty: the final score
+    /// is the request-based service score.
+    pub assessment_items: Vec<(String, f64)>,
+    /// The item the request-based service score feeds.
+    pub service_item: String,
+    /// How a Pemda's assessed items are set.
+    pub pemda_assessment_rule: PemdaAssessmentRule,
+}
+
+impl ScoringPolicy {
+    /// The documented default: request components weighted timeliness 30,
+    /// fulfilment 20, speed 15, exemption discipline 15, objection outcomes
+    /// 10, backlog 10; minimum sample 10; speed zero at 20 working days; the
+    /// KI's bands 90/80/60/40; the KI's 2025 indicator weights (jenis
+    /// informasi 40, digitalisasi 20, kualitas informasi 10, pelayanan
+    /// informasi 10, komitmen organisasi 10, sarana prasarana 10), the
+    /// service score feeding "pelayanan_informasi"; a Pemda's assessed items
+    /// are its own.
+    pub fn default_for(year: i16) -> Self {
+        Self {
+            year,
+            version: 0,
+            components: vec![
+                (Component::Timeliness, 30.0),
+                (Component::Fulfilment, 20.0),
+                (Component::Speed, 15.0),
+                (Component::ExemptionDiscipline, 15.0),
+                (Component::ObjectionOutcomes, 10.0),
+                (Component::Backlog, 10.0),
+            ],
+            min_sample: 10,
+            speed_zero_days: 20.0,
+            band_thresholds: [90.0, 80.0, 60.0, 40.0],
+            assessment_items: vec![
+                ("jenis_informasi".into(), 40.0),
+                ("digitalisasi".into(), 20.0),
+                ("kualitas_informasi".into(), 10.0),
+                ("pelayanan_informasi".into(), 10.0),
+                ("komitmen_organisasi".into(), 10.0),
+                ("sarana_prasarana".into(), 10.0),
+            ],
+            service_item: "pelayanan_informasi".into(),
+            pemda_assessment_rule: PemdaAssessmentRule::Own,
+        }
+    }
+
+    /// Problems with the policy, as (field, description).
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let mut v = Vec::new();
+        if self.components.is_empty() {
+            v.push((
+                "policy.components".into(),
+                "needs at least one component".into(),
+            ));
+        }
+        for (i, (c, w)) in self.components.iter().enumerate() {
+            if !(w.is_finite() && *w > 0.0 && *w <= 1000.0) {
+                v.push((
+                    format!("policy.components[{i}].weight"),
+                    "must be above 0 and at most 1000".into(),
+                ));
+            }
+            if self.components[..i].iter().any(|(o, _)| o == c) {
+                v.push((
+                    format!("policy.components[{i}].component"),
+                    "is listed twice".into(),
+                ));
+            }
+        }
+        if !(1..=100_000).contains(&self.min_sample) {
+            v.push((
+                "policy.min_sample".into(),
+                "must be between 1 and 100000".into(),
+            ));
+        }
+        if !(self.speed_zero_days.is_finite()
+            && self.speed_zero_days > 0.0
+            && self.speed_zero_days <= 400.0)
+        {
+            v.push((
+                "policy.speed_zero_days".into(),
+                "must be above 0 and at most 400".into(),
+            ));
+        }
+        let t = self.band_thresholds;
+        if !(t.iter().all(|x| x.is_finite() && (0.0..=100.0).contains(x))
+            && t[0] > t[1]
+            && t[1] > t[2]
+            && t[2] > t[3])
+        {
+            v.push((
+                "policy.band_thresholds".into(),
+                "must be four descending values between 0 and 100".into(),
+            ));
+        }
+        for (i, (name, w)) in self.assessment_items.iter().enumerate() {
+            if name.is_empty()
+                || name.len() > 64
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                v.push((
+                    format!("policy.assessment_items[{i}].item"),
+                    "must be 1-64 characters of a-z, 0-9 and _".into(),
+                ));
+            }
+            if !(w.is_finite() && *w > 0.0 && *w <= 1000.0) {
+                v.push((
+                    format!("policy.assessment_items[{i}].weight"),
+                    "must be above 0 and at most 1000".into(),
+                ));
+            }
+            if self.assessment_items[..i].iter().any(|(o, _)| o == name) {
+                v.push((
+                    format!("policy.assessment_items[{i}].item"),
+                    "is listed twice".into(),
+                ));
+            }
+        }
+        if !self.assessment_items.is_empty()
+            && !self
+                .assessment_items
+                .iter()
+                .any(|(n, _)| n == &self.service_item)
+        {
+            v.push((
+                "policy.service_item".into(),
+                "must be one of the assessment items".into(),
+            ));
+        }
+        v
+    }
+
+    /// The band of a score.
+    pub fn band(&self, score: f64) -> Band {
+        let t = self.band_thresholds;
+        if score >= t[0] {
+            Band::Informatif
+        } else if score >= t[1] {
+            Band::MenujuInformatif
+        } else if score >= t[2] {
+            Band::CukupInformatif
+        } else if score >= t[3] {
+            Band::KurangInformatif
+        } else {
+            Band::TidakInformatif
+        }
+    }
+}
+
+/// The KI's qualification bands (Perki 1/2022).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Band {
+    /// 90–100.
+    Informatif,
+    /// 80–89.99.
+    MenujuInformatif,
+    /// 60–79.99.
+    CukupInformatif,
+    /// 40–59.99.
+    KurangInformatif,
+    /// Below 40.
+    TidakInformatif,
+}
+
+impl Band {
+    /// The KI's name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Band::Informatif => "Informatif",
+            Band::MenujuInformatif => "Menuju Informatif",
+            Band::CukupInformatif => "Cukup Informatif",
+            Band::KurangInformatif => "Kurang Informatif",
+            Band::TidakInformatif => "Tidak Informatif",
+        }
+    }
+}
+
+/// The inputs of a score beyond the summed cells.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Workload {
+    /// Requests open at the period's end.
+    pub pending_at_end: i64,
+}
+
+/// One component's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComponentScore {
+    /// Which.
+    pub component: Component,
+    /// Its weight in the policy.
+    pub weight: f64,
+    /// 0–100, `None` for insufficient data.
+    pub score: Option<f64>,
+    /// 0–100 from the rate's Wilson lower bound (the score itself for speed).
+    pub conservative: Option<f64>,
+    /// The sample size.
+    pub sample: i64,
+    /// The raw figures, named.
+    pub inputs: Vec<(String, f64)>,
+    /// For rates: the 95% interval, 0–1.
+    pub interval: Option<(f64, f64)>,
+    /// The concrete cause, for people.
+    pub explanation: String,
+}
+
+fn rate_component(
+    component: Component,
+    weight: f64,
+    policy: &ScoringPolicy,
+    good: i64,
+    n: i64,
+    inputs: Vec<(String, f64)>,
+    explain: impl Fn(i64, i64) -> String,
+) -> ComponentScore {
+    let enough = n >= policy.min_sample;
+    let rate = wilson(good, n);
+    ComponentScore {
+        component,
+        weight,
+        score: rate.filter(|_| enough).map(|r| r.value * 100.0),
+        conservative: rate.filter(|_| enough).map(|r| r.lower * 100.0),
+        sample: n,
+        inputs,
+        interval: rate.map(|r| (r.lower, r.upper)),
+        explanation: if enough {
+            explain(good, n)
+        } else {
+            format!("insufficient data: {n} of the {} needed", policy.min_sample)
+        },
+    }
+}
+
+/// The request-based components for summed cells.
+pub fn components(t: &Totals, w: Workload, policy: &ScoringPolicy) -> Vec<ComponentScore> {
+    let decided = t.get(Counter::Decided);
+    let on_time = t.get(Counter::OnTime);
+    let not_held = t.get(Counter::Outcome(Outcome::NotHeld));
+    let given = t.get(Counter::Outcome(Outcome::Granted))
+        + t.get(Counter::Outcome(Outcome::PartiallyGranted));
+    let registered = t.get(Counter::WithholdingRegistered);
+    let unregistered = t.get(Counter::WithholdingUnregistered);
+    let obj_decided = t.get(Counter::ObjectionsDecided);
+    let overturned = t.get(Counter::ObjectionsOverturned);
+    policy
+        .components
+        .iter()
+        .map(|(c, weight)| {
+            let weight = *weight;
+            match c {
+                Component::Timeliness => rate_component(
+                    *c,
+                    weight,
+                    policy,
+                    on_time,
+                    decided,
+                    vec![("on_time".into(), on_time as f64), ("decided".into(), decided as f64)],
+                    |g, n| format!("{} of {n} requests answered after the due date", n - g),
+                ),
+                Component::Fulfilment => rate_component(
+                    *c,
+                    weight,
+                    policy,
+                    given,
+                    decided - not_held,
+                    vec![("granted_or_partly".into(), given as f64), ("decided_held".into(), (decided - not_held) as f64)],
+                    |g, n| format!("{} of {n} answered requests for information it holds were not granted", n - g),
+                ),
+                Component::ExemptionDiscipline => rate_component(
+                    *c,
+                    weight,
+                    policy,
+                    registered,
+                    registered + unregistered,
+                    vec![("withholding_with_dik".into(), registered as f64), ("withholding_unregistered".into(), unregistered as f64)],
+                    |g, n| format!("{} of {n} withholding notices cite no DIK entry", n - g),
+                ),
+                Component::ObjectionOutcomes => rate_component(
+                    *c,
+                    weight,
+                    policy,
+                    obj_decided - overturned,
+                    obj_decided,
+                    vec![("objections_decided".into(), obj_decided as f64), ("overturned".into(), overturned as f64)],
+                    |g, n| format!("{} of {n} objections overturned the PPID's answer", n - g),
+                ),
+                Component::Backlog => rate_component(
+                    *c,
+                    weight,
+                    policy,
+                    decided,
+                    decided + w.pending_at_end,
+                    vec![("decided".into(), decided as f64), ("pending_at_end".into(), w.pending_at_end as f64)],
+                    |_, _| format!("{} requests still open at the end of the period", w.pending_at_end),
+                ),
+                Component::Speed => {
+                    let enough = decided >= policy.min_sample && decided > 0;
+                    let mean = if decided > 0 { t.get(Counter::NoticeDaysSum) as f64 / decided as f64 } else { 0.0 };
+                    let score = (100.0 * (1.0 - mean / policy.speed_zero_days)).clamp(0.0, 100.0);
+                    ComponentScore {
+                        component: *c,
+                        weight,
+                        score: enough.then_some(score),
+                        conservative: enough.then_some(score),
+                        sample: decided,
+                        inputs: vec![("mean_working_days".into(), mean), ("decided".into(), decided as f64)],
+                        interval: None,
+                        explanation: if enough {
+                            format!(
+                                "written notices took {} working days on average (0 scores 100, {} scores 0)",
+                                display_days(mean),
+                                policy.speed_zero_days
+                            )
+                        } else {
+                            format!("insufficient data: {decided} of the {} needed", policy.min_sample)
+                        },
+                    }
+                }
+            }
+        })
+        .collect()
+}
+
+/// Weighted mean over the components with data: (score, conservative score).
+pub fn service_score(parts: &[ComponentScore]) -> Option<(f64, f64)> {
+    let with: Vec<_> = parts.iter().filter(|p| p.score.is_some()).collect();
+    let total: f64 = with.iter().map(|p| p.weight).sum();
+    if with.is_empty() || total <= 0.0 {
+        return None;
+    }
+    let score = with
+        .iter()
+        .map(|p| p.weight * p.score.unwrap_or(0.0))
+        .sum::<f64>()
+        / total;
+    let cons = with
+        .iter()
+        .map(|p| p.weight * p.conservative.unwrap_or(0.0))
+        .sum::<f64>()
+        / total;
+    Some((score, cons))
+}
+
+/// The final score following the KI's method: the assessed items and the
+/// service item fed by the request-based score, weighted by the policy.
+/// Without an assessment (or items) the final score is the service score.
+/// Returns (score, conservative, used assessment).
+pub fn final_score(
+    policy: &ScoringPolicy,
+    service: Option<(f64, f64)>,
+    assessment: Option<&BTreeMap<String, f64>>,
+) -> Option<(f64, f64, bool)> {
+    let (s, c) = service?;
+    let Some(items) = assessment.filter(|_| !policy.assessment_items.is_empty()) else {
+        return Some((s, c, false));
+    };
+    let total: f64 = policy.assessment_items.iter().map(|(_, w)| w).sum();
+    let mut score = 0.0;
+    let mut cons = 0.0;
+    for (name, w) in &policy.assessment_items {
+        let (v, vc) = if name == &policy.service_item {
+            (s, c)
+        } else {
+            let v = items.get(name).copied().unwrap_or(0.0);
+            (v, v)
+        };
+        score += w * v;
+        cons += w * vc;
+    }
+    Some((score / total, cons / total, true))
+}
+
+/// An agency's place in a ranking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ranked {
+    /// Agency id.
+    pub agency_id: String,
+    /// Final score.
+    pub score: Option<f64>,
+    /// Conservative score (rates at their Wilson lower bound): the rank key.
+    pub conservative: Option<f64>,
+    /// Rank, 1 = best; `None` when unranked (insufficient data).
+    pub rank: Option<u32>,
+}
+
+/// Ranks by the conservative score (descending), ties broken by the score,
+/// then by agency id (ascending); equal keys share a rank (1, 2, 2, 4).
+/// Agencies without a score come last, unranked.
+pub fn rank(mut entries: Vec<Ranked>) -> Vec<Ranked> {
+    entries.sort_by(|a, b| {
+        let key = |r: &Ranked| {
+            (
+                r.conservative.is_none(),
+                -(r.conservative.unwrap_or(0.0)),
+                -(r.score.unwrap_or(0.0)),
+            )
+        };
+        let (ka, kb) = (key(a), key(b));
+        ka.0.cmp(&kb.0)
+            .then(ka.1.total_cmp(&kb.1))
+            .then(ka.2.total_cmp(&kb.2))
+            .then(a.agency_id.cmp(&b.agency_id))
+    });
+    let mut prev: Option<(f64, f64, u32)> = None;
+    for (i, e) in entries.iter_mut().enumerate() {
+        let Some(c) = e.conservative else {
+            e.rank = None;
+            continue;
+        };
+        let s = e.score.unwrap_or(0.0);
+        let r = match prev {
+            Some((pc, ps, pr)) if (pc - c).abs() < 1e-9 && (ps - s).abs() < 1e-9 => pr,
+            _ => i as u32 + 1,
+        };
+        e.rank = Some(r);
+        prev = Some((c, s, r));
+    }
+    entries
+}
+
+/// Counts of the figures in a period, for reports.
+pub fn letters(t: &Totals) -> Vec<(ExemptionLetter, i64)> {
+    ExemptionLetter::ALL
+        .iter()
+        .map(|l| (*l, t.get(Counter::Letter(*l))))
+        .collect()
+}
+
+/// Dispute outcomes in a period.
+pub fn dispute_outcomes(t: &Totals) -> Vec<(DisputeOutcome, i64)> {
+    DisputeOutcome::ALL
+        .iter()
+        .map(|o| (*o, t.get(Counter::Dispute(*o))))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hist(pairs: &[(i32, i64)]) -> BTreeMap<i32, i64> {
+        pairs.iter().copied().collect()
+    }
+
+    #[test]
+    fn medians_and_buckets() {
+        // (histogram, sum, median, mean, min, max)
+        type Case<'a> = (&'a [(i32, i64)], i64, f64, f64, i32, i32);
+        let cases: &[Case] = &[
+            (&[(0, 1)], 0, 0.0, 0.0, 0, 0),
+            (&[(0, 1), (3, 1)], 3, 1.5, 1.5, 0, 3),
+            (&[(2, 2), (5, 1), (12, 1)], 21, 3.5, 5.25, 2, 12),
+            (&[(1, 1), (4, 1), (9, 1)], 14, 4.0, 14.0 / 3.0, 1, 9),
+            (
+                &[(10, 3), (17, 1), (401, 1)],
+                30 + 17 + 650,
+                10.0,
+                139.4,
+                10,
+                401,
+            ),
+        ];
+        for (h, sum, median, mean, min, max) in cases {
+            let d = distribution(&hist(h), *sum).unwrap();
+            assert_eq!(d.median, *median, "{h:?}");
+            assert!((d.mean - mean).abs() < 1e-9, "{h:?}");
+            assert_eq!((d.min, d.max), (*min, *max), "{h:?}");
+        }
+        let d = distribution(
+            &hist(&[
+                (0, 2),
+                (5, 1),
+                (6, 1),
+                (10, 2),
+                (11, 1),
+                (17, 1),
+                (18, 1),
+                (31, 1),
+                (250, 1),
+            ]),
+            0,
+        )
+        .unwrap();
+        let kip: Vec<i64> = d.kip_buckets.iter().map(|b| b.1).collect();
+        assert_eq!(kip, vec![3, 3, 2, 1, 2]);
+        let doj: BTreeMap<String, i64> = d.doj_buckets.into_iter().collect();
+        assert_eq!(
+            doj["1-20"], 9,
+            "same-day answers fall in the first DOJ bucket"
+        );
+        assert_eq!(doj["21-40"], 1);
+        assert_eq!(doj["201-300"], 1);
+        assert_eq!(doj["401+"], 0);
+        assert!(distribution(&BTreeMap::new(), 0).is_none());
+    }
+
+    #[test]
+    fn same_day_is_less_than_one() {
+        assert_eq!(display_days(0.0), "<1");
+        assert_eq!(display_days(0.5), "<1");
+        assert_eq!(display_days(1.0), "1");
+        assert_eq!(display_days(3.5), "3.5");
+        assert_eq!(display_days(10.0), "10");
+    }
+
+    #[test]
+    fn wilson_intervals() {
+        // Hand-computed with z = 1.96: 7/31, 0/10, 10/10, 45/50.
+        let cases = [
+            (7, 31, 0.1146, 0.3975),
+            (0, 10, 0.0, 0.2775),
+            (10, 10, 0.7225, 1.0),
+            (45, 50, 0.7864, 0.9565),
+        ];
+        for (s, n, lo, hi) in cases {
+            let r = wilson(s, n).unwrap();
+            assert!((r.lower - lo).abs() < 1e-3, "{s}/{n}: {}", r.lower);
+            assert!((r.upper - hi).abs() < 1e-3, "{s}/{n}: {}", r.upper);
+        }
+        assert!(wilson(0, 0).is_none());
+    }
+
+    #[test]
+    fn bands_at_the_thresholds() {
+        let p = ScoringPolicy::default_for(2026);
+        let cases = [
+            (100.0, Band::Informatif),
+            (90.0, Band::Informatif),
+            (89.99, Band::MenujuInformatif),
+            (80.0, Band::MenujuInformatif),
+            (79.99, Band::CukupInformatif),
+            (60.0, Band::CukupInformatif),
+            (59.99, Band::KurangInformatif),
+            (40.0, Band::KurangInformatif),
+            (39.99, Band::TidakInformatif),
+            (0.0, Band::TidakInformatif),
+        ];
+        for (s, b) in cases {
+            assert_eq!(p.band(s), b, "{s}");
+        }
+    }
+
+    #[test]
+    fn components_and_insufficient_data() {
+        let p = ScoringPolicy::default_for(2026);
+        let mut t = Totals::default();
+        t.add(Key::Count(Counter::Decided), 31);
+        t.add(Key::Count(Counter::OnTime), 24);
+        t.add(Key::Count(Counter::NoticeDaysSum), 31 * 5);
+        t.add(Key::Count(Counter::Outcome(Outcome::Granted)), 20);
+        t.add(Key::Count(Counter::Outcome(Outcome::NotHeld)), 1);
+        t.add(Key::Count(Counter::WithholdingUnregistered), 3);
+        let parts = components(&t, Workload { pending_at_end: 9 }, &p);
+        let by = |c| parts.iter().find(|x| x.component == c).unwrap();
+        let tl = by(Component::Timeliness);
+        assert!((tl.score.unwrap() - 24.0 / 31.0 * 100.0).abs() < 1e-9);
+        assert_eq!(
+            tl.explanation,
+            "7 of 31 requests answered after the due date"
+        );
+        assert!(tl.conservative.unwrap() < tl.score.unwrap());
+        assert_eq!(by(Component::Speed).score, Some(75.0), "5 days of 20");
+        assert!((by(Component::Fulfilment).score.unwrap() - 20.0 / 30.0 * 100.0).abs() < 1e-9);
+        let ex = by(Component::ExemptionDiscipline);
+        assert_eq!(
+            ex.score, None,
+            "3 withholding notices are below the minimum sample"
+        );
+        assert_eq!(ex.explanation, "insufficient data: 3 of the 10 needed");
+        assert_eq!(by(Component::ObjectionOutcomes).score, None);
+        assert!((by(Component::Backlog).score.unwrap() - 31.0 / 40.0 * 100.0).abs() < 1e-9);
+
+        // Only components with data count; their weights are renormalised.
+        let (s, _) = service_score(&parts).unwrap();
+        let expected = (30.0 * 24.0 / 31.0 * 100.0
+            + 20.0 * 20.0 / 30.0 * 100.0
+            + 15.0 * 75.0
+            + 10.0 * 31.0 / 40.0 * 100.0)
+            / 75.0;
+        assert!((s - expected).abs() < 1e-9);
+        assert!(service_score(&components(&Totals::default(), Workload::default(), &p)).is_none());
+    }
+
+    #[test]
+    fn final_score_follows_the_ki_method() {
+        let p = ScoringPolicy::default_for(2025);
+        let items: BTreeMap<String, f64> = [
+            ("jenis_informasi", 80.0),
+            ("digitalisasi", 70.0),
+            ("kualitas_informasi", 90.0),
+            ("komitmen_organisasi", 100.0),
+            ("sarana_prasarana", 60.0),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let (s, c, used) = final_score(&p, Some((50.0, 40.0)), Some(&items)).unwrap();
+        assert!(used);
+        assert!(
+            (s - (40.0 * 80.0
+                + 20.0 * 70.0
+                + 10.0 * 90.0
+                + 10.0 * 50.0
+                + 10.0 * 100.0
+                + 10.0 * 60.0)
+                / 100.0)
+                .abs()
+                < 1e-9
+        );
+        assert!(
+            (s - c - 1.0).abs() < 1e-9,
+            "only the service item differs: 10% of 10 points"
+        );
+        assert_eq!(
+            final_score(&p, Some((50.0, 40.0)), None),
+            Some((50.0, 40.0, false))
+        );
+        assert_eq!(final_score(&p, None, Some(&items)), None);
+    }
+
+    #[test]
+    fn ranking_ties_are_deterministic() {
+        let e = |id: &str, s: Option<f64>, c: Option<f64>| Ranked {
+            agency_id: id.into(),
+            score: s,
+            conservative: c,
+            rank: None,
+        };
+        let ranked = rank(vec![
+            e("dinsos", Some(80.0), Some(70.0)),
+            e("bappeda", Some(90.0), Some(60.0)),
+            e("dinkes", Some(85.0), Some(70.0)),
+            e("disdik", Some(80.0), Some(70.0)),
+            e("kecamatan", None, None),
+        ]);
+        let got: Vec<(&str, Option<u32>)> = ranked
+            .iter()
+            .map(|r| (r.agency_id.as_str(), r.rank))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("dinkes", Some(1)),
+                ("dinsos", Some(2)),
+                ("disdik", Some(2)),
+                ("bappeda", Some(4)),
+                ("kecamatan", None)
+            ],
+            "by lower bound, then score; equal keys share a rank and list by id"
+        );
+    }
+
+    #[test]
+    fn policy_problems() {
+        assert!(ScoringPolicy::default_for(2026).problems().is_empty());
+        let mut p = ScoringPolicy::default_for(2026);
+        p.band_thresholds = [80.0, 90.0, 60.0, 40.0];
+        p.components.push((Component::Speed, -1.0));
+        p.service_item = "nope".into();
+        let fields: Vec<String> = p.problems().into_iter().map(|(f, _)| f).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "policy.components[6].weight",
+                "policy.components[6].component",
+                "policy.band_thresholds",
+                "policy.service_item"
+            ]
+        );
+    }
+}
