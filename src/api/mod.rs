@@ -18,6 +18,7 @@ use crate::{
             agency_service_server::AgencyServiceServer,
             calendar_service_server::CalendarServiceServer,
             exemption_service_server::ExemptionServiceServer,
+            indicator_service_server::IndicatorServiceServer,
             objection_service_server::ObjectionServiceServer,
             request_service_server::RequestServiceServer,
         },
@@ -31,6 +32,7 @@ pub mod codec;
 pub mod convert;
 pub mod error;
 pub mod exemption;
+pub mod indicator;
 pub mod objection;
 pub mod request;
 
@@ -60,6 +62,15 @@ pub async fn serve(
         .await;
     health
         .set_serving::<CalendarServiceServer<calendar::CalendarApi>>()
+        .await;
+    health
+        .set_serving::<ExemptionServiceServer<exemption::ExemptionApi>>()
+        .await;
+    health
+        .set_serving::<ObjectionServiceServer<objection::ObjectionApi>>()
+        .await;
+    health
+        .set_serving::<IndicatorServiceServer<indicator::IndicatorApi>>()
         .await;
 
     let reflection_v1 = tonic_reflection::server::Builder::configure()
@@ -95,7 +106,10 @@ pub async fn serve(
         .add_service(ExemptionServiceServer::new(exemption::ExemptionApi(
             state.clone(),
         )))
-        .add_service(ObjectionServiceServer::new(objection::ObjectionApi(state)))
+        .add_service(ObjectionServiceServer::new(objection::ObjectionApi(
+            state.clone(),
+        )))
+        .add_service(IndicatorServiceServer::new(indicator::IndicatorApi(state)))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
             let _ = server_stop.wait_for(|stop| *stop).await;
         });

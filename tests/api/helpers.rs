@@ -10,6 +10,7 @@ use ppid::{
         self as pb, agency_service_client::AgencyServiceClient,
         calendar_service_client::CalendarServiceClient,
         exemption_service_client::ExemptionServiceClient,
+        indicator_service_client::IndicatorServiceClient,
         objection_service_client::ObjectionServiceClient,
         request_service_client::RequestServiceClient,
     },
@@ -160,6 +161,8 @@ pub struct TestApp {
     pub exemptions: ExemptionServiceClient<Channel>,
     /// Clients.
     pub objections: ObjectionServiceClient<Channel>,
+    /// Clients.
+    pub indicators: IndicatorServiceClient<Channel>,
     /// The channel, for other clients (health, reflection).
     pub channel: Channel,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -227,6 +230,7 @@ pub async fn spawn_on(db: Arc<TestDb>, settings: StoreSettings) -> TestApp {
         calendar: CalendarServiceClient::new(channel.clone()),
         exemptions: ExemptionServiceClient::new(channel.clone()),
         objections: ObjectionServiceClient::new(channel.clone()),
+        indicators: IndicatorServiceClient::new(channel.clone()),
         channel,
         stop: Some(stop),
         server: Some(server),

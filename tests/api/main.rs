@@ -6,6 +6,7 @@ mod helpers;
 mod agencies;
 mod calendar;
 mod exemptions;
+mod indicators;
 mod lifecycle;
 mod listing;
 mod objections;
