@@ -19,6 +19,31 @@ pub enum Command {
     Serve(ServeArgs),
     /// Runs the database migrations and exits.
     Migrate(DatabaseArgs),
+    /// Fills an empty database with a realistic generated year (benchmarks).
+    Generate(GenerateArgs),
+}
+
+/// `ppid generate` settings.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GenerateArgs {
+    /// Database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Requests in all.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub requests: usize,
+    /// Pemdas.
+    #[arg(long, default_value_t = 20)]
+    pub pemdas: usize,
+    /// OPDs per Pemda (20 Pemdas with 24 OPDs: 500 agencies).
+    #[arg(long, default_value_t = 24)]
+    pub opds_per_pemda: usize,
+    /// The year the requests are received.
+    #[arg(long, default_value_t = 2025)]
+    pub year: i16,
+    /// Random seed.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
 }
 
 /// Where the database is.
@@ -74,6 +99,7 @@ impl ServeArgs {
             cuti_bersama_is_working_day: self.cuti_bersama_is_working_day,
             allow_unregistered_exemption: self.allow_unregistered_exemption,
             objection_reopen_working_days: self.objection_reopen_working_days,
+            ..crate::store::StoreSettings::default()
         }
     }
 

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod generate;
 pub mod shutdown;
 pub mod store;
 pub mod telemetry;

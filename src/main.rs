@@ -19,6 +19,32 @@ async fn main() -> anyhow::Result<()> {
             store::migrate(&db.database_url).await?;
             tracing::info!(database = %redact_url(&db.database_url), "migrations applied");
         }
+        Command::Generate(g) => {
+            telemetry::init(g.database.log_format);
+            let store =
+                store::connect(&g.database.database_url, store::StoreSettings::default()).await?;
+            let plan = ppid::generate::Plan {
+                requests: g.requests,
+                pemdas: g.pemdas,
+                opds_per_pemda: g.opds_per_pemda,
+                year: g.year,
+                seed: g.seed,
+            };
+            let started = std::time::Instant::now();
+            let bar = indicatif::ProgressBar::new(g.requests as u64);
+            let summary =
+                ppid::generate::generate(store.as_ref(), &plan, |n| bar.set_position(n as u64))
+                    .await?;
+            bar.finish_and_clear();
+            println!(
+                "generated {} agencies, {} requests, {} objections, {} disputes in {:.1} s",
+                summary.agencies,
+                summary.requests,
+                summary.objections,
+                summary.disputes,
+                started.elapsed().as_secs_f64()
+            );
+        }
         Command::Serve(args) => {
             telemetry::init(args.database.log_format);
             let settings = args.store_settings();

@@ -912,7 +912,7 @@ impl crate::store::Store for SqlStore {
             details,
         };
         insert_event(&mut tx, &r, &event, now, actor).await?;
-        apply_contributions(&mut tx, &stats::request_contributions(&r, &tz)).await?;
+        self.record_figures(&mut tx, &stats::request_contributions(&r, &tz)).await?;
         tx.commit().await?;
         Ok(Submitted {
             request: r,
@@ -1041,7 +1041,7 @@ impl crate::store::Store for SqlStore {
             &stats::request_contributions(&req, &tz),
             &stats::request_contributions(&next, &next_agency.tz()),
         );
-        apply_contributions(&mut tx, &change).await?;
+        self.record_figures(&mut tx, &change).await?;
         insert_event(&mut tx, &next, &event, now, actor).await?;
         if let Some(n) = next
             .notice

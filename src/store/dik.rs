@@ -265,7 +265,7 @@ impl SqlStore {
             &stats::request_contributions(before, &tz),
             &stats::request_contributions(next, &tz),
         );
-        apply_contributions(conn, &change).await
+        self.record_figures(conn, &change).await
     }
 }
 
@@ -512,7 +512,7 @@ impl crate::store::DikStore for SqlStore {
         .execute(&mut *tx)
         .await?;
         let mut details = BTreeMap::new();
-        apply_contributions(&mut tx, &stats::objection_contributions(&o)).await?;
+        self.record_figures(&mut tx, &stats::objection_contributions(&o)).await?;
         details.insert("objection".to_string(), format!("objections/{}", o.id));
         details.insert(
             "objection_number".to_string(),
@@ -662,7 +662,7 @@ impl crate::store::DikStore for SqlStore {
             on_time,
             reopened_due_date: reopened,
         });
-        apply_contributions(
+        self.record_figures(
             &mut tx,
             &stats::diff(&stats::objection_contributions(&o), &stats::objection_contributions(&decided)),
         )
@@ -777,7 +777,7 @@ impl crate::store::DikStore for SqlStore {
         .bind(ts(now))
         .execute(&mut *tx)
         .await?;
-        apply_contributions(&mut tx, &stats::dispute_contributions(&dispute, &o.agency_id, &tz)).await?;
+        self.record_figures(&mut tx, &stats::dispute_contributions(&dispute, &o.agency_id, &tz)).await?;
         let mut details = BTreeMap::new();
         details.insert("dispute".to_string(), format!("disputes/{id}"));
         details.insert(
@@ -859,7 +859,7 @@ impl crate::store::DikStore for SqlStore {
             .ok_or_else(|| objection_not_found(dispute.objection_id))?;
         let mut settled = dispute.clone();
         settled.settlement = Some(s.clone());
-        apply_contributions(
+        self.record_figures(
             &mut tx,
             &stats::diff(
                 &stats::dispute_contributions(&dispute, &objection.agency_id, &tz),

@@ -6,7 +6,18 @@ use crate::domain::{
     stats::{Contributions, Counter, Key, Span},
 };
 
-/// Adds a change's contributions to the cells, in the caller's transaction.
+impl SqlStore {
+    /// Adds a change's contributions to the cells, in the caller's
+    /// transaction (unless the deployment switched the figures off).
+    async fn record_figures(&self, conn: &mut Conn, c: &Contributions) -> Result<()> {
+        if self.settings.maintain_figures {
+            apply_contributions(conn, c).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Adds contributions to the cells.
 async fn apply_contributions(conn: &mut Conn, c: &Contributions) -> Result<()> {
     let mut counters: BTreeMap<(String, String), Vec<(&'static str, i64)>> = BTreeMap::new();
     for (((agency, day), key), amount) in c {
@@ -306,6 +317,154 @@ impl crate::store::FigureStore for SqlStore {
             Some(r) => Ok(Some((r.try_get("snapshot")?, from_ts(r.try_get("publish_time")?)?))),
             None => Ok(None),
         }
+    }
+
+    async fn load_requests(&self, rows: &[(Request, String)], counters: &[(String, i16, i64)]) -> Result<()> {
+        // SQLite allows 32766 bound values: 28 columns x 500 rows stays below.
+        for chunk in rows.chunks(500) {
+            let mut tx = begin_write(&self.pool).await?;
+            let mut qb = QueryBuilder::<Db>::new(
+                "INSERT INTO requests (id, body_hash, registration_number, agency_id, agency_path, \
+                 receiving_agency_id, pemda_id, requester, information_requested, purpose, access_method, \
+                 copy_form, delivery_method, channel, receive_time, state, clock_start_date, \
+                 original_due_date, due_date, due_end_time, extension_reason, extend_time, \
+                 extension_previous_due_date, outcome, notice_time, notice_working_days, notice_on_time, \
+                 exemption_letters, notice, deliver_time, withdraw_time, create_time, update_time, version, \
+                 exemption_citations, unregistered_exemption_basis, deliver_working_days) ",
+            );
+            let mut prepared = Vec::with_capacity(chunk.len());
+            for (r, path) in chunk {
+                prepared.push((r, MutableColumns::of(r, path)?));
+            }
+            qb.push_values(prepared, |mut b, (r, c)| {
+                b.push_bind(r.id.to_string())
+                    .push_bind("generated")
+                    .push_bind(r.registration_number.clone())
+                    .push_bind(c.agency_id)
+                    .push_bind(c.agency_path)
+                    .push_bind(r.receiving_agency_id.clone())
+                    .push_bind(r.pemda_id.clone())
+                    .push_bind(c.requester)
+                    .push_bind(c.information_requested)
+                    .push_bind(c.purpose)
+                    .push_bind(r.access_method.as_str())
+                    .push_bind(r.copy_form.map(|f| f.as_str()))
+                    .push_bind(r.delivery_method.as_str())
+                    .push_bind(r.channel.as_str())
+                    .push_bind(ts(r.receive_time))
+                    .push_bind(c.state)
+                    .push_bind(c.clock_start_date)
+                    .push_bind(c.original_due_date)
+                    .push_bind(c.due_date)
+                    .push_bind(c.due_end_time)
+                    .push_bind(c.extension_reason)
+                    .push_bind(c.extend_time)
+                    .push_bind(c.extension_previous_due_date)
+                    .push_bind(c.outcome)
+                    .push_bind(c.notice_time)
+                    .push_bind(c.notice_working_days)
+                    .push_bind(c.notice_on_time)
+                    .push_bind(c.exemption_letters)
+                    .push_bind(c.notice)
+                    .push_bind(c.deliver_time)
+                    .push_bind(c.withdraw_time)
+                    .push_bind(ts(r.create_time))
+                    .push_bind(c.update_time)
+                    .push_bind(c.version)
+                    .push_bind(c.exemption_citations)
+                    .push_bind(c.unregistered_exemption_basis)
+                    .push_bind(c.deliver_working_days);
+            });
+            qb.build().execute(&mut *tx).await?;
+            // One event per step the projection shows: submission, then notice.
+            let mut qb = QueryBuilder::<Db>::new(
+                "INSERT INTO request_events (request_id, sequence, type, event_time, record_time, actor, \
+                 state, summary, details) ",
+            );
+            let mut events = Vec::new();
+            for (r, _) in chunk {
+                events.push((r.id, 1_i64, EventType::Submitted, r.receive_time, RequestState::Pending, format!("registered as {}", r.registration_number)));
+                if let Some(n) = &r.notice {
+                    events.push((r.id, 2, EventType::Responded, n.notice_time, RequestState::Responded, format!("written notice: {}", n.outcome)));
+                }
+            }
+            qb.push_values(events, |mut b, (id, seq, kind, t, state, summary)| {
+                b.push_bind(id.to_string())
+                    .push_bind(seq)
+                    .push_bind(kind.as_str())
+                    .push_bind(ts(t))
+                    .push_bind(ts(t))
+                    .push_bind("generator")
+                    .push_bind(state.as_str())
+                    .push_bind(summary)
+                    .push_bind("{}");
+            });
+            qb.build().execute(&mut *tx).await?;
+            tx.commit().await?;
+        }
+        let mut tx = begin_write(&self.pool).await?;
+        for (pemda, year, last) in counters {
+            sqlx::query(
+                "INSERT INTO registration_counters (pemda_id, year, register, last_value) VALUES ($1, $2, 'request', $3) \
+                 ON CONFLICT (pemda_id, year, register) DO UPDATE SET last_value = excluded.last_value",
+            )
+            .bind(pemda)
+            .bind(i64::from(*year))
+            .bind(last)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn add_cells(&self, cells: &Contributions) -> Result<()> {
+        let counters = Counter::all();
+        let mut rows: BTreeMap<(String, String), Vec<i64>> = BTreeMap::new();
+        let mut hist: Vec<(String, String, &'static str, i64, i64)> = Vec::new();
+        for (((agency, day), key), amount) in cells {
+            let month = stats::month(*day);
+            match key {
+                Key::Count(c) => {
+                    let i = counters.iter().position(|x| x == c).expect("every counter is listed");
+                    rows.entry((agency.clone(), month)).or_insert_with(|| vec![0; counters.len()])[i] += amount;
+                }
+                Key::Hist(span, days) => hist.push((agency.clone(), month, span.as_str(), i64::from(*days), *amount)),
+            }
+        }
+        let names: Vec<&str> = counters.iter().map(|c| c.column()).collect();
+        let updates: Vec<String> = names.iter().map(|c| format!("{c} = agency_month_stats.{c} + excluded.{c}")).collect();
+        let rows: Vec<_> = rows.into_iter().collect();
+        for chunk in rows.chunks(400) {
+            let mut tx = begin_write(&self.pool).await?;
+            let mut qb = QueryBuilder::<Db>::new(format!("INSERT INTO agency_month_stats (agency_id, month, {}) ", names.join(", ")));
+            qb.push_values(chunk, |mut b, ((agency, month), values)| {
+                b.push_bind(agency.clone()).push_bind(month.clone());
+                for v in values {
+                    b.push_bind(*v);
+                }
+            });
+            qb.push(format!(" ON CONFLICT (agency_id, month) DO UPDATE SET {}", updates.join(", ")));
+            qb.build().execute(&mut *tx).await?;
+            tx.commit().await?;
+        }
+        // Rows of one statement must not repeat a key: merge first.
+        let mut merged: BTreeMap<(String, String, &'static str, i64), i64> = BTreeMap::new();
+        for (a, m, s, d, n) in hist {
+            *merged.entry((a, m, s, d)).or_insert(0) += n;
+        }
+        let merged: Vec<_> = merged.into_iter().collect();
+        for chunk in merged.chunks(5000) {
+            let mut tx = begin_write(&self.pool).await?;
+            let mut qb = QueryBuilder::<Db>::new("INSERT INTO agency_month_hist (agency_id, month, span, days, count) ");
+            qb.push_values(chunk, |mut b, ((a, m, s, d), n)| {
+                b.push_bind(a.clone()).push_bind(m.clone()).push_bind(*s).push_bind(*d).push_bind(*n);
+            });
+            qb.push(" ON CONFLICT (agency_id, month, span, days) DO UPDATE SET count = agency_month_hist.count + excluded.count");
+            qb.build().execute(&mut *tx).await?;
+            tx.commit().await?;
+        }
+        Ok(())
     }
 
     async fn save_snapshot(&self, group_key: &str, period: &str, policy_version: i64, snapshot: &str, now: Timestamp) -> Result<()> {

@@ -22,6 +22,7 @@ use crate::{
         lifecycle::Command,
         objection::{Dispute, Objection, Settlement},
         request::{Event, NewRequest, Request},
+        stats::Contributions,
     },
     error::{Error, Result},
 };
@@ -40,6 +41,9 @@ pub struct StoreSettings {
     /// Working days the PPID gets to answer again after the atasan
     /// overturns its answer (default 10).
     pub objection_reopen_working_days: i32,
+    /// Keep the monthly figure cells up to date on every change (default
+    /// true; switched off only to measure what they cost).
+    pub maintain_figures: bool,
 }
 
 impl Default for StoreSettings {
@@ -48,6 +52,7 @@ impl Default for StoreSettings {
             cuti_bersama_is_working_day: false,
             allow_unregistered_exemption: false,
             objection_reopen_working_days: 10,
+            maintain_figures: true,
         }
     }
 }
@@ -282,6 +287,15 @@ pub trait FigureStore: Send + Sync + 'static {
     ) -> Result<HashMap<String, BTreeMap<String, f64>>>;
     /// A published ranking (JSON), with its publish time.
     async fn snapshot(&self, group_key: &str, period: &str) -> Result<Option<(String, Timestamp)>>;
+    /// Bulk load for the data generator: requests with their submission (and
+    /// notice) events, in batches, and the registration counters' last values.
+    async fn load_requests(
+        &self,
+        rows: &[(Request, String)],
+        counters: &[(String, i16, i64)],
+    ) -> Result<()>;
+    /// Bulk-adds contributions to the cells (the generator's totals).
+    async fn add_cells(&self, cells: &Contributions) -> Result<()>;
     /// Publishes a ranking; a period is published once (ALREADY_EXISTS).
     async fn save_snapshot(
         &self,

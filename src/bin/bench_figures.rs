@@ -1,0 +1,402 @@
+//! Benchmark of the figures (issue: figures, openness scores and rankings).
+//!
+//! On a database filled by `ppid generate`: the latency of GetRanking and
+//! GetAgencyStatistics for a year through a real gRPC server, beside the time
+//! of a naive recomputation of the same figures from the register; then the
+//! SubmitRequest throughput with and without the figure cells, in one run.
+//! Loopback only; every loop is bounded.
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use anyhow::Context;
+use clap::Parser;
+use ppid::{
+    api::AppState,
+    clock::SystemClock,
+    domain::{AgencyKind, agency::NewAgency},
+    pb::ppid::v1::{
+        self as pb, indicator_service_client::IndicatorServiceClient,
+        request_service_client::RequestServiceClient,
+    },
+    store::{self, StoreSettings},
+};
+use tonic::transport::Channel;
+
+#[derive(Parser)]
+struct Args {
+    /// The generated database (SQLite path or postgres:// URL).
+    #[arg(long)]
+    database_url: String,
+    /// The generated year.
+    #[arg(long, default_value_t = 2025)]
+    year: i32,
+    /// Timed calls per query.
+    #[arg(long, default_value_t = 30)]
+    iterations: usize,
+    /// Naive recomputations timed per query.
+    #[arg(long, default_value_t = 3)]
+    naive_iterations: usize,
+    /// Seconds of SubmitRequest load per variant (0: skip).
+    #[arg(long, default_value_t = 20)]
+    submit_seconds: u64,
+    /// Concurrent submitting clients.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Where the with/without databases go: a directory for SQLite files, or
+    /// a postgres:// admin URL (fresh databases are created and dropped).
+    #[arg(long, default_value = "")]
+    submit_database: String,
+}
+
+type Server = (
+    std::net::SocketAddr,
+    Channel,
+    Arc<dyn store::Store>,
+    tokio::sync::oneshot::Sender<()>,
+);
+
+async fn start(url: &str, settings: StoreSettings) -> anyhow::Result<Server> {
+    let store = store::connect(url, settings).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let state = AppState {
+        store: store.clone(),
+        clock: Arc::new(SystemClock),
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = ppid::serve(
+            listener,
+            state,
+            async {
+                let _ = stopped.await;
+            },
+            Duration::from_secs(5),
+        )
+        .await;
+    });
+    let channel = Channel::from_shared(format!("http://{addr}"))?
+        .connect()
+        .await?;
+    Ok((addr, channel, store, stop))
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+async fn time_calls<F, Fut>(n: usize, mut f: F) -> anyhow::Result<Vec<f64>>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    for _ in 0..3 {
+        f().await?;
+    }
+    let mut ms = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        f().await?;
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    ms.sort_by(f64::total_cmp);
+    Ok(ms)
+}
+
+fn year(y: i32) -> Option<pb::Period> {
+    Some(pb::Period {
+        kind: Some(pb::period::Kind::Year(y)),
+    })
+}
+
+async fn submit_load(
+    channels: &[Channel],
+    concurrency: usize,
+    seconds: f64,
+    agency: &str,
+) -> anyhow::Result<(u64, u64)> {
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let mut tasks = Vec::new();
+    for i in 0..concurrency {
+        let mut client = RequestServiceClient::new(channels[i % channels.len()].clone());
+        let agency = agency.to_string();
+        tasks.push(tokio::spawn(async move {
+            let (mut ok, mut failed) = (0u64, 0u64);
+            while Instant::now() < deadline {
+                let req = pb::SubmitRequestRequest {
+                    request_id: uuid::Uuid::new_v4().to_string(),
+                    request: Some(pb::InformationRequest {
+                        agency: format!("agencies/{agency}"),
+                        requester: Some(pb::Requester {
+                            full_name: "Pemohon Uji".into(),
+                            r#type: pb::requester::Type::Individual as i32,
+                            nik: "3673010101010001".into(),
+                            address: "Jl. Uji 1".into(),
+                            phone: "081200000000".into(),
+                            ..Default::default()
+                        }),
+                        information_requested: "Data uji".into(),
+                        purpose: "Uji beban".into(),
+                        access_method: pb::AccessMethod::Inspect as i32,
+                        delivery_method: pb::DeliveryMethod::Email as i32,
+                        channel: pb::Channel::WebForm as i32,
+                        ..Default::default()
+                    }),
+                };
+                match client.submit_request(req).await {
+                    Ok(_) => ok += 1,
+                    Err(_) => failed += 1,
+                }
+            }
+            (ok, failed)
+        }));
+    }
+    let mut total = (0, 0);
+    for t in tasks {
+        let (o, f) = t.await?;
+        total.0 += o;
+        total.1 += f;
+    }
+    Ok(total)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let (_, channel, store, stop) = start(&args.database_url, StoreSettings::default())
+        .await
+        .context("opening the generated database")?;
+    let ind = IndicatorServiceClient::new(channel.clone());
+    println!(
+        "# figures benchmark on {} (year {})",
+        if args.database_url.starts_with("postgres") {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        },
+        args.year
+    );
+    println!("\n| query | p50 ms | p90 ms | max ms | naive recomputation ms | naive / p50 |");
+    println!("|---|---|---|---|---|---|");
+
+    let all = store.list_agencies(None, None, 100_000).await?;
+    let pemda = all
+        .iter()
+        .find(|a| a.kind == AgencyKind::Pemda)
+        .context("no Pemda: run ppid generate first")?
+        .clone();
+    let opd = all
+        .iter()
+        .find(|a| a.parent_id.as_deref() == Some(&pemda.id))
+        .context("no OPD")?
+        .clone();
+    let subtree: Vec<_> = all
+        .iter()
+        .filter(|a| a.path.starts_with(&pemda.path))
+        .cloned()
+        .collect();
+    let (from, to) = (
+        jiff::civil::Date::new(args.year as i16, 1, 1)?,
+        jiff::civil::Date::new(args.year as i16, 12, 31)?,
+    );
+
+    type Query = (&'static str, Vec<ppid::domain::agency::Agency>);
+    let queries: Vec<Query> = vec![
+        (
+            "GetRanking: the 20 Pemdas, each pooled over its OPDs",
+            all.clone(),
+        ),
+        ("GetRanking: the OPDs of one Pemda", subtree.clone()),
+        (
+            "GetAgencyStatistics: one Pemda with its OPDs",
+            subtree.clone(),
+        ),
+        ("GetAgencyStatistics: one OPD", vec![opd.clone()]),
+    ];
+    for (i, (label, naive_scope)) in queries.into_iter().enumerate() {
+        let ms = time_calls(args.iterations, || {
+            let mut c = ind.clone();
+            let pemda = pemda.id.clone();
+            let opd = opd.id.clone();
+            let y = args.year;
+            async move {
+                match i {
+                    0 => drop(
+                        c.get_ranking(pb::GetRankingRequest {
+                            comparison_group: "pemda/root".into(),
+                            period: year(y),
+                            ..Default::default()
+                        })
+                        .await?,
+                    ),
+                    1 => drop(
+                        c.get_ranking(pb::GetRankingRequest {
+                            parent: format!("agencies/{pemda}"),
+                            period: year(y),
+                            ..Default::default()
+                        })
+                        .await?,
+                    ),
+                    2 => drop(
+                        c.get_agency_statistics(pb::GetAgencyStatisticsRequest {
+                            agency: format!("agencies/{pemda}"),
+                            period: year(y),
+                            include_sub_agencies: true,
+                        })
+                        .await?,
+                    ),
+                    _ => drop(
+                        c.get_agency_statistics(pb::GetAgencyStatisticsRequest {
+                            agency: format!("agencies/{opd}"),
+                            period: year(y),
+                            include_sub_agencies: false,
+                        })
+                        .await?,
+                    ),
+                }
+                Ok(())
+            }
+        })
+        .await?;
+        let mut naive = Vec::new();
+        for _ in 0..args.naive_iterations {
+            let t = Instant::now();
+            store.recompute_totals(&naive_scope, from, to).await?;
+            naive.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        naive.sort_by(f64::total_cmp);
+        let p50 = percentile(&ms, 0.5);
+        let n50 = percentile(&naive, 0.5);
+        println!(
+            "| {label} | {p50:.2} | {:.2} | {:.2} | {n50:.0} | {:.0}x |",
+            percentile(&ms, 0.9),
+            ms[ms.len() - 1],
+            n50 / p50
+        );
+    }
+    // The cells and the recomputation must agree.
+    let ids: Vec<String> = subtree.iter().map(|a| a.id.clone()).collect();
+    let cells = store
+        .month_totals(
+            &ids,
+            &format!("{}-01", args.year),
+            &format!("{}-12", args.year),
+            true,
+        )
+        .await?;
+    let naive = store.recompute_totals(&subtree, from, to).await?;
+    let mut mismatches = 0;
+    for id in &ids {
+        if cells.get(id).cloned().unwrap_or_default() != naive.get(id).cloned().unwrap_or_default()
+        {
+            mismatches += 1;
+        }
+    }
+    println!(
+        "\ncells vs recomputation for {} agencies of {}: {mismatches} mismatches",
+        ids.len(),
+        pemda.id
+    );
+    let _ = stop.send(());
+
+    if args.submit_seconds > 0 {
+        // Two fresh databases, the same load, alternating phases.
+        let dir = tempfile_dir()?;
+        let mut servers = Vec::new();
+        for (label, maintain) in [("with figure cells", true), ("without figure cells", false)] {
+            let url = if args.submit_database.starts_with("postgres") {
+                let name = format!("ppid_bench_{}", uuid::Uuid::new_v4().simple());
+                let admin = sqlx::PgPool::connect(&args.submit_database).await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+                    .execute(&admin)
+                    .await?;
+                admin.close().await;
+                let base = args
+                    .submit_database
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_string())
+                    .unwrap_or_default();
+                format!("{base}/{name}")
+            } else {
+                format!(
+                    "{}/{}.db",
+                    if args.submit_database.is_empty() {
+                        dir.clone()
+                    } else {
+                        args.submit_database.clone()
+                    },
+                    if maintain { "with" } else { "without" }
+                )
+            };
+            let settings = StoreSettings {
+                maintain_figures: maintain,
+                ..StoreSettings::default()
+            };
+            let (addr, channel, store, stop) = start(&url, settings).await?;
+            store
+                .create_agency(
+                    NewAgency {
+                        id: "bench".into(),
+                        display_name: "Bench".into(),
+                        kind: AgencyKind::Pemda,
+                        parent_id: None,
+                        time_zone: "Asia/Jakarta".into(),
+                        comparison_group: None,
+                    },
+                    jiff::Timestamp::now(),
+                )
+                .await?;
+            let mut channels = vec![channel];
+            for _ in 1..8 {
+                channels.push(
+                    Channel::from_shared(format!("http://{addr}"))?
+                        .connect()
+                        .await?,
+                );
+            }
+            servers.push((label, channels, stop));
+        }
+        let phase = args.submit_seconds as f64 / 2.0;
+        let mut totals = [(0u64, 0u64, 0f64); 2];
+        for round in 0..2 {
+            for (i, (_, channels, _)) in servers.iter().enumerate() {
+                let t = Instant::now();
+                let (ok, failed) = submit_load(channels, args.concurrency, phase, "bench").await?;
+                totals[i].0 += ok;
+                totals[i].1 += failed;
+                totals[i].2 += t.elapsed().as_secs_f64();
+                let _ = round;
+            }
+        }
+        println!(
+            "\n| SubmitRequest, {} clients | requests/s | failed |",
+            args.concurrency
+        );
+        println!("|---|---|---|");
+        for (i, (label, _, _)) in servers.iter().enumerate() {
+            println!(
+                "| {label} | {:.0} | {} |",
+                totals[i].0 as f64 / totals[i].2,
+                totals[i].1
+            );
+        }
+        let with = totals[0].0 as f64 / totals[0].2;
+        let without = totals[1].0 as f64 / totals[1].2;
+        println!(
+            "\nthe figure cells cost {:.1}% of SubmitRequest throughput",
+            100.0 * (1.0 - with / without)
+        );
+        for (_, _, stop) in servers {
+            let _ = stop.send(());
+        }
+    }
+    Ok(())
+}
+
+fn tempfile_dir() -> anyhow::Result<String> {
+    let dir = std::env::temp_dir().join(format!("ppid-bench-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir.to_string_lossy().into_owned())
+}

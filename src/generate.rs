@@ -1,0 +1,480 @@
+//! A realistic year of requests for benchmarks (`ppid generate`): Pemdas with
+//! their OPDs, DIK entries, requests with the outcome mix, times, extensions,
+//! deliveries and rejections of a busy PPID, then objections and disputes
+//! through the ordinary use cases. Requests are bulk-loaded; their figures
+//! come from the same contribution rules as live changes.
+use std::collections::HashMap;
+
+use anyhow::Context;
+use jiff::{Timestamp, civil::Date};
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use uuid::Uuid;
+
+use crate::{
+    domain::{
+        AccessMethod, AgencyKind, Channel, CopyForm, DecisionExtent, DeliveryMethod,
+        ExemptionLetter, ObjectionDecision, ObjectionGround, Outcome, RequestState, RequesterType,
+        agency::{Agency, NewAgency},
+        calendar::{WorkingCalendar, builtin_holidays},
+        deadline,
+        exemption::{Citation, Exemption},
+        request::{self, Extension, Notice, Request, Requester},
+        stats::{self, Contributions},
+        time,
+    },
+    store::{ObjectionDecisionInput, ObjectionFiling, Store},
+};
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Requests in all.
+    pub requests: usize,
+    /// Pemdas (top-level).
+    pub pemdas: usize,
+    /// OPDs under each Pemda.
+    pub opds_per_pemda: usize,
+    /// The year received.
+    pub year: i16,
+    /// Random seed (same seed, same data).
+    pub seed: u64,
+}
+
+/// What was generated.
+#[derive(Debug, Default)]
+pub struct Summary {
+    /// Agencies created.
+    pub agencies: usize,
+    /// Requests loaded.
+    pub requests: usize,
+    /// Objections filed.
+    pub objections: usize,
+    /// Disputes filed.
+    pub disputes: usize,
+}
+
+fn pick<T: Copy>(rng: &mut StdRng, weighted: &[(T, u32)]) -> T {
+    let total: u32 = weighted.iter().map(|(_, w)| w).sum();
+    let mut x = rng.random_range(0..total);
+    for (v, w) in weighted {
+        if x < *w {
+            return *v;
+        }
+        x -= w;
+    }
+    weighted[0].0
+}
+
+/// Working days added to a date, cached (the same few hundred dates recur).
+struct Days {
+    cal: WorkingCalendar,
+    cache: HashMap<(Date, i32), Date>,
+}
+
+impl Days {
+    fn add(&mut self, d: Date, n: i32) -> anyhow::Result<Date> {
+        if let Some(x) = self.cache.get(&(d, n)) {
+            return Ok(*x);
+        }
+        let due = deadline::add_working_days(&self.cal, d, n)?.due;
+        self.cache.insert((d, n), due);
+        Ok(due)
+    }
+}
+
+/// Fills `store` with `plan`, reporting progress through `progress(done)`.
+pub async fn generate(
+    store: &dyn Store,
+    plan: &Plan,
+    mut progress: impl FnMut(usize),
+) -> anyhow::Result<Summary> {
+    let mut rng = StdRng::seed_from_u64(plan.seed);
+    let now = Timestamp::now();
+    let mut summary = Summary::default();
+    let zones = [
+        "Asia/Jakarta",
+        "Asia/Jakarta",
+        "Asia/Jakarta",
+        "Asia/Makassar",
+        "Asia/Jayapura",
+    ];
+    let mut agencies: Vec<Agency> = Vec::new();
+    let mut dik: HashMap<String, Vec<Exemption>> = HashMap::new();
+    for p in 0..plan.pemdas {
+        let pemda_id = format!("pemda-{:02}", p + 1);
+        let pemda = store
+            .create_agency(
+                NewAgency {
+                    id: pemda_id.clone(),
+                    display_name: format!("Pemerintah Daerah {:02}", p + 1),
+                    kind: AgencyKind::Pemda,
+                    parent_id: None,
+                    time_zone: zones[p % zones.len()].into(),
+                    comparison_group: None,
+                },
+                now,
+            )
+            .await
+            .with_context(|| format!("creating {pemda_id} (generate into an empty database)"))?;
+        agencies.push(pemda.clone());
+        for o in 0..plan.opds_per_pemda {
+            let a = store
+                .create_agency(
+                    NewAgency {
+                        id: format!("{pemda_id}-opd-{:02}", o + 1),
+                        display_name: format!("OPD {:02} of Pemda {:02}", o + 1, p + 1),
+                        kind: AgencyKind::Opd,
+                        parent_id: Some(pemda_id.clone()),
+                        time_zone: pemda.time_zone.clone(),
+                        comparison_group: None,
+                    },
+                    now,
+                )
+                .await?;
+            agencies.push(a);
+        }
+        let decree = Date::new(plan.year - 1, 12, 1)?;
+        for (letter, end) in [
+            (ExemptionLetter::H, None),
+            (ExemptionLetter::I, None),
+            (ExemptionLetter::A, Some(Date::new(plan.year + 1, 12, 31)?)),
+        ] {
+            let e = store
+                .create_exemption(Exemption {
+                    id: Uuid::now_v7(),
+                    agency_id: pemda_id.clone(),
+                    information: format!("Informasi dikecualikan huruf {letter}"),
+                    letter,
+                    sub_item: None,
+                    other_law: None,
+                    harm: "Membuka informasi ini merugikan kepentingan yang dilindungi Pasal 17"
+                        .into(),
+                    public_interest_test: "Kepentingan yang dilindungi lebih besar".into(),
+                    decree_number: format!("SK PPID {pemda_id} 1/{}", plan.year),
+                    decree_date: decree,
+                    start_date: decree,
+                    end_date: end,
+                    decided_by: "PPID Utama".into(),
+                    revoked: None,
+                    create_time: now,
+                })
+                .await?;
+            dik.entry(pemda_id.clone()).or_default().push(e);
+        }
+    }
+    summary.agencies = agencies.len();
+
+    // Busy OPDs get more requests than quiet ones.
+    let weights: Vec<(usize, u32)> = agencies
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            (
+                i,
+                if a.kind == AgencyKind::Pemda {
+                    6
+                } else {
+                    1 + (i as u32 * 7) % 9
+                },
+            )
+        })
+        .collect();
+    let zone_of: HashMap<String, jiff::tz::TimeZone> =
+        agencies.iter().map(|a| (a.id.clone(), a.tz())).collect();
+    let mut days = Days {
+        cal: WorkingCalendar::new(
+            builtin_holidays(),
+            crate::domain::calendar::DECREE_YEARS.iter().copied(),
+            false,
+        ),
+        cache: HashMap::new(),
+    };
+    let mut numbers: HashMap<String, i64> = HashMap::new();
+    let mut cells = Contributions::new();
+    let mut batch: Vec<(Request, String)> = Vec::with_capacity(10_000);
+    let mut candidates: Vec<Request> = Vec::new();
+    let year_start = Date::new(plan.year, 1, 1)?;
+    let last_day = Date::new(plan.year, 12, 31)?;
+    for i in 0..plan.requests {
+        let a = &agencies[pick(&mut rng, &weights)];
+        let tz = &zone_of[&a.id];
+        // A working day of the year, office hours.
+        let mut day = year_start.checked_add(jiff::Span::new().days(rng.random_range(0..365)))?;
+        while !days.cal.is_working_day(day) {
+            day = day.tomorrow()?;
+        }
+        let day = day.min(last_day);
+        let local = day.to_datetime(jiff::civil::Time::new(
+            rng.random_range(8..16),
+            rng.random_range(0..60),
+            0,
+            0,
+        )?);
+        let receive_time = tz.to_timestamp(local)?;
+        let original_due = days.add(day, 10)?;
+        let seq = numbers.entry(a.pemda_id.clone()).or_insert(0);
+        *seq += 1;
+        let late_in_year = day.month() == 12 && day.day() > 10;
+        let fate = pick(
+            &mut rng,
+            &[
+                ("decided", 96),
+                ("pending", if late_in_year { 200 } else { 2 }),
+                ("withdrawn", 1),
+            ],
+        );
+        let mut r = Request {
+            id: Uuid::now_v7(),
+            registration_number: request::registration_number(&a.pemda_id, plan.year, *seq),
+            agency_id: a.id.clone(),
+            receiving_agency_id: a.id.clone(),
+            pemda_id: a.pemda_id.clone(),
+            requester: Requester {
+                full_name: format!("Pemohon {i}"),
+                kind: pick(
+                    &mut rng,
+                    &[
+                        (RequesterType::Individual, 85),
+                        (RequesterType::Group, 5),
+                        (RequesterType::LegalEntity, 10),
+                    ],
+                ),
+                nik: Some(format!("{:016}", 3_600_000_000_000_000_u64 + i as u64)),
+                legal_entity_registration: None,
+                address: format!("Jl. Contoh No. {}", i % 200),
+                phone: Some(format!("0812{:08}", i % 100_000_000)),
+                email: None,
+                occupation: Some("Wiraswasta".into()),
+                proxy: None,
+            },
+            information_requested: "Dokumen anggaran dan realisasi kegiatan".into(),
+            purpose: "Pengawasan publik".into(),
+            access_method: AccessMethod::Copy,
+            copy_form: Some(CopyForm::Softcopy),
+            delivery_method: DeliveryMethod::Email,
+            channel: pick(
+                &mut rng,
+                &[
+                    (Channel::WebForm, 55),
+                    (Channel::WalkIn, 20),
+                    (Channel::Email, 15),
+                    (Channel::Letter, 5),
+                    (Channel::AgencyPortal, 5),
+                ],
+            ),
+            receive_time,
+            state: RequestState::Pending,
+            clock_start_date: day,
+            original_due_date: Some(original_due),
+            due_date: Some(original_due),
+            due_end_time: time::end_of_day(original_due, tz),
+            extension: None,
+            notice: None,
+            deliver_time: None,
+            deliver_working_days: None,
+            withdraw_time: None,
+            create_time: receive_time,
+            update_time: receive_time,
+            version: 1,
+        };
+        match fate {
+            "withdrawn" => {
+                r.state = RequestState::Withdrawn;
+                r.withdraw_time =
+                    Some(receive_time.checked_add(jiff::SignedDuration::from_hours(48))?);
+            }
+            "decided" => {
+                let taken = pick(
+                    &mut rng,
+                    &[
+                        (0, 8),
+                        (1, 10),
+                        (2, 12),
+                        (3, 12),
+                        (5, 15),
+                        (7, 12),
+                        (9, 10),
+                        (12, 6),
+                        (16, 5),
+                        (20, 5),
+                        (30, 3),
+                        (60, 2),
+                    ],
+                );
+                let extended = taken > 10 || rng.random_bool(0.03);
+                if extended {
+                    let due = days.add(original_due, 7)?;
+                    r.extension = Some(Extension {
+                        reason: "Informasi perlu dihimpun dari beberapa bidang".into(),
+                        extend_time: tz.to_timestamp(
+                            original_due.to_datetime(jiff::civil::Time::new(9, 0, 0, 0)?),
+                        )?,
+                        previous_due_date: original_due,
+                    });
+                    r.due_date = Some(due);
+                    r.due_end_time = time::end_of_day(due, tz);
+                }
+                let notice_day = if taken == 0 {
+                    day
+                } else {
+                    days.add(day, taken)?
+                };
+                let notice_time =
+                    tz.to_timestamp(notice_day.to_datetime(jiff::civil::Time::new(15, 30, 0, 0)?))?;
+                let outcome = pick(
+                    &mut rng,
+                    &[
+                        (Outcome::Granted, 62),
+                        (Outcome::PartiallyGranted, 12),
+                        (Outcome::Rejected, 6),
+                        (Outcome::NotHeld, 12),
+                        (Outcome::NotYetDocumented, 8),
+                    ],
+                );
+                let mut citations = Vec::new();
+                let mut letters = Vec::new();
+                let mut unregistered = false;
+                if outcome.withholds() {
+                    if rng.random_bool(0.92) {
+                        let entries = &dik[&a.pemda_id];
+                        let e = &entries[rng.random_range(0..entries.len())];
+                        citations.push(Citation {
+                            exemption_id: e.id,
+                            agency_id: e.agency_id.clone(),
+                            letter: e.letter,
+                        });
+                        letters.push(e.letter);
+                    } else {
+                        unregistered = true;
+                        letters.push(ExemptionLetter::C);
+                    }
+                }
+                let due = r.due_date.expect("set");
+                r.state = RequestState::Responded;
+                r.notice = Some(Notice {
+                    outcome,
+                    notice_text: "Pemberitahuan tertulis".into(),
+                    exemption_letters: letters,
+                    withheld_parts: (outcome == Outcome::PartiallyGranted)
+                        .then(|| "Data pribadi dihitamkan".into()),
+                    holder: None,
+                    fee_rupiah: if rng.random_bool(0.05) { 25_000 } else { 0 },
+                    payment_method: None,
+                    delivery_method: Some(DeliveryMethod::Email),
+                    format: Some("PDF".into()),
+                    notice_time,
+                    working_days_taken: taken,
+                    on_time: notice_day <= due,
+                    citations,
+                    unregistered_basis: unregistered,
+                });
+                r.update_time = notice_time;
+                r.version = 2;
+                if outcome.gives_information() && rng.random_bool(0.75) {
+                    let later = rng.random_range(0..4);
+                    let deliver_day = if later == 0 {
+                        notice_day
+                    } else {
+                        days.add(notice_day, later)?
+                    };
+                    r.state = RequestState::Delivered;
+                    r.deliver_time = Some(tz.to_timestamp(
+                        deliver_day.to_datetime(jiff::civil::Time::new(16, 0, 0, 0)?),
+                    )?);
+                    r.deliver_working_days = Some(taken + later);
+                }
+                if (outcome == Outcome::Rejected || !notice_day.le(&due))
+                    && rng.random_bool(0.15)
+                    && notice_day.month() < 11
+                {
+                    candidates.push(r.clone());
+                }
+            }
+            _ => {}
+        }
+        // The bulk load stores two events (submission, notice): version matches.
+        for (k, v) in stats::request_contributions(&r, tz) {
+            *cells.entry(k).or_insert(0) += v;
+        }
+        batch.push((r, a.path.clone()));
+        if batch.len() == 10_000 {
+            store.load_requests(&batch, &[]).await?;
+            summary.requests += batch.len();
+            progress(summary.requests);
+            batch.clear();
+        }
+    }
+    let counters: Vec<(String, i16, i64)> = numbers
+        .into_iter()
+        .map(|(p, n)| (p, plan.year, n))
+        .collect();
+    store.load_requests(&batch, &counters).await?;
+    summary.requests += batch.len();
+    progress(summary.requests);
+    store.add_cells(&cells).await?;
+
+    // Objections and disputes go through the ordinary use cases.
+    for r in candidates {
+        let n = r.notice.as_ref().expect("candidates are answered");
+        let ground = if n.outcome == Outcome::Rejected {
+            ObjectionGround::Rejected
+        } else {
+            ObjectionGround::AnsweredLate
+        };
+        let filed = n
+            .notice_time
+            .checked_add(jiff::SignedDuration::from_hours(72))?;
+        let o = match store
+            .file_objection(
+                ObjectionFiling {
+                    id: Uuid::now_v7(),
+                    request_id: r.id,
+                    grounds: vec![ground],
+                    statement: "Keberatan pemohon".into(),
+                    file_time: Some(filed),
+                },
+                filed,
+                "generator",
+            )
+            .await
+        {
+            Ok(o) => o,
+            Err(_) => continue,
+        };
+        summary.objections += 1;
+        let decided = filed.checked_add(jiff::SignedDuration::from_hours(
+            24 * rng.random_range(3..40),
+        ))?;
+        let decision = if rng.random_bool(0.3) {
+            ObjectionDecision::Overturned
+        } else {
+            ObjectionDecision::Upheld
+        };
+        let input = ObjectionDecisionInput {
+            decision,
+            extent: DecisionExtent::Wholly,
+            reasons: Some("Sesuai Pasal 17".into()),
+            superior_name: "Sekretaris Daerah".into(),
+            superior_position: "Atasan PPID".into(),
+            decide_time: Some(decided),
+        };
+        if store
+            .decide_objection(o.id, input, decided, "generator")
+            .await
+            .is_err()
+        {
+            continue;
+        }
+        if decision == ObjectionDecision::Upheld && rng.random_bool(0.2) {
+            let t = decided.checked_add(jiff::SignedDuration::from_hours(48))?;
+            if store
+                .file_dispute(Uuid::now_v7(), o.id, Some(t), None, t, "generator")
+                .await
+                .is_ok()
+            {
+                summary.disputes += 1;
+            }
+        }
+    }
+    Ok(summary)
+}
