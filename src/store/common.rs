@@ -33,13 +33,42 @@ use crate::{
 type DbRow = <Db as sqlx::Database>::Row;
 type Conn = <Db as sqlx::Database>::Connection;
 
-/// The store of this backend.
+/// The store of this backend: the shared core, and the queue of the intake
+/// writer that commits submissions in groups.
 pub struct SqlStore {
+    core: Arc<Core>,
+    intake: tokio::sync::mpsc::Sender<Intake>,
+}
+
+/// What the store's use cases share with the intake writer.
+pub struct Core {
     pool: sqlx::Pool<Db>,
     settings: StoreSettings,
     /// All holidays at one calendar version; reloaded when the version moves.
     calendar: Mutex<Option<Arc<CalendarData>>>,
 }
+
+impl std::ops::Deref for SqlStore {
+    type Target = Core;
+
+    fn deref(&self) -> &Core {
+        &self.core
+    }
+}
+
+/// One submission waiting for the intake writer.
+struct Intake {
+    new: NewRequest,
+    now: Timestamp,
+    actor: String,
+    reply: tokio::sync::oneshot::Sender<Result<Submitted>>,
+}
+
+/// Most submissions committed in one transaction.
+const MAX_GROUP: usize = 512;
+
+/// The ErrorInfo reason marking a lost race on a request id inside a group.
+const ID_RACE: &str = "REQUEST_ID_RACE";
 
 struct CalendarData {
     version: i64,
@@ -67,15 +96,18 @@ macro_rules! request_columns {
 }
 
 impl SqlStore {
-    /// Opens the database, migrates it and loads the built-in holidays.
+    /// Opens the database, migrates it, loads the built-in holidays and
+    /// starts the intake writer.
     pub async fn connect(url: &str, settings: StoreSettings) -> anyhow::Result<Self> {
-        let store = Self {
+        let core = Arc::new(Core {
             pool: open_pool(url).await?,
             settings,
             calendar: Mutex::new(None),
-        };
-        store.load_builtin_holidays().await?;
-        Ok(store)
+        });
+        core.load_builtin_holidays().await?;
+        let (intake, queue) = tokio::sync::mpsc::channel(4 * MAX_GROUP);
+        tokio::spawn(intake_writer(core.clone(), queue));
+        Ok(Self { core, intake })
     }
 
     /// Opens the database and runs migrations only.
@@ -88,7 +120,225 @@ impl SqlStore {
     pub fn pool(&self) -> &sqlx::Pool<Db> {
         &self.pool
     }
+}
 
+/// Group commit: takes every submission waiting (up to [`MAX_GROUP`]),
+/// registers each in a savepoint of one transaction, commits once and only
+/// then answers each caller. An acknowledged request is durable (SQLite
+/// synchronous=FULL, PostgreSQL commit); a failed commit answers every
+/// caller with an error, and their retries (same request_id) are safe.
+async fn intake_writer(core: Arc<Core>, mut queue: tokio::sync::mpsc::Receiver<Intake>) {
+    while let Some(first) = queue.recv().await {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match queue.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        core.commit_group(group).await;
+    }
+}
+
+impl Core {
+    async fn commit_group(&self, group: Vec<Intake>) {
+        let mut tx = match begin_write(&self.pool).await {
+            Ok(tx) => tx,
+            Err(e) => {
+                let e = Error::from(e);
+                for job in group {
+                    let _ = job.reply.send(Err(echo(&e)));
+                }
+                return;
+            }
+        };
+        let mut answers = Vec::with_capacity(group.len());
+        for job in group {
+            let result = self.register_in_savepoint(&mut tx, &job).await;
+            answers.push((job.reply, result));
+        }
+        match tx.commit().await {
+            Ok(()) => {
+                for (reply, result) in answers {
+                    let _ = reply.send(result);
+                }
+            }
+            Err(e) => {
+                let e = Error::from(e);
+                tracing::error!(error = %e, "group commit failed; callers may retry with their request_id");
+                for (reply, _) in answers {
+                    let _ = reply.send(Err(echo(&e)));
+                }
+            }
+        }
+    }
+
+    async fn register_in_savepoint(
+        &self,
+        tx: &mut Transaction<'static, Db>,
+        job: &Intake,
+    ) -> Result<Submitted> {
+        use sqlx::Acquire;
+        let mut sp = tx.begin().await?;
+        match self
+            .register(&mut sp, job.new.clone(), job.now, &job.actor)
+            .await
+        {
+            Ok(s) => {
+                sp.commit().await?;
+                Ok(s)
+            }
+            Err(Error::AlreadyExists { reason, .. }) if reason == ID_RACE => {
+                // Another process registered the same id first: answer as a retry.
+                sp.rollback().await?;
+                match fetch_request(tx, job.new.id).await? {
+                    Some((existing, hash)) => replay(existing, &hash, &job.new.body_hash),
+                    None => Err(Error::Aborted(
+                        "the request id was taken concurrently; retry".into(),
+                    )),
+                }
+            }
+            Err(e) => {
+                sp.rollback().await?;
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Core {
+    /// Registers one request inside the caller's transaction.
+    #[tracing::instrument(skip_all, fields(request = %new.id, agency = %new.agency_id))]
+    async fn register(
+        &self,
+        conn: &mut Conn,
+        new: NewRequest,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<Submitted> {
+        if let Some((existing, hash)) = fetch_request(&mut *conn, new.id).await? {
+            return replay(existing, &hash, &new.body_hash);
+        }
+        let agency = fetch_agency(&mut *conn, &new.agency_id)
+            .await?
+            .ok_or_else(|| agency_not_found(&new.agency_id))?;
+        let tz = agency.tz();
+        let receive_time = new.receive_time.unwrap_or(now);
+        let start = time::local_date(receive_time, &tz);
+        let cal = self.calendar_in(&mut *conn, &agency).await?;
+        let clock = lifecycle::run_clock(&cal, &tz, start, false).map_err(|_| {
+            Error::invalid(
+                "request.receive_time",
+                "is outside the supported calendar range",
+            )
+        })?;
+        let seq = next_number(&mut *conn, &agency.pemda_id, start.year(), "request").await?;
+        let r = Request {
+            id: new.id,
+            registration_number: request::registration_number(&agency.pemda_id, start.year(), seq),
+            agency_id: agency.id.clone(),
+            receiving_agency_id: agency.id.clone(),
+            pemda_id: agency.pemda_id.clone(),
+            requester: new.requester,
+            information_requested: new.information_requested,
+            purpose: new.purpose,
+            access_method: new.access_method,
+            copy_form: new.copy_form,
+            delivery_method: new.delivery_method,
+            channel: new.channel,
+            receive_time,
+            state: RequestState::Pending,
+            clock_start_date: start,
+            original_due_date: Some(clock.original_due),
+            due_date: Some(clock.due),
+            due_end_time: Some(clock.due_end),
+            extension: None,
+            notice: None,
+            deliver_time: None,
+            deliver_working_days: None,
+            withdraw_time: None,
+            create_time: now,
+            update_time: now,
+            version: 1,
+        };
+        let c = MutableColumns::of(&r, &agency.path)?;
+        let inserted = sqlx::query(
+            "INSERT INTO requests (id, body_hash, registration_number, agency_id, agency_path, \
+             receiving_agency_id, pemda_id, requester, information_requested, purpose, access_method, \
+             copy_form, delivery_method, channel, receive_time, state, clock_start_date, \
+             original_due_date, due_date, due_end_time, create_time, update_time, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+             $18, $19, $20, $21, $22, $23)",
+        )
+        .bind(r.id.to_string())
+        .bind(&new.body_hash)
+        .bind(&r.registration_number)
+        .bind(c.agency_id)
+        .bind(c.agency_path)
+        .bind(&r.receiving_agency_id)
+        .bind(&r.pemda_id)
+        .bind(c.requester)
+        .bind(c.information_requested)
+        .bind(c.purpose)
+        .bind(r.access_method.as_str())
+        .bind(r.copy_form.map(|c| c.as_str()))
+        .bind(r.delivery_method.as_str())
+        .bind(r.channel.as_str())
+        .bind(ts(receive_time))
+        .bind(c.state)
+        .bind(c.clock_start_date)
+        .bind(c.original_due_date)
+        .bind(c.due_date)
+        .bind(c.due_end_time)
+        .bind(ts(now))
+        .bind(ts(now))
+        .bind(r.version)
+        .execute(&mut *conn)
+        .await;
+        if let Err(e) = inserted {
+            if is_unique_violation(&e) {
+                // Another process registered the same request_id first.
+                return Err(Error::AlreadyExists {
+                    reason: ID_RACE,
+                    message: format!("request_id {} was registered concurrently", new.id),
+                });
+            }
+            return Err(e.into());
+        }
+        let mut details = BTreeMap::new();
+        details.insert("agency".to_string(), format!("agencies/{}", agency.id));
+        details.insert("channel".to_string(), r.channel.as_str().to_string());
+        details.insert("clock_start_date".to_string(), start.to_string());
+        details.insert("due_date".to_string(), clock.due.to_string());
+        details.insert(
+            "registration_number".to_string(),
+            r.registration_number.clone(),
+        );
+        let event = NewEvent {
+            kind: EventType::Submitted,
+            event_time: receive_time,
+            summary: format!("registered as {}, due {}", r.registration_number, clock.due),
+            details,
+        };
+        insert_event(&mut *conn, &r, &event, now, actor).await?;
+        self.record_figures(&mut *conn, &stats::request_contributions(&r, &tz))
+            .await?;
+        Ok(Submitted {
+            request: r,
+            replayed: false,
+        })
+    }
+}
+
+/// The same error for another caller of a failed group.
+fn echo(e: &Error) -> Error {
+    match e {
+        Error::Unavailable(m) => Error::Unavailable(m.clone()),
+        other => Error::Internal(anyhow::anyhow!("{other}")),
+    }
+}
+
+impl Core {
     /// Loads each decree year's holidays once, the first time the database
     /// sees that year; later edits (a removed or moved holiday) are kept.
     async fn load_builtin_holidays(&self) -> Result<()> {
@@ -798,126 +1048,23 @@ impl crate::store::Store for SqlStore {
         now: Timestamp,
         actor: &str,
     ) -> Result<Submitted> {
-        // A retry usually finds its first result without taking the write lock.
+        // A retry usually finds its first result without waiting for a group.
         {
             let mut conn = self.pool.acquire().await?;
             if let Some((existing, hash)) = fetch_request(&mut conn, new.id).await? {
                 return replay(existing, &hash, &new.body_hash);
             }
         }
-        let mut tx = begin_write(&self.pool).await?;
-        if let Some((existing, hash)) = fetch_request(&mut tx, new.id).await? {
-            return replay(existing, &hash, &new.body_hash);
-        }
-        let agency = fetch_agency(&mut tx, &new.agency_id)
-            .await?
-            .ok_or_else(|| agency_not_found(&new.agency_id))?;
-        let tz = agency.tz();
-        let receive_time = new.receive_time.unwrap_or(now);
-        let start = time::local_date(receive_time, &tz);
-        let cal = self.calendar_in(&mut tx, &agency).await?;
-        let clock = lifecycle::run_clock(&cal, &tz, start, false).map_err(|_| {
-            Error::invalid(
-                "request.receive_time",
-                "is outside the supported calendar range",
-            )
-        })?;
-        let seq = next_number(&mut tx, &agency.pemda_id, start.year(), "request").await?;
-        let r = Request {
-            id: new.id,
-            registration_number: request::registration_number(&agency.pemda_id, start.year(), seq),
-            agency_id: agency.id.clone(),
-            receiving_agency_id: agency.id.clone(),
-            pemda_id: agency.pemda_id.clone(),
-            requester: new.requester,
-            information_requested: new.information_requested,
-            purpose: new.purpose,
-            access_method: new.access_method,
-            copy_form: new.copy_form,
-            delivery_method: new.delivery_method,
-            channel: new.channel,
-            receive_time,
-            state: RequestState::Pending,
-            clock_start_date: start,
-            original_due_date: Some(clock.original_due),
-            due_date: Some(clock.due),
-            due_end_time: Some(clock.due_end),
-            extension: None,
-            notice: None,
-            deliver_time: None,
-            deliver_working_days: None,
-            withdraw_time: None,
-            create_time: now,
-            update_time: now,
-            version: 1,
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = Intake {
+            new,
+            now,
+            actor: actor.to_string(),
+            reply,
         };
-        let c = MutableColumns::of(&r, &agency.path)?;
-        let inserted = sqlx::query(
-            "INSERT INTO requests (id, body_hash, registration_number, agency_id, agency_path, \
-             receiving_agency_id, pemda_id, requester, information_requested, purpose, access_method, \
-             copy_form, delivery_method, channel, receive_time, state, clock_start_date, \
-             original_due_date, due_date, due_end_time, create_time, update_time, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-             $18, $19, $20, $21, $22, $23)",
-        )
-        .bind(r.id.to_string())
-        .bind(&new.body_hash)
-        .bind(&r.registration_number)
-        .bind(c.agency_id)
-        .bind(c.agency_path)
-        .bind(&r.receiving_agency_id)
-        .bind(&r.pemda_id)
-        .bind(c.requester)
-        .bind(c.information_requested)
-        .bind(c.purpose)
-        .bind(r.access_method.as_str())
-        .bind(r.copy_form.map(|c| c.as_str()))
-        .bind(r.delivery_method.as_str())
-        .bind(r.channel.as_str())
-        .bind(ts(receive_time))
-        .bind(c.state)
-        .bind(c.clock_start_date)
-        .bind(c.original_due_date)
-        .bind(c.due_date)
-        .bind(c.due_end_time)
-        .bind(ts(now))
-        .bind(ts(now))
-        .bind(r.version)
-        .execute(&mut *tx)
-        .await;
-        if let Err(e) = inserted {
-            if is_unique_violation(&e) {
-                // Another process registered the same request_id first.
-                drop(tx);
-                let mut conn = self.pool.acquire().await?;
-                if let Some((existing, hash)) = fetch_request(&mut conn, new.id).await? {
-                    return replay(existing, &hash, &new.body_hash);
-                }
-            }
-            return Err(e.into());
-        }
-        let mut details = BTreeMap::new();
-        details.insert("agency".to_string(), format!("agencies/{}", agency.id));
-        details.insert("channel".to_string(), r.channel.as_str().to_string());
-        details.insert("clock_start_date".to_string(), start.to_string());
-        details.insert("due_date".to_string(), clock.due.to_string());
-        details.insert(
-            "registration_number".to_string(),
-            r.registration_number.clone(),
-        );
-        let event = NewEvent {
-            kind: EventType::Submitted,
-            event_time: receive_time,
-            summary: format!("registered as {}, due {}", r.registration_number, clock.due),
-            details,
-        };
-        insert_event(&mut tx, &r, &event, now, actor).await?;
-        self.record_figures(&mut tx, &stats::request_contributions(&r, &tz)).await?;
-        tx.commit().await?;
-        Ok(Submitted {
-            request: r,
-            replayed: false,
-        })
+        let stopped = || Error::Unavailable("the intake writer stopped".into());
+        self.intake.send(job).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
     }
 
     async fn get_request(&self, id: Uuid) -> Result<Request> {
@@ -1258,7 +1405,7 @@ impl crate::store::Store for SqlStore {
     }
 }
 
-impl SqlStore {
+impl Core {
     /// Moves the due dates of the running clocks a change on `date` affects
     /// (clock started before it, due on or after it), within the agency
     /// subtree `scope_path` (everything when `None`), with an event on each

@@ -237,7 +237,7 @@ fn join<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
         .join(",")
 }
 
-impl SqlStore {
+impl Core {
     /// Appends an event to a request's history and bumps its version, for
     /// steps that live outside the request (objections, disputes); `next` is
     /// the request's new projection (its version already bumped).
@@ -512,7 +512,8 @@ impl crate::store::DikStore for SqlStore {
         .execute(&mut *tx)
         .await?;
         let mut details = BTreeMap::new();
-        self.record_figures(&mut tx, &stats::objection_contributions(&o)).await?;
+        self.record_figures(&mut tx, &stats::objection_contributions(&o))
+            .await?;
         details.insert("objection".to_string(), format!("objections/{}", o.id));
         details.insert(
             "objection_number".to_string(),
@@ -664,7 +665,10 @@ impl crate::store::DikStore for SqlStore {
         });
         self.record_figures(
             &mut tx,
-            &stats::diff(&stats::objection_contributions(&o), &stats::objection_contributions(&decided)),
+            &stats::diff(
+                &stats::objection_contributions(&o),
+                &stats::objection_contributions(&decided),
+            ),
         )
         .await?;
         details.insert("objection".to_string(), format!("objections/{id}"));
@@ -777,7 +781,11 @@ impl crate::store::DikStore for SqlStore {
         .bind(ts(now))
         .execute(&mut *tx)
         .await?;
-        self.record_figures(&mut tx, &stats::dispute_contributions(&dispute, &o.agency_id, &tz)).await?;
+        self.record_figures(
+            &mut tx,
+            &stats::dispute_contributions(&dispute, &o.agency_id, &tz),
+        )
+        .await?;
         let mut details = BTreeMap::new();
         details.insert("dispute".to_string(), format!("disputes/{id}"));
         details.insert(

@@ -6,7 +6,7 @@ use crate::domain::{
     stats::{Contributions, Counter, Key, Span},
 };
 
-impl SqlStore {
+impl Core {
     /// Adds a change's contributions to the cells, in the caller's
     /// transaction (unless the deployment switched the figures off).
     async fn record_figures(&self, conn: &mut Conn, c: &Contributions) -> Result<()> {
@@ -49,8 +49,10 @@ async fn apply_contributions(conn: &mut Conn, c: &Contributions) -> Result<()> {
         // Column names come from `Counter::column`, a fixed list.
         let names: Vec<&str> = cols.iter().map(|(c, _)| *c).collect();
         let placeholders: Vec<String> = (0..cols.len()).map(|i| format!("${}", i + 3)).collect();
-        let updates: Vec<String> =
-            names.iter().map(|c| format!("{c} = agency_month_stats.{c} + excluded.{c}")).collect();
+        let updates: Vec<String> = names
+            .iter()
+            .map(|c| format!("{c} = agency_month_stats.{c} + excluded.{c}"))
+            .collect();
         let sql = format!(
             "INSERT INTO agency_month_stats (agency_id, month, {}) VALUES ($1, $2, {}) \
              ON CONFLICT (agency_id, month) DO UPDATE SET {}",
@@ -58,7 +60,9 @@ async fn apply_contributions(conn: &mut Conn, c: &Contributions) -> Result<()> {
             placeholders.join(", "),
             updates.join(", ")
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(agency).bind(month);
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(agency)
+            .bind(month);
         for (_, v) in &cols {
             q = q.bind(*v);
         }
@@ -78,17 +82,31 @@ fn push_ids(qb: &mut QueryBuilder<Db>, ids: &[String]) {
 
 #[async_trait::async_trait]
 impl crate::store::FigureStore for SqlStore {
-    async fn month_totals(&self, agency_ids: &[String], from: &str, to: &str, with_hist: bool) -> Result<HashMap<String, Totals>> {
+    async fn month_totals(
+        &self,
+        agency_ids: &[String],
+        from: &str,
+        to: &str,
+        with_hist: bool,
+    ) -> Result<HashMap<String, Totals>> {
         let mut out: HashMap<String, Totals> = HashMap::new();
         if agency_ids.is_empty() {
             return Ok(out);
         }
         let counters = Counter::all();
-        let sums: Vec<String> =
-            counters.iter().map(|c| format!("CAST(SUM({0}) AS BIGINT) AS {0}", c.column())).collect();
-        let mut qb = QueryBuilder::<Db>::new(format!("SELECT agency_id, {} FROM agency_month_stats WHERE agency_id IN ", sums.join(", ")));
+        let sums: Vec<String> = counters
+            .iter()
+            .map(|c| format!("CAST(SUM({0}) AS BIGINT) AS {0}", c.column()))
+            .collect();
+        let mut qb = QueryBuilder::<Db>::new(format!(
+            "SELECT agency_id, {} FROM agency_month_stats WHERE agency_id IN ",
+            sums.join(", ")
+        ));
         push_ids(&mut qb, agency_ids);
-        qb.push(" AND month >= ").push_bind(from.to_string()).push(" AND month <= ").push_bind(to.to_string());
+        qb.push(" AND month >= ")
+            .push_bind(from.to_string())
+            .push(" AND month <= ")
+            .push_bind(to.to_string());
         qb.push(" GROUP BY agency_id");
         for row in qb.build().fetch_all(&self.pool).await? {
             let agency: String = row.try_get("agency_id")?;
@@ -103,7 +121,10 @@ impl crate::store::FigureStore for SqlStore {
                 "SELECT agency_id, span, days, CAST(SUM(count) AS BIGINT) AS n FROM agency_month_hist WHERE agency_id IN ",
             );
             push_ids(&mut qb, agency_ids);
-            qb.push(" AND month >= ").push_bind(from.to_string()).push(" AND month <= ").push_bind(to.to_string());
+            qb.push(" AND month >= ")
+                .push_bind(from.to_string())
+                .push(" AND month <= ")
+                .push_bind(to.to_string());
             qb.push(" GROUP BY agency_id, span, days");
             for row in qb.build().fetch_all(&self.pool).await? {
                 let agency: String = row.try_get("agency_id")?;
@@ -113,13 +134,19 @@ impl crate::store::FigureStore for SqlStore {
                 };
                 let days: i64 = row.try_get("days")?;
                 let n: Option<i64> = row.try_get("n")?;
-                out.entry(agency).or_default().add(Key::Hist(span, days as i32), n.unwrap_or(0));
+                out.entry(agency)
+                    .or_default()
+                    .add(Key::Hist(span, days as i32), n.unwrap_or(0));
             }
         }
         Ok(out)
     }
 
-    async fn pending_before(&self, agency_ids: &[String], month: &str) -> Result<HashMap<String, i64>> {
+    async fn pending_before(
+        &self,
+        agency_ids: &[String],
+        month: &str,
+    ) -> Result<HashMap<String, i64>> {
         let mut out = HashMap::new();
         if agency_ids.is_empty() {
             return Ok(out);
@@ -128,7 +155,9 @@ impl crate::store::FigureStore for SqlStore {
             "SELECT agency_id, CAST(SUM(received - decided - withdrawn) AS BIGINT) AS open FROM agency_month_stats WHERE agency_id IN ",
         );
         push_ids(&mut qb, agency_ids);
-        qb.push(" AND month < ").push_bind(month.to_string()).push(" GROUP BY agency_id");
+        qb.push(" AND month < ")
+            .push_bind(month.to_string())
+            .push(" GROUP BY agency_id");
         for row in qb.build().fetch_all(&self.pool).await? {
             let v: Option<i64> = row.try_get("open")?;
             out.insert(row.try_get::<String, _>("agency_id")?, v.unwrap_or(0));
@@ -136,13 +165,19 @@ impl crate::store::FigureStore for SqlStore {
         Ok(out)
     }
 
-    async fn recompute_totals(&self, agencies: &[Agency], from: Date, to: Date) -> Result<HashMap<String, Totals>> {
+    async fn recompute_totals(
+        &self,
+        agencies: &[Agency],
+        from: Date,
+        to: Date,
+    ) -> Result<HashMap<String, Totals>> {
         let mut out: HashMap<String, Totals> = HashMap::new();
         if agencies.is_empty() {
             return Ok(out);
         }
         let ids: Vec<String> = agencies.iter().map(|a| a.id.clone()).collect();
-        let zones: HashMap<&str, jiff::tz::TimeZone> = agencies.iter().map(|a| (a.id.as_str(), a.tz())).collect();
+        let zones: HashMap<&str, jiff::tz::TimeZone> =
+            agencies.iter().map(|a| (a.id.as_str(), a.tz())).collect();
         let mut keep = |c: Contributions| {
             for (((agency, day), key), amount) in c {
                 if day >= from && day <= to {
@@ -151,7 +186,11 @@ impl crate::store::FigureStore for SqlStore {
             }
         };
         // Every request of these agencies: the naive way, row by row.
-        let mut qb = QueryBuilder::<Db>::new(concat!("SELECT ", request_columns!(), " FROM requests WHERE agency_id IN "));
+        let mut qb = QueryBuilder::<Db>::new(concat!(
+            "SELECT ",
+            request_columns!(),
+            " FROM requests WHERE agency_id IN "
+        ));
         push_ids(&mut qb, &ids);
         for row in qb.build().fetch_all(&self.pool).await? {
             let r = request_from_row(&row)?;
@@ -190,55 +229,79 @@ impl crate::store::FigureStore for SqlStore {
         Ok(out)
     }
 
-    async fn open_past_due(&self, agency: &Agency, include_sub_agencies: bool, now: Timestamp) -> Result<i64> {
-        let mut qb = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM requests WHERE state = 'pending' AND due_end_time <= ");
+    async fn open_past_due(
+        &self,
+        agency: &Agency,
+        include_sub_agencies: bool,
+        now: Timestamp,
+    ) -> Result<i64> {
+        let mut qb = QueryBuilder::<Db>::new(
+            "SELECT COUNT(*) FROM requests WHERE state = 'pending' AND due_end_time <= ",
+        );
         qb.push_bind(ts(now));
         if include_sub_agencies {
-            qb.push(" AND agency_path LIKE ").push_bind(format!("{}%", agency.path));
+            qb.push(" AND agency_path LIKE ")
+                .push_bind(format!("{}%", agency.path));
         } else {
             qb.push(" AND agency_id = ").push_bind(agency.id.clone());
         }
         Ok(qb.build_query_scalar::<i64>().fetch_one(&self.pool).await?)
     }
 
-    async fn oldest_pending(&self, agency: &Agency, include_sub_agencies: bool, limit: i64) -> Result<Vec<Request>> {
+    async fn oldest_pending(
+        &self,
+        agency: &Agency,
+        include_sub_agencies: bool,
+        limit: i64,
+    ) -> Result<Vec<Request>> {
         let mut qb = QueryBuilder::<Db>::new(concat!(
             "SELECT ",
             request_columns!(),
             " FROM requests WHERE state IN ('pending', 'awaiting_completion')"
         ));
         if include_sub_agencies {
-            qb.push(" AND agency_path LIKE ").push_bind(format!("{}%", agency.path));
+            qb.push(" AND agency_path LIKE ")
+                .push_bind(format!("{}%", agency.path));
         } else {
             qb.push(" AND agency_id = ").push_bind(agency.id.clone());
         }
-        qb.push(" ORDER BY receive_time, id LIMIT ").push_bind(limit);
+        qb.push(" ORDER BY receive_time, id LIMIT ")
+            .push_bind(limit);
         let rows = qb.build().fetch_all(&self.pool).await?;
         rows.iter().map(request_from_row).collect()
     }
 
     async fn subtree(&self, agency: &Agency) -> Result<Vec<Agency>> {
-        let rows = sqlx::query(concat!("SELECT ", agency_columns!(), " FROM agencies WHERE path LIKE $1 ORDER BY id"))
-            .bind(format!("{}%", agency.path))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            agency_columns!(),
+            " FROM agencies WHERE path LIKE $1 ORDER BY id"
+        ))
+        .bind(format!("{}%", agency.path))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(agency_from_row).collect()
     }
 
     async fn group_members(&self, group: &str) -> Result<Vec<Agency>> {
-        let rows = sqlx::query(concat!("SELECT ", agency_columns!(), " FROM agencies WHERE comparison_group = $1 ORDER BY id"))
-            .bind(group)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            agency_columns!(),
+            " FROM agencies WHERE comparison_group = $1 ORDER BY id"
+        ))
+        .bind(group)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(agency_from_row).collect()
     }
 
     async fn set_policy(&self, mut policy: ScoringPolicy, now: Timestamp) -> Result<ScoringPolicy> {
         let mut tx = begin_write(&self.pool).await?;
-        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM scoring_policies WHERE year = $1")
-            .bind(i64::from(policy.year))
-            .fetch_one(&mut *tx)
-            .await?;
+        let last: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM scoring_policies WHERE year = $1")
+                .bind(i64::from(policy.year))
+                .fetch_one(&mut *tx)
+                .await?;
         policy.version = last.unwrap_or(0) + 1;
         let json = serde_json::to_string(&policy).context("encoding policy")?;
         let inserted = sqlx::query("INSERT INTO scoring_policies (year, version, policy, create_time) VALUES ($1, $2, $3, $4)")
@@ -250,7 +313,9 @@ impl crate::store::FigureStore for SqlStore {
             .await;
         match inserted {
             Err(e) if is_unique_violation(&e) => {
-                return Err(Error::Aborted("another policy version was set at the same time; retry".into()));
+                return Err(Error::Aborted(
+                    "another policy version was set at the same time; retry".into(),
+                ));
             }
             other => {
                 other?;
@@ -275,9 +340,17 @@ impl crate::store::FigureStore for SqlStore {
         }
     }
 
-    async fn record_assessment(&self, agency_id: &str, year: i16, items: &BTreeMap<String, f64>, now: Timestamp) -> Result<()> {
+    async fn record_assessment(
+        &self,
+        agency_id: &str,
+        year: i16,
+        items: &BTreeMap<String, f64>,
+        now: Timestamp,
+    ) -> Result<()> {
         let mut tx = begin_write(&self.pool).await?;
-        fetch_agency(&mut tx, agency_id).await?.ok_or_else(|| agency_not_found(agency_id))?;
+        fetch_agency(&mut tx, agency_id)
+            .await?
+            .ok_or_else(|| agency_not_found(agency_id))?;
         sqlx::query(
             "INSERT INTO assessments (agency_id, year, items, update_time) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (agency_id, year) DO UPDATE SET items = excluded.items, update_time = excluded.update_time",
@@ -292,17 +365,25 @@ impl crate::store::FigureStore for SqlStore {
         Ok(())
     }
 
-    async fn assessments(&self, agency_ids: &[String], year: i16) -> Result<HashMap<String, BTreeMap<String, f64>>> {
+    async fn assessments(
+        &self,
+        agency_ids: &[String],
+        year: i16,
+    ) -> Result<HashMap<String, BTreeMap<String, f64>>> {
         let mut out = HashMap::new();
         if agency_ids.is_empty() {
             return Ok(out);
         }
-        let mut qb = QueryBuilder::<Db>::new("SELECT agency_id, items FROM assessments WHERE year = ");
+        let mut qb =
+            QueryBuilder::<Db>::new("SELECT agency_id, items FROM assessments WHERE year = ");
         qb.push_bind(i64::from(year)).push(" AND agency_id IN ");
         push_ids(&mut qb, agency_ids);
         for row in qb.build().fetch_all(&self.pool).await? {
             let items: String = row.try_get("items")?;
-            out.insert(row.try_get::<String, _>("agency_id")?, serde_json::from_str(&items).context("stored assessment")?);
+            out.insert(
+                row.try_get::<String, _>("agency_id")?,
+                serde_json::from_str(&items).context("stored assessment")?,
+            );
         }
         Ok(out)
     }
@@ -314,12 +395,19 @@ impl crate::store::FigureStore for SqlStore {
             .fetch_optional(&self.pool)
             .await?;
         match row {
-            Some(r) => Ok(Some((r.try_get("snapshot")?, from_ts(r.try_get("publish_time")?)?))),
+            Some(r) => Ok(Some((
+                r.try_get("snapshot")?,
+                from_ts(r.try_get("publish_time")?)?,
+            ))),
             None => Ok(None),
         }
     }
 
-    async fn load_requests(&self, rows: &[(Request, String)], counters: &[(String, i16, i64)]) -> Result<()> {
+    async fn load_requests(
+        &self,
+        rows: &[(Request, String)],
+        counters: &[(String, i16, i64)],
+    ) -> Result<()> {
         // SQLite allows 32766 bound values: 28 columns x 500 rows stays below.
         for chunk in rows.chunks(500) {
             let mut tx = begin_write(&self.pool).await?;
@@ -383,9 +471,23 @@ impl crate::store::FigureStore for SqlStore {
             );
             let mut events = Vec::new();
             for (r, _) in chunk {
-                events.push((r.id, 1_i64, EventType::Submitted, r.receive_time, RequestState::Pending, format!("registered as {}", r.registration_number)));
+                events.push((
+                    r.id,
+                    1_i64,
+                    EventType::Submitted,
+                    r.receive_time,
+                    RequestState::Pending,
+                    format!("registered as {}", r.registration_number),
+                ));
                 if let Some(n) = &r.notice {
-                    events.push((r.id, 2, EventType::Responded, n.notice_time, RequestState::Responded, format!("written notice: {}", n.outcome)));
+                    events.push((
+                        r.id,
+                        2,
+                        EventType::Responded,
+                        n.notice_time,
+                        RequestState::Responded,
+                        format!("written notice: {}", n.outcome),
+                    ));
                 }
             }
             qb.push_values(events, |mut b, (id, seq, kind, t, state, summary)| {
@@ -426,25 +528,44 @@ impl crate::store::FigureStore for SqlStore {
             let month = stats::month(*day);
             match key {
                 Key::Count(c) => {
-                    let i = counters.iter().position(|x| x == c).expect("every counter is listed");
-                    rows.entry((agency.clone(), month)).or_insert_with(|| vec![0; counters.len()])[i] += amount;
+                    let i = counters
+                        .iter()
+                        .position(|x| x == c)
+                        .expect("every counter is listed");
+                    rows.entry((agency.clone(), month))
+                        .or_insert_with(|| vec![0; counters.len()])[i] += amount;
                 }
-                Key::Hist(span, days) => hist.push((agency.clone(), month, span.as_str(), i64::from(*days), *amount)),
+                Key::Hist(span, days) => hist.push((
+                    agency.clone(),
+                    month,
+                    span.as_str(),
+                    i64::from(*days),
+                    *amount,
+                )),
             }
         }
         let names: Vec<&str> = counters.iter().map(|c| c.column()).collect();
-        let updates: Vec<String> = names.iter().map(|c| format!("{c} = agency_month_stats.{c} + excluded.{c}")).collect();
+        let updates: Vec<String> = names
+            .iter()
+            .map(|c| format!("{c} = agency_month_stats.{c} + excluded.{c}"))
+            .collect();
         let rows: Vec<_> = rows.into_iter().collect();
         for chunk in rows.chunks(400) {
             let mut tx = begin_write(&self.pool).await?;
-            let mut qb = QueryBuilder::<Db>::new(format!("INSERT INTO agency_month_stats (agency_id, month, {}) ", names.join(", ")));
+            let mut qb = QueryBuilder::<Db>::new(format!(
+                "INSERT INTO agency_month_stats (agency_id, month, {}) ",
+                names.join(", ")
+            ));
             qb.push_values(chunk, |mut b, ((agency, month), values)| {
                 b.push_bind(agency.clone()).push_bind(month.clone());
                 for v in values {
                     b.push_bind(*v);
                 }
             });
-            qb.push(format!(" ON CONFLICT (agency_id, month) DO UPDATE SET {}", updates.join(", ")));
+            qb.push(format!(
+                " ON CONFLICT (agency_id, month) DO UPDATE SET {}",
+                updates.join(", ")
+            ));
             qb.build().execute(&mut *tx).await?;
             tx.commit().await?;
         }
@@ -456,9 +577,15 @@ impl crate::store::FigureStore for SqlStore {
         let merged: Vec<_> = merged.into_iter().collect();
         for chunk in merged.chunks(5000) {
             let mut tx = begin_write(&self.pool).await?;
-            let mut qb = QueryBuilder::<Db>::new("INSERT INTO agency_month_hist (agency_id, month, span, days, count) ");
+            let mut qb = QueryBuilder::<Db>::new(
+                "INSERT INTO agency_month_hist (agency_id, month, span, days, count) ",
+            );
             qb.push_values(chunk, |mut b, ((a, m, s, d), n)| {
-                b.push_bind(a.clone()).push_bind(m.clone()).push_bind(*s).push_bind(*d).push_bind(*n);
+                b.push_bind(a.clone())
+                    .push_bind(m.clone())
+                    .push_bind(*s)
+                    .push_bind(*d)
+                    .push_bind(*n);
             });
             qb.push(" ON CONFLICT (agency_id, month, span, days) DO UPDATE SET count = agency_month_hist.count + excluded.count");
             qb.build().execute(&mut *tx).await?;
@@ -467,7 +594,14 @@ impl crate::store::FigureStore for SqlStore {
         Ok(())
     }
 
-    async fn save_snapshot(&self, group_key: &str, period: &str, policy_version: i64, snapshot: &str, now: Timestamp) -> Result<()> {
+    async fn save_snapshot(
+        &self,
+        group_key: &str,
+        period: &str,
+        policy_version: i64,
+        snapshot: &str,
+        now: Timestamp,
+    ) -> Result<()> {
         let inserted = sqlx::query(
             "INSERT INTO ranking_snapshots (group_key, period, policy_version, snapshot, publish_time) VALUES ($1, $2, $3, $4, $5)",
         )
