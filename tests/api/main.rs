@@ -5,6 +5,7 @@ mod helpers;
 
 mod agencies;
 mod calendar;
+mod crash;
 mod exemptions;
 mod indicators;
 mod lifecycle;
