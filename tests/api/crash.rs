@@ -19,7 +19,9 @@ use crate::{
 
 on_both_backends!(kill_9_loses_no_acknowledged_request);
 
-/// Starts the binary and returns it with the address it logged.
+/// Starts the binary and returns it with the address it logged; the caller
+/// kills and waits for it.
+#[allow(clippy::zombie_processes)]
 fn serve(db: &str) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ppid"))
         .args([
