@@ -17,11 +17,22 @@ pub struct Totals {
 }
 
 impl Totals {
-    /// Adds `amount` to `key`.
+    /// Adds `amount` to `key`. Zero totals are not kept, so two sets with the
+    /// same figures compare equal however they were summed.
     pub fn add(&mut self, key: Key, amount: i64) {
+        fn bump<K: Ord>(m: &mut BTreeMap<K, i64>, k: K, amount: i64) {
+            if amount == 0 {
+                return;
+            }
+            let v = m.entry(k).or_insert(0);
+            *v += amount;
+            if *v == 0 {
+                m.retain(|_, v| *v != 0);
+            }
+        }
         match key {
-            Key::Count(c) => *self.counters.entry(c).or_insert(0) += amount,
-            Key::Hist(s, d) => *self.hist.entry((s, d)).or_insert(0) += amount,
+            Key::Count(c) => bump(&mut self.counters, c, amount),
+            Key::Hist(s, d) => bump(&mut self.hist, (s, d), amount),
         }
     }
 

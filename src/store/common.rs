@@ -519,6 +519,17 @@ async fn fetch_agency(conn: &mut Conn, id: &str) -> Result<Option<Agency>> {
     row.as_ref().map(agency_from_row).transpose()
 }
 
+/// Restricts `column` to the subtree of `path` (`/a/b/`): the byte range
+/// [`/a/b/`, `/a/b0`), which both backends serve from an index (ids hold only
+/// [a-z0-9-], and '0' follows '/').
+fn push_subtree(qb: &mut QueryBuilder<Db>, column: &str, path: &str) {
+    let upper = format!("{}0", path.strip_suffix('/').unwrap_or(path));
+    qb.push(format!(" AND {column} >= "))
+        .push_bind(path.to_string())
+        .push(format!(" AND {column} < "))
+        .push_bind(upper);
+}
+
 fn agency_not_found(id: &str) -> Error {
     Error::NotFound {
         kind: "agency",
@@ -1088,9 +1099,7 @@ impl crate::store::Store for SqlStore {
         ));
         if let Some(a) = &filter.agency {
             if filter.include_sub_agencies {
-                // Ids hold only [a-z0-9-], so the path has no LIKE wildcards.
-                qb.push(" AND agency_path LIKE ")
-                    .push_bind(format!("{}%", a.path));
+                push_subtree(&mut qb, "agency_path", &a.path);
             } else {
                 qb.push(" AND agency_id = ").push_bind(a.id.clone());
             }
@@ -1430,7 +1439,7 @@ impl Core {
             .push(" AND due_date >= ")
             .push_bind(date.to_string());
         if let Some(p) = scope_path {
-            qb.push(" AND agency_path LIKE ").push_bind(format!("{p}%"));
+            push_subtree(&mut qb, "agency_path", p);
         }
         let rows = qb.build().fetch_all(&mut *conn).await?;
         let candidates = rows

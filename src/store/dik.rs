@@ -564,8 +564,7 @@ impl crate::store::DikStore for SqlStore {
             qb.push(" AND o.request_id = ").push_bind(r.to_string());
         }
         if let Some(a) = agency {
-            qb.push(" AND o.agency_path LIKE ")
-                .push_bind(format!("{}%", a.path));
+            push_subtree(&mut qb, "o.agency_path", &a.path);
         }
         if let Some((t, id)) = after {
             qb.push(" AND (o.file_time < ")

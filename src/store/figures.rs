@@ -111,8 +111,9 @@ impl crate::store::FigureStore for SqlStore {
         for row in qb.build().fetch_all(&self.pool).await? {
             let agency: String = row.try_get("agency_id")?;
             let t = out.entry(agency).or_default();
-            for c in &counters {
-                let v: Option<i64> = row.try_get(c.column())?;
+            // By position: name lookups cost more than the sums.
+            for (i, c) in counters.iter().enumerate() {
+                let v: Option<i64> = row.try_get(i + 1)?;
                 t.add(Key::Count(*c), v.unwrap_or(0));
             }
         }
@@ -240,8 +241,7 @@ impl crate::store::FigureStore for SqlStore {
         );
         qb.push_bind(ts(now));
         if include_sub_agencies {
-            qb.push(" AND agency_path LIKE ")
-                .push_bind(format!("{}%", agency.path));
+            push_subtree(&mut qb, "agency_path", &agency.path);
         } else {
             qb.push(" AND agency_id = ").push_bind(agency.id.clone());
         }
@@ -260,8 +260,7 @@ impl crate::store::FigureStore for SqlStore {
             " FROM requests WHERE state IN ('pending', 'awaiting_completion')"
         ));
         if include_sub_agencies {
-            qb.push(" AND agency_path LIKE ")
-                .push_bind(format!("{}%", agency.path));
+            push_subtree(&mut qb, "agency_path", &agency.path);
         } else {
             qb.push(" AND agency_id = ").push_bind(agency.id.clone());
         }
