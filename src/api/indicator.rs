@@ -295,21 +295,38 @@ impl IndicatorApi {
     ) -> Result<Figures> {
         let ids: Vec<String> = agencies.iter().map(|a| a.id.clone()).collect();
         if period.whole_months {
-            let from = month_of(period.start);
-            let to = month_of(period.end);
-            let next = month_of(
-                period
-                    .end
-                    .tomorrow()
-                    .map_err(|e| Error::invalid("period", e.to_string()))?,
-            );
+            // A year or a quarter reads its own cell; other whole-month
+            // ranges read their months.
+            let (from, to) = match &period.proto.kind {
+                Some(pb::period::Kind::Year(y)) => (format!("{y:04}"), format!("{y:04}")),
+                Some(pb::period::Kind::Quarter(q)) => {
+                    let k = format!("{:04}-Q{}", q.year, q.quarter);
+                    (k.clone(), k)
+                }
+                _ => (month_of(period.start), month_of(period.end)),
+            };
             let totals = self
                 .0
                 .store
                 .month_totals(&ids, &from, &to, with_hist)
                 .await?;
-            let pending_start = self.0.store.pending_before(&ids, &from).await?;
-            let pending_end = self.0.store.pending_before(&ids, &next).await?;
+            let pending_start = self
+                .0
+                .store
+                .pending_before(&ids, &month_of(period.start))
+                .await?;
+            // Open at the end: open at the start, plus what came, minus what went.
+            let pending_end = ids
+                .iter()
+                .map(|id| {
+                    let start = pending_start.get(id).copied().unwrap_or(0);
+                    let t = totals.get(id).cloned().unwrap_or_default();
+                    let flow = t.get(Counter::Received)
+                        - t.get(Counter::Decided)
+                        - t.get(Counter::Withdrawn);
+                    (id.clone(), start + flow)
+                })
+                .collect();
             return Ok(Figures {
                 totals,
                 pending_start,

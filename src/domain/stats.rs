@@ -177,6 +177,18 @@ pub fn month(d: Date) -> String {
     format!("{:04}-{:02}", d.year(), d.month())
 }
 
+/// The cells a day's counts go to: its month `YYYY-MM`, its quarter
+/// `YYYY-Qn` and its year `YYYY`, so a year or a quarter reads one cell per
+/// agency. The keys never collide: in a range of months only `YYYY-MM` keys
+/// fall between `YYYY-01` and `YYYY-12`.
+pub fn grains(d: Date) -> [String; 3] {
+    [
+        month(d),
+        format!("{:04}-Q{}", d.year(), (d.month() - 1) / 3 + 1),
+        format!("{:04}", d.year()),
+    ]
+}
+
 fn add(c: &mut Contributions, agency: &str, day: Date, key: Key, amount: i64) {
     *c.entry(((agency.to_string(), day), key)).or_insert(0) += amount;
 }

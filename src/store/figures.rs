@@ -21,17 +21,18 @@ impl Core {
 async fn apply_contributions(conn: &mut Conn, c: &Contributions) -> Result<()> {
     let mut counters: BTreeMap<(String, String), Vec<(&'static str, i64)>> = BTreeMap::new();
     for (((agency, day), key), amount) in c {
-        let cell = (agency.clone(), stats::month(*day));
-        match key {
-            Key::Count(counter) => {
-                let cols = counters.entry(cell).or_default();
-                match cols.iter_mut().find(|(c, _)| *c == counter.column()) {
-                    Some((_, v)) => *v += amount,
-                    None => cols.push((counter.column(), *amount)),
+        for grain in stats::grains(*day) {
+            let cell = (agency.clone(), grain);
+            match key {
+                Key::Count(counter) => {
+                    let cols = counters.entry(cell).or_default();
+                    match cols.iter_mut().find(|(c, _)| *c == counter.column()) {
+                        Some((_, v)) => *v += amount,
+                        None => cols.push((counter.column(), *amount)),
+                    }
                 }
-            }
-            Key::Hist(span, days) => {
-                sqlx::query(
+                Key::Hist(span, days) => {
+                    sqlx::query(
                     "INSERT INTO agency_month_hist (agency_id, month, span, days, count) VALUES ($1, $2, $3, $4, $5) \
                      ON CONFLICT (agency_id, month, span, days) DO UPDATE SET count = agency_month_hist.count + excluded.count",
                 )
@@ -42,6 +43,7 @@ async fn apply_contributions(conn: &mut Conn, c: &Contributions) -> Result<()> {
                 .bind(amount)
                 .execute(&mut *conn)
                 .await?;
+                }
             }
         }
     }
@@ -153,7 +155,8 @@ impl crate::store::FigureStore for SqlStore {
             return Ok(out);
         }
         let mut qb = QueryBuilder::<Db>::new(
-            "SELECT agency_id, CAST(SUM(received - decided - withdrawn) AS BIGINT) AS open FROM agency_month_stats WHERE agency_id IN ",
+            "SELECT agency_id, CAST(SUM(received - decided - withdrawn) AS BIGINT) AS open FROM agency_month_stats \
+             WHERE length(month) = 7 AND agency_id IN ",
         );
         push_ids(&mut qb, agency_ids);
         qb.push(" AND month < ")
@@ -254,10 +257,11 @@ impl crate::store::FigureStore for SqlStore {
         include_sub_agencies: bool,
         limit: i64,
     ) -> Result<Vec<Request>> {
+        // Pick the ids from the index first; only those rows are read.
         let mut qb = QueryBuilder::<Db>::new(concat!(
             "SELECT ",
             request_columns!(),
-            " FROM requests WHERE state IN ('pending', 'awaiting_completion')"
+            " FROM requests WHERE id IN (SELECT id FROM requests WHERE state IN ('pending', 'awaiting_completion')"
         ));
         if include_sub_agencies {
             push_subtree(&mut qb, "agency_path", &agency.path);
@@ -266,6 +270,7 @@ impl crate::store::FigureStore for SqlStore {
         }
         qb.push(" ORDER BY receive_time, id LIMIT ")
             .push_bind(limit);
+        qb.push(") ORDER BY receive_time, id");
         let rows = qb.build().fetch_all(&self.pool).await?;
         rows.iter().map(request_from_row).collect()
     }
@@ -524,23 +529,24 @@ impl crate::store::FigureStore for SqlStore {
         let mut rows: BTreeMap<(String, String), Vec<i64>> = BTreeMap::new();
         let mut hist: Vec<(String, String, &'static str, i64, i64)> = Vec::new();
         for (((agency, day), key), amount) in cells {
-            let month = stats::month(*day);
-            match key {
-                Key::Count(c) => {
-                    let i = counters
-                        .iter()
-                        .position(|x| x == c)
-                        .expect("every counter is listed");
-                    rows.entry((agency.clone(), month))
-                        .or_insert_with(|| vec![0; counters.len()])[i] += amount;
+            for month in stats::grains(*day) {
+                match key {
+                    Key::Count(c) => {
+                        let i = counters
+                            .iter()
+                            .position(|x| x == c)
+                            .expect("every counter is listed");
+                        rows.entry((agency.clone(), month))
+                            .or_insert_with(|| vec![0; counters.len()])[i] += amount;
+                    }
+                    Key::Hist(span, days) => hist.push((
+                        agency.clone(),
+                        month,
+                        span.as_str(),
+                        i64::from(*days),
+                        *amount,
+                    )),
                 }
-                Key::Hist(span, days) => hist.push((
-                    agency.clone(),
-                    month,
-                    span.as_str(),
-                    i64::from(*days),
-                    *amount,
-                )),
             }
         }
         let names: Vec<&str> = counters.iter().map(|c| c.column()).collect();
