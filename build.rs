@@ -15,6 +15,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("cargo:rerun-if-changed={p}");
     }
     println!("cargo:rerun-if-changed=third_party/googleapis");
+    // sqlx::migrate! embeds the migrations: rebuild when one is added.
+    println!("cargo:rerun-if-changed=migrations");
 
     let fds = protox::compile(protos, includes)?;
     let out = PathBuf::from(env::var("OUT_DIR")?);

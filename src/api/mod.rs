@@ -3,7 +3,6 @@
 use std::{future::Future, sync::Arc, time::Duration};
 
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tower_http::{
     cors::CorsLayer,
     trace::{DefaultOnFailure, TraceLayer},
@@ -86,6 +85,9 @@ pub async fn serve(
     // log failures at DEBUG; internal errors are logged where they happen.
     let trace = TraceLayer::new_for_grpc().on_failure(DefaultOnFailure::new().level(Level::DEBUG));
 
+    // Small replies must leave at once: without TCP_NODELAY, Nagle's
+    // algorithm and delayed ACKs hold each one back for ~40 ms.
+    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut server_stop = stop_rx.clone();
     let server = tonic::transport::Server::builder()
@@ -110,7 +112,7 @@ pub async fn serve(
             state.clone(),
         )))
         .add_service(IndicatorServiceServer::new(indicator::IndicatorApi(state)))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
+        .serve_with_incoming_shutdown(incoming, async move {
             let _ = server_stop.wait_for(|stop| *stop).await;
         });
     tokio::pin!(server);
