@@ -22,7 +22,8 @@ use crate::{
         exemption::Citation,
         lifecycle::{self, Command},
         request::{self, Event, Extension, NewEvent, NewRequest, Notice, Request, Requester},
-        stats, time,
+        stats::{self, Contributions},
+        time,
     },
     error::{Error, Result},
     store::{
@@ -153,18 +154,31 @@ impl Core {
             }
         };
         let mut answers = Vec::with_capacity(group.len());
+        let mut cells = Contributions::new();
         for job in group {
-            let result = self.register_in_savepoint(&mut tx, &job).await;
+            let result = self
+                .register_in_savepoint(&mut tx, &job)
+                .await
+                .map(|(s, c)| {
+                    for (k, v) in c {
+                        *cells.entry(k).or_insert(0) += v;
+                    }
+                    s
+                });
             answers.push((job.reply, result));
         }
-        match tx.commit().await {
+        // Additive, so one write per cell for the whole group.
+        let committed = match self.record_figures(&mut tx, &cells).await {
+            Ok(()) => tx.commit().await.map_err(Error::from),
+            Err(e) => Err(e),
+        };
+        match committed {
             Ok(()) => {
                 for (reply, result) in answers {
                     let _ = reply.send(result);
                 }
             }
             Err(e) => {
-                let e = Error::from(e);
                 tracing::error!(error = %e, "group commit failed; callers may retry with their request_id");
                 for (reply, _) in answers {
                     let _ = reply.send(Err(echo(&e)));
@@ -177,7 +191,7 @@ impl Core {
         &self,
         tx: &mut Transaction<'static, Db>,
         job: &Intake,
-    ) -> Result<Submitted> {
+    ) -> Result<(Submitted, Contributions)> {
         use sqlx::Acquire;
         let mut sp = tx.begin().await?;
         match self
@@ -192,7 +206,10 @@ impl Core {
                 // Another process registered the same id first: answer as a retry.
                 sp.rollback().await?;
                 match fetch_request(tx, job.new.id).await? {
-                    Some((existing, hash)) => replay(existing, &hash, &job.new.body_hash),
+                    Some((existing, hash)) => Ok((
+                        replay(existing, &hash, &job.new.body_hash)?,
+                        Contributions::new(),
+                    )),
                     None => Err(Error::Aborted(
                         "the request id was taken concurrently; retry".into(),
                     )),
@@ -215,9 +232,12 @@ impl Core {
         new: NewRequest,
         now: Timestamp,
         actor: &str,
-    ) -> Result<Submitted> {
+    ) -> Result<(Submitted, Contributions)> {
         if let Some((existing, hash)) = fetch_request(&mut *conn, new.id).await? {
-            return replay(existing, &hash, &new.body_hash);
+            return Ok((
+                replay(existing, &hash, &new.body_hash)?,
+                Contributions::new(),
+            ));
         }
         let agency = fetch_agency(&mut *conn, &new.agency_id)
             .await?
@@ -321,12 +341,46 @@ impl Core {
             details,
         };
         insert_event(&mut *conn, &r, &event, now, actor).await?;
-        self.record_figures(&mut *conn, &stats::request_contributions(&r, &tz))
-            .await?;
-        Ok(Submitted {
-            request: r,
-            replayed: false,
-        })
+        // The caller adds the figures: a group adds them once for all.
+        let cells = stats::request_contributions(&r, &tz);
+        Ok((
+            Submitted {
+                request: r,
+                replayed: false,
+            },
+            cells,
+        ))
+    }
+}
+
+impl Core {
+    /// One submission in its own transaction (PostgreSQL: concurrent
+    /// transactions scale better than one writer).
+    async fn submit_alone(
+        &self,
+        new: NewRequest,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<Submitted> {
+        let mut tx = begin_write(&self.pool).await?;
+        match self.register(&mut tx, new.clone(), now, actor).await {
+            Ok((s, cells)) => {
+                self.record_figures(&mut tx, &cells).await?;
+                tx.commit().await?;
+                Ok(s)
+            }
+            Err(Error::AlreadyExists { reason, .. }) if reason == ID_RACE => {
+                drop(tx);
+                let mut conn = self.pool.acquire().await?;
+                match fetch_request(&mut conn, new.id).await? {
+                    Some((existing, hash)) => replay(existing, &hash, &new.body_hash),
+                    None => Err(Error::Aborted(
+                        "the request id was taken concurrently; retry".into(),
+                    )),
+                }
+            }
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -1065,6 +1119,9 @@ impl crate::store::Store for SqlStore {
             if let Some((existing, hash)) = fetch_request(&mut conn, new.id).await? {
                 return replay(existing, &hash, &new.body_hash);
             }
+        }
+        if !GROUP_COMMIT {
+            return self.submit_alone(new, now, actor).await;
         }
         let (reply, answer) = tokio::sync::oneshot::channel();
         let job = Intake {

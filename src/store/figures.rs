@@ -3,7 +3,7 @@
 
 use crate::domain::{
     figures::{ScoringPolicy, Totals},
-    stats::{Contributions, Counter, Key, Span},
+    stats::{Counter, Key, Span},
 };
 
 impl Core {

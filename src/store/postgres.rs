@@ -27,6 +27,9 @@ async fn open_pool(url: &str) -> anyhow::Result<sqlx::Pool<Db>> {
     Ok(pool)
 }
 
+/// PostgreSQL runs transactions side by side: one per submission scales better than one writer.
+const GROUP_COMMIT: bool = false;
+
 include!("common.rs");
 include!("dik.rs");
 include!("figures.rs");

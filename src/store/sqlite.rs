@@ -43,6 +43,9 @@ async fn open_pool(url: &str) -> anyhow::Result<sqlx::Pool<Db>> {
     Ok(pool)
 }
 
+/// SQLite has one writer at a time: commit submissions in groups.
+const GROUP_COMMIT: bool = true;
+
 include!("common.rs");
 include!("dik.rs");
 include!("figures.rs");
