@@ -214,7 +214,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         println!("running {} ...", scenario.name());
         let r = run_scenario(scenario, &args, &channels, &shared).await;
         println!(
-            "  {}: {} calls, {:.0} calls/s, {} unexpected errors; CPU: loadgen {:.2} cores{}",
+            "  {}: {} calls, {:.0} calls/s, {} unexpected errors; CPU: loadgen {:.2} cores{}, machine {:.2} cores",
             r.name,
             r.total.calls,
             r.throughput_rps,
@@ -222,6 +222,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
             r.client_cpu_cores.unwrap_or(f64::NAN),
             r.server_cpu_cores
                 .map_or_else(String::new, |c| format!(", server {c:.2} cores")),
+            r.machine_cpu_cores.unwrap_or(f64::NAN),
         );
         results.push(r);
     }
@@ -257,7 +258,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
             server_pid: args.server_pid,
             server_peak_rss_kb: args.server_pid.and_then(peak_rss_kb),
             unexpected_errors: unexpected,
-            scenarios: results.iter().map(Result_::to_json).collect(),
+            scenarios: results.iter().map(ScenarioResult::to_json).collect(),
         };
         let text = serde_json::to_string_pretty(&report)?;
         std::fs::write(path, text + "\n")
@@ -599,7 +600,7 @@ impl Stats {
 }
 
 /// One scenario's result.
-struct Result_ {
+struct ScenarioResult {
     name: &'static str,
     measured: Duration,
     total: Stats,
@@ -609,6 +610,8 @@ struct Result_ {
     /// CPU used during the measured window, in cores (1.0 = one core busy).
     client_cpu_cores: Option<f64>,
     server_cpu_cores: Option<f64>,
+    /// Every process of the machine, loadgen and server included.
+    machine_cpu_cores: Option<f64>,
 }
 
 /// The canonical name of a gRPC code.
@@ -850,7 +853,7 @@ async fn run_scenario(
     args: &Args,
     channels: &[Channel],
     shared: &Arc<Shared>,
-) -> Result_ {
+) -> ScenarioResult {
     let start = Instant::now();
     let measure_from = start + args.warmup;
     let end = measure_from + args.duration;
@@ -891,11 +894,13 @@ async fn run_scenario(
     let cpu_from = (
         cpu_seconds("self"),
         args.server_pid.and_then(|p| cpu_seconds(&p.to_string())),
+        machine_busy_seconds(),
     );
     tokio::time::sleep_until(end.into()).await;
     let cpu_to = (
         cpu_seconds("self"),
         args.server_pid.and_then(|p| cpu_seconds(&p.to_string())),
+        machine_busy_seconds(),
     );
     let cores = |a: Option<f64>, b: Option<f64>| Some((b? - a?) / args.duration.as_secs_f64());
     // Every worker stops starting calls at `end`; a call in flight then has
@@ -930,7 +935,7 @@ async fn run_scenario(
         total.merge(s);
     }
     let measured = args.duration;
-    Result_ {
+    ScenarioResult {
         name: scenario.name(),
         measured,
         throughput_rps: total.calls as f64 / measured.as_secs_f64(),
@@ -939,7 +944,22 @@ async fn run_scenario(
         ratio_to_noop: None,
         client_cpu_cores: cores(cpu_from.0, cpu_to.0),
         server_cpu_cores: cores(cpu_from.1, cpu_to.1),
+        machine_cpu_cores: cores(cpu_from.2, cpu_to.2),
     }
+}
+
+/// Busy CPU seconds of the whole machine (all CPUs, everything but idle and
+/// iowait), from /proc/stat: shows when something else was using the machine.
+fn machine_busy_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cpu = stat.lines().next()?.strip_prefix("cpu ")?;
+    let f: Vec<u64> = cpu
+        .split_whitespace()
+        .map(|v| v.parse().ok())
+        .collect::<Option<_>>()?;
+    // user nice system idle iowait irq softirq steal (guest is inside user).
+    let busy = f.iter().take(8).sum::<u64>() - f.get(3)? - f.get(4)?;
+    Some(busy as f64 / 100.0)
 }
 
 /// User + system CPU seconds of a process (`self` or a pid), from /proc.
@@ -971,7 +991,7 @@ fn ms(us: u64) -> String {
     format!("{:.2}", us as f64 / 1000.0)
 }
 
-fn render_table(results: &[Result_]) -> String {
+fn render_table(results: &[ScenarioResult]) -> String {
     let mut out = String::new();
     let _ = writeln!(out);
     let _ = writeln!(
@@ -1032,12 +1052,14 @@ fn render_table(results: &[Result_]) -> String {
     for r in results {
         let _ = writeln!(
             out,
-            "{} CPU over the measured window: loadgen {} cores, server {} cores (this machine has {})",
+            "{} CPU over the measured window: loadgen {} cores, server {} cores, whole machine {} of {} cores",
             r.name,
             r.client_cpu_cores
                 .map_or_else(|| "?".into(), |c| format!("{c:.2}")),
             r.server_cpu_cores
                 .map_or_else(|| "? (no --server-pid)".into(), |c| format!("{c:.2}")),
+            r.machine_cpu_cores
+                .map_or_else(|| "?".into(), |c| format!("{c:.2}")),
             std::thread::available_parallelism().map_or(0, |n| n.get()),
         );
     }
@@ -1125,6 +1147,7 @@ struct JsonScenario {
     ratio_to_noop: Option<f64>,
     client_cpu_cores: Option<f64>,
     server_cpu_cores: Option<f64>,
+    machine_cpu_cores: Option<f64>,
     ops: BTreeMap<&'static str, JsonStats>,
 }
 
@@ -1171,7 +1194,7 @@ impl JsonStats {
     }
 }
 
-impl Result_ {
+impl ScenarioResult {
     fn to_json(&self) -> JsonScenario {
         JsonScenario {
             name: self.name,
@@ -1179,6 +1202,7 @@ impl Result_ {
             ratio_to_noop: self.ratio_to_noop,
             client_cpu_cores: self.client_cpu_cores,
             server_cpu_cores: self.server_cpu_cores,
+            machine_cpu_cores: self.machine_cpu_cores,
             ops: self
                 .ops
                 .iter()
