@@ -27,8 +27,9 @@ async fn open_pool(url: &str) -> anyhow::Result<sqlx::Pool<Db>> {
     Ok(pool)
 }
 
-/// PostgreSQL runs transactions side by side: one per submission scales better than one writer.
-const GROUP_COMMIT: bool = false;
+/// Group commit here too: one commit and one write per figure cell for a whole
+/// group measured faster than a transaction per submission (BENCHMARKS.md).
+const GROUP_COMMIT: bool = true;
 
 include!("common.rs");
 include!("dik.rs");
