@@ -380,7 +380,7 @@ impl IndicatorApi {
 
     /// All agencies, and each one's subtree ids (itself included).
     async fn tree(&self) -> Result<(Vec<Agency>, HashMap<String, Vec<String>>)> {
-        let all = self.0.store.list_agencies(None, None, 100_000).await?;
+        let all = self.0.store.all_agencies().await?.as_ref().clone();
         let mut subtrees: HashMap<String, Vec<String>> = HashMap::new();
         for a in &all {
             // Every ancestor-or-self on the path gets this agency.

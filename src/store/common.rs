@@ -47,7 +47,12 @@ pub struct Core {
     settings: StoreSettings,
     /// All holidays at one calendar version; reloaded when the version moves.
     calendar: Mutex<Option<Arc<CalendarData>>>,
+    /// Every agency, with the (count, sum of versions) it was read at.
+    agencies: Mutex<Option<AgencyCache>>,
 }
+
+/// The agency list and the (count, sum of versions) it was read at.
+type AgencyCache = ((i64, i64), Arc<Vec<Agency>>);
 
 impl std::ops::Deref for SqlStore {
     type Target = Core;
@@ -104,6 +109,7 @@ impl SqlStore {
             pool: open_pool(url).await?,
             settings,
             calendar: Mutex::new(None),
+            agencies: Mutex::new(None),
         });
         core.load_builtin_holidays().await?;
         let (intake, queue) = tokio::sync::mpsc::channel(4 * MAX_GROUP);

@@ -287,6 +287,43 @@ impl crate::store::FigureStore for SqlStore {
         rows.iter().map(agency_from_row).collect()
     }
 
+    async fn all_agencies(&self) -> Result<Arc<Vec<Agency>>> {
+        // Agencies are created and changed rarely, and every change bumps a
+        // version: the count and the sum of versions tell whether the cached
+        // list is still the table.
+        let row =
+            sqlx::query("SELECT COUNT(*) AS n, CAST(SUM(version) AS BIGINT) AS t FROM agencies")
+                .fetch_one(&self.pool)
+                .await?;
+        let key: (i64, i64) = (
+            row.try_get("n")?,
+            row.try_get::<Option<i64>, _>("t")?.unwrap_or(0),
+        );
+        if let Some((k, list)) = self
+            .agencies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            && *k == key
+        {
+            return Ok(list.clone());
+        }
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            agency_columns!(),
+            " FROM agencies ORDER BY id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        let list = Arc::new(
+            rows.iter()
+                .map(agency_from_row)
+                .collect::<Result<Vec<_>>>()?,
+        );
+        *self.agencies.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, list.clone()));
+        Ok(list)
+    }
+
     async fn group_members(&self, group: &str) -> Result<Vec<Agency>> {
         let rows = sqlx::query(concat!(
             "SELECT ",

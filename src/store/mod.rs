@@ -265,6 +265,8 @@ pub trait FigureStore: Send + Sync + 'static {
     ) -> Result<Vec<Request>>;
     /// The agency and every agency below it.
     async fn subtree(&self, agency: &Agency) -> Result<Vec<Agency>>;
+    /// Every agency, ordered by id (cached while the table is unchanged).
+    async fn all_agencies(&self) -> Result<Arc<Vec<Agency>>>;
     /// The agencies of a comparison group.
     async fn group_members(&self, group: &str) -> Result<Vec<Agency>>;
     /// Stores a new version of a year's policy; returns it with its version.
