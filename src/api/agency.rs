@@ -12,7 +12,6 @@ use crate::{
         agency::{Agency, AgencyPatch, NewAgency},
         time,
     },
-    error::Error,
     pb::ppid::v1::{self as pb, agency_service_server::AgencyService},
 };
 
@@ -108,9 +107,7 @@ impl AgencyService for AgencyApi {
         let (Some(id), Some(display_name), Some(kind), Some(time_zone)) =
             (id, display_name, kind, tz)
         else {
-            return Err(
-                Error::Internal(anyhow::anyhow!("validation passed without values")).into(),
-            );
+            return Err(convert::missing());
         };
         let new = NewAgency {
             id,

@@ -130,9 +130,7 @@ impl CalendarService for CalendarApi {
         }
         c.finish()?;
         let (Some(date), Some(name), Some(kind)) = (date, name, kind) else {
-            return Err(
-                Error::Internal(anyhow::anyhow!("validation passed without values")).into(),
-            );
+            return Err(convert::missing());
         };
         let record = HolidayRecord {
             date,
@@ -162,9 +160,7 @@ impl CalendarService for CalendarApi {
         let parsed = parse_holiday_name(&mut c, &req.get_ref().name);
         c.finish()?;
         let Some((agency, date)) = parsed else {
-            return Err(
-                Error::Internal(anyhow::anyhow!("validation passed without values")).into(),
-            );
+            return Err(convert::missing());
         };
         let moved = self
             .0
@@ -191,9 +187,7 @@ impl CalendarService for CalendarApi {
         let rule: Option<DeadlineRule> = c.required_enum("rule", r.rule);
         c.finish()?;
         let (Some(start), Some(agency), Some(rule)) = (start, agency, rule) else {
-            return Err(
-                Error::Internal(anyhow::anyhow!("validation passed without values")).into(),
-            );
+            return Err(convert::missing());
         };
         let agency = self.0.store.get_agency(&agency).await?;
         let calendar = self.0.store.calendar_for(&agency).await?;

@@ -290,6 +290,12 @@ impl Check {
     }
 }
 
+/// The error for a value a passed check should have produced (a bug, never
+/// the caller's fault).
+pub fn missing() -> tonic::Status {
+    Error::Internal(anyhow::anyhow!("validation passed without values")).into()
+}
+
 /// Parses `agencies/{id}`.
 pub fn agency_id(check: &mut Check, field: &str, name: &str) -> Option<String> {
     let id = name.strip_prefix("agencies/").unwrap_or("");

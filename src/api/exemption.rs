@@ -123,16 +123,12 @@ impl ExemptionService for ExemptionApi {
             Some(public_interest_test),
         ) = (agency, information, letter, harm, public_interest)
         else {
-            return Err(
-                Error::Internal(anyhow::anyhow!("validation passed without values")).into(),
-            );
+            return Err(convert::missing());
         };
         let (Some(decree_number), Some(decree_date), Some(start_date), Some(decided_by)) =
             (decree_number, decree_date, start_date, decided_by)
         else {
-            return Err(
-                Error::Internal(anyhow::anyhow!("validation passed without values")).into(),
-            );
+            return Err(convert::missing());
         };
         let entry = Exemption {
             id: Uuid::now_v7(),
@@ -165,9 +161,7 @@ impl ExemptionService for ExemptionApi {
         let name = convert::exemption_name(&mut c, "name", &req.get_ref().name);
         c.finish()?;
         let Some((agency, id)) = name else {
-            return Err(
-                Error::Internal(anyhow::anyhow!("validation passed without values")).into(),
-            );
+            return Err(convert::missing());
         };
         let (e, n) = self.0.store.get_exemption(&agency, id).await?;
         let today = self.today(&agency).await?;
@@ -247,9 +241,7 @@ impl ExemptionService for ExemptionApi {
         let reason = c.text("reason", &r.reason, Text::para(TEXT_MAX));
         c.finish()?;
         let (Some((agency, id)), Some(reason)) = (name, reason) else {
-            return Err(
-                Error::Internal(anyhow::anyhow!("validation passed without values")).into(),
-            );
+            return Err(convert::missing());
         };
         let (e, n) = self
             .0
@@ -279,9 +271,7 @@ impl ExemptionService for ExemptionApi {
         };
         c.finish()?;
         let Some((agency, id)) = name else {
-            return Err(
-                Error::Internal(anyhow::anyhow!("validation passed without values")).into(),
-            );
+            return Err(convert::missing());
         };
         let (e, _) = self.0.store.get_exemption(&agency, id).await?;
         let day = match date {

@@ -187,6 +187,35 @@ impl Figures {
     }
 }
 
+/// Requests that came and did not go: received, less decided and withdrawn.
+fn open_flow(t: Option<&Totals>) -> i64 {
+    t.map_or(0, |t| {
+        t.get(Counter::Received) - t.get(Counter::Decided) - t.get(Counter::Withdrawn)
+    })
+}
+
+/// Open at the end of a period: open at its start, plus its flow.
+fn with_pending_end(
+    ids: &[String],
+    totals: HashMap<String, Totals>,
+    pending_start: HashMap<String, i64>,
+    source: &'static str,
+) -> Figures {
+    let pending_end = ids
+        .iter()
+        .map(|id| {
+            let start = pending_start.get(id).copied().unwrap_or(0);
+            (id.clone(), start + open_flow(totals.get(id)))
+        })
+        .collect();
+    Figures {
+        totals,
+        pending_start,
+        pending_end,
+        source,
+    }
+}
+
 fn rate(r: Option<figures::Rate>) -> pb::Rate {
     r.map(|r| pb::Rate {
         successes: r.successes,
@@ -315,67 +344,28 @@ impl IndicatorApi {
                 .store
                 .pending_before(&ids, &month_of(period.start))
                 .await?;
-            // Open at the end: open at the start, plus what came, minus what went.
-            let pending_end = ids
-                .iter()
-                .map(|id| {
-                    let start = pending_start.get(id).copied().unwrap_or(0);
-                    let t = totals.get(id).cloned().unwrap_or_default();
-                    let flow = t.get(Counter::Received)
-                        - t.get(Counter::Decided)
-                        - t.get(Counter::Withdrawn);
-                    (id.clone(), start + flow)
-                })
-                .collect();
-            return Ok(Figures {
-                totals,
-                pending_start,
-                pending_end,
-                source: "aggregates",
-            });
+            return Ok(with_pending_end(&ids, totals, pending_start, "aggregates"));
         }
         let origin = Date::new(2000, 1, 1).expect("constant");
         let before = period
             .start
             .yesterday()
             .map_err(|e| Error::invalid("period", e.to_string()))?;
-        let open = |t: &HashMap<String, Totals>| -> HashMap<String, i64> {
-            t.iter()
-                .map(|(id, t)| {
-                    (
-                        id.clone(),
-                        t.get(Counter::Received)
-                            - t.get(Counter::Decided)
-                            - t.get(Counter::Withdrawn),
-                    )
-                })
-                .collect()
-        };
         let totals = self
             .0
             .store
             .recompute_totals(agencies, period.start, period.end)
             .await?;
-        let pending_start = open(
-            &self
-                .0
-                .store
-                .recompute_totals(agencies, origin, before)
-                .await?,
-        );
-        let pending_end = open(
-            &self
-                .0
-                .store
-                .recompute_totals(agencies, origin, period.end)
-                .await?,
-        );
-        Ok(Figures {
-            totals,
-            pending_start,
-            pending_end,
-            source: "recomputed",
-        })
+        let earlier = self
+            .0
+            .store
+            .recompute_totals(agencies, origin, before)
+            .await?;
+        let pending_start = ids
+            .iter()
+            .map(|id| (id.clone(), open_flow(earlier.get(id))))
+            .collect();
+        Ok(with_pending_end(&ids, totals, pending_start, "recomputed"))
     }
 
     /// All agencies, and each one's subtree ids (itself included).
@@ -605,10 +595,6 @@ fn decode_snapshot(s: &str) -> Result<pb::Ranking> {
         .map_err(|e| Error::Internal(anyhow::anyhow!("snapshot: {e}")))
 }
 
-fn missing() -> Status {
-    Error::Internal(anyhow::anyhow!("validation passed without values")).into()
-}
-
 #[tonic::async_trait]
 impl IndicatorService for IndicatorApi {
     async fn get_agency_statistics(
@@ -621,7 +607,7 @@ impl IndicatorService for IndicatorApi {
         let period = PeriodSpec::parse(&mut c, "period", r.period.as_ref());
         c.finish()?;
         let (Some(id), Some(period)) = (id, period) else {
-            return Err(missing());
+            return Err(convert::missing());
         };
         let agency = self.0.store.get_agency(&id).await?;
         let agencies = if r.include_sub_agencies {
@@ -846,7 +832,7 @@ impl IndicatorService for IndicatorApi {
             }
         }
         c.finish()?;
-        let id = id.ok_or_else(missing)?;
+        let id = id.ok_or_else(convert::missing)?;
         let now = self.0.clock.now();
         self.0
             .store
@@ -870,7 +856,7 @@ impl IndicatorService for IndicatorApi {
         let group = self.group(&mut c, &r.comparison_group, &r.parent).await?;
         c.finish()?;
         let (Some(period), Some((key, label, members))) = (period, group) else {
-            return Err(missing());
+            return Err(convert::missing());
         };
         Ok(Response::new(
             self.ranking(&key, &label, members, &period).await?,
@@ -887,12 +873,12 @@ impl IndicatorService for IndicatorApi {
         let period = PeriodSpec::parse(&mut c, "period", r.period.as_ref());
         c.finish()?;
         let (Some(id), Some(period)) = (id, period) else {
-            return Err(missing());
+            return Err(convert::missing());
         };
         let agency = self.0.store.get_agency(&id).await?;
         let policy = self.policy(period.year()).await?;
         let mut scores = self.score_members(vec![agency], &period, &policy).await?;
-        let s = scores.pop().ok_or_else(missing)?;
+        let s = scores.pop().ok_or_else(convert::missing)?;
         let mut parts = s.parts.clone();
         // Weakest first; insufficient data last.
         parts.sort_by(|a, b| match (a.score, b.score) {
@@ -976,7 +962,7 @@ impl IndicatorService for IndicatorApi {
         let group = self.group(&mut c, &r.comparison_group, &r.parent).await?;
         c.finish()?;
         let (Some(period), Some((key, label, members))) = (period, group) else {
-            return Err(missing());
+            return Err(convert::missing());
         };
         if self.0.store.snapshot(&key, &period.key).await?.is_some() {
             return Err(Error::AlreadyExists {

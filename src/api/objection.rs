@@ -44,10 +44,6 @@ pub fn deadline_to_pb(rule: DeadlineRule, d: &Deadline) -> pb::Deadline {
     }
 }
 
-fn missing() -> Status {
-    Error::Internal(anyhow::anyhow!("validation passed without values")).into()
-}
-
 impl ObjectionApi {
     /// An objection on the wire, its deadlines explained by the calendar of
     /// the agency it was filed with.
@@ -153,7 +149,7 @@ impl ObjectionService for ObjectionApi {
         }
         c.finish()?;
         let (Some(request_id), Some(statement)) = (request, statement) else {
-            return Err(missing());
+            return Err(convert::missing());
         };
         let filing = ObjectionFiling {
             id: Uuid::now_v7(),
@@ -174,7 +170,11 @@ impl ObjectionService for ObjectionApi {
         let mut c = Check::new();
         let id = convert::uuid_name(&mut c, "name", "objections", &req.get_ref().name);
         c.finish()?;
-        let (o, d) = self.0.store.get_objection(id.ok_or_else(missing)?).await?;
+        let (o, d) = self
+            .0
+            .store
+            .get_objection(id.ok_or_else(convert::missing)?)
+            .await?;
         Ok(Response::new(self.objection_to_pb(&o, &d).await?))
     }
 
@@ -283,7 +283,7 @@ impl ObjectionService for ObjectionApi {
         let (Some(id), Some(decision), Some(extent), Some(superior_name), Some(superior_position)) =
             (id, decision, extent, superior_name, superior_position)
         else {
-            return Err(missing());
+            return Err(convert::missing());
         };
         let input = ObjectionDecisionInput {
             decision,
@@ -326,7 +326,7 @@ impl ObjectionService for ObjectionApi {
             .store
             .file_dispute(
                 Uuid::now_v7(),
-                objection.ok_or_else(missing)?,
+                objection.ok_or_else(convert::missing)?,
                 file_time,
                 number,
                 now,
@@ -344,7 +344,11 @@ impl ObjectionService for ObjectionApi {
         let mut c = Check::new();
         let id = convert::uuid_name(&mut c, "name", "disputes", &req.get_ref().name);
         c.finish()?;
-        let d = self.0.store.get_dispute(id.ok_or_else(missing)?).await?;
+        let d = self
+            .0
+            .store
+            .get_dispute(id.ok_or_else(convert::missing)?)
+            .await?;
         Ok(Response::new(self.dispute_to_pb(&d).await?))
     }
 
@@ -364,7 +368,7 @@ impl ObjectionService for ObjectionApi {
         let (Some(id), Some(outcome), Some(decision_date), Some(decision_number)) =
             (id, outcome, decision_date, number)
         else {
-            return Err(missing());
+            return Err(convert::missing());
         };
         let s = Settlement {
             outcome,

@@ -233,9 +233,7 @@ impl RequestApi {
         let version = convert::etag(&mut c, "etag", etag);
         c.finish()?;
         let (Some(id), Some(command)) = (id, command) else {
-            return Err(
-                Error::Internal(anyhow::anyhow!("validation passed without values")).into(),
-            );
+            return Err(convert::missing());
         };
         let now = self.0.clock.now();
         let r = self
@@ -313,16 +311,12 @@ impl RequestService for RequestApi {
             Some(purpose),
         ) = (id, agency, requester, info, purpose)
         else {
-            return Err(
-                Error::Internal(anyhow::anyhow!("validation passed without values")).into(),
-            );
+            return Err(convert::missing());
         };
         let (Some(access_method), Some(delivery_method), Some(channel)) =
             (access, delivery, channel)
         else {
-            return Err(
-                Error::Internal(anyhow::anyhow!("validation passed without values")).into(),
-            );
+            return Err(convert::missing());
         };
         let new = NewRequest {
             id,
@@ -357,9 +351,7 @@ impl RequestService for RequestApi {
         let id = convert::request_id(&mut c, "name", &req.get_ref().name);
         c.finish()?;
         let Some(id) = id else {
-            return Err(
-                Error::Internal(anyhow::anyhow!("validation passed without values")).into(),
-            );
+            return Err(convert::missing());
         };
         let r = self.0.store.get_request(id).await?;
         Ok(Response::new(to_pb(&r, self.0.clock.now())))
@@ -581,9 +573,7 @@ impl RequestService for RequestApi {
         let id = convert::request_id(&mut c, "name", &req.get_ref().name);
         c.finish()?;
         let Some(id) = id else {
-            return Err(
-                Error::Internal(anyhow::anyhow!("validation passed without values")).into(),
-            );
+            return Err(convert::missing());
         };
         let events = self.0.store.request_history(id).await?;
         Ok(Response::new(pb::GetRequestHistoryResponse {

@@ -171,7 +171,7 @@ async fn main() -> anyhow::Result<()> {
     let ind = IndicatorServiceClient::new(channel.clone());
     println!(
         "# figures benchmark on {} (year {})",
-        if args.database_url.starts_with("postgres") {
+        if store::is_postgres(&args.database_url) {
             "PostgreSQL"
         } else {
             "SQLite"
@@ -306,7 +306,7 @@ async fn main() -> anyhow::Result<()> {
         let dir = tempfile_dir()?;
         let mut servers = Vec::new();
         for (label, maintain) in [("with figure cells", true), ("without figure cells", false)] {
-            let url = if args.submit_database.starts_with("postgres") {
+            let url = if store::is_postgres(&args.submit_database) {
                 let name = format!("ppid_bench_{}", uuid::Uuid::new_v4().simple());
                 let admin = sqlx::PgPool::connect(&args.submit_database).await?;
                 sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))

@@ -21,13 +21,18 @@ impl Totals {
     /// same figures compare equal however they were summed.
     pub fn add(&mut self, key: Key, amount: i64) {
         fn bump<K: Ord>(m: &mut BTreeMap<K, i64>, k: K, amount: i64) {
-            if amount == 0 {
-                return;
-            }
-            let v = m.entry(k).or_insert(0);
-            *v += amount;
-            if *v == 0 {
-                m.retain(|_, v| *v != 0);
+            use std::collections::btree_map::Entry;
+            match m.entry(k) {
+                Entry::Occupied(mut e) => {
+                    *e.get_mut() += amount;
+                    if *e.get() == 0 {
+                        e.remove();
+                    }
+                }
+                Entry::Vacant(e) if amount != 0 => {
+                    e.insert(amount);
+                }
+                Entry::Vacant(_) => {}
             }
         }
         match key {

@@ -590,7 +590,7 @@ impl crate::store::DikStore for SqlStore {
         actor: &str,
     ) -> Result<(Objection, Vec<Uuid>)> {
         let mut tx = begin_write(&self.pool).await?;
-        let (o, _) = fetch_objection(&mut tx, id)
+        let (o, disputes) = fetch_objection(&mut tx, id)
             .await?
             .ok_or_else(|| objection_not_found(id))?;
         if let Some(a) = &o.decision {
@@ -696,10 +696,7 @@ impl crate::store::DikStore for SqlStore {
         self.append_request_event(&mut tx, &req, &next, event, now, actor)
             .await?;
         tx.commit().await?;
-        let mut conn = self.pool.acquire().await?;
-        fetch_objection(&mut conn, id)
-            .await?
-            .ok_or_else(|| objection_not_found(id))
+        Ok((decided, disputes))
     }
 
     #[tracing::instrument(skip_all, fields(objection = %objection_id))]
@@ -889,9 +886,6 @@ impl crate::store::DikStore for SqlStore {
         self.append_request_event(&mut tx, &req, &bumped(&req, now), event, now, actor)
             .await?;
         tx.commit().await?;
-        let mut conn = self.pool.acquire().await?;
-        fetch_dispute(&mut conn, id)
-            .await?
-            .ok_or_else(|| dispute_not_found(id))
+        Ok(settled)
     }
 }

@@ -389,16 +389,21 @@ pub trait Store: DikStore + FigureStore + Send + Sync + 'static {
 /// PostgreSQL, anything else is a SQLite file path or `sqlite:` URL.
 /// Migrations run and the built-in holidays are loaded.
 pub async fn connect(url: &str, settings: StoreSettings) -> anyhow::Result<Arc<dyn Store>> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+    if is_postgres(url) {
         Ok(Arc::new(postgres::SqlStore::connect(url, settings).await?))
     } else {
         Ok(Arc::new(sqlite::SqlStore::connect(url, settings).await?))
     }
 }
 
+/// Whether a database URL names PostgreSQL (else it is SQLite).
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
 /// Runs migrations only.
 pub async fn migrate(url: &str) -> anyhow::Result<()> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+    if is_postgres(url) {
         postgres::SqlStore::migrate_only(url).await
     } else {
         sqlite::SqlStore::migrate_only(url).await
