@@ -570,6 +570,11 @@ impl IndicatorApi {
                     pooled_agencies: s.pooled.len() as i32,
                     decided: s.decided,
                     assessment_used: s.final_score.is_some_and(|f| f.2),
+                    pooled_agency_names: s
+                        .pooled
+                        .iter()
+                        .map(|id| format!("agencies/{id}"))
+                        .collect(),
                 }
             })
             .collect();

@@ -408,6 +408,16 @@ async fn scores_rankings_and_snapshots(backend: Backend) {
         .find(|e| e.agency == "agencies/kota-serang")
         .unwrap();
     assert_eq!(serang.pooled_agencies, 5);
+    assert!(
+        serang
+            .pooled_agency_names
+            .contains(&"agencies/dinkes".to_string())
+    );
+    assert_eq!(
+        serang.pooled_agency_names.len(),
+        5,
+        "the composition: the Pemda and its four OPDs"
+    );
     assert_eq!(
         serang.decided, 8,
         "3 + 2 + 2 + the late one after publication"
