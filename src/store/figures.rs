@@ -17,58 +17,82 @@ impl Core {
     }
 }
 
-/// Adds contributions to the cells.
+/// Adds contributions to the cells: one multi-row upsert per set of
+/// counter columns and one for the histogram, however many cells a group of
+/// changes touches (each statement is a round trip).
 async fn apply_contributions(conn: &mut Conn, c: &Contributions) -> Result<()> {
-    let mut counters: BTreeMap<(String, String), Vec<(&'static str, i64)>> = BTreeMap::new();
+    let mut counters: BTreeMap<(String, String), BTreeMap<&'static str, i64>> = BTreeMap::new();
+    let mut hist: BTreeMap<(String, String, &'static str, i64), i64> = BTreeMap::new();
     for (((agency, day), key), amount) in c {
         for grain in stats::grains(*day) {
-            let cell = (agency.clone(), grain);
             match key {
                 Key::Count(counter) => {
-                    let cols = counters.entry(cell).or_default();
-                    match cols.iter_mut().find(|(c, _)| *c == counter.column()) {
-                        Some((_, v)) => *v += amount,
-                        None => cols.push((counter.column(), *amount)),
-                    }
+                    *counters
+                        .entry((agency.clone(), grain))
+                        .or_default()
+                        .entry(counter.column())
+                        .or_insert(0) += amount;
                 }
                 Key::Hist(span, days) => {
-                    sqlx::query(
-                    "INSERT INTO agency_month_hist (agency_id, month, span, days, count) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (agency_id, month, span, days) DO UPDATE SET count = agency_month_hist.count + excluded.count",
-                )
-                .bind(&cell.0)
-                .bind(&cell.1)
-                .bind(span.as_str())
-                .bind(i64::from(*days))
-                .bind(amount)
-                .execute(&mut *conn)
-                .await?;
+                    *hist
+                        .entry((agency.clone(), grain, span.as_str(), i64::from(*days)))
+                        .or_insert(0) += amount;
                 }
             }
         }
     }
+    let hist: Vec<_> = hist.into_iter().filter(|(_, n)| *n != 0).collect();
+    for chunk in hist.chunks(ROWS_PER_INSERT) {
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+            "INSERT INTO agency_month_hist (agency_id, month, span, days, count) ",
+        );
+        qb.push_values(chunk, |mut b, ((agency, month, span, days), n)| {
+            b.push_bind(agency.clone())
+                .push_bind(month.clone())
+                .push_bind(*span)
+                .push_bind(*days)
+                .push_bind(*n);
+        });
+        qb.push(
+            " ON CONFLICT (agency_id, month, span, days) \
+             DO UPDATE SET count = agency_month_hist.count + excluded.count",
+        );
+        qb.build().execute(&mut *conn).await?;
+    }
+    // Cells touching the same columns share one statement.
+    let mut by_columns: BTreeMap<Vec<&'static str>, Vec<(String, String, Vec<i64>)>> =
+        BTreeMap::new();
     for ((agency, month), cols) in counters {
+        let (names, values): (Vec<_>, Vec<_>) = cols.into_iter().unzip();
+        by_columns
+            .entry(names)
+            .or_default()
+            .push((agency, month, values));
+    }
+    for (names, cells) in by_columns {
         // Column names come from `Counter::column`, a fixed list.
-        let names: Vec<&str> = cols.iter().map(|(c, _)| *c).collect();
-        let placeholders: Vec<String> = (0..cols.len()).map(|i| format!("${}", i + 3)).collect();
         let updates: Vec<String> = names
             .iter()
             .map(|c| format!("{c} = agency_month_stats.{c} + excluded.{c}"))
             .collect();
-        let sql = format!(
-            "INSERT INTO agency_month_stats (agency_id, month, {}) VALUES ($1, $2, {}) \
-             ON CONFLICT (agency_id, month) DO UPDATE SET {}",
-            names.join(", "),
-            placeholders.join(", "),
-            updates.join(", ")
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(agency)
-            .bind(month);
-        for (_, v) in &cols {
-            q = q.bind(*v);
+        let rows_per_statement = (30_000 / (names.len() + 2)).max(1);
+        for chunk in cells.chunks(rows_per_statement) {
+            let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
+                "INSERT INTO agency_month_stats (agency_id, month, {}) ",
+                names.join(", ")
+            ));
+            qb.push_values(chunk, |mut b, (agency, month, values)| {
+                b.push_bind(agency.clone()).push_bind(month.clone());
+                for v in values {
+                    b.push_bind(*v);
+                }
+            });
+            qb.push(format!(
+                " ON CONFLICT (agency_id, month) DO UPDATE SET {}",
+                updates.join(", ")
+            ));
+            qb.build().execute(&mut *conn).await?;
         }
-        q.execute(&mut *conn).await?;
     }
     Ok(())
 }

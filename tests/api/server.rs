@@ -342,6 +342,11 @@ async fn binary_serves_and_stops_on_sigterm() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(exit.success(), "clean exit: {exit:?}");
-    let rest: Vec<String> = rx.try_iter().collect();
+    // The reader thread may still be forwarding the last lines: read until
+    // it hangs up at the end of the stream.
+    let mut rest = Vec::new();
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(10)) {
+        rest.push(line);
+    }
     assert!(rest.iter().any(|l| l.contains("SIGTERM")), "{rest:?}");
 }
