@@ -275,6 +275,7 @@ conformance! {
     submission_is_idempotent_on_its_id;
     concurrent_retries_register_once;
     concurrent_submissions_get_distinct_numbers;
+    one_group_answers_each_submission_alone;
     submission_refusals_write_nothing;
     lifecycle_persists_every_command;
     withdrawal_and_refused_transitions;
@@ -1187,6 +1188,83 @@ async fn concurrent_submissions_get_distinct_numbers(store: Arc<dyn Store>) {
         .map(|n| format!("KOTA-SERANG/PPID/2026/{n:06}"))
         .collect();
     assert_eq!(numbers, expected, "distinct and without gaps");
+}
+
+/// Submissions arriving together are registered as one group; each still
+/// gets its own answer: refusals and retries do not disturb the others, and
+/// two register years of one Pemda get their own numbers.
+async fn one_group_answers_each_submission_alone(store: Arc<dyn Store>) {
+    let tree = seed(&*store).await;
+    let first = new_request(&tree.dinkes.id, "2026-03-10T02:00:00Z");
+    let mut reused = first.clone();
+    reused.body_hash = "sha256:another-body".into();
+    let unknown = new_request("serang-dinsos", "2026-03-10T02:00:00Z");
+    let late_2025 = new_request(&tree.disdik.id, "2025-12-31T08:00:00Z");
+    let other = new_request(&tree.bappeda.id, "2026-03-10T02:00:00Z");
+    let jobs = vec![
+        first.clone(),
+        first.clone(),
+        reused,
+        unknown,
+        late_2025,
+        other,
+    ];
+    let barrier = Arc::new(tokio::sync::Barrier::new(jobs.len()));
+    let tasks: Vec<_> = jobs
+        .into_iter()
+        .map(|new| {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                store
+                    .submit_request(new, t("2026-03-10T02:10:00Z"), WEB_FORM)
+                    .await
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.unwrap());
+    }
+    let number = |i: usize| match &results[i] {
+        Ok(s) => s.request.registration_number.clone(),
+        Err(e) => panic!("submission {i}: {e:?}"),
+    };
+    assert_eq!(number(0), number(1), "a retry in the same group replays");
+    let replays = [0, 1]
+        .iter()
+        .filter(|&&i| results[i].as_ref().unwrap().replayed)
+        .count();
+    assert_eq!(replays, 1, "one registers, the other replays");
+    assert_err!(results.remove(3), Error::NotFound { .. });
+    assert_err!(results.remove(2), Error::AlreadyExists { .. });
+    // Left: the first two, the 2025 one and the other agency's.
+    let number = |i: usize| {
+        results[i]
+            .as_ref()
+            .unwrap()
+            .request
+            .registration_number
+            .clone()
+    };
+    assert_eq!(number(2), "KOTA-SERANG/PPID/2025/000001");
+    let mut numbers_2026 = vec![number(0), number(3)];
+    numbers_2026.sort();
+    assert_eq!(
+        numbers_2026,
+        vec![
+            "KOTA-SERANG/PPID/2026/000001".to_string(),
+            "KOTA-SERANG/PPID/2026/000002".to_string()
+        ]
+    );
+    assert_eq!(
+        all_requests(&*store, &RequestFilter::default()).await.len(),
+        3
+    );
+    for i in [0, 2, 3] {
+        let id = results[i].as_ref().unwrap().request.id;
+        assert_eq!(store.request_history(id).await.unwrap().len(), 1);
+    }
 }
 
 async fn submission_refusals_write_nothing(store: Arc<dyn Store>) {

@@ -44,8 +44,13 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
 }
 
+/// The largest message a client may send: a request's texts are bounded
+/// far below this (see `convert::Text`), so anything larger is abuse.
+pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
 /// Serves the API on `listener` until `shutdown` completes, then drains
 /// in-flight calls for at most `grace`.
+
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -98,20 +103,30 @@ pub async fn serve(
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .add_service(AgencyServiceServer::new(agency::AgencyApi(state.clone())))
-        .add_service(RequestServiceServer::new(request::RequestApi(
-            state.clone(),
-        )))
-        .add_service(CalendarServiceServer::new(calendar::CalendarApi(
-            state.clone(),
-        )))
-        .add_service(ExemptionServiceServer::new(exemption::ExemptionApi(
-            state.clone(),
-        )))
-        .add_service(ObjectionServiceServer::new(objection::ObjectionApi(
-            state.clone(),
-        )))
-        .add_service(IndicatorServiceServer::new(indicator::IndicatorApi(state)))
+        .add_service(
+            AgencyServiceServer::new(agency::AgencyApi(state.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            RequestServiceServer::new(request::RequestApi(state.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            CalendarServiceServer::new(calendar::CalendarApi(state.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            ExemptionServiceServer::new(exemption::ExemptionApi(state.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            ObjectionServiceServer::new(objection::ObjectionApi(state.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            IndicatorServiceServer::new(indicator::IndicatorApi(state))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
         .serve_with_incoming_shutdown(incoming, async move {
             let _ = server_stop.wait_for(|stop| *stop).await;
         });

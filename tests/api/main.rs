@@ -11,5 +11,6 @@ mod indicators;
 mod lifecycle;
 mod listing;
 mod objections;
+mod outage;
 mod server;
 mod submit;

@@ -70,10 +70,18 @@ async fn postgres_outage_fails_fast_and_recovers() {
             .filter(|(_, r)| r.is_ok() == ok)
             .count()
     };
-    wait_until(|| count(&outcomes, true) >= 50, "submissions succeed before the outage").await;
+    wait_until(
+        || count(&outcomes, true) >= 50,
+        "submissions succeed before the outage",
+    )
+    .await;
 
     link.send_replace(false);
-    wait_until(|| count(&outcomes, false) >= 16, "calls fail during the outage").await;
+    wait_until(
+        || count(&outcomes, false) >= 16,
+        "calls fail during the outage",
+    )
+    .await;
     // Reads fail the same way, promptly.
     let mut reader = app.requests.clone();
     let read = tokio::time::timeout(
@@ -178,7 +186,11 @@ async fn postgres_outage_fails_fast_and_recovers() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(stats.received, all.len() as i64, "cells agree with the register");
+    assert_eq!(
+        stats.received,
+        all.len() as i64,
+        "cells agree with the register"
+    );
     app.stop().await;
 }
 

@@ -20,6 +20,7 @@ on_both_backends!(
     health_and_reflection,
     grpc_web_from_a_browser,
     undecodable_messages,
+    oversized_messages_and_texts,
     two_servers_one_database
 );
 
@@ -198,6 +199,34 @@ async fn undecodable_messages(backend: Backend) {
         .unwrap()
         .into_inner();
     assert!(list.agencies.is_empty(), "nothing was written");
+}
+
+/// A message over the size limit is refused before it is decoded, a text
+/// over its length limit gets a field violation; nothing is written and the
+/// server keeps serving.
+async fn oversized_messages_and_texts(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    app.pemda("kota-serang").await;
+    let mut huge = submission("kota-serang", "");
+    huge.request.as_mut().unwrap().information_requested =
+        "x".repeat(ppid::api::MAX_MESSAGE_BYTES + 1);
+    let err = app.requests.submit_request(huge).await.unwrap_err();
+    assert!(
+        matches!(err.code(), Code::OutOfRange | Code::ResourceExhausted),
+        "{err:?}"
+    );
+    let mut long = submission("kota-serang", "");
+    long.request.as_mut().unwrap().information_requested = "rincian ".repeat(20_000);
+    let err = app.requests.submit_request(long).await.unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
+    assert_eq!(
+        crate::helpers::violations(&err),
+        vec!["request.information_requested".to_string()]
+    );
+    assert!(app.all_requests().await.is_empty(), "nothing was written");
+    // Still serving.
+    app.submit("kota-serang", "").await;
+    assert_eq!(app.all_requests().await.len(), 1);
 }
 
 async fn two_servers_one_database(backend: Backend) {
