@@ -21,6 +21,48 @@ pub enum Command {
     Migrate(DatabaseArgs),
     /// Fills an empty database with a realistic generated year (benchmarks).
     Generate(GenerateArgs),
+    /// Manages API keys (on the database directly).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// `ppid keys ...`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Creates a key and prints its token once (only a hash is stored).
+    Create(CreateKeyArgs),
+    /// Lists keys (never their tokens).
+    List(DatabaseArgs),
+    /// Revokes a key by id.
+    Revoke(RevokeKeyArgs),
+}
+
+/// `ppid keys create` settings.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CreateKeyArgs {
+    /// Database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// admin, officer, superior, intake or reader.
+    #[arg(long)]
+    pub role: String,
+    /// The agency it is bound to (an admin or superior reaches the agency's
+    /// whole Pemda); none: the operator's key, reaching everything.
+    #[arg(long)]
+    pub agency: Option<String>,
+    /// A label for people.
+    #[arg(long, default_value = "")]
+    pub name: String,
+}
+
+/// `ppid keys revoke` settings.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RevokeKeyArgs {
+    /// Database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The key id (from `ppid keys list`).
+    pub id: String,
 }
 
 /// `ppid generate` settings.
@@ -90,6 +132,14 @@ pub struct ServeArgs {
     /// Seconds to let in-flight calls finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "PPID_SHUTDOWN_GRACE_SECONDS", default_value_t = 10)]
     pub shutdown_grace_seconds: u64,
+    /// Refuse to run without API keys (production). Without this, a database
+    /// with no keys runs in open mode, announced at start, for local use.
+    #[arg(long, env = "PPID_REQUIRE_API_KEYS", default_value_t = false)]
+    pub require_api_keys: bool,
+    /// TrackRequest attempts allowed per client address per minute.
+    #[arg(long, env = "PPID_TRACK_ATTEMPTS_PER_MINUTE", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub track_attempts_per_minute: u32,
 }
 
 impl ServeArgs {

@@ -6,7 +6,7 @@ use clap::Parser;
 use ppid::{
     api::AppState,
     clock::SystemClock,
-    config::{Cli, Command, redact_url},
+    config::{Cli, Command, KeysCommand, redact_url},
     store, telemetry,
 };
 
@@ -14,6 +14,7 @@ use ppid::{
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Keys(command) => keys(command).await?,
         Command::Migrate(db) => {
             telemetry::init(db.log_format);
             store::migrate(&db.database_url).await?;
@@ -65,10 +66,28 @@ async fn main() -> anyhow::Result<()> {
                 cuti_bersama_is_working_day = args.cuti_bersama_is_working_day,
                 "ppid serving"
             );
-            let state = AppState {
+            let keys = store.active_key_count().await?;
+            if keys == 0 {
+                anyhow::ensure!(
+                    !args.require_api_keys,
+                    "no API keys exist and PPID_REQUIRE_API_KEYS is set: create one with \
+                     `ppid keys create --role admin --name operator`"
+                );
+                tracing::warn!(
+                    "OPEN MODE: no API keys exist, so every caller may do everything and sees \
+                     personal data. For local use only: create a key with `ppid keys create` \
+                     (open mode ends with the first key) and set PPID_REQUIRE_API_KEYS=true in \
+                     production"
+                );
+            } else {
+                tracing::info!(active_keys = keys, "API keys required");
+            }
+            let state = AppState::new(
                 store,
-                clock: Arc::new(SystemClock),
-            };
+                Arc::new(SystemClock),
+                !args.require_api_keys,
+                args.track_attempts_per_minute,
+            );
             ppid::serve(
                 listener,
                 state,
@@ -77,6 +96,80 @@ async fn main() -> anyhow::Result<()> {
             )
             .await?;
             tracing::info!("stopped");
+        }
+    }
+    Ok(())
+}
+
+/// `ppid keys ...`: against the database directly (the operator's own).
+async fn keys(command: KeysCommand) -> anyhow::Result<()> {
+    use ppid::domain::{Role, access};
+    let now = jiff::Timestamp::now();
+    match command {
+        KeysCommand::Create(args) => {
+            telemetry::init(args.database.log_format);
+            let role = Role::parse(&args.role).with_context(|| {
+                format!(
+                    "unknown role {:?}: one of admin, officer, superior, intake, reader",
+                    args.role
+                )
+            })?;
+            anyhow::ensure!(
+                args.agency.is_some() || matches!(role, Role::Admin | Role::Reader),
+                "a {role} key must be bound to an agency (--agency)"
+            );
+            let store = store::connect(&args.database.database_url, Default::default()).await?;
+            let issued = access::issue_key();
+            let key = access::ApiKey {
+                id: issued.id.clone(),
+                name: if args.name.is_empty() {
+                    format!("{role} key")
+                } else {
+                    args.name.clone()
+                },
+                role,
+                agency_id: args.agency.clone(),
+                create_time: now,
+                created_by: "ppid keys create".into(),
+                revoke_time: None,
+            };
+            store.create_key(&key, &issued.token_hash).await?;
+            eprintln!(
+                "created key {} ({role}{}); the token below is shown once and cannot be recovered:",
+                key.id,
+                key.agency_id
+                    .as_deref()
+                    .map(|a| format!(", agencies/{a}"))
+                    .unwrap_or_default()
+            );
+            println!("{}", issued.token);
+        }
+        KeysCommand::List(db) => {
+            telemetry::init(db.log_format);
+            let store = store::connect(&db.database_url, Default::default()).await?;
+            println!(
+                "{:<17} {:<9} {:<32} {:<26} NAME",
+                "ID", "ROLE", "AGENCY", "STATE"
+            );
+            for k in store.list_keys().await? {
+                let state = k
+                    .revoke_time
+                    .map_or_else(|| "active".to_string(), |t| format!("revoked {t:.0}"));
+                println!(
+                    "{:<17} {:<9} {:<32} {:<26} {}",
+                    k.id,
+                    k.role,
+                    k.agency_id.as_deref().unwrap_or("-"),
+                    state,
+                    k.name
+                );
+            }
+        }
+        KeysCommand::Revoke(args) => {
+            telemetry::init(args.database.log_format);
+            let store = store::connect(&args.database.database_url, Default::default()).await?;
+            let k = store.revoke_key(&args.id, now).await?;
+            println!("revoked key {} ({})", k.id, k.name);
         }
     }
     Ok(())

@@ -277,6 +277,7 @@ conformance! {
     concurrent_submissions_get_distinct_numbers;
     one_group_answers_each_submission_alone;
     submission_refusals_write_nothing;
+    api_keys_store_only_hashes_and_revoke;
     lifecycle_persists_every_command;
     withdrawal_and_refused_transitions;
     stale_version_is_aborted_and_writes_nothing;
@@ -517,6 +518,7 @@ fn new_request(agency: &str, receive_time: &str) -> NewRequest {
         channel: Channel::WebForm,
         receive_time: Some(t(receive_time)),
         body_hash: format!("sha256:body-of-{id}"),
+        submitted_by: None,
     }
 }
 
@@ -1265,6 +1267,104 @@ async fn one_group_answers_each_submission_alone(store: Arc<dyn Store>) {
         let id = results[i].as_ref().unwrap().request.id;
         assert_eq!(store.request_history(id).await.unwrap().len(), 1);
     }
+}
+
+/// Keys: stored by hash, found by hash, listed without tokens, revoked
+/// idempotently; a server secret is made once; a request knows its
+/// submitting key and is found by its registration number.
+async fn api_keys_store_only_hashes_and_revoke(store: Arc<dyn Store>) {
+    use ppid::domain::{Role, access};
+    let tree = seed(&*store).await;
+    assert_eq!(store.active_key_count().await.unwrap(), 0);
+    let issued = access::issue_key();
+    let key = access::ApiKey {
+        id: issued.id.clone(),
+        name: "portal".into(),
+        role: Role::Intake,
+        agency_id: Some(tree.dinkes.id.clone()),
+        create_time: t("2026-03-10T02:00:00Z"),
+        created_by: "test".into(),
+        revoke_time: None,
+    };
+    store.create_key(&key, &issued.token_hash).await.unwrap();
+    assert_eq!(store.active_key_count().await.unwrap(), 1);
+    assert_eq!(store.list_keys().await.unwrap(), vec![key.clone()]);
+    assert_eq!(
+        store
+            .key_by_token_hash(&access::token_hash(&issued.token))
+            .await
+            .unwrap(),
+        Some(key.clone())
+    );
+    assert_eq!(store.key_by_token_hash("nope").await.unwrap(), None);
+    let mut unknown_agency = key.clone();
+    unknown_agency.id = "other".into();
+    unknown_agency.agency_id = Some("serang-dinsos".into());
+    assert_err!(
+        store.create_key(&unknown_agency, "h2").await,
+        Error::NotFound { .. }
+    );
+    let revoked = store
+        .revoke_key(&key.id, t("2026-03-11T02:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(revoked.revoke_time, Some(t("2026-03-11T02:00:00Z")));
+    let again = store
+        .revoke_key(&key.id, t("2026-03-12T02:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(
+        again.revoke_time, revoked.revoke_time,
+        "revoking is idempotent"
+    );
+    assert_eq!(store.active_key_count().await.unwrap(), 0);
+    assert_err!(
+        store.revoke_key("missing", t("2026-03-12T02:00:00Z")).await,
+        Error::NotFound { .. }
+    );
+
+    let secret = store.secret("tracking_code").await.unwrap();
+    assert_eq!(secret.len(), 64);
+    assert_eq!(store.secret("tracking_code").await.unwrap(), secret);
+
+    let mut new = new_request(&tree.dinkes.id, "2026-03-10T02:00:00Z");
+    new.submitted_by = Some(key.id.clone());
+    let r = submit(&*store, new).await;
+    assert_eq!(
+        store.request_submitter(r.id).await.unwrap(),
+        Some(key.id.clone())
+    );
+    let by_number = store
+        .request_by_number(&r.registration_number)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(by_number.id, r.id);
+    assert!(
+        store
+            .request_by_number("X/PPID/2026/1")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let mine = all_requests(
+        &*store,
+        &RequestFilter {
+            submitted_by: Some(key.id.clone()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(mine.len(), 1);
+    let theirs = all_requests(
+        &*store,
+        &RequestFilter {
+            submitted_by: Some("someone-else".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(theirs.is_empty());
 }
 
 async fn submission_refusals_write_nothing(store: Arc<dyn Store>) {

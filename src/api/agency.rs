@@ -4,6 +4,7 @@ use tonic::{Request, Response, Status};
 
 use super::{
     AppState,
+    auth::Caller,
     convert::{self, Check, ProtoEnum, Text},
 };
 use crate::{
@@ -74,6 +75,7 @@ impl AgencyService for AgencyApi {
         &self,
         req: Request<pb::CreateAgencyRequest>,
     ) -> Result<Response<pb::Agency>, Status> {
+        let caller = Caller::of(&req);
         let r = req.into_inner();
         let mut c = Check::new();
         let id = match crate::domain::agency::check_id(&r.agency_id) {
@@ -109,6 +111,12 @@ impl AgencyService for AgencyApi {
         else {
             return Err(convert::missing());
         };
+        // A top-level body is the operator's to add; an admin adds OPDs
+        // under the agencies of its Pemda.
+        match &parent {
+            None => caller.require_operator("creating a top-level agency")?,
+            Some(p) => caller.require_agency(&*self.0.store, p).await?,
+        }
         let new = NewAgency {
             id,
             display_name,
@@ -187,6 +195,7 @@ impl AgencyService for AgencyApi {
         &self,
         req: Request<pb::UpdateAgencyRequest>,
     ) -> Result<Response<pb::Agency>, Status> {
+        let caller = Caller::of(&req);
         let r = req.into_inner();
         let mut c = Check::new();
         let Some(a) = r.agency else {
@@ -235,10 +244,12 @@ impl AgencyService for AgencyApi {
             }
         }
         c.finish()?;
+        let id = id.unwrap_or_default();
+        caller.require_agency(&*self.0.store, &id).await?;
         let updated = self
             .0
             .store
-            .update_agency(&id.unwrap_or_default(), patch, version, self.0.clock.now())
+            .update_agency(&id, patch, version, self.0.clock.now())
             .await?;
         Ok(Response::new(to_pb(&updated)))
     }

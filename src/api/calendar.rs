@@ -3,6 +3,7 @@ use tonic::{Request, Response, Status};
 
 use super::{
     AppState,
+    auth::Caller,
     convert::{self, Check, ProtoEnum, Text},
 };
 use crate::{
@@ -106,7 +107,8 @@ impl CalendarService for CalendarApi {
         &self,
         req: Request<pb::AddHolidayRequest>,
     ) -> Result<Response<pb::AddHolidayResponse>, Status> {
-        let actor = convert::actor(&req);
+        let caller = Caller::of(&req);
+        let actor = caller.actor();
         let r = req.into_inner();
         let mut c = Check::new();
         let Some(h) = r.holiday else {
@@ -132,6 +134,12 @@ impl CalendarService for CalendarApi {
         let (Some(date), Some(name), Some(kind)) = (date, name, kind) else {
             return Err(convert::missing());
         };
+        // National days change every clock: the operator's; a regional
+        // day, an admin of that region.
+        match &agency {
+            None => caller.require_operator("a national holiday or cuti bersama")?,
+            Some(a) => caller.require_agency(&*self.0.store, a).await?,
+        }
         let record = HolidayRecord {
             date,
             name,
@@ -155,13 +163,18 @@ impl CalendarService for CalendarApi {
         &self,
         req: Request<pb::RemoveHolidayRequest>,
     ) -> Result<Response<pb::RemoveHolidayResponse>, Status> {
-        let actor = convert::actor(&req);
+        let caller = Caller::of(&req);
+        let actor = caller.actor();
         let mut c = Check::new();
         let parsed = parse_holiday_name(&mut c, &req.get_ref().name);
         c.finish()?;
         let Some((agency, date)) = parsed else {
             return Err(convert::missing());
         };
+        match &agency {
+            None => caller.require_operator("a national holiday or cuti bersama")?,
+            Some(a) => caller.require_agency(&*self.0.store, a).await?,
+        }
         let moved = self
             .0
             .store

@@ -410,13 +410,8 @@ pub fn page_size(check: &mut Check, size: i32) -> i64 {
     }
 }
 
-/// The caller's name for the history, from the `x-ppid-actor` header (until
-/// API keys identify callers); "anonymous" when absent or malformed.
+/// The caller's name for the history: the acting API key (in open mode,
+/// the `x-ppid-actor` header or "open mode").
 pub fn actor<T>(req: &tonic::Request<T>) -> String {
-    req.metadata()
-        .get("x-ppid-actor")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|s| !s.is_empty() && s.len() <= 100 && !s.chars().any(char::is_control))
-        .map_or_else(|| "anonymous".to_string(), str::to_string)
+    super::auth::Caller::of(req).actor()
 }

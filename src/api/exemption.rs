@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::{
     AppState,
+    auth::Caller,
     convert::{self, Check, ProtoEnum, Text},
 };
 use crate::{
@@ -65,6 +66,7 @@ impl ExemptionService for ExemptionApi {
         &self,
         req: Request<pb::CreateExemptionRequest>,
     ) -> Result<Response<pb::Exemption>, Status> {
+        let caller = Caller::of(&req);
         let r = req.into_inner();
         let mut c = Check::new();
         let agency = convert::agency_id(&mut c, "parent", &r.parent);
@@ -130,6 +132,7 @@ impl ExemptionService for ExemptionApi {
         else {
             return Err(convert::missing());
         };
+        caller.require_agency(&*self.0.store, &agency_id).await?;
         let entry = Exemption {
             id: Uuid::now_v7(),
             agency_id,
@@ -235,6 +238,7 @@ impl ExemptionService for ExemptionApi {
         &self,
         req: Request<pb::RevokeExemptionRequest>,
     ) -> Result<Response<pb::Exemption>, Status> {
+        let caller = Caller::of(&req);
         let r = req.into_inner();
         let mut c = Check::new();
         let name = convert::exemption_name(&mut c, "name", &r.name);
@@ -243,6 +247,7 @@ impl ExemptionService for ExemptionApi {
         let (Some((agency, id)), Some(reason)) = (name, reason) else {
             return Err(convert::missing());
         };
+        caller.require_agency(&*self.0.store, &agency).await?;
         let (e, n) = self
             .0
             .store

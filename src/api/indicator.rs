@@ -8,6 +8,7 @@ use tonic::{Request, Response, Status};
 
 use super::{
     AppState,
+    auth::Caller,
     convert::{self, Check},
 };
 use crate::{
@@ -606,6 +607,7 @@ impl IndicatorService for IndicatorApi {
         &self,
         req: Request<pb::GetAgencyStatisticsRequest>,
     ) -> Result<Response<pb::AgencyStatistics>, Status> {
+        let caller = Caller::of(&req);
         let r = req.into_inner();
         let mut c = Check::new();
         let id = convert::agency_id(&mut c, "agency", &r.agency);
@@ -615,6 +617,7 @@ impl IndicatorService for IndicatorApi {
             return Err(convert::missing());
         };
         let agency = self.0.store.get_agency(&id).await?;
+        caller.require_reach(&agency)?;
         let agencies = if r.include_sub_agencies {
             self.0.store.subtree(&agency).await?
         } else {
@@ -706,6 +709,7 @@ impl IndicatorService for IndicatorApi {
         &self,
         req: Request<pb::SetScoringPolicyRequest>,
     ) -> Result<Response<pb::ScoringPolicy>, Status> {
+        Caller::of(&req).require_operator("setting a scoring policy")?;
         let r = req.into_inner();
         let mut c = Check::new();
         let Some(p) = r.policy else {
@@ -797,6 +801,7 @@ impl IndicatorService for IndicatorApi {
         &self,
         req: Request<pb::RecordAssessmentRequest>,
     ) -> Result<Response<pb::Assessment>, Status> {
+        Caller::of(&req).require_operator("recording the Komisi Informasi's assessment")?;
         let r = req.into_inner();
         let mut c = Check::new();
         let id = convert::agency_id(&mut c, "agency", &r.agency);
@@ -855,6 +860,7 @@ impl IndicatorService for IndicatorApi {
         &self,
         req: Request<pb::GetRankingRequest>,
     ) -> Result<Response<pb::Ranking>, Status> {
+        let caller = Caller::of(&req);
         let r = req.into_inner();
         let mut c = Check::new();
         let period = PeriodSpec::parse(&mut c, "period", r.period.as_ref());
@@ -863,6 +869,14 @@ impl IndicatorService for IndicatorApi {
         let (Some(period), Some((key, label, members))) = (period, group) else {
             return Err(convert::missing());
         };
+        // Without a key, only what the Komisi or the Pemda has published.
+        if matches!(caller, Caller::Public)
+            && self.0.store.snapshot(&key, &period.key).await?.is_none()
+        {
+            return Err(Status::unauthenticated(
+                "no ranking of that group and period is published; live rankings need an API key",
+            ));
+        }
         Ok(Response::new(
             self.ranking(&key, &label, members, &period).await?,
         ))
@@ -872,6 +886,7 @@ impl IndicatorService for IndicatorApi {
         &self,
         req: Request<pb::ExplainScoreRequest>,
     ) -> Result<Response<pb::ScoreExplanation>, Status> {
+        let caller = Caller::of(&req);
         let r = req.into_inner();
         let mut c = Check::new();
         let id = convert::agency_id(&mut c, "agency", &r.agency);
@@ -881,6 +896,7 @@ impl IndicatorService for IndicatorApi {
             return Err(convert::missing());
         };
         let agency = self.0.store.get_agency(&id).await?;
+        caller.require_reach(&agency)?;
         let policy = self.policy(period.year()).await?;
         let mut scores = self.score_members(vec![agency], &period, &policy).await?;
         let s = scores.pop().ok_or_else(convert::missing)?;
@@ -961,6 +977,7 @@ impl IndicatorService for IndicatorApi {
         &self,
         req: Request<pb::PublishRankingRequest>,
     ) -> Result<Response<pb::Ranking>, Status> {
+        Caller::of(&req).require_operator("publishing a ranking")?;
         let r = req.into_inner();
         let mut c = Check::new();
         let period = PeriodSpec::parse(&mut c, "period", r.period.as_ref());

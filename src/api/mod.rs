@@ -17,7 +17,7 @@ use crate::{
             agency_service_server::AgencyServiceServer,
             calendar_service_server::CalendarServiceServer,
             exemption_service_server::ExemptionServiceServer,
-            indicator_service_server::IndicatorServiceServer,
+            indicator_service_server::IndicatorServiceServer, key_service_server::KeyServiceServer,
             objection_service_server::ObjectionServiceServer,
             request_service_server::RequestServiceServer,
         },
@@ -26,12 +26,14 @@ use crate::{
 };
 
 pub mod agency;
+pub mod auth;
 pub mod calendar;
 pub mod codec;
 pub mod convert;
 pub mod error;
 pub mod exemption;
 pub mod indicator;
+pub mod key;
 pub mod objection;
 pub mod request;
 
@@ -42,6 +44,30 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Time.
     pub clock: Arc<dyn Clock>,
+    /// Who is calling.
+    pub access: Arc<auth::Authenticator>,
+}
+
+impl AppState {
+    /// The state of a server; `allow_open`: a database without keys runs
+    /// open; `track_per_minute`: TrackRequest attempts per client address.
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        allow_open: bool,
+        track_per_minute: u32,
+    ) -> Self {
+        let access = Arc::new(auth::Authenticator::new(
+            store.clone(),
+            allow_open,
+            track_per_minute,
+        ));
+        Self {
+            store,
+            clock,
+            access,
+        }
+    }
 }
 
 /// The largest message a client may send: a request's texts are bounded
@@ -50,7 +76,6 @@ pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 
 /// Serves the API on `listener` until `shutdown` completes, then drains
 /// in-flight calls for at most `grace`.
-
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -76,6 +101,7 @@ pub async fn serve(
     health
         .set_serving::<IndicatorServiceServer<indicator::IndicatorApi>>()
         .await;
+    health.set_serving::<KeyServiceServer<key::KeyApi>>().await;
 
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
@@ -100,6 +126,7 @@ pub async fn serve(
         .layer(trace)
         .layer(CorsLayer::permissive())
         .layer(tonic_web::GrpcWebLayer::new())
+        .layer(auth::AuthLayer(state.access.clone()))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
@@ -121,6 +148,10 @@ pub async fn serve(
         )
         .add_service(
             ObjectionServiceServer::new(objection::ObjectionApi(state.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            KeyServiceServer::new(key::KeyApi(state.clone()))
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         )
         .add_service(

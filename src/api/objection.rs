@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::{
     AppState,
+    auth::Caller,
     convert::{self, Check, ProtoEnum, Text},
 };
 use crate::{
@@ -124,7 +125,8 @@ impl ObjectionService for ObjectionApi {
         &self,
         req: Request<pb::FileObjectionRequest>,
     ) -> Result<Response<pb::Objection>, Status> {
-        let actor = convert::actor(&req);
+        let caller = Caller::of(&req);
+        let actor = caller.actor();
         let r = req.into_inner();
         let now = self.0.clock.now();
         let mut c = Check::new();
@@ -151,6 +153,7 @@ impl ObjectionService for ObjectionApi {
         let (Some(request_id), Some(statement)) = (request, statement) else {
             return Err(convert::missing());
         };
+        caller.require_request(&*self.0.store, request_id).await?;
         let filing = ObjectionFiling {
             id: Uuid::now_v7(),
             request_id,
@@ -175,6 +178,9 @@ impl ObjectionService for ObjectionApi {
             .store
             .get_objection(id.ok_or_else(convert::missing)?)
             .await?;
+        Caller::of(&req)
+            .require_agency(&*self.0.store, &o.agency_id)
+            .await?;
         Ok(Response::new(self.objection_to_pb(&o, &d).await?))
     }
 
@@ -182,6 +188,7 @@ impl ObjectionService for ObjectionApi {
         &self,
         req: Request<pb::ListObjectionsRequest>,
     ) -> Result<Response<pb::ListObjectionsResponse>, Status> {
+        let caller = Caller::of(&req);
         let r = req.into_inner();
         let mut c = Check::new();
         let request = if r.request.is_empty() {
@@ -221,10 +228,19 @@ impl ObjectionService for ObjectionApi {
             token
         };
         c.finish()?;
-        let agency = match agency {
-            Some(a) => Some(self.0.store.get_agency(&a).await?),
+        // A key sees its subtree: a named agency must be within reach, and
+        // no agency means the key's own scope.
+        let agency = match agency.or_else(|| caller.scope_agency()) {
+            Some(a) => {
+                let a = self.0.store.get_agency(&a).await?;
+                caller.require_reach(&a)?;
+                Some(a)
+            }
             None => None,
         };
+        if let Some(request) = request {
+            caller.require_request(&*self.0.store, request).await?;
+        }
         let mut rows = self
             .0
             .store
@@ -255,7 +271,8 @@ impl ObjectionService for ObjectionApi {
         &self,
         req: Request<pb::DecideObjectionRequest>,
     ) -> Result<Response<pb::Objection>, Status> {
-        let actor = convert::actor(&req);
+        let caller = Caller::of(&req);
+        let actor = caller.actor();
         let r = req.into_inner();
         let now = self.0.clock.now();
         let mut c = Check::new();
@@ -285,6 +302,8 @@ impl ObjectionService for ObjectionApi {
         else {
             return Err(convert::missing());
         };
+        let (o, _) = self.0.store.get_objection(id).await?;
+        caller.require_agency(&*self.0.store, &o.agency_id).await?;
         let input = ObjectionDecisionInput {
             decision,
             extent,
@@ -306,7 +325,8 @@ impl ObjectionService for ObjectionApi {
         &self,
         req: Request<pb::FileDisputeRequest>,
     ) -> Result<Response<pb::Dispute>, Status> {
-        let actor = convert::actor(&req);
+        let caller = Caller::of(&req);
+        let actor = caller.actor();
         let r = req.into_inner();
         let now = self.0.clock.now();
         let mut c = Check::new();
@@ -321,17 +341,13 @@ impl ObjectionService for ObjectionApi {
             Text::opt_line(LINE_MAX),
         );
         c.finish()?;
+        let objection = objection.ok_or_else(convert::missing)?;
+        let (o, _) = self.0.store.get_objection(objection).await?;
+        caller.require_agency(&*self.0.store, &o.agency_id).await?;
         let d = self
             .0
             .store
-            .file_dispute(
-                Uuid::now_v7(),
-                objection.ok_or_else(convert::missing)?,
-                file_time,
-                number,
-                now,
-                &actor,
-            )
+            .file_dispute(Uuid::now_v7(), objection, file_time, number, now, &actor)
             .await?;
         tracing::info!(dispute = %d.id, "dispute filed");
         Ok(Response::new(self.dispute_to_pb(&d).await?))
@@ -349,6 +365,10 @@ impl ObjectionService for ObjectionApi {
             .store
             .get_dispute(id.ok_or_else(convert::missing)?)
             .await?;
+        let (o, _) = self.0.store.get_objection(d.objection_id).await?;
+        Caller::of(&req)
+            .require_agency(&*self.0.store, &o.agency_id)
+            .await?;
         Ok(Response::new(self.dispute_to_pb(&d).await?))
     }
 
@@ -356,7 +376,8 @@ impl ObjectionService for ObjectionApi {
         &self,
         req: Request<pb::RecordDisputeOutcomeRequest>,
     ) -> Result<Response<pb::Dispute>, Status> {
-        let actor = convert::actor(&req);
+        let caller = Caller::of(&req);
+        let actor = caller.actor();
         let r = req.into_inner();
         let mut c = Check::new();
         let id = convert::uuid_name(&mut c, "name", "disputes", &r.name);
@@ -370,6 +391,9 @@ impl ObjectionService for ObjectionApi {
         else {
             return Err(convert::missing());
         };
+        let d = self.0.store.get_dispute(id).await?;
+        let (o, _) = self.0.store.get_objection(d.objection_id).await?;
+        caller.require_agency(&*self.0.store, &o.agency_id).await?;
         let s = Settlement {
             outcome,
             decision_date,

@@ -7,11 +7,12 @@ use uuid::Uuid;
 
 use super::{
     AppState,
+    auth::Caller,
     convert::{self, Check, ProtoEnum, Text},
 };
 use crate::{
     domain::{
-        AccessMethod, RequestState, RequesterType,
+        AccessMethod, RequestState, RequesterType, Role, access,
         lifecycle::{Command, NoticeInput},
         request::{self as model, NewRequest, Proxy, Requester},
     },
@@ -92,6 +93,7 @@ pub fn to_pb(r: &model::Request, now: jiff::Timestamp) -> pb::InformationRequest
         create_time: Some(convert::timestamp(r.create_time)),
         update_time: Some(convert::timestamp(r.update_time)),
         etag: convert::etag_of(r.version),
+        tracking_code: String::new(),
     }
 }
 
@@ -227,7 +229,7 @@ impl RequestApi {
         etag: &str,
         mut c: Check,
         command: Option<Command>,
-        actor: String,
+        caller: Caller,
     ) -> Result<Response<pb::InformationRequest>, Status> {
         let id = convert::request_id(&mut c, field_name, name);
         let version = convert::etag(&mut c, "etag", etag);
@@ -235,14 +237,49 @@ impl RequestApi {
         let (Some(id), Some(command)) = (id, command) else {
             return Err(convert::missing());
         };
+        caller.require_request(&*self.0.store, id).await?;
         let now = self.0.clock.now();
         let r = self
             .0
             .store
-            .transition(id, version, command, now, &actor)
+            .transition(id, version, command, now, &caller.actor())
             .await?;
         tracing::info!(request = %r.id, state = %r.state, "request transition");
-        Ok(Response::new(to_pb(&r, now)))
+        self.view(&caller, &r, now).await.map(Response::new)
+    }
+
+    /// A request as this caller may see it: personal data masked unless the
+    /// caller handles it (an admin, or an officer of the handling agency).
+    async fn view(
+        &self,
+        caller: &Caller,
+        r: &model::Request,
+        now: jiff::Timestamp,
+    ) -> Result<pb::InformationRequest, Status> {
+        let mut out = to_pb(r, now);
+        let full = match caller {
+            Caller::Open { .. } => true,
+            Caller::Key(p) if matches!(p.role, Role::Admin | Role::Officer) => {
+                let agency = self.0.store.get_agency(&r.agency_id).await?;
+                caller.sees_personal_data(&agency.path)
+            }
+            _ => false,
+        };
+        if !full {
+            mask(&mut out);
+        }
+        Ok(out)
+    }
+}
+
+/// Masks the requester's NIK, address, phone and email (UU PDP): what a
+/// caller who does not handle the request may see.
+pub fn mask(r: &mut pb::InformationRequest) {
+    if let Some(q) = r.requester.as_mut() {
+        q.nik = access::mask_tail(&q.nik, 4);
+        q.address = access::mask_address(&q.address);
+        q.phone = access::mask_tail(&q.phone, 3);
+        q.email = access::mask_email(&q.email);
     }
 }
 
@@ -252,7 +289,7 @@ impl RequestService for RequestApi {
         &self,
         req: Request<pb::SubmitRequestRequest>,
     ) -> Result<Response<pb::InformationRequest>, Status> {
-        let actor = convert::actor(&req);
+        let caller = Caller::of(&req);
         let body = req.into_inner();
         let now = self.0.clock.now();
         let mut c = Check::new();
@@ -330,8 +367,17 @@ impl RequestService for RequestApi {
             channel,
             receive_time: receive_time.map(|t| t.min(now)),
             body_hash: body_hash(&body),
+            submitted_by: caller.key_id().map(str::to_string),
         };
-        let submitted = self.0.store.submit_request(new, now, &actor).await?;
+        if !matches!(caller, Caller::Open { .. }) {
+            let agency = self.0.store.get_agency(&new.agency_id).await?;
+            caller.require_reach(&agency)?;
+        }
+        let submitted = self
+            .0
+            .store
+            .submit_request(new, now, &caller.actor())
+            .await?;
         let r = &submitted.request;
         tracing::info!(
             request = %r.id,
@@ -340,7 +386,9 @@ impl RequestService for RequestApi {
             replayed = submitted.replayed,
             "request submitted"
         );
-        Ok(Response::new(to_pb(r, now)))
+        let mut out = self.view(&caller, r, now).await?;
+        out.tracking_code = self.0.access.tracking_code(&r.id).await?;
+        Ok(Response::new(out))
     }
 
     async fn get_request(
@@ -353,14 +401,19 @@ impl RequestService for RequestApi {
         let Some(id) = id else {
             return Err(convert::missing());
         };
+        let caller = Caller::of(&req);
+        caller.require_request(&*self.0.store, id).await?;
         let r = self.0.store.get_request(id).await?;
-        Ok(Response::new(to_pb(&r, self.0.clock.now())))
+        self.view(&caller, &r, self.0.clock.now())
+            .await
+            .map(Response::new)
     }
 
     async fn list_requests(
         &self,
         req: Request<pb::ListRequestsRequest>,
     ) -> Result<Response<pb::ListRequestsResponse>, Status> {
+        let caller = Caller::of(&req);
         let r = req.into_inner();
         let now = self.0.clock.now();
         let mut c = Check::new();
@@ -410,17 +463,36 @@ impl RequestService for RequestApi {
             token
         };
         c.finish()?;
-        let agency = match agency_id {
+        let mut agency = match agency_id {
             Some(id) => Some(self.0.store.get_agency(&id).await?),
             None => None,
         };
+        let mut include_sub_agencies = r.include_sub_agencies;
+        let mut submitted_by = None;
+        // Officers and admins see their subtree; an intake key its own.
+        if let Caller::Key(p) = &caller {
+            match &agency {
+                Some(a) if p.role != Role::Intake => caller.require_reach(a)?,
+                None if p.role != Role::Intake => {
+                    if let Some(scope) = caller.scope_agency() {
+                        agency = Some(self.0.store.get_agency(&scope).await?);
+                        include_sub_agencies = true;
+                    }
+                }
+                _ => {}
+            }
+            if p.role == Role::Intake {
+                submitted_by = Some(p.key_id.clone());
+            }
+        }
         let filter = RequestFilter {
             agency,
-            include_sub_agencies: r.include_sub_agencies,
+            include_sub_agencies,
             states,
             receive_start: start,
             receive_end: end,
             overdue_at: r.overdue_only.then_some(now),
+            submitted_by,
         };
         let mut rows = self
             .0
@@ -440,8 +512,23 @@ impl RequestService for RequestApi {
         } else {
             String::new()
         };
+        // Everything listed is within an admin's or officer's reach.
+        let full = match &caller {
+            Caller::Open { .. } => true,
+            Caller::Key(p) => matches!(p.role, Role::Admin | Role::Officer),
+            Caller::Public => false,
+        };
         Ok(Response::new(pb::ListRequestsResponse {
-            requests: rows.iter().map(|q| to_pb(q, now)).collect(),
+            requests: rows
+                .iter()
+                .map(|q| {
+                    let mut out = to_pb(q, now);
+                    if !full {
+                        mask(&mut out);
+                    }
+                    out
+                })
+                .collect(),
             next_page_token: next,
         }))
     }
@@ -450,7 +537,7 @@ impl RequestService for RequestApi {
         &self,
         req: Request<pb::ReturnForCompletionRequest>,
     ) -> Result<Response<pb::InformationRequest>, Status> {
-        let actor = convert::actor(&req);
+        let caller = Caller::of(&req);
         let r = req.into_inner();
         let mut c = Check::new();
         let missing = c.text(
@@ -461,7 +548,7 @@ impl RequestService for RequestApi {
         let cmd = missing.map(|m| Command::ReturnForCompletion {
             missing_information: m,
         });
-        self.transition("name", &r.name, &r.etag, c, cmd, actor)
+        self.transition("name", &r.name, &r.etag, c, cmd, caller)
             .await
     }
 
@@ -469,7 +556,7 @@ impl RequestService for RequestApi {
         &self,
         req: Request<pb::ResubmitRequest>,
     ) -> Result<Response<pb::InformationRequest>, Status> {
-        let actor = convert::actor(&req);
+        let caller = Caller::of(&req);
         let r = req.into_inner();
         let mut c = Check::new();
         let note = c.text("note", &r.note, Text::opt_para(REASON_MAX));
@@ -489,7 +576,7 @@ impl RequestService for RequestApi {
             information_requested: info,
             purpose,
         });
-        self.transition("name", &r.name, &r.etag, c, cmd, actor)
+        self.transition("name", &r.name, &r.etag, c, cmd, caller)
             .await
     }
 
@@ -497,7 +584,7 @@ impl RequestService for RequestApi {
         &self,
         req: Request<pb::ForwardRequestRequest>,
     ) -> Result<Response<pb::InformationRequest>, Status> {
-        let actor = convert::actor(&req);
+        let caller = Caller::of(&req);
         let r = req.into_inner();
         let mut c = Check::new();
         let target = convert::agency_id(&mut c, "target_agency", &r.target_agency);
@@ -509,7 +596,7 @@ impl RequestService for RequestApi {
             }),
             _ => None,
         };
-        self.transition("name", &r.name, &r.etag, c, cmd, actor)
+        self.transition("name", &r.name, &r.etag, c, cmd, caller)
             .await
     }
 
@@ -517,12 +604,12 @@ impl RequestService for RequestApi {
         &self,
         req: Request<pb::ExtendRequestRequest>,
     ) -> Result<Response<pb::InformationRequest>, Status> {
-        let actor = convert::actor(&req);
+        let caller = Caller::of(&req);
         let r = req.into_inner();
         let mut c = Check::new();
         let reason = c.text("reason", &r.reason, Text::para(REASON_MAX));
         let cmd = reason.map(|reason| Command::Extend { reason });
-        self.transition("name", &r.name, &r.etag, c, cmd, actor)
+        self.transition("name", &r.name, &r.etag, c, cmd, caller)
             .await
     }
 
@@ -530,11 +617,11 @@ impl RequestService for RequestApi {
         &self,
         req: Request<pb::RespondRequestRequest>,
     ) -> Result<Response<pb::InformationRequest>, Status> {
-        let actor = convert::actor(&req);
+        let caller = Caller::of(&req);
         let r = req.into_inner();
         let mut c = Check::new();
         let cmd = check_notice(&mut c, r.notice.as_ref()).map(Command::Respond);
-        self.transition("name", &r.name, &r.etag, c, cmd, actor)
+        self.transition("name", &r.name, &r.etag, c, cmd, caller)
             .await
     }
 
@@ -542,13 +629,13 @@ impl RequestService for RequestApi {
         &self,
         req: Request<pb::RecordDeliveryRequest>,
     ) -> Result<Response<pb::InformationRequest>, Status> {
-        let actor = convert::actor(&req);
+        let caller = Caller::of(&req);
         let r = req.into_inner();
         let mut c = Check::new();
         let deliver_time = c.timestamp("deliver_time", r.deliver_time.as_ref());
         let note = c.text("note", &r.note, Text::opt_para(REASON_MAX));
         let cmd = Some(Command::RecordDelivery { deliver_time, note });
-        self.transition("name", &r.name, &r.etag, c, cmd, actor)
+        self.transition("name", &r.name, &r.etag, c, cmd, caller)
             .await
     }
 
@@ -556,13 +643,51 @@ impl RequestService for RequestApi {
         &self,
         req: Request<pb::WithdrawRequestRequest>,
     ) -> Result<Response<pb::InformationRequest>, Status> {
-        let actor = convert::actor(&req);
+        let caller = Caller::of(&req);
         let r = req.into_inner();
         let mut c = Check::new();
         let reason = c.text("reason", &r.reason, Text::opt_para(REASON_MAX));
         let cmd = Some(Command::Withdraw { reason });
-        self.transition("name", &r.name, &r.etag, c, cmd, actor)
+        self.transition("name", &r.name, &r.etag, c, cmd, caller)
             .await
+    }
+
+    async fn track_request(
+        &self,
+        req: Request<pb::TrackRequestRequest>,
+    ) -> Result<Response<pb::TrackRequestResponse>, Status> {
+        self.0.access.check_track_rate(req.remote_addr())?;
+        let body = req.into_inner();
+        let mut c = Check::new();
+        let number = c.text(
+            "registration_number",
+            &body.registration_number,
+            Text::line(100),
+        );
+        let code = c.text("tracking_code", &body.tracking_code, Text::line(40));
+        c.finish()?;
+        let (Some(number), Some(code)) = (number, code) else {
+            return Err(convert::missing());
+        };
+        // One answer for an unknown number and a wrong code: no enumeration.
+        let not_found = || Status::not_found("no request with that registration number and code");
+        let Some(r) = self.0.store.request_by_number(&number).await? else {
+            return Err(not_found());
+        };
+        let expected = self.0.access.tracking_code(&r.id).await?;
+        if !access::code_matches(&expected, &code) {
+            return Err(not_found());
+        }
+        let agency = self.0.store.get_agency(&r.agency_id).await?;
+        Ok(Response::new(pb::TrackRequestResponse {
+            registration_number: r.registration_number.clone(),
+            agency_display_name: agency.display_name,
+            receive_time: Some(convert::timestamp(r.receive_time)),
+            state: r.state.to_proto(),
+            due_date: r.due_date.map(convert::date),
+            outcome: r.notice.as_ref().map_or(0, |n| n.outcome.to_proto()),
+            notice_time: r.notice.as_ref().map(|n| convert::timestamp(n.notice_time)),
+        }))
     }
 
     async fn get_request_history(
@@ -575,6 +700,7 @@ impl RequestService for RequestApi {
         let Some(id) = id else {
             return Err(convert::missing());
         };
+        Caller::of(&req).require_request(&*self.0.store, id).await?;
         let events = self.0.store.request_history(id).await?;
         Ok(Response::new(pb::GetRequestHistoryResponse {
             events: events

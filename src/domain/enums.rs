@@ -264,3 +264,22 @@ named_enum! {
         AdjudicationRefused = "adjudication_refused",
     }
 }
+
+named_enum! {
+    /// What an API key may do (see `domain::access`).
+    pub enum Role {
+        /// PPID Utama: everything within its Pemda (no agency: the operator,
+        /// everything everywhere).
+        Admin = "admin",
+        /// PPID Pelaksana: requests, exemptions and figures of its agency
+        /// and sub-agencies.
+        Officer = "officer",
+        /// Atasan PPID: decides the objections of its Pemda.
+        Superior = "superior",
+        /// A web form or portal: submits requests, reads back its own.
+        Intake = "intake",
+        /// Reporting jobs: figures, rankings, reports and exports, without
+        /// personal data.
+        Reader = "reader",
+    }
+}

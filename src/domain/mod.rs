@@ -1,5 +1,6 @@
 //! Pure rules of UU KIP: no I/O, no SQL, no protobuf.
 
+pub mod access;
 pub mod agency;
 pub mod calendar;
 pub mod deadline;

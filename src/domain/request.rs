@@ -83,6 +83,8 @@ pub struct NewRequest {
     pub receive_time: Option<Timestamp>,
     /// Hash of the call's body, to tell a retry from a reuse of the key.
     pub body_hash: String,
+    /// The API key that submitted it (`None` in open mode).
+    pub submitted_by: Option<String>,
 }
 
 /// The written notice as recorded.

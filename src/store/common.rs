@@ -434,6 +434,7 @@ fn clock_year(receive_time: Timestamp, agency: &Agency) -> i16 {
 struct IntakeRow<'a> {
     request: Request,
     body_hash: String,
+    submitted_by: Option<String>,
     agency_path: &'a str,
     event: NewEvent,
     actor: &'a str,
@@ -499,6 +500,7 @@ impl<'a> IntakeRow<'a> {
         Self {
             request,
             body_hash: new.body_hash,
+            submitted_by: new.submitted_by,
             agency_path: &agency.path,
             event,
             actor,
@@ -518,7 +520,8 @@ async fn insert_intake(conn: &mut Conn, rows: &[IntakeRow<'_>]) -> Result<()> {
             "INSERT INTO requests (id, body_hash, registration_number, agency_id, agency_path, \
              receiving_agency_id, pemda_id, requester, information_requested, purpose, access_method, \
              copy_form, delivery_method, channel, receive_time, state, clock_start_date, \
-             original_due_date, due_date, due_end_time, create_time, update_time, version) ",
+             original_due_date, due_date, due_end_time, create_time, update_time, version, \
+             submitted_by) ",
         );
         let mut columns = Vec::with_capacity(chunk.len());
         for row in chunk {
@@ -548,7 +551,8 @@ async fn insert_intake(conn: &mut Conn, rows: &[IntakeRow<'_>]) -> Result<()> {
                 .push_bind(c.due_end_time)
                 .push_bind(ts(r.create_time))
                 .push_bind(ts(r.update_time))
-                .push_bind(r.version);
+                .push_bind(r.version)
+                .push_bind(row.submitted_by.clone());
         });
         if let Err(e) = qb.build().execute(&mut *conn).await {
             if is_unique_violation(&e) {
@@ -1469,6 +1473,9 @@ impl crate::store::Store for SqlStore {
         if let Some(t) = filter.overdue_at {
             qb.push(" AND state = 'pending' AND due_end_time <= ")
                 .push_bind(ts(t));
+        }
+        if let Some(key) = &filter.submitted_by {
+            qb.push(" AND submitted_by = ").push_bind(key.clone());
         }
         if let Some(c) = cursor {
             qb.push(" AND (receive_time < ")

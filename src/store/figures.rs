@@ -17,6 +17,9 @@ impl Core {
     }
 }
 
+/// One cell's row of counter values: (agency, month key, values).
+type CellRow = (String, String, Vec<i64>);
+
 /// Adds contributions to the cells: one multi-row upsert per set of
 /// counter columns and one for the histogram, however many cells a group of
 /// changes touches (each statement is a round trip).
@@ -60,8 +63,7 @@ async fn apply_contributions(conn: &mut Conn, c: &Contributions) -> Result<()> {
         qb.build().execute(&mut *conn).await?;
     }
     // Cells touching the same columns share one statement.
-    let mut by_columns: BTreeMap<Vec<&'static str>, Vec<(String, String, Vec<i64>)>> =
-        BTreeMap::new();
+    let mut by_columns: BTreeMap<Vec<&'static str>, Vec<CellRow>> = BTreeMap::new();
     for ((agency, month), cols) in counters {
         let (names, values): (Vec<_>, Vec<_>) = cols.into_iter().unzip();
         by_columns

@@ -88,6 +88,8 @@ pub struct RequestFilter {
     pub receive_end: Option<Timestamp>,
     /// Pending and past due at this instant.
     pub overdue_at: Option<Timestamp>,
+    /// Submitted with this key (an intake system's own requests).
+    pub submitted_by: Option<String>,
 }
 
 /// Position in the list order (newest receipt first, then id descending).
@@ -309,9 +311,34 @@ pub trait FigureStore: Send + Sync + 'static {
     ) -> Result<()>;
 }
 
+/// API keys, server secrets and who submitted a request.
+#[async_trait::async_trait]
+pub trait KeyStore {
+    /// Stores a new key (its token only as a hash).
+    async fn create_key(&self, key: &crate::domain::access::ApiKey, token_hash: &str)
+    -> Result<()>;
+    /// Every key, revoked ones too, oldest first.
+    async fn list_keys(&self) -> Result<Vec<crate::domain::access::ApiKey>>;
+    /// Revokes a key (idempotent) and returns it.
+    async fn revoke_key(&self, id: &str, now: Timestamp) -> Result<crate::domain::access::ApiKey>;
+    /// The key a token hashes to, revoked or not.
+    async fn key_by_token_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<crate::domain::access::ApiKey>>;
+    /// Keys not revoked (none: the server runs open).
+    async fn active_key_count(&self) -> Result<i64>;
+    /// A named server secret, made on first use.
+    async fn secret(&self, name: &str) -> Result<String>;
+    /// The key that submitted a request (`None` in open mode).
+    async fn request_submitter(&self, id: Uuid) -> Result<Option<String>>;
+    /// The request with this registration number, if any.
+    async fn request_by_number(&self, registration_number: &str) -> Result<Option<Request>>;
+}
+
 /// Persistence of the register.
 #[async_trait::async_trait]
-pub trait Store: DikStore + FigureStore + Send + Sync + 'static {
+pub trait Store: DikStore + FigureStore + KeyStore + Send + Sync + 'static {
     /// Creates an agency under an existing parent.
     async fn create_agency(&self, new: NewAgency, now: Timestamp) -> Result<Agency>;
     /// Reads an agency.

@@ -63,3 +63,4 @@ const GROUP_COMMIT: bool = true;
 include!("common.rs");
 include!("dik.rs");
 include!("figures.rs");
+include!("keys.rs");

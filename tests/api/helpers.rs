@@ -176,6 +176,9 @@ pub fn default_now() -> Timestamp {
     "2026-03-02T02:00:00Z".parse().unwrap()
 }
 
+/// TrackRequest attempts per client address per minute on test servers.
+pub const TRACK_PER_MINUTE: u32 = 5;
+
 /// Starts a server on a fresh database.
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, StoreSettings::default()).await
@@ -199,10 +202,8 @@ pub async fn spawn_on(db: Arc<TestDb>, settings: StoreSettings) -> TestApp {
         .await
         .expect("bind");
     let port = listener.local_addr().unwrap().port();
-    let state = AppState {
-        store,
-        clock: Arc::new(clock.clone()),
-    };
+    // Open mode until a test creates a key; 5 tracking attempts a minute.
+    let state = AppState::new(store, Arc::new(clock.clone()), true, TRACK_PER_MINUTE);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         ppid::serve(

@@ -168,7 +168,7 @@ async fn full_path_with_history(backend: Backend) {
         (1..=7).collect::<Vec<_>>()
     );
     assert_eq!(history[1].actor, "petugas-ppid-dinkes");
-    assert_eq!(history[2].actor, "anonymous");
+    assert_eq!(history[2].actor, "open mode");
     assert_eq!(history[3].details["from_agency"], "agencies/dinkes");
     assert_eq!(history[3].details["to_agency"], "agencies/bappeda");
     assert_eq!(history[4].details["previous_due_date"], "2026-03-31");

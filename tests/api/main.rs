@@ -3,14 +3,17 @@
 //! (`PPID_TEST_DATABASE_URL`).
 mod helpers;
 
+mod access;
 mod agencies;
 mod calendar;
 mod crash;
 mod exemptions;
+mod keys_cli;
 mod indicators;
 mod lifecycle;
 mod listing;
 mod objections;
 mod outage;
+mod pii_logs;
 mod server;
 mod submit;

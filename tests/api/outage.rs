@@ -19,6 +19,9 @@ use tokio::{
 
 use crate::helpers::{Backend, TestDb, spawn_on, submission};
 
+/// Each call's body and its registration number or status code.
+type Outcomes = Arc<Mutex<Vec<(pb::SubmitRequestRequest, Result<String, tonic::Code>)>>>;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_outage_fails_fast_and_recovers() {
     let Some(backend) = Backend::postgres() else {
@@ -37,8 +40,7 @@ async fn postgres_outage_fails_fast_and_recovers() {
     // Load: 16 clients submitting back to back, each call bounded by a
     // client-side timeout so that a hang shows as a failure, not a stuck test.
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let outcomes: Arc<Mutex<Vec<(pb::SubmitRequestRequest, Result<String, tonic::Code>)>>> =
-        Arc::default();
+    let outcomes: Outcomes = Arc::default();
     let mut clients = Vec::new();
     for _ in 0..16 {
         let mut requests = app.requests.clone();
@@ -62,7 +64,7 @@ async fn postgres_outage_fails_fast_and_recovers() {
             }
         }));
     }
-    let count = |outcomes: &Arc<Mutex<Vec<(_, Result<String, tonic::Code>)>>>, ok: bool| {
+    let count = |outcomes: &Outcomes, ok: bool| {
         outcomes
             .lock()
             .unwrap()

@@ -378,4 +378,10 @@ async fn binary_serves_and_stops_on_sigterm() {
         rest.push(line);
     }
     assert!(rest.iter().any(|l| l.contains("SIGTERM")), "{rest:?}");
+    // No keys in the database: open mode, announced at WARN, never silently.
+    assert!(
+        rest.iter()
+            .any(|l| l.contains("OPEN MODE") && l.contains("WARN")),
+        "{rest:?}"
+    );
 }

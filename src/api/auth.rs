@@ -1,0 +1,483 @@
+//! Who is calling, and may they call this method at all. A tower layer in
+//! front of every service resolves the `authorization: Bearer` token to a
+//! [`Caller`], checks the method against the role table below (deny by
+//! default) and hands the caller to the handler, which checks the objects
+//! (agency subtree, an intake's own requests) and masks personal data.
+use std::{
+    collections::HashMap,
+    net::IpAddr,
+    num::NonZeroU32,
+    sync::{Arc, Mutex},
+    task::{Context, Poll},
+    time::{Duration, Instant},
+};
+
+use futures::future::BoxFuture;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tonic::{Code, Status};
+
+use crate::{
+    domain::{
+        Role,
+        access::{self, Principal},
+        agency::Agency,
+    },
+    store::Store,
+};
+
+/// The caller of one call.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// No keys exist: local use, everything allowed (announced at start).
+    Open {
+        /// Name for the history (`x-ppid-actor`, else "open mode").
+        actor: String,
+    },
+    /// A valid API key.
+    Key(Box<Principal>),
+    /// No key.
+    Public,
+}
+
+impl Caller {
+    /// The caller of a request (set by the layer; `Public` when absent).
+    pub fn of<T>(req: &tonic::Request<T>) -> Caller {
+        req.extensions()
+            .get::<Caller>()
+            .cloned()
+            .unwrap_or(Caller::Public)
+    }
+
+    /// The name written in event histories: the acting key.
+    pub fn actor(&self) -> String {
+        match self {
+            Caller::Open { actor } => actor.clone(),
+            Caller::Key(p) => p.actor(),
+            Caller::Public => "public".into(),
+        }
+    }
+
+    /// Whether the caller reaches the agency at `path`.
+    pub fn reaches(&self, path: &str) -> bool {
+        match self {
+            Caller::Open { .. } => true,
+            Caller::Key(p) => p.reaches(path),
+            Caller::Public => false,
+        }
+    }
+
+    /// PERMISSION_DENIED unless the caller reaches `agency`.
+    pub fn require_reach(&self, agency: &Agency) -> Result<(), Status> {
+        if self.reaches(&agency.path) {
+            Ok(())
+        } else {
+            Err(denied(&format!(
+                "this key does not reach agencies/{}",
+                agency.id
+            )))
+        }
+    }
+
+    /// PERMISSION_DENIED unless the caller reaches agency `id` (NOT_FOUND
+    /// when it does not exist).
+    pub async fn require_agency(&self, store: &dyn Store, id: &str) -> Result<(), Status> {
+        match self {
+            Caller::Open { .. } => Ok(()),
+            _ => self.require_reach(&store.get_agency(id).await?),
+        }
+    }
+
+    /// PERMISSION_DENIED unless the caller may see and act on request `id`:
+    /// its handling agency is within the key's reach, or, for an intake
+    /// key, the key submitted it.
+    pub async fn require_request(&self, store: &dyn Store, id: uuid::Uuid) -> Result<(), Status> {
+        match self {
+            Caller::Open { .. } => Ok(()),
+            Caller::Key(p) if p.role == Role::Intake => {
+                let submitter = store.request_submitter(id).await?;
+                if submitter.as_deref() == Some(p.key_id.as_str()) {
+                    Ok(())
+                } else {
+                    Err(denied(
+                        "an intake key reaches only the requests it submitted",
+                    ))
+                }
+            }
+            _ => {
+                let r = store.get_request(id).await?;
+                self.require_agency(store, &r.agency_id).await
+            }
+        }
+    }
+
+    /// An agency to narrow an unfiltered list to: an admin's or superior's
+    /// Pemda, an officer's or reader's own agency (`None`: no narrowing).
+    pub fn scope_agency(&self) -> Option<String> {
+        let Caller::Key(p) = self else {
+            return None;
+        };
+        let agency = p.agency.as_ref()?;
+        Some(match p.role {
+            Role::Admin | Role::Superior => agency.pemda_id.clone(),
+            _ => agency.id.clone(),
+        })
+    }
+
+    /// Whether requesters' personal data of requests handled at `path` may
+    /// be shown in full.
+    pub fn sees_personal_data(&self, path: &str) -> bool {
+        match self {
+            Caller::Open { .. } => true,
+            Caller::Key(p) => p.sees_personal_data(path),
+            Caller::Public => false,
+        }
+    }
+
+    /// The key's role, if any.
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Caller::Key(p) => Some(p.role),
+            _ => None,
+        }
+    }
+
+    /// The key id, if any.
+    pub fn key_id(&self) -> Option<&str> {
+        match self {
+            Caller::Key(p) => Some(&p.key_id),
+            _ => None,
+        }
+    }
+
+    /// PERMISSION_DENIED unless the caller is the operator (an admin bound
+    /// to no agency) or the server is open: national settings.
+    pub fn require_operator(&self, what: &str) -> Result<(), Status> {
+        match self {
+            Caller::Open { .. } => Ok(()),
+            Caller::Key(p) if p.is_operator() => Ok(()),
+            _ => Err(denied(&format!(
+                "{what} needs an admin key bound to no agency"
+            ))),
+        }
+    }
+}
+
+/// PERMISSION_DENIED with an ErrorInfo reason.
+pub fn denied(message: &str) -> Status {
+    use tonic_types::{ErrorDetails, StatusExt};
+    let d = ErrorDetails::with_error_info(
+        "PERMISSION_DENIED",
+        super::error::ERROR_DOMAIN,
+        HashMap::new(),
+    );
+    Status::with_error_details(Code::PermissionDenied, message, d)
+}
+
+/// Who may call a method (`None`: unknown method, denied to keys).
+#[derive(Debug, Clone, Copy)]
+struct Rule {
+    roles: &'static [Role],
+    public: bool,
+}
+
+const ALL: &[Role] = &[
+    Role::Admin,
+    Role::Officer,
+    Role::Superior,
+    Role::Intake,
+    Role::Reader,
+];
+const ADMIN: &[Role] = &[Role::Admin];
+const STAFF: &[Role] = &[Role::Admin, Role::Officer];
+const DESK: &[Role] = &[Role::Admin, Role::Officer, Role::Intake];
+const SEES_FIGURES: &[Role] = &[Role::Admin, Role::Officer, Role::Superior, Role::Reader];
+const OBJECTIONS: &[Role] = &[Role::Admin, Role::Officer, Role::Superior];
+const DECIDES: &[Role] = &[Role::Admin, Role::Superior];
+
+/// The role table: every method of every service, by full gRPC path.
+fn rule(path: &str) -> Option<Rule> {
+    let (service, method) = path.strip_prefix('/')?.split_once('/')?;
+    let keyed = |roles| Rule {
+        roles,
+        public: false,
+    };
+    let public = Rule {
+        roles: ALL,
+        public: true,
+    };
+    Some(match (service, method) {
+        // Health and reflection describe the server, nothing more.
+        ("grpc.health.v1.Health", _)
+        | ("grpc.reflection.v1.ServerReflection", _)
+        | ("grpc.reflection.v1alpha.ServerReflection", _) => public,
+        ("ppid.v1.AgencyService", "GetAgency" | "ListAgencies") => public,
+        ("ppid.v1.AgencyService", "CreateAgency" | "UpdateAgency") => keyed(ADMIN),
+        ("ppid.v1.CalendarService", "ListHolidays" | "ComputeDeadline") => keyed(ALL),
+        ("ppid.v1.CalendarService", "AddHoliday" | "RemoveHoliday") => keyed(ADMIN),
+        ("ppid.v1.ExemptionService", "CreateExemption" | "RevokeExemption" | "CheckExemption") => {
+            keyed(STAFF)
+        }
+        ("ppid.v1.ExemptionService", "GetExemption" | "ListExemptions") => keyed(SEES_FIGURES),
+        ("ppid.v1.IndicatorService", "GetRanking") => public,
+        ("ppid.v1.IndicatorService", "GetAgencyStatistics" | "ExplainScore") => keyed(SEES_FIGURES),
+        ("ppid.v1.IndicatorService", "GetScoringPolicy") => keyed(ALL),
+        (
+            "ppid.v1.IndicatorService",
+            "SetScoringPolicy" | "RecordAssessment" | "PublishRanking",
+        ) => keyed(ADMIN),
+        ("ppid.v1.ObjectionService", "FileObjection") => keyed(DESK),
+        ("ppid.v1.ObjectionService", "GetObjection" | "ListObjections" | "GetDispute") => {
+            keyed(OBJECTIONS)
+        }
+        ("ppid.v1.ObjectionService", "DecideObjection") => keyed(DECIDES),
+        ("ppid.v1.ObjectionService", "FileDispute" | "RecordDisputeOutcome") => keyed(STAFF),
+        ("ppid.v1.RequestService", "TrackRequest") => public,
+        (
+            "ppid.v1.RequestService",
+            "SubmitRequest" | "GetRequest" | "ListRequests" | "GetRequestHistory" | "Resubmit"
+            | "WithdrawRequest",
+        ) => keyed(DESK),
+        (
+            "ppid.v1.RequestService",
+            "ReturnForCompletion"
+            | "ForwardRequest"
+            | "ExtendRequest"
+            | "RespondRequest"
+            | "RecordDelivery",
+        ) => keyed(STAFF),
+        ("ppid.v1.ReportService", _) => keyed(SEES_FIGURES),
+        ("ppid.v1.KeyService", _) => keyed(ADMIN),
+        _ => return None,
+    })
+}
+
+/// How long a resolved token (or the "no keys exist" answer) is trusted
+/// before the database is asked again. Keys created or revoked through this
+/// process take effect at once; through another process within this time.
+const CACHE_TTL: Duration = Duration::from_secs(10);
+
+/// Resolves tokens to callers, with a short cache.
+pub struct Authenticator {
+    store: Arc<dyn Store>,
+    keys: Mutex<HashMap<String, (Instant, Option<Principal>)>>,
+    open: Mutex<Option<(Instant, bool)>>,
+    allow_open: bool,
+    track_limiter: DefaultKeyedRateLimiter<IpAddr>,
+    tracking_secret: tokio::sync::OnceCell<String>,
+}
+
+impl Authenticator {
+    /// `allow_open`: whether a database without keys runs open (local use).
+    /// `track_per_minute`: TrackRequest attempts per client address.
+    pub fn new(store: Arc<dyn Store>, allow_open: bool, track_per_minute: u32) -> Self {
+        let per_minute = NonZeroU32::new(track_per_minute.max(1)).expect("at least one");
+        Self {
+            store,
+            keys: Mutex::default(),
+            open: Mutex::default(),
+            allow_open,
+            track_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            tracking_secret: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// The public tracking code of a request.
+    pub async fn tracking_code(&self, request_id: &uuid::Uuid) -> Result<String, Status> {
+        let secret = self
+            .tracking_secret
+            .get_or_try_init(|| async { self.store.secret("tracking_code").await })
+            .await
+            .map_err(Status::from)?;
+        Ok(access::tracking_code(
+            secret.as_bytes(),
+            &request_id.to_string(),
+        ))
+    }
+
+    /// Forgets cached answers (after a key is created or revoked here).
+    pub fn invalidate(&self) {
+        self.keys.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        *self.open.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// Whether the server runs open now (no active key, open mode allowed).
+    pub async fn is_open(&self) -> Result<bool, Status> {
+        if !self.allow_open {
+            return Ok(false);
+        }
+        if let Some((at, open)) = *self.open.lock().unwrap_or_else(|e| e.into_inner())
+            && at.elapsed() < CACHE_TTL
+        {
+            return Ok(open);
+        }
+        let open = self.store.active_key_count().await.map_err(Status::from)? == 0;
+        *self.open.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), open));
+        Ok(open)
+    }
+
+    /// RESOURCE_EXHAUSTED when `addr` tracks too often.
+    pub fn check_track_rate(&self, addr: Option<std::net::SocketAddr>) -> Result<(), Status> {
+        let ip = addr.map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
+        self.track_limiter.check_key(&ip).map_err(|_| {
+            Status::resource_exhausted(
+                "too many tracking attempts from this address; wait a minute",
+            )
+        })
+    }
+
+    async fn caller(&self, headers: &http::HeaderMap) -> Result<Caller, Status> {
+        let token = match headers.get(http::header::AUTHORIZATION) {
+            None => None,
+            Some(v) => Some(
+                v.to_str()
+                    .ok()
+                    .and_then(|v| v.strip_prefix("Bearer "))
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .ok_or_else(|| {
+                        Status::unauthenticated("authorization must be `Bearer <token>`")
+                    })?,
+            ),
+        };
+        if self.is_open().await? {
+            let actor = headers
+                .get("x-ppid-actor")
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                .filter(|s| !s.is_empty() && s.len() <= 100 && !s.chars().any(char::is_control))
+                .map_or_else(|| "open mode".to_string(), str::to_string);
+            return Ok(Caller::Open { actor });
+        }
+        let Some(token) = token else {
+            return Ok(Caller::Public);
+        };
+        let hash = access::token_hash(token);
+        let cached = self
+            .keys
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&hash)
+            .filter(|(at, _)| at.elapsed() < CACHE_TTL)
+            .map(|(_, p)| p.clone());
+        let principal = match cached {
+            Some(p) => p,
+            None => {
+                let p = self.resolve(&hash).await?;
+                self.keys
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(hash, (Instant::now(), p.clone()));
+                p
+            }
+        };
+        principal
+            .map(|p| Caller::Key(Box::new(p)))
+            .ok_or_else(|| Status::unauthenticated("unknown or revoked API key"))
+    }
+
+    async fn resolve(&self, hash: &str) -> Result<Option<Principal>, Status> {
+        let Some(key) = self
+            .store
+            .key_by_token_hash(hash)
+            .await
+            .map_err(Status::from)?
+        else {
+            return Ok(None);
+        };
+        if key.revoke_time.is_some() {
+            return Ok(None);
+        }
+        let agency = match &key.agency_id {
+            Some(id) => Some(self.store.get_agency(id).await.map_err(Status::from)?),
+            None => None,
+        };
+        let pemda = match &agency {
+            Some(a) if a.pemda_id != a.id => Some(
+                self.store
+                    .get_agency(&a.pemda_id)
+                    .await
+                    .map_err(Status::from)?,
+            ),
+            other => other.clone(),
+        };
+        Ok(Some(Principal::new(&key, agency, pemda)))
+    }
+
+    /// The caller of `path`, or the status refusing it.
+    async fn admit(&self, path: &str, headers: &http::HeaderMap) -> Result<Caller, Status> {
+        let caller = self.caller(headers).await?;
+        let rule = rule(path);
+        match (&caller, rule) {
+            (Caller::Open { .. }, _) => Ok(caller),
+            (_, None) => Err(denied("no role may call this method")),
+            (Caller::Public, Some(r)) if r.public => Ok(caller),
+            (Caller::Public, Some(_)) => Err(Status::unauthenticated(
+                "this method needs an API key (authorization: Bearer <token>)",
+            )),
+            (Caller::Key(p), Some(r)) if r.roles.contains(&p.role) => Ok(caller),
+            (Caller::Key(p), Some(_)) => {
+                Err(denied(&format!("the {} role may not call {path}", p.role)))
+            }
+        }
+    }
+}
+
+/// The tower layer that admits calls.
+#[derive(Clone)]
+pub struct AuthLayer(pub Arc<Authenticator>);
+
+impl<S> tower::Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AuthService {
+            auth: self.0.clone(),
+            inner,
+        }
+    }
+}
+
+/// See [`AuthLayer`].
+#[derive(Clone)]
+pub struct AuthService<S> {
+    auth: Arc<Authenticator>,
+    inner: S,
+}
+
+impl<S, B> tower::Service<http::Request<B>> for AuthService<S>
+where
+    S: tower::Service<http::Request<B>, Response = http::Response<tonic::body::Body>>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: http::Request<B>) -> Self::Future {
+        // The clone is ready only after poll_ready; keep the ready one.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let auth = self.auth.clone();
+        Box::pin(async move {
+            // CORS preflights carry no credentials; they reach the CORS layer.
+            if req.method() == http::Method::OPTIONS {
+                return inner.call(req).await;
+            }
+            match auth.admit(req.uri().path(), req.headers()).await {
+                Ok(caller) => {
+                    req.extensions_mut().insert(caller);
+                    inner.call(req).await
+                }
+                Err(status) => Ok(status.into_http()),
+            }
+        })
+    }
+}

@@ -1,0 +1,737 @@
+//! Access control: every RPC against every role, cross-agency attempts,
+//! personal data by role, revoked keys, open mode, and public tracking.
+use std::collections::BTreeMap;
+
+use ppid::pb::ppid::v1::{self as pb, key_service_client::KeyServiceClient};
+use prost::Message;
+use tonic::{Code, Request};
+
+use crate::{
+    helpers::{Backend, EMAIL, NIK, PHONE, TRACK_PER_MINUTE, TestApp, spawn_app, submission},
+    on_both_backends,
+};
+
+on_both_backends!(
+    every_rpc_against_every_role,
+    officers_stay_in_their_agency,
+    personal_data_by_role,
+    intake_reads_back_only_its_own,
+    revoked_keys_and_open_mode,
+    tracking_without_enumeration,
+    objections_by_role
+);
+
+/// Wraps a message with a bearer token.
+fn with<T>(msg: T, token: &str) -> Request<T> {
+    let mut r = Request::new(msg);
+    r.metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    r
+}
+
+/// Tokens by role name.
+struct Keys(BTreeMap<&'static str, String>);
+
+impl Keys {
+    fn get(&self, who: &str) -> &str {
+        &self.0[who]
+    }
+}
+
+/// Kota Serang with Dinkes and Disdik, Kabupaten Lebak with its Dinkes, and
+/// one key per role: the operator (admin of nothing in particular), the
+/// Kota's admin, officers of both Dinkes and Disdik, the Kota's atasan, two
+/// intake portals, a reader.
+async fn setup(app: &mut TestApp) -> Keys {
+    app.pemda("kota-serang").await;
+    app.opd("dinkes", "kota-serang").await;
+    app.opd("disdik", "kota-serang").await;
+    app.pemda("kab-lebak").await;
+    app.opd("lebak-dinkes", "kab-lebak").await;
+    let mut keys = KeyServiceClient::new(app.channel.clone());
+    // Open mode: the first key is made without one; open mode then ends.
+    let operator = create_key(&mut keys, None, "operator", pb::api_key::Role::Admin, "").await;
+    let mut out = BTreeMap::new();
+    for (who, role, agency) in [
+        ("admin", pb::api_key::Role::Admin, "kota-serang"),
+        ("officer", pb::api_key::Role::Officer, "dinkes"),
+        ("officer-disdik", pb::api_key::Role::Officer, "disdik"),
+        ("superior", pb::api_key::Role::Superior, "kota-serang"),
+        ("intake", pb::api_key::Role::Intake, "kota-serang"),
+        ("intake-2", pb::api_key::Role::Intake, "kota-serang"),
+        ("reader", pb::api_key::Role::Reader, ""),
+        ("lebak-admin", pb::api_key::Role::Admin, "kab-lebak"),
+    ] {
+        let token = create_key(&mut keys, Some(&operator), who, role, agency).await;
+        out.insert(who, token);
+    }
+    out.insert("operator", operator);
+    Keys(out)
+}
+
+async fn create_key(
+    keys: &mut KeyServiceClient<tonic::transport::Channel>,
+    token: Option<&str>,
+    name: &str,
+    role: pb::api_key::Role,
+    agency: &str,
+) -> String {
+    let msg = pb::CreateApiKeyRequest {
+        api_key: Some(pb::ApiKey {
+            display_name: name.into(),
+            role: role as i32,
+            agency: if agency.is_empty() {
+                String::new()
+            } else {
+                format!("agencies/{agency}")
+            },
+            ..Default::default()
+        }),
+    };
+    let req = match token {
+        Some(t) => with(msg, t),
+        None => Request::new(msg),
+    };
+    keys.create_api_key(req).await.unwrap().into_inner().token
+}
+
+/// Every method of every `ppid.v1` service, from the server's own
+/// descriptors (so a new RPC cannot escape this test): (path, streaming).
+fn all_methods() -> Vec<(String, bool)> {
+    let set = prost_types::FileDescriptorSet::decode(ppid::pb::FILE_DESCRIPTOR_SET).unwrap();
+    let mut out = Vec::new();
+    for file in set.file {
+        if file.package() != "ppid.v1" {
+            continue;
+        }
+        for s in &file.service {
+            for m in &s.method {
+                out.push((
+                    format!("/ppid.v1.{}/{}", s.name(), m.name()),
+                    m.server_streaming(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The test's own statement of the policy: which roles may call a method,
+/// and whether it needs no key.
+fn policy(path: &str) -> (&'static [&'static str], bool) {
+    const ALL: &[&str] = &[
+        "operator", "admin", "officer", "superior", "intake", "reader",
+    ];
+    const ADMIN: &[&str] = &["operator", "admin"];
+    const STAFF: &[&str] = &["operator", "admin", "officer"];
+    const DESK: &[&str] = &["operator", "admin", "officer", "intake"];
+    const FIGURES: &[&str] = &["operator", "admin", "officer", "superior", "reader"];
+    const OBJECTIONS: &[&str] = &["operator", "admin", "officer", "superior"];
+    const DECIDES: &[&str] = &["operator", "admin", "superior"];
+    let method = path.rsplit('/').next().unwrap();
+    let service = path.split('/').nth(1).unwrap();
+    match (service, method) {
+        ("ppid.v1.AgencyService", "GetAgency" | "ListAgencies") => (ALL, true),
+        ("ppid.v1.AgencyService", _) => (ADMIN, false),
+        ("ppid.v1.CalendarService", "ListHolidays" | "ComputeDeadline") => (ALL, false),
+        ("ppid.v1.CalendarService", _) => (ADMIN, false),
+        ("ppid.v1.ExemptionService", "GetExemption" | "ListExemptions") => (FIGURES, false),
+        ("ppid.v1.ExemptionService", _) => (STAFF, false),
+        ("ppid.v1.IndicatorService", "GetRanking") => (ALL, true),
+        ("ppid.v1.IndicatorService", "GetAgencyStatistics" | "ExplainScore") => (FIGURES, false),
+        ("ppid.v1.IndicatorService", "GetScoringPolicy") => (ALL, false),
+        // National settings: the operator's alone, not a Pemda's admin.
+        ("ppid.v1.IndicatorService", _) => (&["operator"], false),
+        ("ppid.v1.ObjectionService", "FileObjection") => (DESK, false),
+        ("ppid.v1.ObjectionService", "DecideObjection") => (DECIDES, false),
+        ("ppid.v1.ObjectionService", "FileDispute" | "RecordDisputeOutcome") => (STAFF, false),
+        ("ppid.v1.ObjectionService", _) => (OBJECTIONS, false),
+        ("ppid.v1.RequestService", "TrackRequest") => (ALL, true),
+        (
+            "ppid.v1.RequestService",
+            "SubmitRequest" | "GetRequest" | "ListRequests" | "GetRequestHistory" | "Resubmit"
+            | "WithdrawRequest",
+        ) => (DESK, false),
+        ("ppid.v1.RequestService", _) => (STAFF, false),
+        ("ppid.v1.ReportService", _) => (FIGURES, false),
+        ("ppid.v1.KeyService", _) => (ADMIN, false),
+        other => panic!("no policy written for {other:?}: add it here and in api::auth"),
+    }
+}
+
+/// Calls `path` with an empty message; returns the status code.
+async fn call(app: &TestApp, path: &str, streaming: bool, token: Option<&str>) -> Code {
+    let mut grpc = tonic::client::Grpc::new(app.channel.clone());
+    grpc.ready().await.unwrap();
+    let mut req = Request::new(());
+    if let Some(t) = token {
+        req.metadata_mut()
+            .insert("authorization", format!("Bearer {t}").parse().unwrap());
+    }
+    let path = http::uri::PathAndQuery::try_from(path.to_string()).unwrap();
+    let codec = tonic_prost::ProstCodec::<(), ()>::default();
+    if streaming {
+        match grpc.server_streaming(req, path, codec).await {
+            Ok(mut s) => match s.get_mut().message().await {
+                Ok(_) => Code::Ok,
+                Err(e) => e.code(),
+            },
+            Err(e) => e.code(),
+        }
+    } else {
+        match grpc.unary(req, path, codec).await {
+            Ok(_) => Code::Ok,
+            Err(e) => e.code(),
+        }
+    }
+}
+
+/// An empty message is mostly invalid, so an admitted call answers
+/// INVALID_ARGUMENT (or NOT_FOUND, ...): what matters is that it got past
+/// the door. Refused calls say PERMISSION_DENIED (a key without the role)
+/// or UNAUTHENTICATED (no key).
+async fn every_rpc_against_every_role(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    let keys = setup(&mut app).await;
+    let methods = all_methods();
+    assert!(methods.len() >= 40, "{methods:?}");
+    let mut failures = Vec::new();
+    for (path, streaming) in &methods {
+        let (roles, public) = policy(path);
+        for who in [
+            "operator", "admin", "officer", "superior", "intake", "reader",
+        ] {
+            let code = call(&app, path, *streaming, Some(keys.get(who))).await;
+            let admitted = !matches!(code, Code::PermissionDenied | Code::Unauthenticated);
+            if admitted != roles.contains(&who) {
+                failures.push(format!("{path} as {who}: {code:?}"));
+            } else if !admitted && code != Code::PermissionDenied {
+                failures.push(format!("{path} as {who}: {code:?}, want PermissionDenied"));
+            }
+        }
+        let code = call(&app, path, *streaming, None).await;
+        let want_admitted = public;
+        let admitted = code != Code::Unauthenticated;
+        if admitted != want_admitted {
+            failures.push(format!("{path} without a key: {code:?}"));
+        }
+        let code = call(&app, path, *streaming, Some("ppid_0000_not-a-key")).await;
+        if code != Code::Unauthenticated {
+            failures.push(format!("{path} with an unknown key: {code:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// An officer of Dinkes cannot read, list, change or count Disdik's
+/// requests: by name, by list filter, by statistics, or by DIK.
+async fn officers_stay_in_their_agency(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    let keys = setup(&mut app).await;
+    let officer = keys.get("officer");
+    let own = app
+        .requests
+        .submit_request(with(submission("dinkes", ""), keys.get("admin")))
+        .await
+        .unwrap()
+        .into_inner();
+    let other = app
+        .requests
+        .submit_request(with(submission("disdik", ""), keys.get("admin")))
+        .await
+        .unwrap()
+        .into_inner();
+
+    let got = app
+        .requests
+        .get_request(with(
+            pb::GetRequestRequest {
+                name: own.name.clone(),
+            },
+            officer,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(got.registration_number, own.registration_number);
+    let err = app
+        .requests
+        .get_request(with(
+            pb::GetRequestRequest {
+                name: other.name.clone(),
+            },
+            officer,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
+    let err = app
+        .requests
+        .get_request_history(with(
+            pb::GetRequestHistoryRequest {
+                name: other.name.clone(),
+            },
+            officer,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    // By list filter: another agency is refused; no filter lists only its own.
+    let err = app
+        .requests
+        .list_requests(with(
+            pb::ListRequestsRequest {
+                agency: "agencies/disdik".into(),
+                ..Default::default()
+            },
+            officer,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    for filter in [
+        pb::ListRequestsRequest::default(),
+        pb::ListRequestsRequest {
+            agency: "agencies/dinkes".into(),
+            ..Default::default()
+        },
+    ] {
+        let listed = app
+            .requests
+            .list_requests(with(filter, officer))
+            .await
+            .unwrap()
+            .into_inner();
+        let names: Vec<_> = listed.requests.iter().map(|r| r.name.clone()).collect();
+        assert_eq!(names, vec![own.name.clone()]);
+    }
+    // Changing another agency's request: refused, and nothing changes.
+    let err = app
+        .requests
+        .extend_request(with(
+            pb::ExtendRequestRequest {
+                name: other.name.clone(),
+                reason: "Dokumen tersebar di beberapa bidang".into(),
+                ..Default::default()
+            },
+            officer,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    let unchanged = app
+        .requests
+        .get_request(with(
+            pb::GetRequestRequest {
+                name: other.name.clone(),
+            },
+            keys.get("admin"),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(unchanged.etag, other.etag);
+    // Figures of another agency.
+    let err = app
+        .indicators
+        .get_agency_statistics(with(
+            pb::GetAgencyStatisticsRequest {
+                agency: "agencies/disdik".into(),
+                period: Some(pb::Period {
+                    kind: Some(pb::period::Kind::Year(2026)),
+                }),
+                include_sub_agencies: false,
+            },
+            officer,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    // The Kota's admin does not reach Lebak; Lebak's admin not the Kota.
+    let err = app
+        .requests
+        .get_request(with(
+            pb::GetRequestRequest {
+                name: own.name.clone(),
+            },
+            keys.get("lebak-admin"),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    let err = app
+        .requests
+        .submit_request(with(submission("lebak-dinkes", ""), keys.get("admin")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+}
+
+/// NIK, address, phone and email in full for the admin and the handling
+/// officer; masked for an intake portal; never the tracking code on reads.
+async fn personal_data_by_role(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    let keys = setup(&mut app).await;
+    let submitted = app
+        .requests
+        .submit_request(with(submission("dinkes", ""), keys.get("intake")))
+        .await
+        .unwrap()
+        .into_inner();
+    let q = submitted.requester.clone().unwrap();
+    assert_eq!(
+        q.nik,
+        format!("{}{}", "*".repeat(NIK.len() - 4), &NIK[NIK.len() - 4..])
+    );
+    assert_eq!(q.email, "s***@contoh.id");
+    assert_eq!(q.address, "***");
+    assert!(q.phone.ends_with(&PHONE[PHONE.len() - 3..]) && !q.phone.contains(&PHONE[..6]));
+    assert_eq!(q.full_name, "Siti Rahayu");
+
+    for who in ["admin", "officer", "operator"] {
+        let r = app
+            .requests
+            .get_request(with(
+                pb::GetRequestRequest {
+                    name: submitted.name.clone(),
+                },
+                keys.get(who),
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        let q = r.requester.unwrap();
+        assert_eq!(
+            (q.nik.as_str(), q.email.as_str(), q.phone.as_str()),
+            (NIK, EMAIL, PHONE),
+            "{who}"
+        );
+        assert!(r.tracking_code.is_empty());
+    }
+    let listed = app
+        .requests
+        .list_requests(with(pb::ListRequestsRequest::default(), keys.get("intake")))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.requests.len(), 1);
+    assert_ne!(listed.requests[0].requester.as_ref().unwrap().nik, NIK);
+    let read = app
+        .requests
+        .get_request(with(
+            pb::GetRequestRequest {
+                name: submitted.name.clone(),
+            },
+            keys.get("intake"),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(read.requester.unwrap().email, "s***@contoh.id");
+}
+
+/// An intake portal reads back what it submitted and nothing else; every
+/// write names the acting key in the history.
+async fn intake_reads_back_only_its_own(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    let keys = setup(&mut app).await;
+    let mine = app
+        .requests
+        .submit_request(with(submission("dinkes", ""), keys.get("intake")))
+        .await
+        .unwrap()
+        .into_inner();
+    let theirs = app
+        .requests
+        .submit_request(with(submission("dinkes", ""), keys.get("intake-2")))
+        .await
+        .unwrap()
+        .into_inner();
+    let err = app
+        .requests
+        .get_request(with(
+            pb::GetRequestRequest {
+                name: theirs.name.clone(),
+            },
+            keys.get("intake"),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    let listed = app
+        .requests
+        .list_requests(with(pb::ListRequestsRequest::default(), keys.get("intake")))
+        .await
+        .unwrap()
+        .into_inner();
+    let names: Vec<_> = listed.requests.iter().map(|r| r.name.clone()).collect();
+    assert_eq!(names, vec![mine.name.clone()]);
+    // An intake key cannot answer, even its own.
+    let err = app
+        .requests
+        .extend_request(with(
+            pb::ExtendRequestRequest {
+                name: mine.name.clone(),
+                reason: "x".into(),
+                ..Default::default()
+            },
+            keys.get("intake"),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    // The officer extends: the history names both keys.
+    app.requests
+        .extend_request(with(
+            pb::ExtendRequestRequest {
+                name: mine.name.clone(),
+                reason: "Dokumen tersebar di beberapa bidang".into(),
+                ..Default::default()
+            },
+            keys.get("officer"),
+        ))
+        .await
+        .unwrap();
+    let history = app
+        .requests
+        .get_request_history(with(
+            pb::GetRequestHistoryRequest {
+                name: mine.name.clone(),
+            },
+            keys.get("officer"),
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .events;
+    assert_eq!(history.len(), 2);
+    assert!(
+        history[0].actor.starts_with("intake (key "),
+        "{}",
+        history[0].actor
+    );
+    assert!(
+        history[1].actor.starts_with("officer (key "),
+        "{}",
+        history[1].actor
+    );
+}
+
+/// Open mode until the first key; a revoked key stops at once.
+async fn revoked_keys_and_open_mode(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    app.pemda("kota-serang").await;
+    app.opd("dinkes", "kota-serang").await;
+    // Open: no key needed.
+    app.submit("dinkes", "").await;
+    let keys = setup_after_open(&mut app).await;
+    let err = app
+        .requests
+        .list_requests(pb::ListRequestsRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unauthenticated, "open mode ended");
+    let officer = keys.1.clone();
+    app.requests
+        .list_requests(with(pb::ListRequestsRequest::default(), &officer))
+        .await
+        .unwrap();
+    let mut admin = KeyServiceClient::new(app.channel.clone());
+    let listed = admin
+        .list_api_keys(with(pb::ListApiKeysRequest {}, &keys.0))
+        .await
+        .unwrap()
+        .into_inner()
+        .api_keys;
+    assert_eq!(listed.len(), 2);
+    let officer_key = listed.iter().find(|k| k.display_name == "officer").unwrap();
+    assert!(
+        !format!("{listed:?}").contains(&officer),
+        "tokens are never listed"
+    );
+    // An officer may not manage keys.
+    let err = admin
+        .revoke_api_key(with(
+            pb::RevokeApiKeyRequest {
+                name: officer_key.name.clone(),
+            },
+            &officer,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    let revoked = admin
+        .revoke_api_key(with(
+            pb::RevokeApiKeyRequest {
+                name: officer_key.name.clone(),
+            },
+            &keys.0,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(revoked.revoke_time.is_some());
+    let err = app
+        .requests
+        .list_requests(with(pb::ListRequestsRequest::default(), &officer))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unauthenticated);
+    // Malformed authorization.
+    let mut req = Request::new(pb::ListRequestsRequest::default());
+    req.metadata_mut()
+        .insert("authorization", "Basic abc".parse().unwrap());
+    let err = app.requests.list_requests(req).await.unwrap_err();
+    assert_eq!(err.code(), Code::Unauthenticated);
+}
+
+/// The operator's key and a Dinkes officer's, made in open mode.
+async fn setup_after_open(app: &mut TestApp) -> (String, String) {
+    let mut keys = KeyServiceClient::new(app.channel.clone());
+    let operator = create_key(&mut keys, None, "operator", pb::api_key::Role::Admin, "").await;
+    let officer = create_key(
+        &mut keys,
+        Some(&operator),
+        "officer",
+        pb::api_key::Role::Officer,
+        "dinkes",
+    )
+    .await;
+    (operator, officer)
+}
+
+/// The tracking code finds the request; a wrong code and an unknown number
+/// answer alike; too many attempts from one address are refused.
+async fn tracking_without_enumeration(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    let keys = setup(&mut app).await;
+    let r = app
+        .requests
+        .submit_request(with(submission("dinkes", ""), keys.get("intake")))
+        .await
+        .unwrap()
+        .into_inner();
+    let track = |number: &str, code: &str| pb::TrackRequestRequest {
+        registration_number: number.into(),
+        tracking_code: code.into(),
+    };
+    let found = app
+        .requests
+        .track_request(track(
+            &r.registration_number,
+            &r.tracking_code.to_lowercase(),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(found.registration_number, r.registration_number);
+    assert_eq!(found.state, pb::information_request::State::Pending as i32);
+    assert_eq!(found.due_date, r.due_date);
+    assert_eq!(found.agency_display_name, "Agency dinkes");
+    let text = format!("{found:?}");
+    for personal in [NIK, EMAIL, PHONE, "Siti"] {
+        assert!(!text.contains(personal), "{personal} in {text}");
+    }
+    let wrong = app
+        .requests
+        .track_request(track(&r.registration_number, "AAAA-BBBB-CCCC"))
+        .await
+        .unwrap_err();
+    let unknown = app
+        .requests
+        .track_request(track("KOTA-SERANG/PPID/2026/999999", &r.tracking_code))
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.code(), Code::NotFound);
+    assert_eq!(
+        (wrong.code(), wrong.message()),
+        (unknown.code(), unknown.message())
+    );
+    // Three attempts so far; the limit is TRACK_PER_MINUTE per address.
+    let mut refused = None;
+    for _ in 0..TRACK_PER_MINUTE {
+        if let Err(e) = app
+            .requests
+            .track_request(track(&r.registration_number, "AAAA-BBBB-CCCC"))
+            .await
+            && e.code() == Code::ResourceExhausted
+        {
+            refused = Some(e);
+            break;
+        }
+    }
+    assert!(refused.is_some(), "attempts are rate-limited");
+    // Even the right code waits now.
+    let err = app
+        .requests
+        .track_request(track(&r.registration_number, &r.tracking_code))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::ResourceExhausted);
+}
+
+/// The atasan decides objections of its Pemda; an officer cannot decide;
+/// the requester's objection is filed by the desk.
+async fn objections_by_role(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    let keys = setup(&mut app).await;
+    let r = app
+        .requests
+        .submit_request(with(submission("dinkes", ""), keys.get("intake")))
+        .await
+        .unwrap()
+        .into_inner();
+    let o = app
+        .objections
+        .file_objection(with(
+            pb::FileObjectionRequest {
+                request: r.name.clone(),
+                grounds: vec![pb::ObjectionGround::NotAnswered as i32],
+                statement: "Belum ada jawaban".into(),
+                ..Default::default()
+            },
+            keys.get("intake"),
+        ))
+        .await;
+    // Not answered yet: the ground is premature, but the key was admitted.
+    let code = o.map(|_| Code::Ok).unwrap_or_else(|e| e.code());
+    assert!(
+        !matches!(code, Code::PermissionDenied | Code::Unauthenticated),
+        "{code:?}"
+    );
+    let err = app
+        .objections
+        .file_objection(with(
+            pb::FileObjectionRequest {
+                request: r.name.clone(),
+                grounds: vec![pb::ObjectionGround::NotAnswered as i32],
+                statement: "Belum ada jawaban".into(),
+                ..Default::default()
+            },
+            keys.get("intake-2"),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied, "not its request");
+    let listed = app
+        .objections
+        .list_objections(with(
+            pb::ListObjectionsRequest::default(),
+            keys.get("superior"),
+        ))
+        .await;
+    assert!(listed.is_ok(), "{listed:?}");
+    let err = app
+        .objections
+        .list_objections(with(
+            pb::ListObjectionsRequest {
+                agency: "agencies/disdik".into(),
+                ..Default::default()
+            },
+            keys.get("officer"),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+}
