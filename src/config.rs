@@ -21,6 +21,12 @@ pub enum Command {
     Migrate(DatabaseArgs),
     /// Fills an empty database with a realistic generated year (benchmarks).
     Generate(GenerateArgs),
+    /// Reporting jobs read straight from the database (see `report.rs`).
+    #[command(subcommand)]
+    Report(crate::report::cli::ReportCommand),
+    /// Bulk exports read straight from the database.
+    #[command(subcommand)]
+    Export(crate::report::cli::ExportCommand),
 }
 
 /// `ppid generate` settings.
@@ -87,6 +93,10 @@ pub struct ServeArgs {
     #[arg(long, env = "PPID_OBJECTION_REOPEN_WORKING_DAYS", default_value_t = 10,
           value_parser = clap::value_parser!(i32).range(1..=60))]
     pub objection_reopen_working_days: i32,
+    /// Honour `include_personal_data` in ExportRequests. Until access
+    /// control decides who may see personal data, it is refused by default.
+    #[arg(long, env = "PPID_ALLOW_PERSONAL_DATA_EXPORT", default_value_t = false)]
+    pub allow_personal_data_export: bool,
     /// Seconds to let in-flight calls finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "PPID_SHUTDOWN_GRACE_SECONDS", default_value_t = 10)]
     pub shutdown_grace_seconds: u64,

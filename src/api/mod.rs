@@ -19,6 +19,7 @@ use crate::{
             exemption_service_server::ExemptionServiceServer,
             indicator_service_server::IndicatorServiceServer,
             objection_service_server::ObjectionServiceServer,
+            report_service_server::ReportServiceServer,
             request_service_server::RequestServiceServer,
         },
     },
@@ -33,6 +34,7 @@ pub mod error;
 pub mod exemption;
 pub mod indicator;
 pub mod objection;
+pub mod report;
 pub mod request;
 
 /// What every handler shares.
@@ -42,6 +44,9 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Time.
     pub clock: Arc<dyn Clock>,
+    /// Honour `include_personal_data` in exports (until access control
+    /// decides who may; default off).
+    pub allow_personal_data_export: bool,
 }
 
 /// Serves the API on `listener` until `shutdown` completes, then drains
@@ -70,6 +75,9 @@ pub async fn serve(
         .await;
     health
         .set_serving::<IndicatorServiceServer<indicator::IndicatorApi>>()
+        .await;
+    health
+        .set_serving::<ReportServiceServer<report::ReportApi>>()
         .await;
 
     let reflection_v1 = tonic_reflection::server::Builder::configure()
@@ -111,7 +119,10 @@ pub async fn serve(
         .add_service(ObjectionServiceServer::new(objection::ObjectionApi(
             state.clone(),
         )))
-        .add_service(IndicatorServiceServer::new(indicator::IndicatorApi(state)))
+        .add_service(IndicatorServiceServer::new(indicator::IndicatorApi(
+            state.clone(),
+        )))
+        .add_service(ReportServiceServer::new(report::ReportApi(state)))
         .serve_with_incoming_shutdown(incoming, async move {
             let _ = server_stop.wait_for(|stop| *stop).await;
         });

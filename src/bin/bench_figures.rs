@@ -64,6 +64,7 @@ async fn start(url: &str, settings: StoreSettings) -> anyhow::Result<Server> {
     let state = AppState {
         store: store.clone(),
         clock: Arc::new(SystemClock),
+        allow_personal_data_export: false,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {

@@ -34,3 +34,4 @@ const GROUP_COMMIT: bool = true;
 include!("common.rs");
 include!("dik.rs");
 include!("figures.rs");
+include!("report.rs");

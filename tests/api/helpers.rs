@@ -12,7 +12,7 @@ use ppid::{
         exemption_service_client::ExemptionServiceClient,
         indicator_service_client::IndicatorServiceClient,
         objection_service_client::ObjectionServiceClient,
-        request_service_client::RequestServiceClient,
+        report_service_client::ReportServiceClient, request_service_client::RequestServiceClient,
     },
     store::{self, StoreSettings},
 };
@@ -163,6 +163,8 @@ pub struct TestApp {
     pub objections: ObjectionServiceClient<Channel>,
     /// Clients.
     pub indicators: IndicatorServiceClient<Channel>,
+    /// Clients.
+    pub reports: ReportServiceClient<Channel>,
     /// The channel, for other clients (health, reflection).
     pub channel: Channel,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -190,6 +192,22 @@ pub async fn spawn_app_with(backend: Backend, settings: StoreSettings) -> TestAp
 /// Starts another server on an existing database (several processes sharing
 /// one PostgreSQL database).
 pub async fn spawn_on(db: Arc<TestDb>, settings: StoreSettings) -> TestApp {
+    spawn_on_with(db, settings, false).await
+}
+
+/// Starts a server on a fresh database that honours personal-data exports
+/// (`--allow-personal-data-export`).
+pub async fn spawn_app_allowing_personal_export(backend: Backend) -> TestApp {
+    let db = Arc::new(TestDb::new(&backend).await);
+    spawn_on_with(db, StoreSettings::default(), true).await
+}
+
+/// Starts a server on an existing database, with the export setting.
+pub async fn spawn_on_with(
+    db: Arc<TestDb>,
+    settings: StoreSettings,
+    allow_personal_data_export: bool,
+) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         ppid::telemetry::init(ppid::config::LogFormat::Text);
     }
@@ -202,6 +220,7 @@ pub async fn spawn_on(db: Arc<TestDb>, settings: StoreSettings) -> TestApp {
     let state = AppState {
         store,
         clock: Arc::new(clock.clone()),
+        allow_personal_data_export,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
@@ -231,6 +250,7 @@ pub async fn spawn_on(db: Arc<TestDb>, settings: StoreSettings) -> TestApp {
         exemptions: ExemptionServiceClient::new(channel.clone()),
         objections: ObjectionServiceClient::new(channel.clone()),
         indicators: IndicatorServiceClient::new(channel.clone()),
+        reports: ReportServiceClient::new(channel.clone()),
         channel,
         stop: Some(stop),
         server: Some(server),
