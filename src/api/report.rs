@@ -33,6 +33,8 @@ pub struct ReportApi(pub AppState);
 /// Largest encoded batch: well under gRPC's default 4 MB message limit even
 /// when one request carries the longest texts the register allows.
 const BATCH_BYTES: usize = 1 << 20;
+/// Most requests per message: the cursor (resume point) moves this often.
+const BATCH_ROWS: usize = 100;
 
 fn counts<T: Copy + ProtoEnum, M>(c: &Counts<T>, make: impl Fn(i32, i64) -> M) -> Vec<M> {
     c.0.iter().map(|(k, n)| make(k.to_proto(), *n)).collect()
@@ -322,7 +324,7 @@ impl ReportService for ReportApi {
                     batch.requests.push(row);
                     batch.cursor = encode_cursor(key, &spec.digest);
                     after = Some(key);
-                    if bytes >= BATCH_BYTES || batch.requests.len() >= 500 {
+                    if bytes >= BATCH_BYTES || batch.requests.len() >= BATCH_ROWS {
                         if tx.send(Ok(std::mem::take(&mut batch))).await.is_err() {
                             return; // the caller went away
                         }

@@ -259,6 +259,11 @@ pub async fn spawn_on_with(
 }
 
 impl TestApp {
+    /// The URL of the server's database (for tools that read it directly).
+    pub fn database_url(&self) -> &str {
+        &self._db.url
+    }
+
     /// Stops the server and waits for it.
     pub async fn stop(mut self) {
         if let Some(s) = self.stop.take() {

@@ -11,5 +11,6 @@ mod indicators;
 mod lifecycle;
 mod listing;
 mod objections;
+mod reports;
 mod server;
 mod submit;
