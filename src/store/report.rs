@@ -134,13 +134,14 @@ impl crate::store::ReportStore for SqlStore {
         push_export_filter(&mut qb, filter);
         if let Some(c) = after {
             // Keyset: strictly after the last row sent, in (receive_time, id).
-            qb.push(" AND (receive_time > ")
+            // A row-value comparison is an index condition on both backends
+            // (PostgreSQL cannot use the OR form and would rescan from the
+            // start on every page).
+            qb.push(" AND (receive_time, id) > (")
                 .push_bind(ts(c.receive_time))
-                .push(" OR (receive_time = ")
-                .push_bind(ts(c.receive_time))
-                .push(" AND id > ")
+                .push(", ")
                 .push_bind(c.id.to_string())
-                .push("))");
+                .push(")");
         }
         qb.push(" ORDER BY receive_time, id LIMIT ")
             .push_bind(limit);
