@@ -24,6 +24,12 @@ pub enum Command {
     /// Manages API keys (on the database directly).
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Reporting jobs read straight from the database (see `report.rs`).
+    #[command(subcommand)]
+    Report(crate::report::cli::ReportCommand),
+    /// Bulk exports read straight from the database.
+    #[command(subcommand)]
+    Export(crate::report::cli::ExportCommand),
 }
 
 /// `ppid keys ...`.

@@ -9,6 +9,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod generate;
+pub mod report;
 pub mod shutdown;
 pub mod store;
 pub mod telemetry;

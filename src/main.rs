@@ -1,4 +1,4 @@
-//! The `ppid` binary: `serve` and `migrate`.
+//! The `ppid` binary: `serve`, `migrate`, `generate`, `report`, `export`.
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -45,6 +45,14 @@ async fn main() -> anyhow::Result<()> {
                 summary.disputes,
                 started.elapsed().as_secs_f64()
             );
+        }
+        Command::Report(cmd) => {
+            telemetry::init(cmd.database().log_format);
+            ppid::report::cli::report(cmd).await?;
+        }
+        Command::Export(cmd) => {
+            telemetry::init(cmd.database().log_format);
+            ppid::report::cli::export(cmd).await?;
         }
         Command::Serve(args) => {
             telemetry::init(args.database.log_format);

@@ -34,9 +34,9 @@ then by the score, then by agency id; equal conservative score and score share a
 
 /// A checked period.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct PeriodSpec {
-    start: Date,
-    end: Date,
+pub(crate) struct PeriodSpec {
+    pub(crate) start: Date,
+    pub(crate) end: Date,
     /// Stable key, e.g. "2026", "2026-Q1", "2026-01-01..2026-02-15".
     key: String,
     /// Served from the monthly cells (whole months).
@@ -49,7 +49,7 @@ fn month_of(d: Date) -> String {
 }
 
 impl PeriodSpec {
-    fn parse(c: &mut Check, field: &str, p: Option<&pb::Period>) -> Option<Self> {
+    pub(crate) fn parse(c: &mut Check, field: &str, p: Option<&pb::Period>) -> Option<Self> {
         let Some(p) = p else {
             c.add(field, "is required");
             return None;
@@ -190,9 +190,7 @@ impl Figures {
 
 /// Requests that came and did not go: received, less decided and withdrawn.
 fn open_flow(t: Option<&Totals>) -> i64 {
-    t.map_or(0, |t| {
-        t.get(Counter::Received) - t.get(Counter::Decided) - t.get(Counter::Withdrawn)
-    })
+    t.map_or(0, figures::open_flow)
 }
 
 /// Open at the end of a period: open at its start, plus its flow.
@@ -217,7 +215,7 @@ fn with_pending_end(
     }
 }
 
-fn rate(r: Option<figures::Rate>) -> pb::Rate {
+pub(crate) fn rate(r: Option<figures::Rate>) -> pb::Rate {
     r.map(|r| pb::Rate {
         successes: r.successes,
         trials: r.trials,
@@ -229,13 +227,17 @@ fn rate(r: Option<figures::Rate>) -> pb::Rate {
 }
 
 fn time_stats(t: &Totals, span: Span, sum: Counter) -> Option<pb::TimeStatistics> {
-    let d = figures::distribution(&t.histogram(span), t.get(sum))?;
+    figures::distribution(&t.histogram(span), t.get(sum)).map(distribution_pb)
+}
+
+/// A distribution on the wire, with the values as people read them.
+pub(crate) fn distribution_pb(d: figures::Distribution) -> pb::TimeStatistics {
     let buckets = |b: Vec<(String, i64)>| {
         b.into_iter()
             .map(|(label, count)| pb::Bucket { label, count })
             .collect()
     };
-    Some(pb::TimeStatistics {
+    pb::TimeStatistics {
         count: d.count,
         median: d.median,
         mean: d.mean,
@@ -251,7 +253,7 @@ fn time_stats(t: &Totals, span: Span, sum: Counter) -> Option<pb::TimeStatistics
         },
         kip_buckets: buckets(d.kip_buckets),
         doj_buckets: buckets(d.doj_buckets),
-    })
+    }
 }
 
 fn band_label(policy: &ScoringPolicy, score: Option<f64>) -> String {

@@ -19,6 +19,7 @@ use crate::{
             exemption_service_server::ExemptionServiceServer,
             indicator_service_server::IndicatorServiceServer, key_service_server::KeyServiceServer,
             objection_service_server::ObjectionServiceServer,
+            report_service_server::ReportServiceServer,
             request_service_server::RequestServiceServer,
         },
     },
@@ -35,6 +36,7 @@ pub mod exemption;
 pub mod indicator;
 pub mod key;
 pub mod objection;
+pub mod report;
 pub mod request;
 
 /// What every handler shares.
@@ -102,6 +104,9 @@ pub async fn serve(
         .set_serving::<IndicatorServiceServer<indicator::IndicatorApi>>()
         .await;
     health.set_serving::<KeyServiceServer<key::KeyApi>>().await;
+    health
+        .set_serving::<ReportServiceServer<report::ReportApi>>()
+        .await;
 
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
@@ -155,7 +160,11 @@ pub async fn serve(
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         )
         .add_service(
-            IndicatorServiceServer::new(indicator::IndicatorApi(state))
+            IndicatorServiceServer::new(indicator::IndicatorApi(state.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            ReportServiceServer::new(report::ReportApi(state))
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         )
         .serve_with_incoming_shutdown(incoming, async move {

@@ -78,7 +78,7 @@ pub fn display_days(v: f64) -> String {
 }
 
 /// Summary of a distribution of working days.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Distribution {
     /// Observations.
     pub count: i64,
@@ -162,7 +162,7 @@ pub fn distribution(hist: &BTreeMap<i32, i64>, sum: i64) -> Option<Distribution>
 }
 
 /// A proportion with its 95% Wilson score interval.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Rate {
     /// Successes.
     pub successes: i64,
@@ -690,6 +690,12 @@ pub fn rank(mut entries: Vec<Ranked>) -> Vec<Ranked> {
         prev = Some((c, s, r));
     }
     entries
+}
+
+/// Requests that came and did not go in a period: received, less decided
+/// and withdrawn (open at its end = open at its start + this).
+pub fn open_flow(t: &Totals) -> i64 {
+    t.get(Counter::Received) - t.get(Counter::Decided) - t.get(Counter::Withdrawn)
 }
 
 /// Counts of the figures in a period, for reports.

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::{
     domain::{
-        DecisionExtent, ExemptionLetter, ObjectionDecision, ObjectionGround, RequestState,
+        DecisionExtent, ExemptionLetter, ObjectionDecision, ObjectionGround, Outcome, RequestState,
         agency::{Agency, AgencyPatch, NewAgency},
         calendar::{HolidayKind, WorkingCalendar},
         exemption::{self, Exemption},
@@ -92,7 +92,8 @@ pub struct RequestFilter {
     pub submitted_by: Option<String>,
 }
 
-/// Position in the list order (newest receipt first, then id descending).
+/// Position in the list order (newest receipt first, then id descending),
+/// and in the export order (oldest first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestCursor {
     /// Receipt of the last row returned.
@@ -336,9 +337,65 @@ pub trait KeyStore {
     async fn request_by_number(&self, registration_number: &str) -> Result<Option<Request>>;
 }
 
+/// Withholding notices of an agency in a period with one outcome and one set
+/// of Pasal 17 letters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WithholdingCount {
+    /// The handling agency.
+    pub agency_id: String,
+    /// Rejected or partially granted.
+    pub outcome: Outcome,
+    /// The letters the notice cites.
+    pub letters: Vec<ExemptionLetter>,
+    /// Notices.
+    pub count: i64,
+}
+
+/// Objections of an agency filed in a period on one set of grounds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectionGroundCount {
+    /// The agency handling the request when the objection was filed.
+    pub agency_id: String,
+    /// Pasal 35(1) grounds.
+    pub grounds: Vec<ObjectionGround>,
+    /// Objections.
+    pub count: i64,
+}
+
+/// Reporting: aggregates grouped in SQL, and the export's keyset pages.
+#[async_trait::async_trait]
+pub trait ReportStore: Send + Sync + 'static {
+    /// Rejections and partial grants noticed in agency-local days
+    /// `from..=to`, grouped by agency, outcome and letters.
+    async fn withholding_by_letters(
+        &self,
+        agencies: &[Agency],
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<WithholdingCount>>;
+    /// Objections of the agency's subtree filed in agency-local days
+    /// `from..=to`, grouped by agency and grounds.
+    async fn objections_by_ground(
+        &self,
+        agency: &Agency,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<ObjectionGroundCount>>;
+    /// A page of requests in export order (receipt, then id, ascending)
+    /// strictly after `after`.
+    async fn export_page(
+        &self,
+        filter: &RequestFilter,
+        after: Option<RequestCursor>,
+        limit: i64,
+    ) -> Result<Vec<Request>>;
+    /// How many requests the filter matches.
+    async fn export_count(&self, filter: &RequestFilter) -> Result<i64>;
+}
+
 /// Persistence of the register.
 #[async_trait::async_trait]
-pub trait Store: DikStore + FigureStore + KeyStore + Send + Sync + 'static {
+pub trait Store: DikStore + FigureStore + KeyStore + ReportStore + Send + Sync + 'static {
     /// Creates an agency under an existing parent.
     async fn create_agency(&self, new: NewAgency, now: Timestamp) -> Result<Agency>;
     /// Reads an agency.

@@ -35,3 +35,4 @@ include!("common.rs");
 include!("dik.rs");
 include!("figures.rs");
 include!("keys.rs");
+include!("report.rs");

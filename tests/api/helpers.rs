@@ -12,7 +12,7 @@ use ppid::{
         exemption_service_client::ExemptionServiceClient,
         indicator_service_client::IndicatorServiceClient,
         objection_service_client::ObjectionServiceClient,
-        request_service_client::RequestServiceClient,
+        report_service_client::ReportServiceClient, request_service_client::RequestServiceClient,
     },
     store::{self, StoreSettings},
 };
@@ -163,6 +163,8 @@ pub struct TestApp {
     pub objections: ObjectionServiceClient<Channel>,
     /// Clients.
     pub indicators: IndicatorServiceClient<Channel>,
+    /// Clients.
+    pub reports: ReportServiceClient<Channel>,
     /// The channel, for other clients (health, reflection).
     pub channel: Channel,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -232,6 +234,7 @@ pub async fn spawn_on(db: Arc<TestDb>, settings: StoreSettings) -> TestApp {
         exemptions: ExemptionServiceClient::new(channel.clone()),
         objections: ObjectionServiceClient::new(channel.clone()),
         indicators: IndicatorServiceClient::new(channel.clone()),
+        reports: ReportServiceClient::new(channel.clone()),
         channel,
         stop: Some(stop),
         server: Some(server),
@@ -240,6 +243,11 @@ pub async fn spawn_on(db: Arc<TestDb>, settings: StoreSettings) -> TestApp {
 }
 
 impl TestApp {
+    /// The URL of the server's database (for tools that read it directly).
+    pub fn database_url(&self) -> &str {
+        &self._db.url
+    }
+
     /// Stops the server and waits for it.
     pub async fn stop(mut self) {
         if let Some(s) = self.stop.take() {

@@ -1,0 +1,371 @@
+//! `ppid.v1.ReportService`: the annual report and the complete export.
+use std::{collections::HashMap, pin::Pin};
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use futures::Stream;
+use prost::Message;
+use sha2::{Digest, Sha256};
+use tonic::{Code, Request, Response, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+use uuid::Uuid;
+
+use super::{
+    AppState,
+    auth::Caller,
+    convert::{self, Check, ProtoEnum},
+    error::ERROR_DOMAIN,
+    indicator::{PeriodSpec, distribution_pb, rate},
+    request::to_pb,
+};
+use crate::{
+    domain::{RequestState, Role, time},
+    pb::ppid::v1::{self as pb, report_service_server::ReportService},
+    report::{
+        annual::{self, Counts, Section},
+        export::PAGE,
+        personal,
+    },
+    store::{RequestCursor, RequestFilter},
+};
+
+/// The report service.
+pub struct ReportApi(pub AppState);
+
+/// Largest encoded batch: well under gRPC's default 4 MB message limit even
+/// when one request carries the longest texts the register allows.
+const BATCH_BYTES: usize = 1 << 20;
+/// Most requests per message: the cursor (resume point) moves this often.
+const BATCH_ROWS: usize = 100;
+
+fn counts<T: Copy + ProtoEnum, M>(c: &Counts<T>, make: impl Fn(i32, i64) -> M) -> Vec<M> {
+    c.0.iter().map(|(k, n)| make(k.to_proto(), *n)).collect()
+}
+
+fn section_pb(s: &Section) -> pb::AnnualReportSection {
+    pb::AnnualReportSection {
+        agency: format!("agencies/{}", s.agency_id),
+        display_name: s.display_name.clone(),
+        agency_count: s.agency_count as i32,
+        received: s.received,
+        pending_at_start: s.pending_at_start,
+        pending_at_end: s.pending_at_end,
+        decided: s.decided,
+        withdrawn: s.withdrawn,
+        outcomes: counts(&s.outcomes, |outcome, count| pb::OutcomeCount {
+            outcome,
+            count,
+        }),
+        time_to_notice: s.time_to_notice.clone().map(distribution_pb),
+        time_to_delivery: s.time_to_delivery.clone().map(distribution_pb),
+        on_time: Some(rate(s.on_time)),
+        extended: s.extended,
+        rejected_by_letter: counts(&s.rejected_by_letter, |letter, count| pb::LetterCount {
+            letter,
+            count,
+        }),
+        partially_granted_by_letter: counts(&s.partially_granted_by_letter, |letter, count| {
+            pb::LetterCount { letter, count }
+        }),
+        withholding_with_dik: s.withholding_with_dik,
+        withholding_unregistered: s.withholding_unregistered,
+        objections_filed: s.objections_filed,
+        objections_by_ground: counts(&s.objections_by_ground, |ground, count| {
+            pb::ObjectionGroundCount { ground, count }
+        }),
+        objections_answered: s.objections_answered,
+        objections_answered_on_time: s.objections_answered_on_time,
+        objections_upheld: s.objections_upheld,
+        objections_overturned: s.objections_overturned,
+        disputes_filed: s.disputes_filed,
+        dispute_outcomes: counts(&s.dispute_outcomes, |outcome, count| {
+            pb::DisputeOutcomeCount { outcome, count }
+        }),
+    }
+}
+
+/// The annual report on the wire.
+pub fn report_pb(r: &annual::AnnualReport) -> pb::AnnualReport {
+    pb::AnnualReport {
+        agency: format!("agencies/{}", r.agency_id),
+        display_name: r.display_name.clone(),
+        year: i32::from(r.year),
+        generate_time: Some(convert::timestamp(r.generate_time)),
+        total: Some(section_pb(&r.total)),
+        agencies: r.agencies.iter().map(section_pb).collect(),
+        previous_year: Some(section_pb(&r.previous_year)),
+        year_on_year: r
+            .year_on_year
+            .iter()
+            .map(|c| pb::YearOnYearChange {
+                figure: c.figure.into(),
+                current: c.current,
+                previous: c.previous,
+                change: c.change,
+                change_percent: c.change_percent,
+            })
+            .collect(),
+        open_past_due_now: r.open_past_due_now,
+        oldest_pending: r
+            .oldest_pending
+            .iter()
+            .map(|p| pb::PendingRequest {
+                name: format!("requests/{}", p.request_id),
+                registration_number: p.registration_number.clone(),
+                agency: format!("agencies/{}", p.agency_id),
+                receive_time: Some(convert::timestamp(p.receive_time)),
+                due_date: p.due_date.map(convert::date),
+            })
+            .collect(),
+        ranking: r
+            .ranking
+            .iter()
+            .map(|e| pb::AnnualReportRank {
+                agency: format!("agencies/{}", e.agency_id),
+                display_name: e.display_name.clone(),
+                rank: e.rank,
+                score: e.score,
+                band: e.band.clone(),
+                previous_rank: e.previous_rank,
+            })
+            .collect(),
+        method: r.method.into(),
+    }
+}
+
+/// A checked export request.
+struct ExportSpec {
+    filter: RequestFilter,
+    after: Option<RequestCursor>,
+    digest: [u8; 8],
+}
+
+/// Ties a cursor to its filter, so it cannot resume a different export.
+fn filter_digest(r: &pb::ExportRequestsRequest) -> [u8; 8] {
+    let mut f = r.clone();
+    f.cursor.clear();
+    let d = Sha256::digest(f.encode_to_vec());
+    let mut out = [0u8; 8];
+    out.copy_from_slice(&d[..8]);
+    out
+}
+
+/// The opaque cursor: the last row's (receive time, id) and the filter digest.
+fn encode_cursor(c: RequestCursor, digest: &[u8; 8]) -> String {
+    let mut b = Vec::with_capacity(32);
+    b.extend_from_slice(&c.receive_time.as_microsecond().to_be_bytes());
+    b.extend_from_slice(c.id.as_bytes());
+    b.extend_from_slice(digest);
+    URL_SAFE_NO_PAD.encode(b)
+}
+
+fn decode_cursor(s: &str, digest: &[u8; 8]) -> Result<RequestCursor, &'static str> {
+    let b = URL_SAFE_NO_PAD
+        .decode(s)
+        .map_err(|_| "is not a cursor of this export")?;
+    if b.len() != 32 {
+        return Err("is not a cursor of this export");
+    }
+    if &b[24..32] != digest {
+        return Err("belongs to an export with a different filter");
+    }
+    let micros = i64::from_be_bytes(b[..8].try_into().expect("8 bytes"));
+    let id = Uuid::from_slice(&b[8..24]).map_err(|_| "is not a cursor of this export")?;
+    let receive_time =
+        jiff::Timestamp::from_microsecond(micros).map_err(|_| "is not a cursor of this export")?;
+    Ok(RequestCursor { receive_time, id })
+}
+
+impl ReportApi {
+    async fn export_spec(
+        &self,
+        caller: &Caller,
+        r: &pb::ExportRequestsRequest,
+    ) -> Result<ExportSpec, Status> {
+        let mut c = Check::new();
+        let agency_id = if r.agency.is_empty() {
+            if r.include_sub_agencies {
+                c.add("include_sub_agencies", "needs an agency");
+            }
+            None
+        } else {
+            convert::agency_id(&mut c, "agency", &r.agency)
+        };
+        let period = r
+            .period
+            .as_ref()
+            .and_then(|p| PeriodSpec::parse(&mut c, "period", Some(p)));
+        let mut states = Vec::new();
+        for (i, s) in r.states.iter().enumerate() {
+            match RequestState::from_proto(*s) {
+                Some(s) => states.push(s),
+                None => c.add(format!("states[{i}]"), "is not a request state"),
+            }
+        }
+        let digest = filter_digest(r);
+        let after = if r.cursor.is_empty() {
+            None
+        } else {
+            match decode_cursor(&r.cursor, &digest) {
+                Ok(k) => Some(k),
+                Err(why) => {
+                    c.add("cursor", why);
+                    None
+                }
+            }
+        };
+        c.finish()?;
+        let mut agency = match agency_id {
+            Some(id) => Some(self.0.store.get_agency(&id).await?),
+            None => None,
+        };
+        let mut include_sub_agencies = r.include_sub_agencies;
+        // A key exports within its reach: a named agency must be in it, and
+        // no agency means the key's own subtree.
+        match &agency {
+            Some(a) => caller.require_reach(a)?,
+            None => {
+                if let Some(scope) = caller.scope_agency() {
+                    agency = Some(self.0.store.get_agency(&scope).await?);
+                    include_sub_agencies = true;
+                }
+            }
+        }
+        // Period days are the filter agency's local days (WIB without one).
+        let tz = agency.as_ref().map_or_else(
+            || time::parse_time_zone(time::DEFAULT_TIME_ZONE).expect("bundled zone"),
+            |a| a.tz(),
+        );
+        let (receive_start, receive_end) = match period {
+            Some(p) => (
+                p.start
+                    .yesterday()
+                    .ok()
+                    .and_then(|d| time::end_of_day(d, &tz)),
+                time::end_of_day(p.end, &tz),
+            ),
+            None => (None, None),
+        };
+        Ok(ExportSpec {
+            filter: RequestFilter {
+                agency,
+                include_sub_agencies,
+                states,
+                receive_start,
+                receive_end,
+                overdue_at: None,
+                submitted_by: None,
+            },
+            after,
+            digest,
+        })
+    }
+}
+
+/// The refusal of personal data to a caller who may not see it.
+fn personal_data_denied() -> Status {
+    let d =
+        ErrorDetails::with_error_info("PERSONAL_DATA_NOT_ALLOWED", ERROR_DOMAIN, HashMap::new());
+    Status::with_error_details(
+        Code::PermissionDenied,
+        "personal data goes only to admins and officers who handle the requests; \
+         export without include_personal_data",
+        d,
+    )
+}
+
+type ExportStream =
+    Pin<Box<dyn Stream<Item = Result<pb::ExportRequestsResponse, Status>> + Send + 'static>>;
+
+#[tonic::async_trait]
+impl ReportService for ReportApi {
+    async fn get_annual_report(
+        &self,
+        req: Request<pb::GetAnnualReportRequest>,
+    ) -> Result<Response<pb::AnnualReport>, Status> {
+        let caller = Caller::of(&req);
+        let r = req.into_inner();
+        let mut c = Check::new();
+        let id = convert::agency_id(&mut c, "agency", &r.agency);
+        if !(2000..2200).contains(&r.year) {
+            c.add("year", "must be between 2000 and 2199");
+        }
+        c.finish()?;
+        let id = id.ok_or_else(convert::missing)?;
+        caller.require_agency(&*self.0.store, &id).await?;
+        let report = annual::build(&self.0, &id, r.year as i16).await?;
+        Ok(Response::new(report_pb(&report)))
+    }
+
+    type ExportRequestsStream = ExportStream;
+
+    async fn export_requests(
+        &self,
+        req: Request<pb::ExportRequestsRequest>,
+    ) -> Result<Response<Self::ExportRequestsStream>, Status> {
+        let caller = Caller::of(&req);
+        let r = req.into_inner();
+        let spec = self.export_spec(&caller, &r).await?;
+        // Personal data goes to those who handle the requests: admins and
+        // officers (the spec is already within their reach), or open mode.
+        let may_see = match &caller {
+            Caller::Open { .. } => true,
+            Caller::Key(p) => matches!(p.role, Role::Admin | Role::Officer),
+            Caller::Public => false,
+        };
+        if r.include_personal_data && !may_see {
+            return Err(personal_data_denied());
+        }
+        let include_personal = r.include_personal_data;
+        let store = self.0.store.clone();
+        let clock = self.0.clock.clone();
+        // Two batches in flight at most: a slow reader slows the reads, and
+        // memory stays a page and two batches whatever the export's size.
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<pb::ExportRequestsResponse, Status>>(2);
+        tokio::spawn(async move {
+            let mut after = spec.after;
+            loop {
+                let page = match store.export_page(&spec.filter, after, PAGE).await {
+                    Ok(p) => p,
+                    Err(e) => {
+                        let _ = tx.send(Err(Status::from(e))).await;
+                        return;
+                    }
+                };
+                let full = page.len() as i64 == PAGE;
+                let now = clock.now();
+                let mut batch = pb::ExportRequestsResponse::default();
+                let mut bytes = 0usize;
+                for mut q in page {
+                    personal::project_requester(&mut q.requester, include_personal);
+                    let key = RequestCursor {
+                        receive_time: q.receive_time,
+                        id: q.id,
+                    };
+                    let row = pb::ExportedRequest {
+                        request: Some(to_pb(&q, now)),
+                        delivery_working_days: q.deliver_working_days,
+                    };
+                    bytes += row.encoded_len();
+                    batch.requests.push(row);
+                    batch.cursor = encode_cursor(key, &spec.digest);
+                    after = Some(key);
+                    if bytes >= BATCH_BYTES || batch.requests.len() >= BATCH_ROWS {
+                        if tx.send(Ok(std::mem::take(&mut batch))).await.is_err() {
+                            return; // the caller went away
+                        }
+                        bytes = 0;
+                    }
+                }
+                if !batch.requests.is_empty() && tx.send(Ok(batch)).await.is_err() {
+                    return;
+                }
+                if !full {
+                    return;
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(rx),
+        )))
+    }
+}
