@@ -89,6 +89,10 @@ struct Args {
     /// scenario and its peak RSS from /proc.
     #[arg(long)]
     server_pid: Option<u32>,
+    /// Request ids as UUIDv7 (time-ordered, what the server makes itself when
+    /// a caller sends none) instead of random UUIDv4.
+    #[arg(long)]
+    uuid_v7: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -208,6 +212,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         template: submission_template(),
         recent: Mutex::new(Recent::default()),
         call_timeout: args.call_timeout,
+        uuid_v7: args.uuid_v7,
     });
     let mut results = Vec::new();
     for scenario in scenarios {
@@ -420,6 +425,7 @@ struct Shared {
     template: pb::SubmitRequestRequest,
     recent: Mutex<Recent>,
     call_timeout: Duration,
+    uuid_v7: bool,
 }
 
 /// A request `mix` created, as last seen.
@@ -696,7 +702,12 @@ impl Worker {
 
     async fn submit(&mut self, remember: bool) -> (Op, Outcome) {
         let mut body = self.shared.template.clone();
-        body.request_id = uuid::Uuid::new_v4().to_string();
+        body.request_id = if self.shared.uuid_v7 {
+            uuid::Uuid::now_v7()
+        } else {
+            uuid::Uuid::new_v4()
+        }
+        .to_string();
         self.n += 1;
         let agency = &self.shared.agencies[self.n % self.shared.agencies.len()];
         if let Some(r) = body.request.as_mut() {
