@@ -293,6 +293,17 @@ conformance! {
     holiday_change_after_forward_keeps_the_elapsed_days;
     calendar_follows_changes_across_stores;
     cuti_bersama_as_working_days with cuti_bersama_counts();
+    report_counts_withholding_by_letters with unregistered_allowed();
+    export_pages_in_receipt_order;
+}
+
+/// Rejections may rest on a letter without a DIK entry (flagged).
+#[allow(clippy::needless_update)]
+fn unregistered_allowed() -> StoreSettings {
+    StoreSettings {
+        allow_unregistered_exemption: true,
+        ..StoreSettings::default()
+    }
 }
 
 /// The deployment setting under which cuti bersama are working days.
@@ -2894,5 +2905,163 @@ async fn cuti_bersama_as_working_days(store: Arc<dyn Store>) {
     assert_eq!(
         s.get_request(e.id).await.unwrap().due_date,
         Some(d("2026-04-07"))
+    );
+}
+
+/// The annual report's Pasal 17 table, grouped in SQL: rejections and partial
+/// grants by agency, outcome and letters, within the agencies' local year.
+async fn report_counts_withholding_by_letters(store: Arc<dyn Store>) {
+    use ppid::{domain::ExemptionLetter as L, store::WithholdingCount};
+    let tree = seed(&*store).await;
+    let withhold = |outcome: Outcome, letters: Vec<L>, at: &'static str| {
+        let mut n = notice(outcome, Some(at));
+        n.exemption_letters = letters;
+        if outcome == Outcome::PartiallyGranted {
+            n.withheld_parts = Some("Lampiran data pribadi pasien".into());
+        }
+        Command::Respond(n)
+    };
+    let cases = [
+        (
+            &tree.dinkes,
+            Outcome::Rejected,
+            vec![L::H],
+            "2026-03-12T02:00:00Z",
+        ),
+        (
+            &tree.dinkes,
+            Outcome::Rejected,
+            vec![L::H],
+            "2026-03-13T02:00:00Z",
+        ),
+        (
+            &tree.dinkes,
+            Outcome::PartiallyGranted,
+            vec![L::A, L::H],
+            "2026-03-13T02:00:00Z",
+        ),
+        (
+            &tree.disdik,
+            Outcome::Rejected,
+            vec![L::I],
+            "2026-03-13T02:00:00Z",
+        ),
+    ];
+    for (agency, outcome, letters, at) in cases {
+        let r = file(&*store, agency, "2026-03-10T02:00:00Z").await;
+        apply(&*store, &r, withhold(outcome, letters, at), at, "petugas").await;
+    }
+    // Granted, and a rejection noticed in the next year: not counted.
+    let r = file(&*store, &tree.dinkes, "2026-03-10T02:00:00Z").await;
+    apply(
+        &*store,
+        &r,
+        Command::Respond(notice(Outcome::Granted, None)),
+        "2026-03-12T02:00:00Z",
+        "p",
+    )
+    .await;
+    let late = file(&*store, &tree.dinkes, "2026-12-28T02:00:00Z").await;
+    apply(
+        &*store,
+        &late,
+        withhold(Outcome::Rejected, vec![L::H], "2027-01-04T02:00:00Z"),
+        "2027-01-04T02:00:00Z",
+        "p",
+    )
+    .await;
+
+    let mut got = store
+        .withholding_by_letters(
+            &[
+                tree.dinkes.clone(),
+                tree.disdik.clone(),
+                tree.bappeda.clone(),
+            ],
+            d("2026-01-01"),
+            d("2026-12-31"),
+        )
+        .await
+        .unwrap();
+    got.sort_by(|a, b| {
+        (&a.agency_id, a.outcome, &a.letters).cmp(&(&b.agency_id, b.outcome, &b.letters))
+    });
+    let row = |agency: &Agency, outcome, letters: Vec<L>, count| WithholdingCount {
+        agency_id: agency.id.clone(),
+        outcome,
+        letters,
+        count,
+    };
+    let mut want = vec![
+        row(&tree.dinkes, Outcome::Rejected, vec![L::H], 2),
+        row(&tree.dinkes, Outcome::PartiallyGranted, vec![L::A, L::H], 1),
+        row(&tree.disdik, Outcome::Rejected, vec![L::I], 1),
+    ];
+    want.sort_by(|a, b| {
+        (&a.agency_id, a.outcome, &a.letters).cmp(&(&b.agency_id, b.outcome, &b.letters))
+    });
+    assert_eq!(got, want);
+    let next_year = store
+        .withholding_by_letters(&[tree.dinkes.clone()], d("2027-01-01"), d("2027-12-31"))
+        .await
+        .unwrap();
+    assert_eq!(
+        next_year,
+        vec![row(&tree.dinkes, Outcome::Rejected, vec![L::H], 1)]
+    );
+}
+
+/// The export reads every matching request in (receipt, id) order, page by
+/// page after a keyset, and counts the same set.
+async fn export_pages_in_receipt_order(store: Arc<dyn Store>) {
+    let tree = seed(&*store).await;
+    let mut made = Vec::new();
+    for (i, agency) in [
+        &tree.dinkes,
+        &tree.puskesmas,
+        &tree.disdik,
+        &tree.dinkes,
+        &tree.bappeda,
+    ]
+    .iter()
+    .enumerate()
+    {
+        // Two at the same instant: the id breaks the tie.
+        let at = format!("2026-03-1{}T02:00:00Z", i / 2);
+        made.push(file(&*store, agency, &at).await);
+    }
+    let mut want: Vec<(Timestamp, Uuid)> = made.iter().map(|r| (r.receive_time, r.id)).collect();
+    want.sort();
+    let everything = RequestFilter::default();
+    assert_eq!(store.export_count(&everything).await.unwrap(), 5);
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.export_page(&everything, after, 2).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 2);
+        for r in &page {
+            seen.push((r.receive_time, r.id));
+        }
+        let last = page.last().unwrap();
+        after = Some(RequestCursor {
+            receive_time: last.receive_time,
+            id: last.id,
+        });
+    }
+    assert_eq!(seen, want, "every request once, in order");
+    let dinkes_subtree = RequestFilter {
+        agency: Some(tree.dinkes.clone()),
+        include_sub_agencies: true,
+        ..Default::default()
+    };
+    assert_eq!(store.export_count(&dinkes_subtree).await.unwrap(), 3);
+    let page = store.export_page(&dinkes_subtree, None, 100).await.unwrap();
+    assert_eq!(page.len(), 3);
+    assert!(
+        page.iter()
+            .all(|r| r.agency_id == tree.dinkes.id || r.agency_id == tree.puskesmas.id)
     );
 }
