@@ -3002,7 +3002,11 @@ async fn report_counts_withholding_by_letters(store: Arc<dyn Store>) {
     });
     assert_eq!(got, want);
     let next_year = store
-        .withholding_by_letters(&[tree.dinkes.clone()], d("2027-01-01"), d("2027-12-31"))
+        .withholding_by_letters(
+            std::slice::from_ref(&tree.dinkes),
+            d("2027-01-01"),
+            d("2027-12-31"),
+        )
         .await
         .unwrap();
     assert_eq!(
