@@ -508,52 +508,95 @@ impl<'a> IntakeRow<'a> {
     }
 }
 
-/// Rows per multi-row INSERT: 23 parameters each stays far below both
-/// backends' limits (SQLite 32766, PostgreSQL 65535).
+/// Rows per multi-row INSERT: at 38 parameters a row (the widest insert,
+/// a whole request) this stays below both backends' limits (SQLite 32766,
+/// PostgreSQL 65535).
 const ROWS_PER_INSERT: usize = 500;
+
+/// A request row to insert whole.
+struct NewRow<'a> {
+    request: &'a Request,
+    agency_path: &'a str,
+    body_hash: &'a str,
+    submitted_by: Option<&'a str>,
+}
+
+/// `INSERT INTO requests (every column) VALUES ...` for `rows`: the one
+/// place that lists the columns of a new row, for intake and for the bulk
+/// loader of generated data.
+fn push_insert_requests(qb: &mut QueryBuilder<Db>, rows: &[NewRow<'_>]) -> Result<()> {
+    qb.push(
+        "INSERT INTO requests (id, body_hash, registration_number, agency_id, agency_path, \
+         receiving_agency_id, pemda_id, requester, information_requested, purpose, access_method, \
+         copy_form, delivery_method, channel, receive_time, state, clock_start_date, \
+         original_due_date, due_date, due_end_time, extension_reason, extend_time, \
+         extension_previous_due_date, outcome, notice_time, notice_working_days, notice_on_time, \
+         exemption_letters, notice, deliver_time, withdraw_time, create_time, update_time, version, \
+         exemption_citations, unregistered_exemption_basis, deliver_working_days, submitted_by) ",
+    );
+    let mut columns = Vec::with_capacity(rows.len());
+    for row in rows {
+        columns.push(MutableColumns::of(row.request, row.agency_path)?);
+    }
+    qb.push_values(rows.iter().zip(columns), |mut b, (row, c)| {
+        let r = row.request;
+        b.push_bind(r.id.to_string())
+            .push_bind(row.body_hash.to_string())
+            .push_bind(r.registration_number.clone())
+            .push_bind(c.agency_id)
+            .push_bind(c.agency_path)
+            .push_bind(r.receiving_agency_id.clone())
+            .push_bind(r.pemda_id.clone())
+            .push_bind(c.requester)
+            .push_bind(c.information_requested)
+            .push_bind(c.purpose)
+            .push_bind(r.access_method.as_str())
+            .push_bind(r.copy_form.map(|f| f.as_str()))
+            .push_bind(r.delivery_method.as_str())
+            .push_bind(r.channel.as_str())
+            .push_bind(ts(r.receive_time))
+            .push_bind(c.state)
+            .push_bind(c.clock_start_date)
+            .push_bind(c.original_due_date)
+            .push_bind(c.due_date)
+            .push_bind(c.due_end_time)
+            .push_bind(c.extension_reason)
+            .push_bind(c.extend_time)
+            .push_bind(c.extension_previous_due_date)
+            .push_bind(c.outcome)
+            .push_bind(c.notice_time)
+            .push_bind(c.notice_working_days)
+            .push_bind(c.notice_on_time)
+            .push_bind(c.exemption_letters)
+            .push_bind(c.notice)
+            .push_bind(c.deliver_time)
+            .push_bind(c.withdraw_time)
+            .push_bind(ts(r.create_time))
+            .push_bind(c.update_time)
+            .push_bind(c.version)
+            .push_bind(c.exemption_citations)
+            .push_bind(c.unregistered_exemption_basis)
+            .push_bind(c.deliver_working_days)
+            .push_bind(row.submitted_by.map(str::to_string));
+    });
+    Ok(())
+}
 
 /// Inserts new requests and their Submitted events. A taken id (another
 /// process registered it first) is reported as [`ID_RACE`].
 async fn insert_intake(conn: &mut Conn, rows: &[IntakeRow<'_>]) -> Result<()> {
     for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
-            "INSERT INTO requests (id, body_hash, registration_number, agency_id, agency_path, \
-             receiving_agency_id, pemda_id, requester, information_requested, purpose, access_method, \
-             copy_form, delivery_method, channel, receive_time, state, clock_start_date, \
-             original_due_date, due_date, due_end_time, create_time, update_time, version, \
-             submitted_by) ",
-        );
-        let mut columns = Vec::with_capacity(chunk.len());
-        for row in chunk {
-            columns.push(MutableColumns::of(&row.request, row.agency_path)?);
-        }
-        qb.push_values(chunk.iter().zip(columns), |mut b, (row, c)| {
-            let r = &row.request;
-            b.push_bind(r.id.to_string())
-                .push_bind(row.body_hash.clone())
-                .push_bind(r.registration_number.clone())
-                .push_bind(c.agency_id)
-                .push_bind(c.agency_path)
-                .push_bind(r.receiving_agency_id.clone())
-                .push_bind(r.pemda_id.clone())
-                .push_bind(c.requester)
-                .push_bind(c.information_requested)
-                .push_bind(c.purpose)
-                .push_bind(r.access_method.as_str())
-                .push_bind(r.copy_form.map(|c| c.as_str()))
-                .push_bind(r.delivery_method.as_str())
-                .push_bind(r.channel.as_str())
-                .push_bind(ts(r.receive_time))
-                .push_bind(c.state)
-                .push_bind(c.clock_start_date)
-                .push_bind(c.original_due_date)
-                .push_bind(c.due_date)
-                .push_bind(c.due_end_time)
-                .push_bind(ts(r.create_time))
-                .push_bind(ts(r.update_time))
-                .push_bind(r.version)
-                .push_bind(row.submitted_by.clone());
-        });
+        let mut qb = QueryBuilder::new("");
+        let rows = chunk
+            .iter()
+            .map(|row| NewRow {
+                request: &row.request,
+                agency_path: row.agency_path,
+                body_hash: &row.body_hash,
+                submitted_by: row.submitted_by.as_deref(),
+            })
+            .collect::<Vec<_>>();
+        push_insert_requests(&mut qb, &rows)?;
         if let Err(e) = qb.build().execute(&mut *conn).await {
             if is_unique_violation(&e) {
                 return Err(Error::AlreadyExists {
@@ -1449,34 +1492,7 @@ impl crate::store::Store for SqlStore {
             request_columns!(),
             " FROM requests WHERE 1 = 1"
         ));
-        if let Some(a) = &filter.agency {
-            if filter.include_sub_agencies {
-                push_subtree(&mut qb, "agency_path", &a.path);
-            } else {
-                qb.push(" AND agency_id = ").push_bind(a.id.clone());
-            }
-        }
-        if !filter.states.is_empty() {
-            qb.push(" AND state IN (");
-            let mut sep = qb.separated(", ");
-            for s in &filter.states {
-                sep.push_bind(s.as_str());
-            }
-            qb.push(")");
-        }
-        if let Some(t) = filter.receive_start {
-            qb.push(" AND receive_time >= ").push_bind(ts(t));
-        }
-        if let Some(t) = filter.receive_end {
-            qb.push(" AND receive_time < ").push_bind(ts(t));
-        }
-        if let Some(t) = filter.overdue_at {
-            qb.push(" AND state = 'pending' AND due_end_time <= ")
-                .push_bind(ts(t));
-        }
-        if let Some(key) = &filter.submitted_by {
-            qb.push(" AND submitted_by = ").push_bind(key.clone());
-        }
+        push_request_filter(&mut qb, filter);
         if let Some(c) = cursor {
             qb.push(" AND (receive_time < ")
                 .push_bind(ts(c.receive_time))

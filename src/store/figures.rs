@@ -475,61 +475,19 @@ impl crate::store::FigureStore for SqlStore {
         rows: &[(Request, String)],
         counters: &[(String, i16, i64)],
     ) -> Result<()> {
-        // SQLite allows 32766 bound values: 28 columns x 500 rows stays below.
-        for chunk in rows.chunks(500) {
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
             let mut tx = begin_write(&self.pool).await?;
-            let mut qb = QueryBuilder::<Db>::new(
-                "INSERT INTO requests (id, body_hash, registration_number, agency_id, agency_path, \
-                 receiving_agency_id, pemda_id, requester, information_requested, purpose, access_method, \
-                 copy_form, delivery_method, channel, receive_time, state, clock_start_date, \
-                 original_due_date, due_date, due_end_time, extension_reason, extend_time, \
-                 extension_previous_due_date, outcome, notice_time, notice_working_days, notice_on_time, \
-                 exemption_letters, notice, deliver_time, withdraw_time, create_time, update_time, version, \
-                 exemption_citations, unregistered_exemption_basis, deliver_working_days) ",
-            );
-            let mut prepared = Vec::with_capacity(chunk.len());
-            for (r, path) in chunk {
-                prepared.push((r, MutableColumns::of(r, path)?));
-            }
-            qb.push_values(prepared, |mut b, (r, c)| {
-                b.push_bind(r.id.to_string())
-                    .push_bind("generated")
-                    .push_bind(r.registration_number.clone())
-                    .push_bind(c.agency_id)
-                    .push_bind(c.agency_path)
-                    .push_bind(r.receiving_agency_id.clone())
-                    .push_bind(r.pemda_id.clone())
-                    .push_bind(c.requester)
-                    .push_bind(c.information_requested)
-                    .push_bind(c.purpose)
-                    .push_bind(r.access_method.as_str())
-                    .push_bind(r.copy_form.map(|f| f.as_str()))
-                    .push_bind(r.delivery_method.as_str())
-                    .push_bind(r.channel.as_str())
-                    .push_bind(ts(r.receive_time))
-                    .push_bind(c.state)
-                    .push_bind(c.clock_start_date)
-                    .push_bind(c.original_due_date)
-                    .push_bind(c.due_date)
-                    .push_bind(c.due_end_time)
-                    .push_bind(c.extension_reason)
-                    .push_bind(c.extend_time)
-                    .push_bind(c.extension_previous_due_date)
-                    .push_bind(c.outcome)
-                    .push_bind(c.notice_time)
-                    .push_bind(c.notice_working_days)
-                    .push_bind(c.notice_on_time)
-                    .push_bind(c.exemption_letters)
-                    .push_bind(c.notice)
-                    .push_bind(c.deliver_time)
-                    .push_bind(c.withdraw_time)
-                    .push_bind(ts(r.create_time))
-                    .push_bind(c.update_time)
-                    .push_bind(c.version)
-                    .push_bind(c.exemption_citations)
-                    .push_bind(c.unregistered_exemption_basis)
-                    .push_bind(c.deliver_working_days);
-            });
+            let mut qb = QueryBuilder::<Db>::new("");
+            let new_rows: Vec<NewRow<'_>> = chunk
+                .iter()
+                .map(|(r, path)| NewRow {
+                    request: r,
+                    agency_path: path,
+                    body_hash: "generated",
+                    submitted_by: None,
+                })
+                .collect();
+            push_insert_requests(&mut qb, &new_rows)?;
             qb.build().execute(&mut *tx).await?;
             // One event per step the projection shows: submission, then notice.
             let mut qb = QueryBuilder::<Db>::new(

@@ -3,8 +3,9 @@
 
 use crate::store::{ObjectionGroundCount, WithholdingCount};
 
-/// Adds the export filter's conditions (everything but the cursor).
-fn push_export_filter(qb: &mut QueryBuilder<Db>, filter: &RequestFilter) {
+/// Adds a request filter's conditions (everything but the cursor): the
+/// export's and ListRequests'.
+fn push_request_filter(qb: &mut QueryBuilder<Db>, filter: &RequestFilter) {
     if let Some(a) = &filter.agency {
         if filter.include_sub_agencies {
             push_subtree(qb, "agency_path", &a.path);
@@ -29,6 +30,9 @@ fn push_export_filter(qb: &mut QueryBuilder<Db>, filter: &RequestFilter) {
     if let Some(t) = filter.overdue_at {
         qb.push(" AND state = 'pending' AND due_end_time <= ")
             .push_bind(ts(t));
+    }
+    if let Some(key) = &filter.submitted_by {
+        qb.push(" AND submitted_by = ").push_bind(key.clone());
     }
 }
 
@@ -131,7 +135,7 @@ impl crate::store::ReportStore for SqlStore {
             request_columns!(),
             " FROM requests WHERE 1 = 1"
         ));
-        push_export_filter(&mut qb, filter);
+        push_request_filter(&mut qb, filter);
         if let Some(c) = after {
             // Keyset: strictly after the last row sent, in (receive_time, id).
             // A row-value comparison is an index condition on both backends
@@ -155,7 +159,7 @@ impl crate::store::ReportStore for SqlStore {
 
     async fn export_count(&self, filter: &RequestFilter) -> Result<i64> {
         let mut qb = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM requests WHERE 1 = 1");
-        push_export_filter(&mut qb, filter);
+        push_request_filter(&mut qb, filter);
         Ok(qb.build_query_scalar::<i64>().fetch_one(&self.pool).await?)
     }
 }
