@@ -115,7 +115,7 @@ impl AgencyService for AgencyApi {
         // under the agencies of its Pemda.
         match &parent {
             None => caller.require_operator("creating a top-level agency")?,
-            Some(p) => caller.require_agency(&*self.0.store, p).await?,
+            Some(p) => caller.require_agency(&self.0.access, p).await?,
         }
         let new = NewAgency {
             id,
@@ -245,7 +245,7 @@ impl AgencyService for AgencyApi {
         }
         c.finish()?;
         let id = id.unwrap_or_default();
-        caller.require_agency(&*self.0.store, &id).await?;
+        caller.require_agency(&self.0.access, &id).await?;
         let updated = self
             .0
             .store

@@ -80,21 +80,34 @@ impl Caller {
 
     /// PERMISSION_DENIED unless the caller reaches agency `id` (NOT_FOUND
     /// when it does not exist).
-    pub async fn require_agency(&self, store: &dyn Store, id: &str) -> Result<(), Status> {
+    pub async fn require_agency(&self, access: &Authenticator, id: &str) -> Result<(), Status> {
         match self {
             Caller::Open { .. } => Ok(()),
-            _ => self.require_reach(&store.get_agency(id).await?),
+            // The operator reaches everything that exists.
+            Caller::Key(p) if p.scope_path.is_none() => access.agency_path(id).await.map(drop),
+            _ => {
+                let path = access.agency_path(id).await?;
+                if self.reaches(&path) {
+                    Ok(())
+                } else {
+                    Err(denied(&format!("this key does not reach agencies/{id}")))
+                }
+            }
         }
     }
 
     /// PERMISSION_DENIED unless the caller may see and act on request `id`:
     /// its handling agency is within the key's reach, or, for an intake
     /// key, the key submitted it.
-    pub async fn require_request(&self, store: &dyn Store, id: uuid::Uuid) -> Result<(), Status> {
+    pub async fn require_request(
+        &self,
+        access: &Authenticator,
+        id: uuid::Uuid,
+    ) -> Result<(), Status> {
         match self {
             Caller::Open { .. } => Ok(()),
             Caller::Key(p) if p.role == Role::Intake => {
-                let submitter = store.request_submitter(id).await?;
+                let submitter = access.store.request_submitter(id).await?;
                 if submitter.as_deref() == Some(p.key_id.as_str()) {
                     Ok(())
                 } else {
@@ -104,8 +117,8 @@ impl Caller {
                 }
             }
             _ => {
-                let r = store.get_request(id).await?;
-                self.require_agency(store, &r.agency_id).await
+                let r = access.store.get_request(id).await?;
+                self.require_agency(access, &r.agency_id).await
             }
         }
     }
@@ -260,6 +273,9 @@ const CACHE_TTL: Duration = Duration::from_secs(10);
 pub struct Authenticator {
     store: Arc<dyn Store>,
     keys: Mutex<HashMap<String, (Instant, Option<Principal>)>>,
+    /// Agency id -> path: a path never changes (an agency cannot move or be
+    /// deleted), so it is cached for good.
+    paths: Mutex<HashMap<String, String>>,
     open: Mutex<Option<(Instant, bool)>>,
     allow_open: bool,
     track_limiter: DefaultKeyedRateLimiter<IpAddr>,
@@ -274,6 +290,7 @@ impl Authenticator {
         Self {
             store,
             keys: Mutex::default(),
+            paths: Mutex::default(),
             open: Mutex::default(),
             allow_open,
             track_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
@@ -292,6 +309,19 @@ impl Authenticator {
             secret.as_bytes(),
             &request_id.to_string(),
         ))
+    }
+
+    /// The path of agency `id` (NOT_FOUND when it does not exist).
+    pub async fn agency_path(&self, id: &str) -> Result<String, Status> {
+        if let Some(p) = self.paths.lock().unwrap_or_else(|e| e.into_inner()).get(id) {
+            return Ok(p.clone());
+        }
+        let path = self.store.get_agency(id).await?.path;
+        self.paths
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.to_string(), path.clone());
+        Ok(path)
     }
 
     /// Forgets cached answers (after a key is created or revoked here).

@@ -138,7 +138,7 @@ impl CalendarService for CalendarApi {
         // day, an admin of that region.
         match &agency {
             None => caller.require_operator("a national holiday or cuti bersama")?,
-            Some(a) => caller.require_agency(&*self.0.store, a).await?,
+            Some(a) => caller.require_agency(&self.0.access, a).await?,
         }
         let record = HolidayRecord {
             date,
@@ -173,7 +173,7 @@ impl CalendarService for CalendarApi {
         };
         match &agency {
             None => caller.require_operator("a national holiday or cuti bersama")?,
-            Some(a) => caller.require_agency(&*self.0.store, a).await?,
+            Some(a) => caller.require_agency(&self.0.access, a).await?,
         }
         let moved = self
             .0

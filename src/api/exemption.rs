@@ -132,7 +132,7 @@ impl ExemptionService for ExemptionApi {
         else {
             return Err(convert::missing());
         };
-        caller.require_agency(&*self.0.store, &agency_id).await?;
+        caller.require_agency(&self.0.access, &agency_id).await?;
         let entry = Exemption {
             id: Uuid::now_v7(),
             agency_id,
@@ -247,7 +247,7 @@ impl ExemptionService for ExemptionApi {
         let (Some((agency, id)), Some(reason)) = (name, reason) else {
             return Err(convert::missing());
         };
-        caller.require_agency(&*self.0.store, &agency).await?;
+        caller.require_agency(&self.0.access, &agency).await?;
         let (e, n) = self
             .0
             .store

@@ -153,7 +153,7 @@ impl ObjectionService for ObjectionApi {
         let (Some(request_id), Some(statement)) = (request, statement) else {
             return Err(convert::missing());
         };
-        caller.require_request(&*self.0.store, request_id).await?;
+        caller.require_request(&self.0.access, request_id).await?;
         let filing = ObjectionFiling {
             id: Uuid::now_v7(),
             request_id,
@@ -179,7 +179,7 @@ impl ObjectionService for ObjectionApi {
             .get_objection(id.ok_or_else(convert::missing)?)
             .await?;
         Caller::of(&req)
-            .require_agency(&*self.0.store, &o.agency_id)
+            .require_agency(&self.0.access, &o.agency_id)
             .await?;
         Ok(Response::new(self.objection_to_pb(&o, &d).await?))
     }
@@ -239,7 +239,7 @@ impl ObjectionService for ObjectionApi {
             None => None,
         };
         if let Some(request) = request {
-            caller.require_request(&*self.0.store, request).await?;
+            caller.require_request(&self.0.access, request).await?;
         }
         let mut rows = self
             .0
@@ -303,7 +303,7 @@ impl ObjectionService for ObjectionApi {
             return Err(convert::missing());
         };
         let (o, _) = self.0.store.get_objection(id).await?;
-        caller.require_agency(&*self.0.store, &o.agency_id).await?;
+        caller.require_agency(&self.0.access, &o.agency_id).await?;
         let input = ObjectionDecisionInput {
             decision,
             extent,
@@ -343,7 +343,7 @@ impl ObjectionService for ObjectionApi {
         c.finish()?;
         let objection = objection.ok_or_else(convert::missing)?;
         let (o, _) = self.0.store.get_objection(objection).await?;
-        caller.require_agency(&*self.0.store, &o.agency_id).await?;
+        caller.require_agency(&self.0.access, &o.agency_id).await?;
         let d = self
             .0
             .store
@@ -367,7 +367,7 @@ impl ObjectionService for ObjectionApi {
             .await?;
         let (o, _) = self.0.store.get_objection(d.objection_id).await?;
         Caller::of(&req)
-            .require_agency(&*self.0.store, &o.agency_id)
+            .require_agency(&self.0.access, &o.agency_id)
             .await?;
         Ok(Response::new(self.dispute_to_pb(&d).await?))
     }
@@ -393,7 +393,7 @@ impl ObjectionService for ObjectionApi {
         };
         let d = self.0.store.get_dispute(id).await?;
         let (o, _) = self.0.store.get_objection(d.objection_id).await?;
-        caller.require_agency(&*self.0.store, &o.agency_id).await?;
+        caller.require_agency(&self.0.access, &o.agency_id).await?;
         let s = Settlement {
             outcome,
             decision_date,

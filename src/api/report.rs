@@ -291,7 +291,7 @@ impl ReportService for ReportApi {
         }
         c.finish()?;
         let id = id.ok_or_else(convert::missing)?;
-        caller.require_agency(&*self.0.store, &id).await?;
+        caller.require_agency(&self.0.access, &id).await?;
         let report = annual::build(&self.0, &id, r.year as i16).await?;
         Ok(Response::new(report_pb(&report)))
     }

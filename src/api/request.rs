@@ -237,7 +237,7 @@ impl RequestApi {
         let (Some(id), Some(command)) = (id, command) else {
             return Err(convert::missing());
         };
-        caller.require_request(&*self.0.store, id).await?;
+        caller.require_request(&self.0.access, id).await?;
         let now = self.0.clock.now();
         let r = self
             .0
@@ -260,8 +260,7 @@ impl RequestApi {
         let full = match caller {
             Caller::Open { .. } => true,
             Caller::Key(p) if matches!(p.role, Role::Admin | Role::Officer) => {
-                let agency = self.0.store.get_agency(&r.agency_id).await?;
-                caller.sees_personal_data(&agency.path)
+                caller.sees_personal_data(&self.0.access.agency_path(&r.agency_id).await?)
             }
             _ => false,
         };
@@ -369,10 +368,9 @@ impl RequestService for RequestApi {
             body_hash: body_hash(&body),
             submitted_by: caller.key_id().map(str::to_string),
         };
-        if !matches!(caller, Caller::Open { .. }) {
-            let agency = self.0.store.get_agency(&new.agency_id).await?;
-            caller.require_reach(&agency)?;
-        }
+        caller
+            .require_agency(&self.0.access, &new.agency_id)
+            .await?;
         let submitted = self
             .0
             .store
@@ -402,7 +400,7 @@ impl RequestService for RequestApi {
             return Err(convert::missing());
         };
         let caller = Caller::of(&req);
-        caller.require_request(&*self.0.store, id).await?;
+        caller.require_request(&self.0.access, id).await?;
         let r = self.0.store.get_request(id).await?;
         self.view(&caller, &r, self.0.clock.now())
             .await
@@ -700,7 +698,7 @@ impl RequestService for RequestApi {
         let Some(id) = id else {
             return Err(convert::missing());
         };
-        Caller::of(&req).require_request(&*self.0.store, id).await?;
+        Caller::of(&req).require_request(&self.0.access, id).await?;
         let events = self.0.store.request_history(id).await?;
         Ok(Response::new(pb::GetRequestHistoryResponse {
             events: events

@@ -93,7 +93,16 @@ struct Args {
     /// a caller sends none) instead of random UUIDv4.
     #[arg(long)]
     uuid_v7: bool,
+    /// API key for a server with keys (`authorization: Bearer`); an admin
+    /// key, since the run creates agencies. Without one the server must be
+    /// in open mode.
+    #[arg(long, env = "PPID_TOKEN", hide_env_values = true)]
+    token: Option<String>,
 }
+
+/// The bearer header every call carries, when a token was given.
+static AUTHORIZATION: std::sync::OnceLock<tonic::metadata::MetadataValue<tonic::metadata::Ascii>> =
+    std::sync::OnceLock::new();
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Scenario {
@@ -125,6 +134,17 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(token) = &args.token {
+        match format!("Bearer {token}").parse() {
+            Ok(v) => {
+                let _ = AUTHORIZATION.set(v);
+            }
+            Err(_) => {
+                eprintln!("loadgen: the token is not a valid header value");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let mut rt = tokio::runtime::Builder::new_multi_thread();
     rt.enable_all();
     if let Some(n) = args.threads {
@@ -369,7 +389,7 @@ async fn create_agencies(
                 ..Default::default()
             }),
         };
-        match client.create_agency(req).await {
+        match client.create_agency(with_actor(req)).await {
             Ok(_) => Ok(()),
             Err(s) if s.code() == Code::AlreadyExists => Ok(()),
             Err(s) => Err(anyhow::anyhow!(
@@ -652,13 +672,17 @@ fn classify(op: Op, status: &Status) -> Outcome {
     }
 }
 
-/// A request with the actor header every write carries.
+/// A request with the actor header (open mode) and the bearer token (a
+/// server with keys), as every call but the health check carries them.
 fn with_actor<T>(msg: T) -> tonic::Request<T> {
     let mut req = tonic::Request::new(msg);
     req.metadata_mut().insert(
         "x-ppid-actor",
         tonic::metadata::MetadataValue::from_static("loadgen"),
     );
+    if let Some(v) = AUTHORIZATION.get() {
+        req.metadata_mut().insert("authorization", v.clone());
+    }
     req
 }
 
@@ -756,9 +780,9 @@ impl Worker {
         };
         let mut c = self.requests.clone();
         let outcome = match self
-            .call(c.get_request(pb::GetRequestRequest {
+            .call(c.get_request(with_actor(pb::GetRequestRequest {
                 name: t.name.clone(),
-            }))
+            })))
             .await
         {
             Ok(r) if r.name != t.name => Outcome::Unexpected(
@@ -775,11 +799,11 @@ impl Worker {
         let agency = &self.shared.agencies[self.rng.below(self.shared.agencies.len())];
         let mut c = self.requests.clone();
         let outcome = match self
-            .call(c.list_requests(pb::ListRequestsRequest {
+            .call(c.list_requests(with_actor(pb::ListRequestsRequest {
                 agency: format!("agencies/{agency}"),
                 page_size: 20,
                 ..Default::default()
-            }))
+            })))
             .await
         {
             Ok(r) if r.requests.len() > 20 => Outcome::Unexpected(
