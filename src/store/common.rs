@@ -1451,13 +1451,8 @@ impl crate::store::Store for SqlStore {
         now: Timestamp,
         actor: &str,
     ) -> Result<Submitted> {
-        // A retry usually finds its first result without waiting for a group.
-        {
-            let mut conn = self.pool.acquire().await?;
-            if let Some((existing, hash)) = fetch_request(&mut conn, new.id).await? {
-                return replay(existing, &hash, &new.body_hash);
-            }
-        }
+        // No read before queueing: the group looks up all its ids in one
+        // query, and a read per submission cost more than retries gain.
         if !GROUP_COMMIT {
             return self.submit_alone(new, now, actor).await;
         }
