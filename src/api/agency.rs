@@ -126,7 +126,7 @@ impl AgencyService for AgencyApi {
             comparison_group: group,
         };
         let created = self.0.store.create_agency(new, self.0.clock.now()).await?;
-        tracing::info!(agency = %created.id, "agency created");
+        tracing::info!(agency = %created.id, actor = %caller.actor(), "agency created");
         Ok(Response::new(to_pb(&created)))
     }
 
@@ -251,6 +251,7 @@ impl AgencyService for AgencyApi {
             .store
             .update_agency(&id, patch, version, self.0.clock.now())
             .await?;
+        tracing::info!(agency = %updated.id, actor = %caller.actor(), "agency updated");
         Ok(Response::new(to_pb(&updated)))
     }
 }

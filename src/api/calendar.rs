@@ -152,7 +152,7 @@ impl CalendarService for CalendarApi {
             .store
             .add_holiday(record.clone(), self.0.clock.now(), &actor)
             .await?;
-        tracing::info!(date = %record.date, kind = %kind.as_str(), rescheduled = moved, "holiday added");
+        tracing::info!(date = %record.date, kind = %kind.as_str(), rescheduled = moved, %actor, "holiday added");
         Ok(Response::new(pb::AddHolidayResponse {
             holiday: Some(holiday_to_pb(&record)),
             rescheduled_requests: i32::try_from(moved).unwrap_or(i32::MAX),
@@ -180,7 +180,7 @@ impl CalendarService for CalendarApi {
             .store
             .remove_holiday(date, agency.as_deref(), self.0.clock.now(), &actor)
             .await?;
-        tracing::info!(%date, rescheduled = moved, "holiday removed");
+        tracing::info!(%date, rescheduled = moved, %actor, "holiday removed");
         Ok(Response::new(pb::RemoveHolidayResponse {
             rescheduled_requests: i32::try_from(moved).unwrap_or(i32::MAX),
         }))

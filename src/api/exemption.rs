@@ -151,7 +151,7 @@ impl ExemptionService for ExemptionApi {
             create_time: self.0.clock.now(),
         };
         let created = self.0.store.create_exemption(entry).await?;
-        tracing::info!(exemption = %created.id, agency = %created.agency_id, letter = %created.letter, "DIK entry created");
+        tracing::info!(exemption = %created.id, agency = %created.agency_id, letter = %created.letter, actor = %caller.actor(), "DIK entry created");
         let today = self.today(&created.agency_id).await?;
         Ok(Response::new(to_pb(&created, 0, today)))
     }
@@ -254,6 +254,7 @@ impl ExemptionService for ExemptionApi {
             .revoke_exemption(&agency, id, reason, self.0.clock.now())
             .await?;
         let today = self.today(&agency).await?;
+        tracing::info!(exemption = %e.id, actor = %caller.actor(), "DIK entry revoked");
         Ok(Response::new(to_pb(&e, n, today)))
     }
 

@@ -18,7 +18,8 @@ on_both_backends!(
     intake_reads_back_only_its_own,
     revoked_keys_and_open_mode,
     tracking_without_enumeration,
-    objections_by_role
+    objections_by_role,
+    public_reads_only_published_rankings
 );
 
 /// Wraps a message with a bearer token.
@@ -734,4 +735,65 @@ async fn objections_by_role(backend: Backend) {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
+}
+
+/// Without a key, a ranking is readable once published, and only then; a
+/// Pemda's admin cannot publish (national: the operator's), the operator can.
+async fn public_reads_only_published_rankings(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    let keys = setup(&mut app).await;
+    let ranking = |y: i32| pb::GetRankingRequest {
+        parent: "agencies/kota-serang".into(),
+        period: Some(pb::Period {
+            kind: Some(pb::period::Kind::Year(y)),
+        }),
+        ..Default::default()
+    };
+    let err = app.indicators.get_ranking(ranking(2025)).await.unwrap_err();
+    assert_eq!(err.code(), Code::Unauthenticated, "not published yet");
+    // A reader sees the live ranking.
+    app.indicators
+        .get_ranking(with(ranking(2025), keys.get("reader")))
+        .await
+        .unwrap();
+    let publish = pb::PublishRankingRequest {
+        parent: "agencies/kota-serang".into(),
+        period: Some(pb::Period {
+            kind: Some(pb::period::Kind::Year(2025)),
+        }),
+        ..Default::default()
+    };
+    let err = app
+        .indicators
+        .publish_ranking(with(publish.clone(), keys.get("admin")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    let published = app
+        .indicators
+        .publish_ranking(with(publish, keys.get("operator")))
+        .await
+        .unwrap()
+        .into_inner();
+    let public = app
+        .indicators
+        .get_ranking(ranking(2025))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(public, published);
+    let err = app.indicators.get_ranking(ranking(2026)).await.unwrap_err();
+    assert_eq!(
+        err.code(),
+        Code::Unauthenticated,
+        "another period is not published"
+    );
+    // Agencies are public.
+    let listed = app
+        .agencies
+        .list_agencies(pb::ListAgenciesRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!listed.agencies.is_empty());
 }
