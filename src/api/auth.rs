@@ -136,6 +136,25 @@ impl Caller {
         })
     }
 
+    /// PERMISSION_DENIED unless agency `id` is within the caller's reach or
+    /// above it: a DIK entry of the Pemda covers its OPDs, so their officers
+    /// read it; another OPD's DIK is out of reach.
+    pub async fn require_related(&self, access: &Authenticator, id: &str) -> Result<(), Status> {
+        let Caller::Key(p) = self else {
+            return Ok(());
+        };
+        let path = access.agency_path(id).await?;
+        let above = p
+            .scope_path
+            .as_deref()
+            .is_none_or(|scope| scope.starts_with(&path));
+        if above || self.reaches(&path) {
+            Ok(())
+        } else {
+            Err(denied(&format!("this key does not reach agencies/{id}")))
+        }
+    }
+
     /// Whether requesters' personal data of requests handled at `path` may
     /// be shown in full.
     pub fn sees_personal_data(&self, path: &str) -> bool {
@@ -238,7 +257,7 @@ fn rule(path: &str) -> Option<Rule> {
             "ppid.v1.IndicatorService",
             "SetScoringPolicy" | "RecordAssessment" | "PublishRanking",
         ) => keyed(ADMIN),
-        ("ppid.v1.ObjectionService", "FileObjection") => keyed(DESK),
+        ("ppid.v1.ObjectionService", "FileObjection") => keyed(STAFF),
         ("ppid.v1.ObjectionService", "GetObjection" | "ListObjections" | "GetDispute") => {
             keyed(OBJECTIONS)
         }
@@ -247,12 +266,13 @@ fn rule(path: &str) -> Option<Rule> {
         ("ppid.v1.RequestService", "TrackRequest") => public,
         (
             "ppid.v1.RequestService",
-            "SubmitRequest" | "GetRequest" | "ListRequests" | "GetRequestHistory" | "Resubmit"
-            | "WithdrawRequest",
+            "SubmitRequest" | "GetRequest" | "ListRequests" | "GetRequestHistory",
         ) => keyed(DESK),
         (
             "ppid.v1.RequestService",
-            "ReturnForCompletion"
+            "Resubmit"
+            | "WithdrawRequest"
+            | "ReturnForCompletion"
             | "ForwardRequest"
             | "ExtendRequest"
             | "RespondRequest"

@@ -166,6 +166,9 @@ impl ExemptionService for ExemptionApi {
         let Some((agency, id)) = name else {
             return Err(convert::missing());
         };
+        Caller::of(&req)
+            .require_related(&self.0.access, &agency)
+            .await?;
         let (e, n) = self.0.store.get_exemption(&agency, id).await?;
         let today = self.today(&agency).await?;
         Ok(Response::new(to_pb(&e, n, today)))
@@ -175,6 +178,7 @@ impl ExemptionService for ExemptionApi {
         &self,
         req: Request<pb::ListExemptionsRequest>,
     ) -> Result<Response<pb::ListExemptionsResponse>, Status> {
+        let caller = Caller::of(&req);
         let r = req.into_inner();
         let mut c = Check::new();
         let agency = convert::agency_id(&mut c, "parent", &r.parent);
@@ -209,7 +213,9 @@ impl ExemptionService for ExemptionApi {
             token
         };
         c.finish()?;
-        let agency = self.0.store.get_agency(&agency.unwrap_or_default()).await?;
+        let agency = agency.unwrap_or_default();
+        caller.require_related(&self.0.access, &agency).await?;
+        let agency = self.0.store.get_agency(&agency).await?;
         let today = time::local_date(self.0.clock.now(), &agency.tz());
         let filter = ExemptionFilter {
             statuses,
@@ -262,6 +268,7 @@ impl ExemptionService for ExemptionApi {
         &self,
         req: Request<pb::CheckExemptionRequest>,
     ) -> Result<Response<pb::CheckExemptionResponse>, Status> {
+        let caller = Caller::of(&req);
         let r = req.into_inner();
         let mut c = Check::new();
         let name = convert::exemption_name(&mut c, "name", &r.name);
@@ -279,6 +286,7 @@ impl ExemptionService for ExemptionApi {
         let Some((agency, id)) = name else {
             return Err(convert::missing());
         };
+        caller.require_related(&self.0.access, &agency).await?;
         let (e, _) = self.0.store.get_exemption(&agency, id).await?;
         let day = match date {
             Some(d) => d,

@@ -144,15 +144,14 @@ fn policy(path: &str) -> (&'static [&'static str], bool) {
         ("ppid.v1.IndicatorService", "GetScoringPolicy") => (ALL, false),
         // National settings: the operator's alone, not a Pemda's admin.
         ("ppid.v1.IndicatorService", _) => (&["operator"], false),
-        ("ppid.v1.ObjectionService", "FileObjection") => (DESK, false),
+        ("ppid.v1.ObjectionService", "FileObjection") => (STAFF, false),
         ("ppid.v1.ObjectionService", "DecideObjection") => (DECIDES, false),
         ("ppid.v1.ObjectionService", "FileDispute" | "RecordDisputeOutcome") => (STAFF, false),
         ("ppid.v1.ObjectionService", _) => (OBJECTIONS, false),
         ("ppid.v1.RequestService", "TrackRequest") => (ALL, true),
         (
             "ppid.v1.RequestService",
-            "SubmitRequest" | "GetRequest" | "ListRequests" | "GetRequestHistory" | "Resubmit"
-            | "WithdrawRequest",
+            "SubmitRequest" | "GetRequest" | "ListRequests" | "GetRequestHistory",
         ) => (DESK, false),
         ("ppid.v1.RequestService", _) => (STAFF, false),
         ("ppid.v1.ReportService", _) => (FIGURES, false),
@@ -349,6 +348,30 @@ async fn officers_stay_in_their_agency(backend: Backend) {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
+    // DIK: its own agency's and the Pemda's above it, not another OPD's.
+    for (parent, allowed) in [
+        ("agencies/dinkes", true),
+        ("agencies/kota-serang", true),
+        ("agencies/disdik", false),
+    ] {
+        let listed = app
+            .exemptions
+            .list_exemptions(with(
+                pb::ListExemptionsRequest {
+                    parent: parent.into(),
+                    ..Default::default()
+                },
+                officer,
+            ))
+            .await;
+        match listed {
+            Ok(_) => assert!(allowed, "{parent}"),
+            Err(e) => {
+                assert!(!allowed, "{parent}: {e:?}");
+                assert_eq!(e.code(), Code::PermissionDenied);
+            }
+        }
+    }
     // The Kota's admin does not reach Lebak; Lebak's admin not the Kota.
     let err = app
         .requests
@@ -673,7 +696,7 @@ async fn tracking_without_enumeration(backend: Backend) {
 }
 
 /// The atasan decides objections of its Pemda; an officer cannot decide;
-/// the requester's objection is filed by the desk.
+/// the requester's objection is filed by the PPID's staff, not a portal.
 async fn objections_by_role(backend: Backend) {
     let mut app = spawn_app(backend).await;
     let keys = setup(&mut app).await;
@@ -692,7 +715,7 @@ async fn objections_by_role(backend: Backend) {
                 statement: "Belum ada jawaban".into(),
                 ..Default::default()
             },
-            keys.get("intake"),
+            keys.get("officer"),
         ))
         .await;
     // Not answered yet: the ground is premature, but the key was admitted.
@@ -710,11 +733,33 @@ async fn objections_by_role(backend: Backend) {
                 statement: "Belum ada jawaban".into(),
                 ..Default::default()
             },
-            keys.get("intake-2"),
+            keys.get("officer-disdik"),
         ))
         .await
         .unwrap_err();
-    assert_eq!(err.code(), Code::PermissionDenied, "not its request");
+    assert_eq!(
+        err.code(),
+        Code::PermissionDenied,
+        "not its agency's request"
+    );
+    let err = app
+        .objections
+        .file_objection(with(
+            pb::FileObjectionRequest {
+                request: r.name.clone(),
+                grounds: vec![pb::ObjectionGround::NotAnswered as i32],
+                statement: "Belum ada jawaban".into(),
+                ..Default::default()
+            },
+            keys.get("intake"),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        Code::PermissionDenied,
+        "intake submits and reads back only"
+    );
     let listed = app
         .objections
         .list_objections(with(
