@@ -84,7 +84,7 @@ impl Caller {
         match self {
             Caller::Open { .. } => Ok(()),
             // The operator reaches everything that exists.
-            Caller::Key(p) if p.scope_path.is_none() => access.agency_path(id).await.map(drop),
+            Caller::Key(p) if p.scope.is_none() => access.agency_path(id).await.map(drop),
             _ => {
                 let path = access.agency_path(id).await?;
                 if self.reaches(&path) {
@@ -126,14 +126,10 @@ impl Caller {
     /// An agency to narrow an unfiltered list to: an admin's or superior's
     /// Pemda, an officer's or reader's own agency (`None`: no narrowing).
     pub fn scope_agency(&self) -> Option<String> {
-        let Caller::Key(p) = self else {
-            return None;
-        };
-        let agency = p.agency.as_ref()?;
-        Some(match p.role {
-            Role::Admin | Role::Superior => agency.pemda_id.clone(),
-            _ => agency.id.clone(),
-        })
+        match self {
+            Caller::Key(p) => p.scope.as_ref().map(|a| a.id.clone()),
+            _ => None,
+        }
     }
 
     /// PERMISSION_DENIED unless agency `id` is within the caller's reach or
@@ -144,10 +140,7 @@ impl Caller {
             return Ok(());
         };
         let path = access.agency_path(id).await?;
-        let above = p
-            .scope_path
-            .as_deref()
-            .is_none_or(|scope| scope.starts_with(&path));
+        let above = p.scope_path().is_none_or(|scope| scope.starts_with(&path));
         if above || self.reaches(&path) {
             Ok(())
         } else {
@@ -441,14 +434,17 @@ impl Authenticator {
             Some(id) => Some(self.store.get_agency(id).await.map_err(Status::from)?),
             None => None,
         };
+        // Only admins and superiors reach their whole Pemda.
         let pemda = match &agency {
-            Some(a) if a.pemda_id != a.id => Some(
-                self.store
-                    .get_agency(&a.pemda_id)
-                    .await
-                    .map_err(Status::from)?,
-            ),
-            other => other.clone(),
+            Some(a) if a.pemda_id != a.id && matches!(key.role, Role::Admin | Role::Superior) => {
+                Some(
+                    self.store
+                        .get_agency(&a.pemda_id)
+                        .await
+                        .map_err(Status::from)?,
+                )
+            }
+            _ => None,
         };
         Ok(Some(Principal::new(&key, agency, pemda)))
     }

@@ -62,10 +62,7 @@ impl KeyApi {
             (Caller::Open { .. }, _) => Ok(true),
             (Caller::Key(p), _) if p.is_operator() => Ok(true),
             (Caller::Key(_), None) => Ok(false),
-            (Caller::Key(_), Some(id)) => {
-                let agency = self.0.store.get_agency(id).await?;
-                Ok(caller.reaches(&agency.path))
-            }
+            (Caller::Key(_), Some(id)) => Ok(caller.reaches(&self.0.access.agency_path(id).await?)),
             (Caller::Public, _) => Ok(false),
         }
     }

@@ -72,33 +72,35 @@ pub struct Principal {
     pub name: String,
     /// Its role.
     pub role: Role,
-    /// Its agency, when bound to one.
-    pub agency: Option<Agency>,
-    /// The subtree it reaches (`None`: everything). Admins and superiors
-    /// reach their whole Pemda; officers and intake their agency's subtree.
-    pub scope_path: Option<String>,
+    /// The agency whose subtree it reaches (`None`: everything). Admins
+    /// and superiors reach their whole Pemda; officers, intake and readers
+    /// their agency's subtree.
+    pub scope: Option<Agency>,
 }
 
 impl Principal {
     /// The caller bound to `key` (with its agency and that agency's Pemda).
     pub fn new(key: &ApiKey, agency: Option<Agency>, pemda: Option<Agency>) -> Self {
-        let scope_path = match key.role {
-            Role::Admin | Role::Superior => pemda.or(agency.clone()).map(|a| a.path),
-            Role::Officer | Role::Intake | Role::Reader => agency.as_ref().map(|a| a.path.clone()),
+        let scope = match key.role {
+            Role::Admin | Role::Superior => pemda.or(agency),
+            Role::Officer | Role::Intake | Role::Reader => agency,
         };
         Self {
             key_id: key.id.clone(),
             name: key.name.clone(),
             role: key.role,
-            agency,
-            scope_path,
+            scope,
         }
+    }
+
+    /// The path of the subtree it reaches (`None`: everything).
+    pub fn scope_path(&self) -> Option<&str> {
+        self.scope.as_ref().map(|a| a.path.as_str())
     }
 
     /// Whether the agency at `path` is within reach.
     pub fn reaches(&self, path: &str) -> bool {
-        self.scope_path
-            .as_deref()
+        self.scope_path()
             .is_none_or(|scope| path.starts_with(scope))
     }
 
@@ -115,7 +117,7 @@ impl Principal {
 
     /// The operator: an admin bound to no agency.
     pub fn is_operator(&self) -> bool {
-        self.role == Role::Admin && self.scope_path.is_none()
+        self.role == Role::Admin && self.scope.is_none()
     }
 }
 

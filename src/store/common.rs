@@ -1482,25 +1482,7 @@ impl crate::store::Store for SqlStore {
         cursor: Option<RequestCursor>,
         limit: i64,
     ) -> Result<Vec<Request>> {
-        let mut qb = QueryBuilder::<Db>::new(concat!(
-            "SELECT ",
-            request_columns!(),
-            " FROM requests WHERE 1 = 1"
-        ));
-        push_request_filter(&mut qb, filter);
-        if let Some(c) = cursor {
-            qb.push(" AND (receive_time < ")
-                .push_bind(ts(c.receive_time))
-                .push(" OR (receive_time = ")
-                .push_bind(ts(c.receive_time))
-                .push(" AND id < ")
-                .push_bind(c.id.to_string())
-                .push("))");
-        }
-        qb.push(" ORDER BY receive_time DESC, id DESC LIMIT ")
-            .push_bind(limit);
-        let rows = qb.build().fetch_all(&self.pool).await?;
-        rows.iter().map(request_from_row).collect()
+        page_requests(&self.pool, filter, cursor, limit, Newest::First).await
     }
 
     #[tracing::instrument(skip_all, fields(request = %id, command = ?command.kind()))]

@@ -36,6 +36,55 @@ fn push_request_filter(qb: &mut QueryBuilder<Db>, filter: &RequestFilter) {
     }
 }
 
+/// Which end of receipt order a page of requests starts from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Newest {
+    /// ListRequests: newest receipt first.
+    First,
+    /// The export: oldest first.
+    Last,
+}
+
+/// A page of requests matching `filter` in (receive_time, id) order, strictly
+/// past `after`. The keyset is a row-value comparison: an index condition on
+/// both backends (PostgreSQL cannot bound an index scan with the OR form and
+/// would rescan from the start on every page).
+async fn page_requests(
+    pool: &sqlx::Pool<Db>,
+    filter: &RequestFilter,
+    after: Option<RequestCursor>,
+    limit: i64,
+    order: Newest,
+) -> Result<Vec<Request>> {
+    let (past, direction) = match order {
+        Newest::First => ("<", "DESC"),
+        Newest::Last => (">", "ASC"),
+    };
+    let mut qb = QueryBuilder::<Db>::new(concat!(
+        "SELECT ",
+        request_columns!(),
+        " FROM requests WHERE 1 = 1"
+    ));
+    push_request_filter(&mut qb, filter);
+    if let Some(c) = after {
+        qb.push(format!(" AND (receive_time, id) {past} ("))
+            .push_bind(ts(c.receive_time))
+            .push(", ")
+            .push_bind(c.id.to_string())
+            .push(")");
+    }
+    qb.push(format!(
+        " ORDER BY receive_time {direction}, id {direction} LIMIT "
+    ))
+    .push_bind(limit);
+    let mut rows = qb.build().fetch(pool);
+    let mut out = Vec::with_capacity(usize::try_from(limit).unwrap_or(0).min(10_000));
+    while let Some(row) = futures::TryStreamExt::try_next(&mut rows).await? {
+        out.push(request_from_row(&row)?);
+    }
+    Ok(out)
+}
+
 #[async_trait::async_trait]
 impl crate::store::ReportStore for SqlStore {
     async fn withholding_by_letters(
@@ -130,31 +179,7 @@ impl crate::store::ReportStore for SqlStore {
         after: Option<RequestCursor>,
         limit: i64,
     ) -> Result<Vec<Request>> {
-        let mut qb = QueryBuilder::<Db>::new(concat!(
-            "SELECT ",
-            request_columns!(),
-            " FROM requests WHERE 1 = 1"
-        ));
-        push_request_filter(&mut qb, filter);
-        if let Some(c) = after {
-            // Keyset: strictly after the last row sent, in (receive_time, id).
-            // A row-value comparison is an index condition on both backends
-            // (PostgreSQL cannot use the OR form and would rescan from the
-            // start on every page).
-            qb.push(" AND (receive_time, id) > (")
-                .push_bind(ts(c.receive_time))
-                .push(", ")
-                .push_bind(c.id.to_string())
-                .push(")");
-        }
-        qb.push(" ORDER BY receive_time, id LIMIT ")
-            .push_bind(limit);
-        let mut rows = qb.build().fetch(&self.pool);
-        let mut out = Vec::with_capacity(usize::try_from(limit).unwrap_or(0).min(10_000));
-        while let Some(row) = futures::TryStreamExt::try_next(&mut rows).await? {
-            out.push(request_from_row(&row)?);
-        }
-        Ok(out)
+        page_requests(&self.pool, filter, after, limit, Newest::Last).await
     }
 
     async fn export_count(&self, filter: &RequestFilter) -> Result<i64> {

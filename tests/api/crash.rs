@@ -3,8 +3,7 @@
 //! retrying the in-flight ones with their request_id creates no duplicates.
 use std::{
     collections::{BTreeMap, BTreeSet},
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
+    process::{Child, Command},
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -13,7 +12,7 @@ use ppid::pb::ppid::v1::{self as pb, request_service_client::RequestServiceClien
 use tonic::transport::Channel;
 
 use crate::{
-    helpers::{Backend, TestDb, submission},
+    helpers::{Backend, TestDb, serve_process, submission},
     on_both_backends,
 };
 
@@ -21,37 +20,9 @@ on_both_backends!(kill_9_loses_no_acknowledged_request);
 
 /// Starts the binary and returns it with the address it logged; the caller
 /// kills and waits for it.
-#[allow(clippy::zombie_processes)]
 fn serve(db: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ppid"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--log-format",
-            "json",
-            "--database-url",
-            db,
-        ])
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start ppid serve");
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("the server starts");
-        let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
-        if v["fields"]["message"] == "ppid serving" {
-            return (child, v["fields"]["listen"].as_str().unwrap().to_string());
-        }
-    }
+    let served = serve_process(db, &[]);
+    (served.child, served.addr)
 }
 
 async fn client(addr: &str) -> RequestServiceClient<Channel> {

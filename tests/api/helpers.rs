@@ -414,3 +414,56 @@ pub fn reason(status: &tonic::Status) -> String {
         .map(|i| i.reason)
         .unwrap_or_default()
 }
+
+/// `ppid serve` as a process on port 0, its log read line by line.
+pub struct ServeProcess {
+    /// The process; the caller stops it.
+    pub child: std::process::Child,
+    /// `127.0.0.1:PORT` from the "ppid serving" line.
+    pub addr: String,
+    /// The log lines up to and including "ppid serving".
+    pub startup: Vec<String>,
+    /// Every later line, until the process closes its stderr.
+    pub lines: std::sync::mpsc::Receiver<String>,
+}
+
+/// Starts `ppid serve` on `db` with `--log-format json` and extra
+/// environment, and waits (60 s at most) until it says where it listens.
+#[allow(clippy::zombie_processes)]
+pub fn serve_process(db: &str, env: &[(&str, &str)]) -> ServeProcess {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ppid"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .args(["--database-url", db])
+        .envs(env.iter().copied())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start ppid serve");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let mut startup = Vec::new();
+    loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server starts");
+        startup.push(line.clone());
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+        if v["fields"]["message"] == "ppid serving" {
+            let addr = v["fields"]["listen"].as_str().unwrap().to_string();
+            return ServeProcess {
+                child,
+                addr,
+                startup,
+                lines,
+            };
+        }
+    }
+}

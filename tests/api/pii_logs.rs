@@ -2,11 +2,7 @@
 //! spans and events, the SQL driver's and the HTTP/2 stack's included)
 //! while a request is submitted, refused, read, listed, answered and
 //! tracked; the log must never show the NIK, phone or email.
-use std::{
-    io::{BufRead, BufReader},
-    process::{Command, Stdio},
-    time::Duration,
-};
+use std::{process::Command, time::Duration};
 
 use ppid::pb::ppid::v1::{
     self as pb, agency_service_client::AgencyServiceClient,
@@ -14,40 +10,15 @@ use ppid::pb::ppid::v1::{
 };
 use tonic::transport::Channel;
 
-use crate::helpers::{EMAIL, NIK, PHONE, submission};
+use crate::helpers::{EMAIL, NIK, PHONE, serve_process, submission};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trace_logs_carry_no_personal_data() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("ppid.db");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ppid"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "text"])
-        .arg("--database-url")
-        .arg(&db)
-        .env("PPID_LOG", "trace")
-        .env("NO_COLOR", "1")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut log = Vec::new();
-    let addr = loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("the server starts");
-        log.push(line.clone());
-        if line.contains("ppid serving")
-            && let Some(rest) = line.split("listen=").nth(1)
-        {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
+    let served = serve_process(&db.to_string_lossy(), &[("PPID_LOG", "trace")]);
+    let (mut child, addr, rx) = (served.child, served.addr, served.lines);
+    let mut log = served.startup;
     let channel = Channel::from_shared(format!("http://{addr}"))
         .unwrap()
         .connect()

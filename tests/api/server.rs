@@ -1,11 +1,6 @@
 //! The server as a whole: health, reflection, gRPC-Web, undecodable input,
 //! several servers on one database, and the `ppid` binary's lifecycle.
-use std::{
-    io::{BufRead, BufReader},
-    process::{Command, Stdio},
-    sync::Arc,
-    time::Duration,
-};
+use std::{process::Command, sync::Arc, time::Duration};
 
 use ppid::{pb::ppid::v1 as pb, store::StoreSettings};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -313,36 +308,12 @@ async fn binary_serves_and_stops_on_sigterm() {
         .unwrap();
     assert!(status.success(), "ppid migrate");
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ppid"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--log-format",
-            "json",
-            "--database-url",
-        ])
-        .arg(&db)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut addr = None;
-    while let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) {
-        let v: serde_json::Value =
-            serde_json::from_str(&line).unwrap_or_else(|_| panic!("JSON log line: {line}"));
-        if v["fields"]["message"] == "ppid serving" {
-            addr = v["fields"]["listen"].as_str().map(str::to_string);
-            break;
-        }
+    let served = crate::helpers::serve_process(&db.to_string_lossy(), &[]);
+    for line in &served.startup {
+        let _: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("JSON log line: {line}"));
     }
-    let addr = addr.expect("the server logs where it listens");
+    let (mut child, addr, rx) = (served.child, served.addr, served.lines);
     let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
         .unwrap()
         .connect()
