@@ -187,14 +187,15 @@ impl Caller {
     }
 }
 
-/// PERMISSION_DENIED with an ErrorInfo reason.
+/// PERMISSION_DENIED with the ErrorInfo reason PERMISSION_DENIED.
 pub fn denied(message: &str) -> Status {
+    denied_because("PERMISSION_DENIED", message)
+}
+
+/// PERMISSION_DENIED with an ErrorInfo reason.
+pub fn denied_because(reason: &str, message: &str) -> Status {
     use tonic_types::{ErrorDetails, StatusExt};
-    let d = ErrorDetails::with_error_info(
-        "PERMISSION_DENIED",
-        super::error::ERROR_DOMAIN,
-        HashMap::new(),
-    );
+    let d = ErrorDetails::with_error_info(reason, super::error::ERROR_DOMAIN, HashMap::new());
     Status::with_error_details(Code::PermissionDenied, message, d)
 }
 

@@ -1,19 +1,17 @@
 //! `ppid.v1.ReportService`: the annual report and the complete export.
-use std::{collections::HashMap, pin::Pin};
+use std::pin::Pin;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use futures::Stream;
 use prost::Message;
 use sha2::{Digest, Sha256};
-use tonic::{Code, Request, Response, Status};
-use tonic_types::{ErrorDetails, StatusExt};
+use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use super::{
     AppState,
-    auth::Caller,
+    auth::{Caller, denied_because},
     convert::{self, Check, ProtoEnum},
-    error::ERROR_DOMAIN,
     indicator::{PeriodSpec, distribution_pb, rate},
     request::to_pb,
 };
@@ -263,13 +261,10 @@ impl ReportApi {
 
 /// The refusal of personal data to a caller who may not see it.
 fn personal_data_denied() -> Status {
-    let d =
-        ErrorDetails::with_error_info("PERSONAL_DATA_NOT_ALLOWED", ERROR_DOMAIN, HashMap::new());
-    Status::with_error_details(
-        Code::PermissionDenied,
+    denied_because(
+        "PERSONAL_DATA_NOT_ALLOWED",
         "personal data goes only to admins and officers who handle the requests; \
          export without include_personal_data",
-        d,
     )
 }
 
