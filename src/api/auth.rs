@@ -158,6 +158,16 @@ impl Caller {
         }
     }
 
+    /// Whether the caller reads live figures and rankings (not only what
+    /// is published): admins, officers and readers, or open mode.
+    pub fn sees_figures(&self) -> bool {
+        match self {
+            Caller::Open { .. } => true,
+            Caller::Key(p) => SEES_FIGURES.contains(&p.role),
+            Caller::Public => false,
+        }
+    }
+
     /// The key's role, if any.
     pub fn role(&self) -> Option<Role> {
         match self {
@@ -216,7 +226,7 @@ const ALL: &[Role] = &[
 const ADMIN: &[Role] = &[Role::Admin];
 const STAFF: &[Role] = &[Role::Admin, Role::Officer];
 const DESK: &[Role] = &[Role::Admin, Role::Officer, Role::Intake];
-const SEES_FIGURES: &[Role] = &[Role::Admin, Role::Officer, Role::Superior, Role::Reader];
+const SEES_FIGURES: &[Role] = &[Role::Admin, Role::Officer, Role::Reader];
 const OBJECTIONS: &[Role] = &[Role::Admin, Role::Officer, Role::Superior];
 const DECIDES: &[Role] = &[Role::Admin, Role::Superior];
 
@@ -238,7 +248,7 @@ fn rule(path: &str) -> Option<Rule> {
         | ("grpc.reflection.v1alpha.ServerReflection", _) => public,
         ("ppid.v1.AgencyService", "GetAgency" | "ListAgencies") => public,
         ("ppid.v1.AgencyService", "CreateAgency" | "UpdateAgency") => keyed(ADMIN),
-        ("ppid.v1.CalendarService", "ListHolidays" | "ComputeDeadline") => keyed(ALL),
+        ("ppid.v1.CalendarService", "ListHolidays" | "ComputeDeadline") => keyed(STAFF),
         ("ppid.v1.CalendarService", "AddHoliday" | "RemoveHoliday") => keyed(ADMIN),
         ("ppid.v1.ExemptionService", "CreateExemption" | "RevokeExemption" | "CheckExemption") => {
             keyed(STAFF)
@@ -246,7 +256,7 @@ fn rule(path: &str) -> Option<Rule> {
         ("ppid.v1.ExemptionService", "GetExemption" | "ListExemptions") => keyed(SEES_FIGURES),
         ("ppid.v1.IndicatorService", "GetRanking") => public,
         ("ppid.v1.IndicatorService", "GetAgencyStatistics" | "ExplainScore") => keyed(SEES_FIGURES),
-        ("ppid.v1.IndicatorService", "GetScoringPolicy") => keyed(ALL),
+        ("ppid.v1.IndicatorService", "GetScoringPolicy") => keyed(SEES_FIGURES),
         (
             "ppid.v1.IndicatorService",
             "SetScoringPolicy" | "RecordAssessment" | "PublishRanking",

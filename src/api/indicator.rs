@@ -8,7 +8,7 @@ use tonic::{Request, Response, Status};
 
 use super::{
     AppState,
-    auth::Caller,
+    auth::{Caller, denied},
     convert::{self, Check},
 };
 use crate::{
@@ -871,13 +871,18 @@ impl IndicatorService for IndicatorApi {
         let (Some(period), Some((key, label, members))) = (period, group) else {
             return Err(convert::missing());
         };
-        // Without a key, only what the Komisi or the Pemda has published.
-        if matches!(caller, Caller::Public)
-            && self.0.store.snapshot(&key, &period.key).await?.is_none()
-        {
-            return Err(Status::unauthenticated(
-                "no ranking of that group and period is published; live rankings need an API key",
-            ));
+        // Without a figures role, only what has been published.
+        if !caller.sees_figures() && self.0.store.snapshot(&key, &period.key).await?.is_none() {
+            return Err(if matches!(caller, Caller::Public) {
+                Status::unauthenticated(
+                    "no ranking of that group and period is published; live rankings need an API key",
+                )
+            } else {
+                denied(
+                    "no ranking of that group and period is published; live rankings need an \
+                     admin, officer or reader key",
+                )
+            });
         }
         Ok(Response::new(
             self.ranking(&key, &label, members, &period).await?,

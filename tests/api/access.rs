@@ -127,7 +127,7 @@ fn policy(path: &str) -> (&'static [&'static str], bool) {
     const ADMIN: &[&str] = &["operator", "admin"];
     const STAFF: &[&str] = &["operator", "admin", "officer"];
     const DESK: &[&str] = &["operator", "admin", "officer", "intake"];
-    const FIGURES: &[&str] = &["operator", "admin", "officer", "superior", "reader"];
+    const FIGURES: &[&str] = &["operator", "admin", "officer", "reader"];
     const OBJECTIONS: &[&str] = &["operator", "admin", "officer", "superior"];
     const DECIDES: &[&str] = &["operator", "admin", "superior"];
     let method = path.rsplit('/').next().unwrap();
@@ -135,13 +135,13 @@ fn policy(path: &str) -> (&'static [&'static str], bool) {
     match (service, method) {
         ("ppid.v1.AgencyService", "GetAgency" | "ListAgencies") => (ALL, true),
         ("ppid.v1.AgencyService", _) => (ADMIN, false),
-        ("ppid.v1.CalendarService", "ListHolidays" | "ComputeDeadline") => (ALL, false),
+        ("ppid.v1.CalendarService", "ListHolidays" | "ComputeDeadline") => (STAFF, false),
         ("ppid.v1.CalendarService", _) => (ADMIN, false),
         ("ppid.v1.ExemptionService", "GetExemption" | "ListExemptions") => (FIGURES, false),
         ("ppid.v1.ExemptionService", _) => (STAFF, false),
         ("ppid.v1.IndicatorService", "GetRanking") => (ALL, true),
         ("ppid.v1.IndicatorService", "GetAgencyStatistics" | "ExplainScore") => (FIGURES, false),
-        ("ppid.v1.IndicatorService", "GetScoringPolicy") => (ALL, false),
+        ("ppid.v1.IndicatorService", "GetScoringPolicy") => (FIGURES, false),
         // National settings: the operator's alone, not a Pemda's admin.
         ("ppid.v1.IndicatorService", _) => (&["operator"], false),
         ("ppid.v1.ObjectionService", "FileObjection") => (STAFF, false),
@@ -796,6 +796,15 @@ async fn public_reads_only_published_rankings(backend: Backend) {
     };
     let err = app.indicators.get_ranking(ranking(2025)).await.unwrap_err();
     assert_eq!(err.code(), Code::Unauthenticated, "not published yet");
+    // An intake portal or the atasan sees only what is published, too.
+    for who in ["intake", "superior"] {
+        let err = app
+            .indicators
+            .get_ranking(with(ranking(2025), keys.get(who)))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::PermissionDenied, "{who}");
+    }
     // A reader sees the live ranking.
     app.indicators
         .get_ranking(with(ranking(2025), keys.get("reader")))
@@ -827,6 +836,13 @@ async fn public_reads_only_published_rankings(backend: Backend) {
         .unwrap()
         .into_inner();
     assert_eq!(public, published);
+    let by_intake = app
+        .indicators
+        .get_ranking(with(ranking(2025), keys.get("intake")))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(by_intake, published);
     let err = app.indicators.get_ranking(ranking(2026)).await.unwrap_err();
     assert_eq!(
         err.code(),
