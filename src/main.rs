@@ -65,6 +65,8 @@ async fn main() -> anyhow::Result<()> {
                         redact_url(&args.database.database_url)
                     )
                 })?;
+            // Listen for signals before saying we serve (see `shutdown`).
+            let shutdown = ppid::shutdown::signal();
             let listener = tokio::net::TcpListener::bind(args.listen)
                 .await
                 .with_context(|| format!("listening on {}", args.listen))?;
@@ -96,13 +98,7 @@ async fn main() -> anyhow::Result<()> {
                 !args.require_api_keys,
                 args.track_attempts_per_minute,
             );
-            ppid::serve(
-                listener,
-                state,
-                ppid::shutdown::signal(),
-                args.shutdown_grace(),
-            )
-            .await?;
+            ppid::serve(listener, state, shutdown, args.shutdown_grace()).await?;
             tracing::info!("stopped");
         }
     }
