@@ -295,6 +295,7 @@ conformance! {
     cuti_bersama_as_working_days with cuti_bersama_counts();
     report_counts_withholding_by_letters with unregistered_allowed();
     export_pages_in_receipt_order;
+    export_stream_reads_every_field with unregistered_allowed();
 }
 
 /// Rejections may rest on a letter without a DIK entry (flagged).
@@ -3074,5 +3075,137 @@ async fn export_pages_in_receipt_order(store: Arc<dyn Store>) {
     assert!(
         page.iter()
             .all(|r| r.agency_id == tree.dinkes.id || r.agency_id == tree.puskesmas.id)
+    );
+}
+
+/// Every request as `export_pages` streams it: each field as a re-read gives
+/// it (SQLite reads the export on its own connection, not through sqlx),
+/// every row once across pages and across a resumed cursor, filters applied,
+/// and an empty page at the end.
+async fn export_stream_reads_every_field(store: Arc<dyn Store>) {
+    let tree = seed(&*store).await;
+    let mut made = Vec::new();
+    for (i, agency) in [
+        &tree.dinkes,
+        &tree.puskesmas,
+        &tree.disdik,
+        &tree.bappeda,
+        &tree.dinkes,
+    ]
+    .iter()
+    .enumerate()
+    {
+        made.push(file(&*store, agency, &format!("2026-03-1{i}T02:00:00Z")).await);
+    }
+    // Extended, then partly granted with a letter, a fee and a delivery;
+    // rejected; withdrawn; two left pending.
+    let r = apply(
+        &*store,
+        &made[0],
+        extend("Data tersebar"),
+        "2026-03-20T02:00:00Z",
+        "a",
+    )
+    .await;
+    let mut partial = notice(Outcome::PartiallyGranted, Some("2026-03-25T02:00:00Z"));
+    partial.exemption_letters = vec![ppid::domain::ExemptionLetter::H];
+    partial.withheld_parts = Some("Lampiran, \"data\" pribadi\npasien".into());
+    partial.fee_rupiah = 12_500;
+    partial.payment_method = Some("tunai".into());
+    let r = apply(
+        &*store,
+        &r,
+        Command::Respond(partial),
+        "2026-03-25T03:00:00Z",
+        "a",
+    )
+    .await;
+    made[0] = apply(
+        &*store,
+        &r,
+        Command::RecordDelivery {
+            deliver_time: Some(t("2026-03-27T03:00:00Z")),
+            note: None,
+        },
+        "2026-03-27T04:00:00Z",
+        "a",
+    )
+    .await;
+    let mut rejected = notice(Outcome::Rejected, Some("2026-03-16T02:00:00Z"));
+    rejected.exemption_letters = vec![ppid::domain::ExemptionLetter::C];
+    made[1] = apply(
+        &*store,
+        &made[1],
+        Command::Respond(rejected),
+        "2026-03-16T03:00:00Z",
+        "a",
+    )
+    .await;
+    made[2] = apply(
+        &*store,
+        &made[2],
+        Command::Withdraw { reason: None },
+        "2026-03-17T03:00:00Z",
+        "a",
+    )
+    .await;
+    let mut want = made.clone();
+    want.sort_by_key(|r| (r.receive_time, r.id));
+
+    async fn drain(
+        store: &dyn Store,
+        filter: RequestFilter,
+        after: Option<RequestCursor>,
+        page: usize,
+    ) -> Vec<Request> {
+        let mut pages = store.export_pages(filter, after, page);
+        let mut out = Vec::new();
+        loop {
+            let p = pages
+                .recv()
+                .await
+                .expect("the reader ends with an empty page")
+                .unwrap_or_else(|e| panic!("export page: {e}"));
+            if p.is_empty() {
+                break;
+            }
+            assert!(p.len() <= page);
+            out.extend(p);
+        }
+        assert!(pages.recv().await.is_none(), "nothing after the end");
+        out
+    }
+
+    for page in [1, 2, 5, 100] {
+        let got = drain(&*store, RequestFilter::default(), None, page).await;
+        assert_eq!(
+            got, want,
+            "pages of {page}: every field of every request, in order"
+        );
+    }
+    let resumed = drain(
+        &*store,
+        RequestFilter::default(),
+        Some(RequestCursor::of(&want[1])),
+        2,
+    )
+    .await;
+    assert_eq!(resumed, want[2..], "resumed after the second");
+    let pending = drain(
+        &*store,
+        RequestFilter {
+            agency: Some(tree.dinkes.clone()),
+            include_sub_agencies: true,
+            states: vec![RequestState::Pending],
+            ..Default::default()
+        },
+        None,
+        2,
+    )
+    .await;
+    assert_eq!(
+        pending,
+        vec![made[4].clone()],
+        "dinkes subtree, pending only"
     );
 }

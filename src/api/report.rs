@@ -20,10 +20,10 @@ use crate::{
     pb::ppid::v1::{self as pb, report_service_server::ReportService},
     report::{
         annual::{self, Counts, Section},
-        export::PAGE,
+        export::next_page,
         personal,
     },
-    store::{RequestCursor, RequestFilter},
+    store::{EXPORT_PAGE, RequestCursor, RequestFilter},
 };
 
 /// The report service.
@@ -316,26 +316,23 @@ impl ReportService for ReportApi {
         // Two batches in flight at most: a slow reader slows the reads, and
         // memory stays a page and two batches whatever the export's size.
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<pb::ExportRequestsResponse, Status>>(2);
+        let mut pages = store.export_pages(spec.filter.clone(), spec.after, EXPORT_PAGE);
         tokio::spawn(async move {
-            let mut after = spec.after;
             loop {
-                let page = match store.export_page(&spec.filter, after, PAGE).await {
+                let page = match next_page(&mut pages).await {
+                    Ok(p) if p.is_empty() => return,
                     Ok(p) => p,
                     Err(e) => {
                         let _ = tx.send(Err(Status::from(e))).await;
                         return;
                     }
                 };
-                let full = page.len() as i64 == PAGE;
                 let now = clock.now();
                 let mut batch = pb::ExportRequestsResponse::default();
                 let mut bytes = 0usize;
                 for mut q in page {
                     personal::project_requester(&mut q.requester, include_personal);
-                    let key = RequestCursor {
-                        receive_time: q.receive_time,
-                        id: q.id,
-                    };
+                    let key = RequestCursor::of(&q);
                     let row = pb::ExportedRequest {
                         request: Some(to_pb(&q, now)),
                         delivery_working_days: q.deliver_working_days,
@@ -343,7 +340,6 @@ impl ReportService for ReportApi {
                     bytes += row.encoded_len();
                     batch.requests.push(row);
                     batch.cursor = encode_cursor(key, &spec.digest);
-                    after = Some(key);
                     if bytes >= BATCH_BYTES || batch.requests.len() >= BATCH_ROWS {
                         if tx.send(Ok(std::mem::take(&mut batch))).await.is_err() {
                             return; // the caller went away
@@ -352,9 +348,6 @@ impl ReportService for ReportApi {
                     }
                 }
                 if !batch.requests.is_empty() && tx.send(Ok(batch)).await.is_err() {
-                    return;
-                }
-                if !full {
                     return;
                 }
             }

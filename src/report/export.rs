@@ -14,12 +14,8 @@ use crate::{
     },
     error::{Error, Result},
     report::personal,
-    store::{RequestCursor, RequestFilter, Store},
+    store::{EXPORT_PAGE, RequestFilter, Store},
 };
-
-/// Rows read per SELECT: large enough that a query's cost is spread over many
-/// rows, small enough that a page stays a few MB.
-pub const PAGE: i64 = 2000;
 
 /// What `ppid export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -307,6 +303,18 @@ fn io(e: impl std::fmt::Display) -> Error {
     Error::Internal(anyhow::anyhow!("writing the export: {e}"))
 }
 
+/// The next page of [`Store::export_pages`]: empty at the end; an error if
+/// the reader stopped without saying so (it panicked).
+pub async fn next_page(
+    pages: &mut tokio::sync::mpsc::Receiver<Result<Vec<Request>>>,
+) -> Result<Vec<Request>> {
+    pages.recv().await.unwrap_or_else(|| {
+        Err(Error::Internal(anyhow::anyhow!(
+            "the export's reader stopped before the end"
+        )))
+    })
+}
+
 /// Writes every request `filter` matches to `out`, personal data projected
 /// by [`personal::project_requester`]; `progress` gets the running count
 /// after each page. Returns how many were written.
@@ -342,16 +350,13 @@ pub async fn export(
         }
         Format::Jsonl => Sink::Jsonl(out),
     };
-    let mut after: Option<RequestCursor> = None;
+    let mut pages = store.export_pages(filter.clone(), None, EXPORT_PAGE);
     let mut written = 0u64;
     loop {
-        let page = store.export_page(filter, after, PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = Some(RequestCursor {
-            receive_time: last.receive_time,
-            id: last.id,
-        });
-        let full = page.len() as i64 == PAGE;
+        let page = next_page(&mut pages).await?;
+        if page.is_empty() {
+            break;
+        }
         for mut r in page {
             personal::project_requester(&mut r.requester, include_personal_data);
             let tz = zones.get(&r.agency_id).unwrap_or(&fallback);
@@ -368,9 +373,6 @@ pub async fn export(
             written += 1;
         }
         progress(written);
-        if !full {
-            break;
-        }
     }
     match sink {
         Sink::Csv(mut w) => w.flush().map_err(io)?,

@@ -31,7 +31,6 @@ use crate::{
     },
 };
 
-type DbRow = <Db as sqlx::Database>::Row;
 type Conn = <Db as sqlx::Database>::Connection;
 
 /// The store of this backend: the shared core, and the queue of the intake
@@ -845,11 +844,17 @@ async fn fetch_agency(conn: &mut Conn, id: &str) -> Result<Option<Agency>> {
 /// [`/a/b/`, `/a/b0`), which both backends serve from an index (ids hold only
 /// [a-z0-9-], and '0' follows '/').
 fn push_subtree(qb: &mut QueryBuilder<Db>, column: &str, path: &str) {
-    let upper = format!("{}0", path.strip_suffix('/').unwrap_or(path));
+    let (low, high) = subtree_bounds(path);
     qb.push(format!(" AND {column} >= "))
-        .push_bind(path.to_string())
+        .push_bind(low)
         .push(format!(" AND {column} < "))
-        .push_bind(upper);
+        .push_bind(high);
+}
+
+/// The range of agency paths in the subtree at `path` ('/' + 1 is '0').
+fn subtree_bounds(path: &str) -> (String, String) {
+    let upper = format!("{}0", path.strip_suffix('/').unwrap_or(path));
+    (path.to_string(), upper)
 }
 
 fn agency_not_found(id: &str) -> Error {
@@ -913,28 +918,66 @@ fn letters_to_text(letters: &[ExemptionLetter]) -> String {
         .join(",")
 }
 
+/// A stored request's columns, read by name: from a sqlx row, and on SQLite
+/// from the export's own reader (sqlite.rs), so both decode one way.
+trait Columns {
+    fn str(&self, name: &str) -> Result<Option<&str>>;
+    fn int(&self, name: &str) -> Result<Option<i64>>;
+    fn flag(&self, name: &str) -> Result<Option<bool>>;
+
+    /// A NOT NULL text column.
+    fn text(&self, name: &str) -> Result<&str> {
+        self.str(name)?.ok_or_else(|| null_column(name))
+    }
+
+    /// A NOT NULL integer column.
+    fn num(&self, name: &str) -> Result<i64> {
+        self.int(name)?.ok_or_else(|| null_column(name))
+    }
+}
+
+fn null_column(name: &str) -> Error {
+    Error::Internal(anyhow::anyhow!("stored column {name} is NULL"))
+}
+
+impl Columns for DbRow {
+    fn str(&self, name: &str) -> Result<Option<&str>> {
+        Ok(self.try_get(name)?)
+    }
+
+    fn int(&self, name: &str) -> Result<Option<i64>> {
+        Ok(self.try_get(name)?)
+    }
+
+    fn flag(&self, name: &str) -> Result<Option<bool>> {
+        Ok(self.try_get(name)?)
+    }
+}
+
 fn request_from_row(r: &DbRow) -> Result<Request> {
-    let id: String = r.try_get("id")?;
-    let requester: String = r.try_get("requester")?;
+    request_from(r)
+}
+
+fn request_from(r: &impl Columns) -> Result<Request> {
     let requester: Requester =
-        serde_json::from_str(&requester).context("stored requester is not valid JSON")?;
-    let extension = match r.try_get::<Option<String>, _>("extension_reason")? {
+        serde_json::from_str(r.text("requester")?).context("stored requester is not valid JSON")?;
+    let extension = match r.str("extension_reason")? {
         Some(reason) => Some(Extension {
-            reason,
-            extend_time: from_ts(r.try_get("extend_time")?)?,
-            previous_due_date: parse_date(&r.try_get::<String, _>("extension_previous_due_date")?)?,
+            reason: reason.to_owned(),
+            extend_time: from_ts(r.num("extend_time")?)?,
+            previous_due_date: parse_date(r.text("extension_previous_due_date")?)?,
         }),
         None => None,
     };
-    let notice = match r.try_get::<Option<String>, _>("outcome")? {
+    let notice = match r.str("outcome")? {
         Some(outcome) => {
-            let doc: NoticeDoc = serde_json::from_str(&r.try_get::<String, _>("notice")?)
+            let doc: NoticeDoc = serde_json::from_str(r.text("notice")?)
                 .context("stored notice is not valid JSON")?;
-            let letters: String = r.try_get("exemption_letters")?;
             Some(Notice {
-                outcome: parse_named(&outcome, Outcome::parse, "outcome")?,
+                outcome: parse_named(outcome, Outcome::parse, "outcome")?,
                 notice_text: doc.notice_text,
-                exemption_letters: letters
+                exemption_letters: r
+                    .text("exemption_letters")?
                     .split(',')
                     .filter(|s| !s.is_empty())
                     .map(|s| parse_named(s, ExemptionLetter::parse, "exemption letter"))
@@ -949,71 +992,58 @@ fn request_from_row(r: &DbRow) -> Result<Request> {
                     .map(|s| parse_named(s, DeliveryMethod::parse, "delivery method"))
                     .transpose()?,
                 format: doc.format,
-                notice_time: from_ts(r.try_get("notice_time")?)?,
-                working_days_taken: i32::try_from(r.try_get::<i64, _>("notice_working_days")?)
+                notice_time: from_ts(r.num("notice_time")?)?,
+                working_days_taken: i32::try_from(r.num("notice_working_days")?)
                     .context("working days out of range")?,
-                on_time: r.try_get("notice_on_time")?,
-                citations: citations_from_text(
-                    r.try_get::<Option<String>, _>("exemption_citations")?
-                        .as_deref()
-                        .unwrap_or(""),
-                )?,
-                unregistered_basis: r
-                    .try_get::<Option<bool>, _>("unregistered_exemption_basis")?
-                    .unwrap_or(false),
+                on_time: r
+                    .flag("notice_on_time")?
+                    .ok_or_else(|| null_column("notice_on_time"))?,
+                citations: citations_from_text(r.str("exemption_citations")?.unwrap_or(""))?,
+                unregistered_basis: r.flag("unregistered_exemption_basis")?.unwrap_or(false),
             })
         }
         None => None,
     };
     Ok(Request {
-        id: Uuid::parse_str(&id).context("stored request id")?,
-        registration_number: r.try_get("registration_number")?,
-        agency_id: r.try_get("agency_id")?,
-        receiving_agency_id: r.try_get("receiving_agency_id")?,
-        pemda_id: r.try_get("pemda_id")?,
+        id: Uuid::parse_str(r.text("id")?).context("stored request id")?,
+        registration_number: r.text("registration_number")?.to_owned(),
+        agency_id: r.text("agency_id")?.to_owned(),
+        receiving_agency_id: r.text("receiving_agency_id")?.to_owned(),
+        pemda_id: r.text("pemda_id")?.to_owned(),
         requester,
-        information_requested: r.try_get("information_requested")?,
-        purpose: r.try_get("purpose")?,
+        information_requested: r.text("information_requested")?.to_owned(),
+        purpose: r.text("purpose")?.to_owned(),
         access_method: parse_named(
-            &r.try_get::<String, _>("access_method")?,
+            r.text("access_method")?,
             AccessMethod::parse,
             "access method",
         )?,
         copy_form: r
-            .try_get::<Option<String>, _>("copy_form")?
-            .as_deref()
+            .str("copy_form")?
             .map(|s| parse_named(s, CopyForm::parse, "copy form"))
             .transpose()?,
         delivery_method: parse_named(
-            &r.try_get::<String, _>("delivery_method")?,
+            r.text("delivery_method")?,
             DeliveryMethod::parse,
             "delivery method",
         )?,
-        channel: parse_named(
-            &r.try_get::<String, _>("channel")?,
-            Channel::parse,
-            "channel",
-        )?,
-        receive_time: from_ts(r.try_get("receive_time")?)?,
-        state: parse_named(
-            &r.try_get::<String, _>("state")?,
-            RequestState::parse,
-            "state",
-        )?,
-        clock_start_date: parse_date(&r.try_get::<String, _>("clock_start_date")?)?,
-        original_due_date: opt_date(r.try_get("original_due_date")?)?,
-        due_date: opt_date(r.try_get("due_date")?)?,
-        due_end_time: opt_ts(r.try_get("due_end_time")?)?,
+        channel: parse_named(r.text("channel")?, Channel::parse, "channel")?,
+        receive_time: from_ts(r.num("receive_time")?)?,
+        state: parse_named(r.text("state")?, RequestState::parse, "state")?,
+        clock_start_date: parse_date(r.text("clock_start_date")?)?,
+        original_due_date: r.str("original_due_date")?.map(parse_date).transpose()?,
+        due_date: r.str("due_date")?.map(parse_date).transpose()?,
+        due_end_time: opt_ts(r.int("due_end_time")?)?,
         extension,
         notice,
-        deliver_time: opt_ts(r.try_get("deliver_time")?)?,
+        deliver_time: opt_ts(r.int("deliver_time")?)?,
         deliver_working_days: r
-            .try_get::<Option<i64>, _>("deliver_working_days")?
+            .int("deliver_working_days")?
             .map(|d| i32::try_from(d).unwrap_or(i32::MAX)),
-        withdraw_time: opt_ts(r.try_get("withdraw_time")?)?,
-        create_time: from_ts(r.try_get("create_time")?)?,
-        update_time: from_ts(r.try_get("update_time")?)?,
-        version: r.try_get("version")?,
+        withdraw_time: opt_ts(r.int("withdraw_time")?)?,
+        create_time: from_ts(r.num("create_time")?)?,
+        update_time: from_ts(r.num("update_time")?)?,
+        version: r.num("version")?,
     })
 }
 

@@ -92,6 +92,10 @@ pub struct RequestFilter {
     pub submitted_by: Option<String>,
 }
 
+/// Rows an export reads per statement and hands over at a time: a query's
+/// cost spread over many rows, and a page a few MB.
+pub const EXPORT_PAGE: usize = 2000;
+
 /// Position in the list order (newest receipt first, then id descending),
 /// and in the export order (oldest first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +104,16 @@ pub struct RequestCursor {
     pub receive_time: Timestamp,
     /// Id of the last row returned.
     pub id: Uuid,
+}
+
+impl RequestCursor {
+    /// The position just past `r`.
+    pub fn of(r: &Request) -> Self {
+        Self {
+            receive_time: r.receive_time,
+            id: r.id,
+        }
+    }
 }
 
 /// The result of a submission.
@@ -389,6 +403,17 @@ pub trait ReportStore: Send + Sync + 'static {
         after: Option<RequestCursor>,
         limit: i64,
     ) -> Result<Vec<Request>>;
+    /// Every request `filter` matches past `after`, in export order, as
+    /// pages read ahead of the consumer on another task or thread. The last
+    /// page is empty: a channel that closes without it means the reader
+    /// failed. Dropping the receiver stops the reader.
+    /// `page` is the rows per read ([`EXPORT_PAGE`] but in tests).
+    fn export_pages(
+        &self,
+        filter: RequestFilter,
+        after: Option<RequestCursor>,
+        page: usize,
+    ) -> tokio::sync::mpsc::Receiver<Result<Vec<Request>>>;
     /// How many requests the filter matches.
     async fn export_count(&self, filter: &RequestFilter) -> Result<i64>;
 }

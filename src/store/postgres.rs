@@ -6,6 +6,7 @@ use std::time::Duration;
 use sqlx::{Postgres, Transaction, postgres::PgPoolOptions};
 
 type Db = Postgres;
+type DbRow = sqlx::postgres::PgRow;
 
 /// Submissions take a share lock on the calendar version, so a holiday change
 /// (which takes it exclusively) never interleaves with a due-date computation.
@@ -36,3 +37,14 @@ include!("dik.rs");
 include!("figures.rs");
 include!("keys.rs");
 include!("report.rs");
+
+/// PostgreSQL reads the export's pages with sqlx, ahead of the consumer.
+fn spawn_export(
+    pool: sqlx::Pool<Db>,
+    filter: RequestFilter,
+    after: Option<RequestCursor>,
+    size: usize,
+    tx: tokio::sync::mpsc::Sender<Result<Vec<Request>>>,
+) {
+    spawn_paged_export(pool, filter, after, size, tx);
+}

@@ -3,36 +3,84 @@
 
 use crate::store::{ObjectionGroundCount, WithholdingCount};
 
-/// Adds a request filter's conditions (everything but the cursor): the
-/// export's and ListRequests'.
-fn push_request_filter(qb: &mut QueryBuilder<Db>, filter: &RequestFilter) {
+/// A statement as SQL text and the values bound between it, so that sqlx
+/// (through [`QueryBuilder`]) and SQLite's export reader (sqlite.rs) run the
+/// same request query.
+#[derive(Default)]
+struct Pieces(Vec<Piece>);
+
+enum Piece {
+    Sql(String),
+    Text(String),
+    Int(i64),
+}
+
+impl Pieces {
+    fn sql(&mut self, s: impl Into<String>) -> &mut Self {
+        self.0.push(Piece::Sql(s.into()));
+        self
+    }
+
+    fn text(&mut self, v: impl Into<String>) -> &mut Self {
+        self.0.push(Piece::Text(v.into()));
+        self
+    }
+
+    fn int(&mut self, v: i64) -> &mut Self {
+        self.0.push(Piece::Int(v));
+        self
+    }
+
+    fn push_to(self, qb: &mut QueryBuilder<Db>) {
+        for piece in self.0 {
+            match piece {
+                Piece::Sql(s) => qb.push(s),
+                Piece::Text(v) => qb.push_bind(v),
+                Piece::Int(v) => qb.push_bind(v),
+            };
+        }
+    }
+
+    fn build(self) -> QueryBuilder<Db> {
+        let mut qb = QueryBuilder::<Db>::new("");
+        self.push_to(&mut qb);
+        qb
+    }
+}
+
+/// A request filter's conditions (everything but the cursor): the export's
+/// and ListRequests'.
+fn request_filter(p: &mut Pieces, filter: &RequestFilter) {
     if let Some(a) = &filter.agency {
         if filter.include_sub_agencies {
-            push_subtree(qb, "agency_path", &a.path);
+            let (low, high) = subtree_bounds(&a.path);
+            p.sql(" AND agency_path >= ")
+                .text(low)
+                .sql(" AND agency_path < ")
+                .text(high);
         } else {
-            qb.push(" AND agency_id = ").push_bind(a.id.clone());
+            p.sql(" AND agency_id = ").text(a.id.clone());
         }
     }
     if !filter.states.is_empty() {
-        qb.push(" AND state IN (");
-        let mut sep = qb.separated(", ");
-        for s in &filter.states {
-            sep.push_bind(s.as_str());
+        p.sql(" AND state IN (");
+        for (i, s) in filter.states.iter().enumerate() {
+            p.sql(if i == 0 { "" } else { ", " }).text(s.as_str());
         }
-        qb.push(")");
+        p.sql(")");
     }
     if let Some(t) = filter.receive_start {
-        qb.push(" AND receive_time >= ").push_bind(ts(t));
+        p.sql(" AND receive_time >= ").int(ts(t));
     }
     if let Some(t) = filter.receive_end {
-        qb.push(" AND receive_time < ").push_bind(ts(t));
+        p.sql(" AND receive_time < ").int(ts(t));
     }
     if let Some(t) = filter.overdue_at {
-        qb.push(" AND state = 'pending' AND due_end_time <= ")
-            .push_bind(ts(t));
+        p.sql(" AND state = 'pending' AND due_end_time <= ")
+            .int(ts(t));
     }
     if let Some(key) = &filter.submitted_by {
-        qb.push(" AND submitted_by = ").push_bind(key.clone());
+        p.sql(" AND submitted_by = ").text(key.clone());
     }
 }
 
@@ -49,6 +97,37 @@ enum Newest {
 /// past `after`. The keyset is a row-value comparison: an index condition on
 /// both backends (PostgreSQL cannot bound an index scan with the OR form and
 /// would rescan from the start on every page).
+fn page_query(
+    filter: &RequestFilter,
+    after: Option<RequestCursor>,
+    limit: i64,
+    order: Newest,
+) -> Pieces {
+    let (past, direction) = match order {
+        Newest::First => ("<", "DESC"),
+        Newest::Last => (">", "ASC"),
+    };
+    let mut p = Pieces::default();
+    p.sql(concat!(
+        "SELECT ",
+        request_columns!(),
+        " FROM requests WHERE 1 = 1"
+    ));
+    request_filter(&mut p, filter);
+    if let Some(c) = after {
+        p.sql(format!(" AND (receive_time, id) {past} ("))
+            .int(ts(c.receive_time))
+            .sql(", ")
+            .text(c.id.to_string())
+            .sql(")");
+    }
+    p.sql(format!(
+        " ORDER BY receive_time {direction}, id {direction} LIMIT "
+    ))
+    .int(limit);
+    p
+}
+
 async fn page_requests(
     pool: &sqlx::Pool<Db>,
     filter: &RequestFilter,
@@ -56,33 +135,49 @@ async fn page_requests(
     limit: i64,
     order: Newest,
 ) -> Result<Vec<Request>> {
-    let (past, direction) = match order {
-        Newest::First => ("<", "DESC"),
-        Newest::Last => (">", "ASC"),
-    };
-    let mut qb = QueryBuilder::<Db>::new(concat!(
-        "SELECT ",
-        request_columns!(),
-        " FROM requests WHERE 1 = 1"
-    ));
-    push_request_filter(&mut qb, filter);
-    if let Some(c) = after {
-        qb.push(format!(" AND (receive_time, id) {past} ("))
-            .push_bind(ts(c.receive_time))
-            .push(", ")
-            .push_bind(c.id.to_string())
-            .push(")");
-    }
-    qb.push(format!(
-        " ORDER BY receive_time {direction}, id {direction} LIMIT "
-    ))
-    .push_bind(limit);
+    let mut qb = page_query(filter, after, limit, order).build();
     let mut rows = qb.build().fetch(pool);
     let mut out = Vec::with_capacity(usize::try_from(limit).unwrap_or(0).min(10_000));
     while let Some(row) = futures::TryStreamExt::try_next(&mut rows).await? {
         out.push(request_from_row(&row)?);
     }
     Ok(out)
+}
+
+/// Pages the export's reader runs ahead of the writer (on another thread):
+/// memory stays a few pages whatever the export's size.
+const EXPORT_AHEAD: usize = 2;
+
+/// The export's pages read with sqlx (PostgreSQL; SQLite when it has no file
+/// of its own to read). The last page sent is empty, so that the consumer
+/// tells the end from a reader that died.
+fn spawn_paged_export(
+    pool: sqlx::Pool<Db>,
+    filter: RequestFilter,
+    mut after: Option<RequestCursor>,
+    size: usize,
+    tx: tokio::sync::mpsc::Sender<Result<Vec<Request>>>,
+) {
+    tokio::spawn(async move {
+        loop {
+            let page = match page_requests(&pool, &filter, after, size as i64, Newest::Last).await {
+                Ok(page) => page,
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            };
+            let more = page.len() == size;
+            after = page.last().map(RequestCursor::of).or(after);
+            if !page.is_empty() && tx.send(Ok(page)).await.is_err() {
+                return; // the consumer went away
+            }
+            if !more {
+                let _ = tx.send(Ok(Vec::new())).await;
+                return;
+            }
+        }
+    });
 }
 
 #[async_trait::async_trait]
@@ -182,9 +277,22 @@ impl crate::store::ReportStore for SqlStore {
         page_requests(&self.pool, filter, after, limit, Newest::Last).await
     }
 
+    fn export_pages(
+        &self,
+        filter: RequestFilter,
+        after: Option<RequestCursor>,
+        page: usize,
+    ) -> tokio::sync::mpsc::Receiver<Result<Vec<Request>>> {
+        let (tx, rx) = tokio::sync::mpsc::channel(EXPORT_AHEAD);
+        spawn_export(self.pool.clone(), filter, after, page.max(1), tx);
+        rx
+    }
+
     async fn export_count(&self, filter: &RequestFilter) -> Result<i64> {
-        let mut qb = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM requests WHERE 1 = 1");
-        push_request_filter(&mut qb, filter);
+        let mut p = Pieces::default();
+        p.sql("SELECT COUNT(*) FROM requests WHERE 1 = 1");
+        request_filter(&mut p, filter);
+        let mut qb = p.build();
         Ok(qb.build_query_scalar::<i64>().fetch_one(&self.pool).await?)
     }
 }
