@@ -195,9 +195,13 @@ pub async fn generate(
     let mut candidates: Vec<Request> = Vec::new();
     let year_start = Date::new(plan.year, 1, 1)?;
     let last_day = Date::new(plan.year, 12, 31)?;
-    for i in 0..plan.requests {
-        let a = &agencies[pick(&mut rng, &weights)];
-        let tz = &zone_of[&a.id];
+    // Requests are filed in order of receipt, as a real register fills: rows,
+    // ids and registration numbers follow the clock. (Drawn first, then
+    // sorted; the draw order breaks ties.)
+    let mut arrivals: Vec<(Timestamp, usize, Date)> = Vec::with_capacity(plan.requests);
+    for _ in 0..plan.requests {
+        let agency = pick(&mut rng, &weights);
+        let tz = &zone_of[&agencies[agency].id];
         // A working day of the year, office hours.
         let mut day = year_start.checked_add(jiff::Span::new().days(rng.random_range(0..365)))?;
         while !days.cal.is_working_day(day) {
@@ -210,7 +214,12 @@ pub async fn generate(
             0,
             0,
         )?);
-        let receive_time = tz.to_timestamp(local)?;
+        arrivals.push((tz.to_timestamp(local)?, agency, day));
+    }
+    arrivals.sort_by_key(|&(receive_time, ..)| receive_time);
+    for (i, (receive_time, agency, day)) in arrivals.into_iter().enumerate() {
+        let a = &agencies[agency];
+        let tz = &zone_of[&a.id];
         let original_due = days.add(day, 10)?;
         let seq = numbers.entry(a.pemda_id.clone()).or_insert(0);
         *seq += 1;

@@ -10,6 +10,11 @@ use ppid::{
     store, telemetry,
 };
 
+/// mimalloc: many small strings are allocated on one thread and freed on
+/// another (the export's reader and writer, intake's handlers and writer).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

@@ -918,39 +918,126 @@ fn letters_to_text(letters: &[ExemptionLetter]) -> String {
         .join(",")
 }
 
-/// A stored request's columns, read by name: from a sqlx row, and on SQLite
-/// from the export's own reader (sqlite.rs), so both decode one way.
+/// The columns of [`request_columns!`], by position: a request is decoded
+/// by index (a name lookup per column per row cost more than the rest of the
+/// decoding). The export's reader checks the statement's names against
+/// [`Col::NAMES`].
+#[derive(Clone, Copy)]
+enum Col {
+    Id,
+    RegistrationNumber,
+    AgencyId,
+    ReceivingAgencyId,
+    PemdaId,
+    Requester,
+    InformationRequested,
+    Purpose,
+    AccessMethod,
+    CopyForm,
+    DeliveryMethod,
+    Channel,
+    ReceiveTime,
+    State,
+    ClockStartDate,
+    OriginalDueDate,
+    DueDate,
+    DueEndTime,
+    ExtensionReason,
+    ExtendTime,
+    ExtensionPreviousDueDate,
+    Outcome,
+    NoticeTime,
+    NoticeWorkingDays,
+    NoticeOnTime,
+    ExemptionLetters,
+    Notice,
+    DeliverTime,
+    WithdrawTime,
+    CreateTime,
+    UpdateTime,
+    Version,
+    ExemptionCitations,
+    UnregisteredExemptionBasis,
+    DeliverWorkingDays,
+}
+
+impl Col {
+    const NAMES: [&str; 35] = [
+        "id",
+        "registration_number",
+        "agency_id",
+        "receiving_agency_id",
+        "pemda_id",
+        "requester",
+        "information_requested",
+        "purpose",
+        "access_method",
+        "copy_form",
+        "delivery_method",
+        "channel",
+        "receive_time",
+        "state",
+        "clock_start_date",
+        "original_due_date",
+        "due_date",
+        "due_end_time",
+        "extension_reason",
+        "extend_time",
+        "extension_previous_due_date",
+        "outcome",
+        "notice_time",
+        "notice_working_days",
+        "notice_on_time",
+        "exemption_letters",
+        "notice",
+        "deliver_time",
+        "withdraw_time",
+        "create_time",
+        "update_time",
+        "version",
+        "exemption_citations",
+        "unregistered_exemption_basis",
+        "deliver_working_days",
+    ];
+
+    fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+/// A stored request's columns: from a sqlx row, and on SQLite from the
+/// export's own reader (sqlite.rs), so both decode one way.
 trait Columns {
-    fn str(&self, name: &str) -> Result<Option<&str>>;
-    fn int(&self, name: &str) -> Result<Option<i64>>;
-    fn flag(&self, name: &str) -> Result<Option<bool>>;
+    fn str(&self, c: Col) -> Result<Option<&str>>;
+    fn int(&self, c: Col) -> Result<Option<i64>>;
+    fn flag(&self, c: Col) -> Result<Option<bool>>;
 
     /// A NOT NULL text column.
-    fn text(&self, name: &str) -> Result<&str> {
-        self.str(name)?.ok_or_else(|| null_column(name))
+    fn text(&self, c: Col) -> Result<&str> {
+        self.str(c)?.ok_or_else(|| null_column(c))
     }
 
     /// A NOT NULL integer column.
-    fn num(&self, name: &str) -> Result<i64> {
-        self.int(name)?.ok_or_else(|| null_column(name))
+    fn num(&self, c: Col) -> Result<i64> {
+        self.int(c)?.ok_or_else(|| null_column(c))
     }
 }
 
-fn null_column(name: &str) -> Error {
-    Error::Internal(anyhow::anyhow!("stored column {name} is NULL"))
+fn null_column(c: Col) -> Error {
+    Error::Internal(anyhow::anyhow!("stored column {} is NULL", c.name()))
 }
 
 impl Columns for DbRow {
-    fn str(&self, name: &str) -> Result<Option<&str>> {
-        Ok(self.try_get(name)?)
+    fn str(&self, c: Col) -> Result<Option<&str>> {
+        Ok(self.try_get(c as usize)?)
     }
 
-    fn int(&self, name: &str) -> Result<Option<i64>> {
-        Ok(self.try_get(name)?)
+    fn int(&self, c: Col) -> Result<Option<i64>> {
+        Ok(self.try_get(c as usize)?)
     }
 
-    fn flag(&self, name: &str) -> Result<Option<bool>> {
-        Ok(self.try_get(name)?)
+    fn flag(&self, c: Col) -> Result<Option<bool>> {
+        Ok(self.try_get(c as usize)?)
     }
 }
 
@@ -959,25 +1046,25 @@ fn request_from_row(r: &DbRow) -> Result<Request> {
 }
 
 fn request_from(r: &impl Columns) -> Result<Request> {
-    let requester: Requester =
-        serde_json::from_str(r.text("requester")?).context("stored requester is not valid JSON")?;
-    let extension = match r.str("extension_reason")? {
+    let requester: Requester = serde_json::from_str(r.text(Col::Requester)?)
+        .context("stored requester is not valid JSON")?;
+    let extension = match r.str(Col::ExtensionReason)? {
         Some(reason) => Some(Extension {
             reason: reason.to_owned(),
-            extend_time: from_ts(r.num("extend_time")?)?,
-            previous_due_date: parse_date(r.text("extension_previous_due_date")?)?,
+            extend_time: from_ts(r.num(Col::ExtendTime)?)?,
+            previous_due_date: parse_date(r.text(Col::ExtensionPreviousDueDate)?)?,
         }),
         None => None,
     };
-    let notice = match r.str("outcome")? {
+    let notice = match r.str(Col::Outcome)? {
         Some(outcome) => {
-            let doc: NoticeDoc = serde_json::from_str(r.text("notice")?)
+            let doc: NoticeDoc = serde_json::from_str(r.text(Col::Notice)?)
                 .context("stored notice is not valid JSON")?;
             Some(Notice {
                 outcome: parse_named(outcome, Outcome::parse, "outcome")?,
                 notice_text: doc.notice_text,
                 exemption_letters: r
-                    .text("exemption_letters")?
+                    .text(Col::ExemptionLetters)?
                     .split(',')
                     .filter(|s| !s.is_empty())
                     .map(|s| parse_named(s, ExemptionLetter::parse, "exemption letter"))
@@ -992,58 +1079,58 @@ fn request_from(r: &impl Columns) -> Result<Request> {
                     .map(|s| parse_named(s, DeliveryMethod::parse, "delivery method"))
                     .transpose()?,
                 format: doc.format,
-                notice_time: from_ts(r.num("notice_time")?)?,
-                working_days_taken: i32::try_from(r.num("notice_working_days")?)
+                notice_time: from_ts(r.num(Col::NoticeTime)?)?,
+                working_days_taken: i32::try_from(r.num(Col::NoticeWorkingDays)?)
                     .context("working days out of range")?,
                 on_time: r
-                    .flag("notice_on_time")?
-                    .ok_or_else(|| null_column("notice_on_time"))?,
-                citations: citations_from_text(r.str("exemption_citations")?.unwrap_or(""))?,
-                unregistered_basis: r.flag("unregistered_exemption_basis")?.unwrap_or(false),
+                    .flag(Col::NoticeOnTime)?
+                    .ok_or_else(|| null_column(Col::NoticeOnTime))?,
+                citations: citations_from_text(r.str(Col::ExemptionCitations)?.unwrap_or(""))?,
+                unregistered_basis: r.flag(Col::UnregisteredExemptionBasis)?.unwrap_or(false),
             })
         }
         None => None,
     };
     Ok(Request {
-        id: Uuid::parse_str(r.text("id")?).context("stored request id")?,
-        registration_number: r.text("registration_number")?.to_owned(),
-        agency_id: r.text("agency_id")?.to_owned(),
-        receiving_agency_id: r.text("receiving_agency_id")?.to_owned(),
-        pemda_id: r.text("pemda_id")?.to_owned(),
+        id: Uuid::parse_str(r.text(Col::Id)?).context("stored request id")?,
+        registration_number: r.text(Col::RegistrationNumber)?.to_owned(),
+        agency_id: r.text(Col::AgencyId)?.to_owned(),
+        receiving_agency_id: r.text(Col::ReceivingAgencyId)?.to_owned(),
+        pemda_id: r.text(Col::PemdaId)?.to_owned(),
         requester,
-        information_requested: r.text("information_requested")?.to_owned(),
-        purpose: r.text("purpose")?.to_owned(),
+        information_requested: r.text(Col::InformationRequested)?.to_owned(),
+        purpose: r.text(Col::Purpose)?.to_owned(),
         access_method: parse_named(
-            r.text("access_method")?,
+            r.text(Col::AccessMethod)?,
             AccessMethod::parse,
             "access method",
         )?,
         copy_form: r
-            .str("copy_form")?
+            .str(Col::CopyForm)?
             .map(|s| parse_named(s, CopyForm::parse, "copy form"))
             .transpose()?,
         delivery_method: parse_named(
-            r.text("delivery_method")?,
+            r.text(Col::DeliveryMethod)?,
             DeliveryMethod::parse,
             "delivery method",
         )?,
-        channel: parse_named(r.text("channel")?, Channel::parse, "channel")?,
-        receive_time: from_ts(r.num("receive_time")?)?,
-        state: parse_named(r.text("state")?, RequestState::parse, "state")?,
-        clock_start_date: parse_date(r.text("clock_start_date")?)?,
-        original_due_date: r.str("original_due_date")?.map(parse_date).transpose()?,
-        due_date: r.str("due_date")?.map(parse_date).transpose()?,
-        due_end_time: opt_ts(r.int("due_end_time")?)?,
+        channel: parse_named(r.text(Col::Channel)?, Channel::parse, "channel")?,
+        receive_time: from_ts(r.num(Col::ReceiveTime)?)?,
+        state: parse_named(r.text(Col::State)?, RequestState::parse, "state")?,
+        clock_start_date: parse_date(r.text(Col::ClockStartDate)?)?,
+        original_due_date: r.str(Col::OriginalDueDate)?.map(parse_date).transpose()?,
+        due_date: r.str(Col::DueDate)?.map(parse_date).transpose()?,
+        due_end_time: opt_ts(r.int(Col::DueEndTime)?)?,
         extension,
         notice,
-        deliver_time: opt_ts(r.int("deliver_time")?)?,
+        deliver_time: opt_ts(r.int(Col::DeliverTime)?)?,
         deliver_working_days: r
-            .int("deliver_working_days")?
+            .int(Col::DeliverWorkingDays)?
             .map(|d| i32::try_from(d).unwrap_or(i32::MAX)),
-        withdraw_time: opt_ts(r.int("withdraw_time")?)?,
-        create_time: from_ts(r.num("create_time")?)?,
-        update_time: from_ts(r.num("update_time")?)?,
-        version: r.num("version")?,
+        withdraw_time: opt_ts(r.int(Col::WithdrawTime)?)?,
+        create_time: from_ts(r.num(Col::CreateTime)?)?,
+        update_time: from_ts(r.num(Col::UpdateTime)?)?,
+        version: r.num(Col::Version)?,
     })
 }
 

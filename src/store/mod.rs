@@ -94,7 +94,7 @@ pub struct RequestFilter {
 
 /// Rows an export reads per statement and hands over at a time: a query's
 /// cost spread over many rows, and a page a few MB.
-pub const EXPORT_PAGE: usize = 2000;
+pub const EXPORT_PAGE: usize = 500;
 
 /// Position in the list order (newest receipt first, then id descending),
 /// and in the export order (oldest first).

@@ -95,20 +95,31 @@ fn spawn_export(
         return;
     }
     let path = path.to_path_buf();
+    // Two threads: one steps the statement and copies each page's bytes,
+    // the other decodes them into requests (as much work again), while the
+    // consumer writes the page before.
+    let (raw_tx, raw_rx) = std::sync::mpsc::sync_channel(1);
     tokio::task::spawn_blocking(move || {
-        if let Err(e) = export_reader::read(&path, &filter, after, size, &tx) {
-            let _ = tx.blocking_send(Err(e));
+        if let Err(e) = export_reader::read(&path, &filter, after, size, &raw_tx) {
+            let _ = raw_tx.send(Err(e));
         }
     });
+    tokio::task::spawn_blocking(move || export_reader::decode(&raw_rx, &tx));
 }
 
 mod export_reader {
-    use std::{collections::HashMap, path::Path, time::Duration};
+    use std::{
+        path::Path,
+        sync::mpsc::{Receiver, SyncSender},
+        time::Duration,
+    };
 
     use anyhow::Context;
     use rusqlite::{OpenFlags, types::ValueRef};
 
-    use super::{Columns, Newest, Piece, RequestCursor, RequestFilter, page_query, request_from};
+    use super::{
+        Col, Columns, Newest, Piece, RequestCursor, RequestFilter, page_query, request_from,
+    };
     use crate::{
         domain::request::Request,
         error::{Error, Result},
@@ -116,14 +127,46 @@ mod export_reader {
 
     /// Page cache of the reader's connection: the index it walks and the
     /// table pages it visits, within the export's memory budget.
-    const CACHE_KIB: i64 = 16 * 1024;
+    const CACHE_KIB: i64 = 4 * 1024;
 
+    /// A page of rows as read: every column's bytes in one buffer, so that
+    /// the reading thread only steps and copies.
+    pub(super) struct RawPage {
+        bytes: Vec<u8>,
+        cells: Vec<Cell>,
+    }
+
+    #[derive(Clone, Copy)]
+    enum Cell {
+        Null,
+        Int(i64),
+        /// A range of `bytes`.
+        Text(usize, usize),
+    }
+
+    const WIDTH: usize = Col::NAMES.len();
+
+    impl RawPage {
+        fn rows(&self) -> usize {
+            self.cells.len() / WIDTH
+        }
+
+        fn row(&self, i: usize) -> Row<'_> {
+            Row {
+                bytes: &self.bytes,
+                cells: &self.cells[i * WIDTH..(i + 1) * WIDTH],
+            }
+        }
+    }
+
+    /// Reads pages of `size` rows past `after` and sends them raw; an empty
+    /// page marks the end.
     pub(super) fn read(
         path: &Path,
         filter: &RequestFilter,
         mut after: Option<RequestCursor>,
         size: usize,
-        tx: &tokio::sync::mpsc::Sender<Result<Vec<Request>>>,
+        tx: &SyncSender<Result<RawPage>>,
     ) -> Result<()> {
         let conn = rusqlite::Connection::open_with_flags(
             path,
@@ -150,27 +193,76 @@ mod export_reader {
                 }
             }
             let mut stmt = conn.prepare(&sql).map_err(sqlite)?;
-            let names: HashMap<String, usize> = stmt
-                .column_names()
-                .into_iter()
-                .enumerate()
-                .map(|(i, n)| (n.to_owned(), i))
-                .collect();
+            // Decoding is by position: the statement must list the columns
+            // as Col does.
+            let names = stmt.column_names();
+            if names != Col::NAMES {
+                return Err(Error::Internal(anyhow::anyhow!(
+                    "the export's columns are {names:?}, not {:?}",
+                    Col::NAMES
+                )));
+            }
+            drop(names);
             let mut rows = stmt
                 .query(rusqlite::params_from_iter(params))
                 .map_err(sqlite)?;
-            let mut page = Vec::with_capacity(size);
+            let mut page = RawPage {
+                bytes: Vec::with_capacity(size * 1024),
+                cells: Vec::with_capacity(size * WIDTH),
+            };
             while let Some(row) = rows.next().map_err(sqlite)? {
-                page.push(request_from(&Row { row, names: &names })?);
+                for i in 0..WIDTH {
+                    let cell = match row.get_ref(i).map_err(sqlite)? {
+                        ValueRef::Null => Cell::Null,
+                        ValueRef::Integer(v) => Cell::Int(v),
+                        ValueRef::Text(b) => {
+                            let start = page.bytes.len();
+                            page.bytes.extend_from_slice(b);
+                            Cell::Text(start, page.bytes.len())
+                        }
+                        ValueRef::Real(_) | ValueRef::Blob(_) => {
+                            return Err(mismatch(Col::NAMES[i]));
+                        }
+                    };
+                    page.cells.push(cell);
+                }
             }
-            let more = page.len() == size;
-            after = page.last().map(RequestCursor::of).or(after);
-            if !page.is_empty() && tx.blocking_send(Ok(page)).is_err() {
-                return Ok(()); // the consumer went away
+            let n = page.rows();
+            if n > 0 {
+                let last = page.row(n - 1);
+                after = Some(RequestCursor {
+                    receive_time: super::from_ts(last.num(Col::ReceiveTime)?)?,
+                    id: uuid::Uuid::parse_str(last.text(Col::Id)?).context("stored request id")?,
+                });
+                if tx.send(Ok(page)).is_err() {
+                    return Ok(()); // the consumer went away
+                }
             }
-            if !more {
-                let _ = tx.blocking_send(Ok(Vec::new()));
+            if n < size {
+                let _ = tx.send(Ok(RawPage {
+                    bytes: Vec::new(),
+                    cells: Vec::new(),
+                }));
                 return Ok(());
+            }
+        }
+    }
+
+    /// Decodes the reader's pages into requests, in order, passing on its
+    /// end (an empty page) and its errors.
+    pub(super) fn decode(
+        rx: &Receiver<Result<RawPage>>,
+        tx: &tokio::sync::mpsc::Sender<Result<Vec<Request>>>,
+    ) {
+        while let Ok(raw) = rx.recv() {
+            let decoded = raw.and_then(|raw| {
+                (0..raw.rows())
+                    .map(|i| request_from(&raw.row(i)))
+                    .collect::<Result<Vec<_>>>()
+            });
+            let last = !matches!(&decoded, Ok(p) if !p.is_empty());
+            if tx.blocking_send(decoded).is_err() || last {
+                return;
             }
         }
     }
@@ -180,18 +272,8 @@ mod export_reader {
     }
 
     struct Row<'a> {
-        row: &'a rusqlite::Row<'a>,
-        names: &'a HashMap<String, usize>,
-    }
-
-    impl Row<'_> {
-        fn value(&self, name: &str) -> Result<ValueRef<'_>> {
-            let i = *self
-                .names
-                .get(name)
-                .ok_or_else(|| Error::Internal(anyhow::anyhow!("no column {name}")))?;
-            self.row.get_ref(i).map_err(sqlite)
-        }
+        bytes: &'a [u8],
+        cells: &'a [Cell],
     }
 
     fn mismatch(name: &str) -> Error {
@@ -201,24 +283,26 @@ mod export_reader {
     }
 
     impl Columns for Row<'_> {
-        fn str(&self, name: &str) -> Result<Option<&str>> {
-            match self.value(name)? {
-                ValueRef::Null => Ok(None),
-                ValueRef::Text(b) => Ok(Some(std::str::from_utf8(b).map_err(|_| mismatch(name))?)),
-                _ => Err(mismatch(name)),
+        fn str(&self, c: Col) -> Result<Option<&str>> {
+            match self.cells[c as usize] {
+                Cell::Null => Ok(None),
+                Cell::Text(start, end) => Ok(Some(
+                    std::str::from_utf8(&self.bytes[start..end]).map_err(|_| mismatch(c.name()))?,
+                )),
+                Cell::Int(_) => Err(mismatch(c.name())),
             }
         }
 
-        fn int(&self, name: &str) -> Result<Option<i64>> {
-            match self.value(name)? {
-                ValueRef::Null => Ok(None),
-                ValueRef::Integer(v) => Ok(Some(v)),
-                _ => Err(mismatch(name)),
+        fn int(&self, c: Col) -> Result<Option<i64>> {
+            match self.cells[c as usize] {
+                Cell::Null => Ok(None),
+                Cell::Int(v) => Ok(Some(v)),
+                Cell::Text(..) => Err(mismatch(c.name())),
             }
         }
 
-        fn flag(&self, name: &str) -> Result<Option<bool>> {
-            Ok(self.int(name)?.map(|v| v != 0))
+        fn flag(&self, c: Col) -> Result<Option<bool>> {
+            Ok(self.int(c)?.map(|v| v != 0))
         }
     }
 }
