@@ -2,7 +2,9 @@
 # Times the reporting jobs on a generated database (ppid generate):
 # the annual report of one Pemda with its 24 OPDs (5 runs), then the export of
 # every request to a file as CSV, JSON Lines and the register, each with its
-# wall time, rate and peak RSS (GNU time). Usage:
+# wall time, rate and peak RSS (GNU time); then the same export as the
+# ExportRequests gRPC stream from `ppid serve` to `bench_export`, with the
+# server's peak RSS. Usage:
 #   scripts/bench-report.sh DATABASE_URL [PEMDA] [YEAR]
 set -euo pipefail
 DB=${1:?database url}
@@ -28,3 +30,20 @@ for kind in "requests --format csv" "requests --format jsonl" "register"; do
   echo "export $kind: $secs s, $rss KB peak RSS, $(du -h "$file" | cut -f1), ~$rows lines," \
     "$(python3 -c "print(round(1_000_000 / $secs))") requests/s (1,000,000 requests)"
 done
+
+# The gRPC stream: a server on a free loopback port, a client reading to the end.
+CLIENT=${PPID_BENCH_EXPORT:-target/release/bench_export}
+PPID_LOG=info "$BIN" serve --listen 127.0.0.1:0 --database-url "$DB" --log-format text 2>"$OUT/serve.log" &
+SERVER=$!
+trap 'kill "$SERVER" 2>/dev/null || true' EXIT
+PORT=""
+for _ in $(seq 1 300); do
+  PORT="$(grep -m1 -o 'listen=127\.0\.0\.1:[0-9]*' "$OUT/serve.log" | cut -d: -f2 || true)"
+  [[ -n $PORT ]] && break
+  sleep 0.1
+done
+[[ -n $PORT ]] || { echo "the server did not start:" >&2; cat "$OUT/serve.log" >&2; exit 1; }
+timeout 600 "$CLIENT" --target "http://127.0.0.1:$PORT"
+echo "  server peak RSS: $(grep VmHWM "/proc/$SERVER/status" | awk '{print $2, $3}')"
+kill -TERM "$SERVER"
+wait "$SERVER" 2>/dev/null || true

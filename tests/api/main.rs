@@ -8,6 +8,7 @@ mod agencies;
 mod calendar;
 mod crash;
 mod exemptions;
+mod export_cli;
 mod indicators;
 mod keys_cli;
 mod lifecycle;
