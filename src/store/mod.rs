@@ -93,7 +93,8 @@ pub struct RequestFilter {
 }
 
 /// Rows an export reads per statement and hands over at a time: a query's
-/// cost spread over many rows, and a page a few MB.
+/// cost spread over many rows, and about a megabyte a page, with a few pages
+/// in flight between the reader, the decoder and the writer.
 pub const EXPORT_PAGE: usize = 500;
 
 /// Position in the list order (newest receipt first, then id descending),
