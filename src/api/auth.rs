@@ -132,6 +132,37 @@ impl Caller {
         }
     }
 
+    /// The agency a request list or export is filtered to, kept within the
+    /// caller's reach: a named agency must be in it, and none means the
+    /// key's own subtree. Returns the agency and whether its sub-agencies
+    /// count.
+    pub async fn filter_agency(
+        &self,
+        store: &dyn Store,
+        named: Option<String>,
+        include_sub_agencies: bool,
+    ) -> Result<(Option<Agency>, bool), Status> {
+        let agency = match named {
+            Some(id) => store.get_agency(&id).await?,
+            None => match self.scope_agency() {
+                Some(scope) => return Ok((Some(store.get_agency(&scope).await?), true)),
+                None => return Ok((None, include_sub_agencies)),
+            },
+        };
+        self.require_reach(&agency)?;
+        Ok((Some(agency), include_sub_agencies))
+    }
+
+    /// Whether the caller handles requests (admins and officers, or open
+    /// mode), and so sees personal data in what it lists within its reach.
+    pub fn handles_requests(&self) -> bool {
+        match self {
+            Caller::Open { .. } => true,
+            Caller::Key(p) => matches!(p.role, Role::Admin | Role::Officer),
+            Caller::Public => false,
+        }
+    }
+
     /// PERMISSION_DENIED unless agency `id` is within the caller's reach or
     /// above it: a DIK entry of the Pemda covers its OPDs, so their officers
     /// read it; another OPD's DIK is out of reach.

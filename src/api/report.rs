@@ -16,7 +16,7 @@ use super::{
     request::to_pb,
 };
 use crate::{
-    domain::{RequestState, Role, time},
+    domain::{RequestState, time},
     pb::ppid::v1::{self as pb, report_service_server::ReportService},
     report::{
         annual::{self, Counts, Section},
@@ -212,22 +212,9 @@ impl ReportApi {
             }
         };
         c.finish()?;
-        let mut agency = match agency_id {
-            Some(id) => Some(self.0.store.get_agency(&id).await?),
-            None => None,
-        };
-        let mut include_sub_agencies = r.include_sub_agencies;
-        // A key exports within its reach: a named agency must be in it, and
-        // no agency means the key's own subtree.
-        match &agency {
-            Some(a) => caller.require_reach(a)?,
-            None => {
-                if let Some(scope) = caller.scope_agency() {
-                    agency = Some(self.0.store.get_agency(&scope).await?);
-                    include_sub_agencies = true;
-                }
-            }
-        }
+        let (agency, include_sub_agencies) = caller
+            .filter_agency(self.0.store.as_ref(), agency_id, r.include_sub_agencies)
+            .await?;
         // Period days are the filter agency's local days (WIB without one).
         let tz = agency.as_ref().map_or_else(
             || time::parse_time_zone(time::DEFAULT_TIME_ZONE).expect("bundled zone"),
@@ -300,14 +287,9 @@ impl ReportService for ReportApi {
         let caller = Caller::of(&req);
         let r = req.into_inner();
         let spec = self.export_spec(&caller, &r).await?;
-        // Personal data goes to those who handle the requests: admins and
-        // officers (the spec is already within their reach), or open mode.
-        let may_see = match &caller {
-            Caller::Open { .. } => true,
-            Caller::Key(p) => matches!(p.role, Role::Admin | Role::Officer),
-            Caller::Public => false,
-        };
-        if r.include_personal_data && !may_see {
+        // Personal data goes to those who handle the requests (the spec is
+        // already within their reach).
+        if r.include_personal_data && !caller.handles_requests() {
             return Err(personal_data_denied());
         }
         let include_personal = r.include_personal_data;

@@ -461,28 +461,23 @@ impl RequestService for RequestApi {
             token
         };
         c.finish()?;
-        let mut agency = match agency_id {
-            Some(id) => Some(self.0.store.get_agency(&id).await?),
-            None => None,
-        };
-        let mut include_sub_agencies = r.include_sub_agencies;
-        let mut submitted_by = None;
         // Officers and admins see their subtree; an intake key its own.
-        if let Caller::Key(p) = &caller {
-            match &agency {
-                Some(a) if p.role != Role::Intake => caller.require_reach(a)?,
-                None if p.role != Role::Intake => {
-                    if let Some(scope) = caller.scope_agency() {
-                        agency = Some(self.0.store.get_agency(&scope).await?);
-                        include_sub_agencies = true;
-                    }
-                }
-                _ => {}
-            }
-            if p.role == Role::Intake {
-                submitted_by = Some(p.key_id.clone());
-            }
-        }
+        let intake = caller.role() == Some(Role::Intake);
+        let (agency, include_sub_agencies) = if intake {
+            let agency = match agency_id {
+                Some(id) => Some(self.0.store.get_agency(&id).await?),
+                None => None,
+            };
+            (agency, r.include_sub_agencies)
+        } else {
+            caller
+                .filter_agency(self.0.store.as_ref(), agency_id, r.include_sub_agencies)
+                .await?
+        };
+        let submitted_by = match &caller {
+            Caller::Key(p) if intake => Some(p.key_id.clone()),
+            _ => None,
+        };
         let filter = RequestFilter {
             agency,
             include_sub_agencies,
@@ -511,11 +506,7 @@ impl RequestService for RequestApi {
             String::new()
         };
         // Everything listed is within an admin's or officer's reach.
-        let full = match &caller {
-            Caller::Open { .. } => true,
-            Caller::Key(p) => matches!(p.role, Role::Admin | Role::Officer),
-            Caller::Public => false,
-        };
+        let full = caller.handles_requests();
         Ok(Response::new(pb::ListRequestsResponse {
             requests: rows
                 .iter()

@@ -31,7 +31,8 @@ impl Pieces {
         self
     }
 
-    fn push_to(self, qb: &mut QueryBuilder<Db>) {
+    fn build(self) -> QueryBuilder<Db> {
+        let mut qb = QueryBuilder::<Db>::new("");
         for piece in self.0 {
             match piece {
                 Piece::Sql(s) => qb.push(s),
@@ -39,11 +40,6 @@ impl Pieces {
                 Piece::Int(v) => qb.push_bind(v),
             };
         }
-    }
-
-    fn build(self) -> QueryBuilder<Db> {
-        let mut qb = QueryBuilder::<Db>::new("");
-        self.push_to(&mut qb);
         qb
     }
 }
