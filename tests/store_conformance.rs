@@ -1130,13 +1130,17 @@ async fn submission_is_idempotent_on_its_id(store: Arc<dyn Store>) {
     assert_eq!(late_retry.request, moved);
 }
 
-async fn concurrent_retries_register_once(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
-    let new = new_request(&tree.dinkes.id, "2026-03-10T02:00:00Z");
-    let barrier = Arc::new(tokio::sync::Barrier::new(8));
-    let tasks: Vec<_> = (0..8)
-        .map(|_| {
-            let (store, new, barrier) = (store.clone(), new.clone(), barrier.clone());
+/// Submits `jobs` at once (a barrier lines them up), at 02:10 UTC on 10
+/// March 2026, and returns each answer in order.
+async fn submit_together(
+    store: &Arc<dyn Store>,
+    jobs: Vec<NewRequest>,
+) -> Vec<Result<ppid::store::Submitted, Error>> {
+    let barrier = Arc::new(tokio::sync::Barrier::new(jobs.len()));
+    let tasks: Vec<_> = jobs
+        .into_iter()
+        .map(|new| {
+            let (store, barrier) = (store.clone(), barrier.clone());
             tokio::spawn(async move {
                 barrier.wait().await;
                 store
@@ -1147,8 +1151,19 @@ async fn concurrent_retries_register_once(store: Arc<dyn Store>) {
         .collect();
     let mut results = Vec::new();
     for task in tasks {
-        results.push(task.await.unwrap().expect("every retry succeeds"));
+        results.push(task.await.unwrap());
     }
+    results
+}
+
+async fn concurrent_retries_register_once(store: Arc<dyn Store>) {
+    let tree = seed(&*store).await;
+    let new = new_request(&tree.dinkes.id, "2026-03-10T02:00:00Z");
+    let results: Vec<_> = submit_together(&store, vec![new.clone(); 8])
+        .await
+        .into_iter()
+        .map(|r| r.expect("every retry succeeds"))
+        .collect();
     assert_eq!(
         results.iter().filter(|s| !s.replayed).count(),
         1,
@@ -1174,29 +1189,14 @@ async fn concurrent_retries_register_once(store: Arc<dyn Store>) {
 async fn concurrent_submissions_get_distinct_numbers(store: Arc<dyn Store>) {
     let tree = seed(&*store).await;
     let agencies = [&tree.dinkes, &tree.disdik, &tree.bappeda, &tree.puskesmas];
-    let barrier = Arc::new(tokio::sync::Barrier::new(12));
-    let tasks: Vec<_> = (0..12)
-        .map(|i| {
-            let new = new_request(&agencies[i % agencies.len()].id, "2026-03-10T02:00:00Z");
-            let (store, barrier) = (store.clone(), barrier.clone());
-            tokio::spawn(async move {
-                barrier.wait().await;
-                store
-                    .submit_request(new, t("2026-03-10T02:10:00Z"), WEB_FORM)
-                    .await
-            })
-        })
+    let jobs = (0..12)
+        .map(|i| new_request(&agencies[i % agencies.len()].id, "2026-03-10T02:00:00Z"))
         .collect();
-    let mut numbers = Vec::new();
-    for task in tasks {
-        numbers.push(
-            task.await
-                .unwrap()
-                .expect("submit")
-                .request
-                .registration_number,
-        );
-    }
+    let mut numbers: Vec<String> = submit_together(&store, jobs)
+        .await
+        .into_iter()
+        .map(|r| r.expect("submit").request.registration_number)
+        .collect();
     numbers.sort();
     let expected: Vec<String> = (1..=12)
         .map(|n| format!("KOTA-SERANG/PPID/2026/{n:06}"))
@@ -1223,23 +1223,7 @@ async fn one_group_answers_each_submission_alone(store: Arc<dyn Store>) {
         late_2025,
         other,
     ];
-    let barrier = Arc::new(tokio::sync::Barrier::new(jobs.len()));
-    let tasks: Vec<_> = jobs
-        .into_iter()
-        .map(|new| {
-            let (store, barrier) = (store.clone(), barrier.clone());
-            tokio::spawn(async move {
-                barrier.wait().await;
-                store
-                    .submit_request(new, t("2026-03-10T02:10:00Z"), WEB_FORM)
-                    .await
-            })
-        })
-        .collect();
-    let mut results = Vec::new();
-    for task in tasks {
-        results.push(task.await.unwrap());
-    }
+    let results = submit_together(&store, jobs).await;
     // The same id with two bodies: whichever arrives first registers; the
     // other body is refused, and a retry of the winner replays it.
     let winner = if results[2].is_ok() {
