@@ -333,50 +333,57 @@ pub async fn export(
         .map(|a| (a.id.clone(), a.tz()))
         .collect();
     let fallback = time::parse_time_zone(time::DEFAULT_TIME_ZONE).expect("bundled zone");
-    // One sink per export: a CSV writer (it quotes commas, quotes and line
-    // breaks as RFC 4180 says) or the raw writer for JSON Lines.
-    enum Sink<'a> {
-        Csv(Box<csv::Writer<&'a mut dyn Write>>),
-        Jsonl(&'a mut dyn Write),
+    // Each page is encoded into memory and written with one call: the
+    // encoders make many small writes, and through `out` (a trait object
+    // over a BufWriter) those cost more than the encoding itself. CSV
+    // quotes commas, quotes and line breaks as RFC 4180 says.
+    let mut buf = Vec::with_capacity(1 << 20);
+    if format == Format::Register {
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(&mut buf);
+        w.write_record(REGISTER_HEADERS).map_err(io)?;
+        w.flush().map_err(io)?;
     }
-    let mut sink = match format {
-        Format::Csv => Sink::Csv(Box::new(csv::Writer::from_writer(out))),
-        Format::Register => {
-            let mut w = csv::WriterBuilder::new()
-                .has_headers(false)
-                .from_writer(out);
-            w.write_record(REGISTER_HEADERS).map_err(io)?;
-            Sink::Csv(Box::new(w))
-        }
-        Format::Jsonl => Sink::Jsonl(out),
-    };
     let mut pages = store.export_pages(filter.clone(), None, EXPORT_PAGE);
     let mut written = 0u64;
     loop {
-        let page = next_page(&mut pages).await?;
-        if page.is_empty() {
-            break;
-        }
-        for mut r in page {
+        let mut page = next_page(&mut pages).await?;
+        let end = page.is_empty();
+        for r in &mut page {
             personal::project_requester(&mut r.requester, include_personal_data);
-            let tz = zones.get(&r.agency_id).unwrap_or(&fallback);
-            match (&mut sink, format) {
-                (Sink::Csv(w), Format::Register) => {
-                    w.write_record(register_record(&r, tz)).map_err(io)?
+        }
+        let zone = |r: &Request| zones.get(&r.agency_id).unwrap_or(&fallback);
+        match format {
+            Format::Csv | Format::Register => {
+                // Serialised CSV writes its header before its first record.
+                let mut w = csv::WriterBuilder::new()
+                    .has_headers(written == 0)
+                    .from_writer(&mut buf);
+                for r in &page {
+                    if format == Format::Register {
+                        w.write_record(register_record(r, zone(r))).map_err(io)?;
+                    } else {
+                        w.serialize(row(r, zone(r))).map_err(io)?;
+                    }
                 }
-                (Sink::Csv(w), _) => w.serialize(row(&r, tz)).map_err(io)?,
-                (Sink::Jsonl(w), _) => {
-                    serde_json::to_writer(&mut **w, &row(&r, tz)).map_err(io)?;
-                    w.write_all(b"\n").map_err(io)?;
+                w.flush().map_err(io)?;
+            }
+            Format::Jsonl => {
+                for r in &page {
+                    serde_json::to_writer(&mut buf, &row(r, zone(r))).map_err(io)?;
+                    buf.push(b'\n');
                 }
             }
-            written += 1;
+        }
+        written += page.len() as u64;
+        out.write_all(&buf).map_err(io)?;
+        buf.clear();
+        if end {
+            break;
         }
         progress(written);
     }
-    match sink {
-        Sink::Csv(mut w) => w.flush().map_err(io)?,
-        Sink::Jsonl(w) => w.flush().map_err(io)?,
-    }
+    out.flush().map_err(io)?;
     Ok(written)
 }
