@@ -129,11 +129,12 @@ impl SqlStore {
 }
 
 /// Group commit: takes every submission waiting (up to [`MAX_GROUP`]),
-/// registers each in a savepoint of one transaction, commits once and only
-/// then answers each caller. An acknowledged request is durable (SQLite
-/// synchronous=FULL, PostgreSQL commit); a failed commit answers every
-/// caller with an error, and their retries (same request_id) are safe.
+/// registers them in one transaction, commits once and only then answers
+/// each caller, once the commit is durable ([`IntakeLine::acknowledge`]). A
+/// failed commit answers every caller with an error, and their retries (same
+/// request_id) are safe.
 async fn intake_writer(core: Arc<Core>, mut queue: tokio::sync::mpsc::Receiver<Intake>) {
+    let mut line = IntakeLine::new(&core.pool);
     while let Some(first) = queue.recv().await {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -142,12 +143,18 @@ async fn intake_writer(core: Arc<Core>, mut queue: tokio::sync::mpsc::Receiver<I
                 Err(_) => break,
             }
         }
-        core.commit_group(group).await;
+        core.commit_group(&mut line, group).await;
     }
 }
 
+/// A caller's answer, sent once its group's commit is durable.
+type Ack = (
+    tokio::sync::oneshot::Sender<Result<Submitted>>,
+    Result<Submitted>,
+);
+
 impl Core {
-    async fn commit_group(&self, group: Vec<Intake>) {
+    async fn commit_group(&self, line: &mut IntakeLine, group: Vec<Intake>) {
         let started = std::time::Instant::now();
         let size = group.len();
         // The fast path: the whole group as one batch. A database error in it
@@ -157,11 +164,11 @@ impl Core {
         // batch itself: SQLite would copy every page it touches to a
         // sub-journal.)
         let mut batched = true;
-        let mut outcome = self.try_group(&group, true).await;
+        let mut outcome = self.try_group(line, &group, true).await;
         if let Err(e) = &outcome {
             tracing::debug!(error = %e, "batch registration failed; one savepoint per submission");
             batched = false;
-            outcome = self.try_group(&group, false).await;
+            outcome = self.try_group(line, &group, false).await;
         }
         tracing::debug!(
             size,
@@ -170,13 +177,16 @@ impl Core {
             "intake group committed"
         );
         match outcome {
-            Ok(results) => {
-                for (job, result) in group.into_iter().zip(results) {
-                    let _ = job.reply.send(result);
-                }
-            }
+            Ok(results) => line.acknowledge(
+                group
+                    .into_iter()
+                    .zip(results)
+                    .map(|(job, result)| (job.reply, result))
+                    .collect(),
+            ),
             Err(e) => {
                 tracing::error!(error = %e, "group commit failed; callers may retry with their request_id");
+                line.failed();
                 for job in group {
                     let _ = job.reply.send(Err(echo(&e)));
                 }
@@ -186,8 +196,13 @@ impl Core {
 
     /// Registers the group in one transaction, adds its figures once
     /// (they are additive) and commits.
-    async fn try_group(&self, group: &[Intake], batch: bool) -> Result<Vec<Result<Submitted>>> {
-        let mut tx = begin_write(&self.pool).await?;
+    async fn try_group(
+        &self,
+        line: &mut IntakeLine,
+        group: &[Intake],
+        batch: bool,
+    ) -> Result<Vec<Result<Submitted>>> {
+        let mut tx = line.begin(&self.pool).await?;
         let results = if batch {
             self.register_batch(&mut tx, group).await?
         } else {
@@ -216,7 +231,7 @@ impl Core {
 
     async fn register_in_savepoint(
         &self,
-        tx: &mut Transaction<'static, Db>,
+        tx: &mut Transaction<'_, Db>,
         job: &Intake,
     ) -> Result<(Submitted, Contributions)> {
         use sqlx::Acquire;

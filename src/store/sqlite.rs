@@ -61,6 +61,274 @@ async fn open_pool(url: &str) -> anyhow::Result<sqlx::Pool<Db>> {
 /// SQLite has one writer at a time: commit submissions in groups.
 const GROUP_COMMIT: bool = true;
 
+/// The database's file; `None` for an in-memory database.
+fn database_file(pool: &sqlx::Pool<Db>) -> Option<std::path::PathBuf> {
+    use sqlx::ConnectOptions;
+    let options = pool.connect_options();
+    let path = options.get_filename();
+    let in_memory = path.as_os_str().is_empty()
+        || path.as_os_str() == ":memory:"
+        || options
+            .to_url_lossy()
+            .query_pairs()
+            .any(|(k, v)| k == "mode" && v == "memory");
+    (!in_memory).then(|| path.to_path_buf())
+}
+
+/// The intake writer has a connection of its own: nothing else writes
+/// through it, so its page cache stays valid from group to group (a pool
+/// connection re-reads every page another connection changed), and no pool
+/// checkout precedes a group. It commits with synchronous=NORMAL, which
+/// writes the WAL without waiting for the disk, and a thread of its own
+/// fsyncs the WAL before the group's callers are answered: every
+/// acknowledged submission is on disk, as with FULL, but the flush overlaps
+/// the next group's work instead of holding the write lock. One difference
+/// remains: other connections may read a group in the millisecond between
+/// its commit and the flush (its callers are answered only after). Other
+/// writers keep FULL. An in-memory database has no WAL: the pool serves and
+/// answers go out at once.
+struct IntakeLine {
+    file: Option<std::path::PathBuf>,
+    conn: Option<sqlx::SqliteConnection>,
+    syncer: Option<std::sync::mpsc::Sender<Vec<Ack>>>,
+    /// Frames in the WAL at the checkpointer's last look.
+    wal_frames: Arc<std::sync::atomic::AtomicI64>,
+}
+
+/// Frames (pages) in the WAL after which the intake writer copies the rest
+/// itself before its next group (a restart checkpoint), so that the next
+/// commit starts the log afresh: the checkpointer cannot, as the writer
+/// holds the write lock nearly all the time. The WAL stays bounded (~64 MB)
+/// however fast submissions come.
+const RESTART_AFTER: i64 = 16_000;
+
+impl IntakeLine {
+    fn new(pool: &sqlx::Pool<Db>) -> Self {
+        let file = database_file(pool);
+        let wal_frames = Arc::new(std::sync::atomic::AtomicI64::new(0));
+        let syncer = file.as_ref().map(|file| {
+            let mut wal = file.clone().into_os_string();
+            wal.push("-wal");
+            let wal = std::path::PathBuf::from(wal);
+            let (nudge, nudges) = std::sync::mpsc::sync_channel(1);
+            let db = file.clone();
+            let frames = wal_frames.clone();
+            std::thread::Builder::new()
+                .name("ppid-checkpoint".into())
+                .spawn(move || checkpoint::run(&db, &nudges, &frames))
+                .expect("spawning the checkpoint thread");
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::Builder::new()
+                .name("ppid-wal-sync".into())
+                .spawn(move || wal_sync::run(&wal, &rx, &nudge))
+                .expect("spawning the WAL sync thread");
+            tx
+        });
+        Self {
+            file,
+            conn: None,
+            syncer,
+            wal_frames,
+        }
+    }
+
+    async fn begin(&mut self, pool: &sqlx::Pool<Db>) -> Result<Transaction<'_, Db>, sqlx::Error> {
+        use sqlx::{ConnectOptions, Connection};
+        if self.file.is_none() {
+            return begin_write(pool).await;
+        }
+        let conn = match &mut self.conn {
+            Some(conn) => conn,
+            none => none.insert(
+                (*pool.connect_options())
+                    .clone()
+                    .synchronous(SqliteSynchronous::Normal)
+                    // The checkpointer thread copies the WAL into the
+                    // database beside it (it held each ~10th group up).
+                    .pragma("wal_autocheckpoint", "0")
+                    .connect()
+                    .await?,
+            ),
+        };
+        if self.wal_frames.load(std::sync::atomic::Ordering::Relaxed) > RESTART_AFTER {
+            sqlx::query("PRAGMA wal_checkpoint(RESTART)")
+                .execute(&mut *conn)
+                .await?;
+            self.wal_frames
+                .store(0, std::sync::atomic::Ordering::Relaxed);
+        }
+        conn.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    /// Answers the callers once the WAL holding their commit is on disk.
+    fn acknowledge(&self, acks: Vec<Ack>) {
+        let acks = match &self.syncer {
+            Some(syncer) => match syncer.send(acks) {
+                Ok(()) => return,
+                Err(std::sync::mpsc::SendError(acks)) => {
+                    let e = wal_sync::stopped();
+                    acks.into_iter()
+                        .map(|(reply, _)| (reply, Err(echo(&e))))
+                        .collect()
+                }
+            },
+            None => acks,
+        };
+        for (reply, result) in acks {
+            let _ = reply.send(result);
+        }
+    }
+
+    /// After a failed group the connection is opened afresh.
+    fn failed(&mut self) {
+        self.conn = None;
+    }
+}
+
+mod wal_sync {
+    use std::{
+        fs::File,
+        io,
+        os::unix::fs::MetadataExt,
+        path::Path,
+        sync::mpsc::{Receiver, SyncSender},
+    };
+
+    use super::Ack;
+    use crate::error::Error;
+
+    /// Takes every group committed since the last flush, fdatasyncs the WAL
+    /// once for all of them, answers their callers, and nudges the
+    /// checkpointer.
+    pub(super) fn run(wal: &Path, groups: &Receiver<Vec<Ack>>, checkpoint: &SyncSender<()>) {
+        let mut open = None;
+        while let Ok(mut acks) = groups.recv() {
+            while let Ok(more) = groups.try_recv() {
+                acks.extend(more);
+            }
+            let synced = sync(wal, &mut open);
+            if let Err(e) = &synced {
+                tracing::error!(error = %e, wal = %wal.display(), "flushing the WAL failed; the group's callers get UNAVAILABLE and may retry");
+                open = None;
+            }
+            for (reply, result) in acks {
+                let _ = reply.send(match &synced {
+                    Ok(()) => result,
+                    Err(e) => Err(Error::Unavailable(format!(
+                        "the write-ahead log could not be flushed: {e}"
+                    ))),
+                });
+            }
+            let _ = checkpoint.try_send(());
+        }
+    }
+
+    pub(super) fn stopped() -> Error {
+        Error::Internal(anyhow::anyhow!("the WAL sync thread stopped"))
+    }
+
+    /// fdatasync of the WAL file now at `wal`, reopened when SQLite made a
+    /// new one (its inode changed: the old one was checkpointed and removed
+    /// when every connection closed).
+    fn sync(wal: &Path, open: &mut Option<(File, u64)>) -> io::Result<()> {
+        let ino = std::fs::metadata(wal)?.ino();
+        let file = match open {
+            Some((file, known)) if *known == ino => file,
+            _ => {
+                let file = File::open(wal)?;
+                let ino = file.metadata()?.ino();
+                // A new file's directory entry must be on disk too.
+                let dir = match wal.parent() {
+                    Some(dir) if !dir.as_os_str().is_empty() => dir,
+                    _ => Path::new("."),
+                };
+                File::open(dir)?.sync_all()?;
+                &mut open.insert((file, ino)).0
+            }
+        };
+        file.sync_data()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn follows_the_wal_to_a_new_file() {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let wal = dir.path().join("ppid.db-wal");
+            let mut open = None;
+            assert!(sync(&wal, &mut open).is_err(), "no WAL yet");
+            std::fs::write(&wal, b"first").expect("write");
+            sync(&wal, &mut open).expect("sync");
+            let first = open.as_ref().expect("opened").1;
+            sync(&wal, &mut open).expect("sync again");
+            assert_eq!(
+                open.as_ref().expect("kept").1,
+                first,
+                "the same file is kept"
+            );
+            // Keep the old file alive under another name, so that its
+            // inode cannot be reused for the new one.
+            std::fs::rename(&wal, dir.path().join("old-wal")).expect("rename");
+            std::fs::write(&wal, b"second").expect("write");
+            sync(&wal, &mut open).expect("sync the new file");
+            let second = open.as_ref().expect("reopened").1;
+            assert_ne!(second, first, "the new file is synced, not the old one");
+            assert_eq!(second, std::fs::metadata(&wal).expect("stat").ino());
+        }
+    }
+}
+
+/// Copies the intake writer's WAL into the database on a connection of its
+/// own, beside the writer: a passive checkpoint takes no writer lock. It
+/// records how long the log was, for [`IntakeLine::begin`].
+mod checkpoint {
+    use std::{
+        path::Path,
+        sync::{
+            Arc,
+            atomic::{AtomicI64, Ordering},
+            mpsc::Receiver,
+        },
+        time::Duration,
+    };
+
+    /// Checkpoints at most this often: each copies what came since.
+    const PAUSE: Duration = Duration::from_millis(20);
+
+    pub(super) fn run(db: &Path, nudges: &Receiver<()>, wal_frames: &Arc<AtomicI64>) {
+        let mut conn = None;
+        while nudges.recv().is_ok() {
+            match passive(db, &mut conn) {
+                Ok(frames) => wal_frames.store(frames, Ordering::Relaxed),
+                Err(e) => {
+                    tracing::warn!(error = %e, "checkpoint failed; the next one retries");
+                    conn = None;
+                }
+            }
+            std::thread::sleep(PAUSE);
+        }
+    }
+
+    /// A passive checkpoint; returns the frames in the log.
+    fn passive(db: &Path, conn: &mut Option<rusqlite::Connection>) -> rusqlite::Result<i64> {
+        let conn = match conn {
+            Some(conn) => conn,
+            none => {
+                let c = rusqlite::Connection::open_with_flags(
+                    db,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                c.busy_timeout(Duration::from_secs(30))?;
+                none.insert(c)
+            }
+        };
+        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))
+    }
+}
+
 include!("common.rs");
 include!("dik.rs");
 include!("figures.rs");
@@ -81,20 +349,10 @@ fn spawn_export(
     size: usize,
     tx: tokio::sync::mpsc::Sender<Result<Vec<Request>>>,
 ) {
-    use sqlx::ConnectOptions;
-    let options = pool.connect_options();
-    let path = options.get_filename();
-    let in_memory = path.as_os_str().is_empty()
-        || path.as_os_str() == ":memory:"
-        || options
-            .to_url_lossy()
-            .query_pairs()
-            .any(|(k, v)| k == "mode" && v == "memory");
-    if in_memory {
+    let Some(path) = database_file(&pool) else {
         spawn_paged_export(pool, filter, after, size, tx);
         return;
-    }
-    let path = path.to_path_buf();
+    };
     // Two threads: one steps the statement and copies each page's bytes,
     // the other decodes them into requests (as much work again), while the
     // consumer writes the page before.
