@@ -98,9 +98,9 @@ struct IntakeLine {
 /// Frames (pages) in the WAL after which the intake writer copies the rest
 /// itself before its next group (a restart checkpoint), so that the next
 /// commit starts the log afresh: the checkpointer cannot, as the writer
-/// holds the write lock nearly all the time. The WAL stays bounded (~64 MB)
+/// holds the write lock nearly all the time. The WAL stays bounded (~16 MB)
 /// however fast submissions come.
-const RESTART_AFTER: i64 = 16_000;
+const RESTART_AFTER: i64 = 4_000;
 
 impl IntakeLine {
     fn new(pool: &sqlx::Pool<Db>) -> Self {
