@@ -144,38 +144,6 @@ async fn page_requests(
 /// memory stays a few pages whatever the export's size.
 const EXPORT_AHEAD: usize = 2;
 
-/// The export's pages read with sqlx (PostgreSQL; SQLite when it has no file
-/// of its own to read). The last page sent is empty, so that the consumer
-/// tells the end from a reader that died.
-fn spawn_paged_export(
-    pool: sqlx::Pool<Db>,
-    filter: RequestFilter,
-    mut after: Option<RequestCursor>,
-    size: usize,
-    tx: tokio::sync::mpsc::Sender<Result<Vec<Request>>>,
-) {
-    tokio::spawn(async move {
-        loop {
-            let page = match page_requests(&pool, &filter, after, size as i64, Newest::Last).await {
-                Ok(page) => page,
-                Err(e) => {
-                    let _ = tx.send(Err(e)).await;
-                    return;
-                }
-            };
-            let more = page.len() == size;
-            after = page.last().map(RequestCursor::of).or(after);
-            if !page.is_empty() && tx.send(Ok(page)).await.is_err() {
-                return; // the consumer went away
-            }
-            if !more {
-                let _ = tx.send(Ok(Vec::new())).await;
-                return;
-            }
-        }
-    });
-}
-
 #[async_trait::async_trait]
 impl crate::store::ReportStore for SqlStore {
     async fn withholding_by_letters(

@@ -365,6 +365,39 @@ fn spawn_export(
     tokio::task::spawn_blocking(move || export_reader::decode(&raw_rx, &tx));
 }
 
+/// The export's pages of an in-memory database, read with sqlx through the
+/// pool, a query per page (no statement stays open beside writers). The
+/// last page sent is empty, so that the consumer tells the end from a
+/// reader that died.
+fn spawn_paged_export(
+    pool: sqlx::Pool<Db>,
+    filter: RequestFilter,
+    mut after: Option<RequestCursor>,
+    size: usize,
+    tx: tokio::sync::mpsc::Sender<Result<Vec<Request>>>,
+) {
+    tokio::spawn(async move {
+        loop {
+            let page = match page_requests(&pool, &filter, after, size as i64, Newest::Last).await {
+                Ok(page) => page,
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            };
+            let more = page.len() == size;
+            after = page.last().map(RequestCursor::of).or(after);
+            if !page.is_empty() && tx.send(Ok(page)).await.is_err() {
+                return; // the consumer went away
+            }
+            if !more {
+                let _ = tx.send(Ok(Vec::new())).await;
+                return;
+            }
+        }
+    });
+}
+
 mod export_reader {
     use std::{
         path::Path,
