@@ -35,6 +35,9 @@ fn connect_options(url: &str) -> anyhow::Result<SqliteConnectOptions> {
         // Statement journals (a multi-row INSERT that may fail half-way)
         // stay in memory instead of a temporary file per statement.
         .pragma("temp_store", "MEMORY")
+        // The store's checkpoint thread copies the WAL into the database
+        // (`checkpoint`), not whichever connection commits past 1,000 pages.
+        .pragma("wal_autocheckpoint", "0")
         // A page cache per connection of CACHE_KIB (default 2 MB): the intake
         // writer's indexes stay cached instead of being re-read every group.
         .pragma("cache_size", format!("-{}", cache_kib())))
@@ -143,9 +146,6 @@ impl IntakeLine {
                 (*pool.connect_options())
                     .clone()
                     .synchronous(SqliteSynchronous::Normal)
-                    // The checkpointer thread copies the WAL into the
-                    // database beside it (it held each ~10th group up).
-                    .pragma("wal_autocheckpoint", "0")
                     .connect()
                     .await?,
             ),
@@ -280,8 +280,9 @@ mod wal_sync {
     }
 }
 
-/// Copies the intake writer's WAL into the database on a connection of its
-/// own, beside the writer: a passive checkpoint takes no writer lock. It
+/// Copies the WAL into the database on a connection of its own, beside the
+/// intake writer (a passive checkpoint takes no writer lock), after each
+/// flush and at least every second; no other connection checkpoints. It
 /// records how long the log was, for [`IntakeLine::begin`].
 mod checkpoint {
     use std::{
@@ -296,10 +297,16 @@ mod checkpoint {
 
     /// Checkpoints at most this often: each copies what came since.
     const PAUSE: Duration = Duration::from_millis(20);
+    /// Without intake (nothing nudges), other writers' pages are still
+    /// copied this often.
+    const IDLE: Duration = Duration::from_secs(1);
 
     pub(super) fn run(db: &Path, nudges: &Receiver<()>, wal_frames: &Arc<AtomicI64>) {
         let mut conn = None;
-        while nudges.recv().is_ok() {
+        while !matches!(
+            nudges.recv_timeout(IDLE),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected)
+        ) {
             match passive(db, &mut conn) {
                 Ok(frames) => wal_frames.store(frames, Ordering::Relaxed),
                 Err(e) => {
