@@ -36,8 +36,11 @@ fn connect_options(url: &str) -> anyhow::Result<SqliteConnectOptions> {
         // stay in memory instead of a temporary file per statement.
         .pragma("temp_store", "MEMORY")
         // The store's checkpoint thread copies the WAL into the database
-        // (`checkpoint`), not whichever connection commits past 1,000 pages.
-        .pragma("wal_autocheckpoint", "0")
+        // (`checkpoint`), and the intake writer keeps it under RESTART_AFTER
+        // frames; a connection checkpoints in its own commit only past twice
+        // that (SQLite's default, 1,000, made every transition pay for the
+        // intake writer's pages), or when nothing else writes (`ppid generate`).
+        .pragma("wal_autocheckpoint", (2 * RESTART_AFTER).to_string())
         // A page cache per connection of CACHE_KIB (default 2 MB): the intake
         // writer's indexes stay cached instead of being re-read every group.
         .pragma("cache_size", format!("-{}", cache_kib())))
@@ -146,6 +149,8 @@ impl IntakeLine {
                 (*pool.connect_options())
                     .clone()
                     .synchronous(SqliteSynchronous::Normal)
+                    // The checkpoint thread copies its pages.
+                    .pragma("wal_autocheckpoint", "0")
                     .connect()
                     .await?,
             ),
@@ -282,8 +287,8 @@ mod wal_sync {
 
 /// Copies the WAL into the database on a connection of its own, beside the
 /// intake writer (a passive checkpoint takes no writer lock), after each
-/// flush and at least every second; no other connection checkpoints. It
-/// records how long the log was, for [`IntakeLine::begin`].
+/// flush and at least every second. It records how long the log was, for
+/// [`IntakeLine::begin`].
 mod checkpoint {
     use std::{
         path::Path,
