@@ -153,6 +153,13 @@ type Ack = (
     Result<Submitted>,
 );
 
+/// Sends each caller its answer (one that stopped waiting is skipped).
+fn answer(acks: Vec<Ack>) {
+    for (reply, result) in acks {
+        let _ = reply.send(result);
+    }
+}
+
 impl Core {
     async fn commit_group(&self, line: &mut IntakeLine, group: Vec<Intake>) {
         let started = std::time::Instant::now();

@@ -49,9 +49,7 @@ impl IntakeLine {
     }
 
     fn acknowledge(&self, acks: Vec<Ack>) {
-        for (reply, result) in acks {
-            let _ = reply.send(result);
-        }
+        answer(acks);
     }
 
     fn failed(&mut self) {}
@@ -77,52 +75,44 @@ fn spawn_export(
     tx: tokio::sync::mpsc::Sender<Result<Vec<Request>>>,
 ) {
     tokio::spawn(async move {
-        use sqlx::ConnectOptions;
-        let options = (*pool.connect_options())
-            .clone()
-            .disable_statement_logging();
-        let mut conn = match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
-            Ok(Ok(conn)) => conn,
-            Ok(Err(e)) => {
-                let _ = tx.send(Err(e.into())).await;
-                return;
-            }
-            Err(_) => {
-                let _ = tx
-                    .send(Err(Error::Unavailable(
-                        "the database did not answer in time".into(),
-                    )))
-                    .await;
-                return;
-            }
-        };
-        let mut qb = page_query(&filter, after, i64::MAX, Newest::Last).build();
-        let mut rows = qb.build().fetch(&mut conn);
-        let mut page = Vec::with_capacity(size);
-        loop {
-            let row = match futures::TryStreamExt::try_next(&mut rows).await {
-                Ok(Some(row)) => request_from_row(&row),
-                Ok(None) => break,
-                Err(e) => Err(e.into()),
-            };
-            match row {
-                Ok(r) => page.push(r),
-                Err(e) => {
-                    let _ = tx.send(Err(e)).await;
-                    return;
-                }
-            }
-            if page.len() == size {
-                let full = std::mem::replace(&mut page, Vec::with_capacity(size));
-                if tx.send(Ok(full)).await.is_err() {
-                    return; // the consumer went away
-                }
-            }
+        if let Err(e) = stream_export(&pool, &filter, after, size, &tx).await {
+            let _ = tx.send(Err(e)).await;
         }
-        if !page.is_empty() && tx.send(Ok(page)).await.is_err() {
-            return;
-        }
-        // The end: an empty page.
-        let _ = tx.send(Ok(Vec::new())).await;
     });
+}
+
+/// Sends the export's pages, then an empty one; stops early (Ok) when the
+/// consumer goes away.
+async fn stream_export(
+    pool: &sqlx::Pool<Db>,
+    filter: &RequestFilter,
+    after: Option<RequestCursor>,
+    size: usize,
+    tx: &tokio::sync::mpsc::Sender<Result<Vec<Request>>>,
+) -> Result<()> {
+    use sqlx::ConnectOptions;
+    let options = (*pool.connect_options())
+        .clone()
+        .disable_statement_logging();
+    let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, options.connect())
+        .await
+        .map_err(|_| Error::Unavailable("the database did not answer in time".into()))??;
+    let mut qb = page_query(filter, after, i64::MAX, Newest::Last).build();
+    let mut rows = qb.build().fetch(&mut conn);
+    let mut page = Vec::with_capacity(size);
+    while let Some(row) = futures::TryStreamExt::try_next(&mut rows).await? {
+        page.push(request_from_row(&row)?);
+        if page.len() == size {
+            let full = std::mem::replace(&mut page, Vec::with_capacity(size));
+            if tx.send(Ok(full)).await.is_err() {
+                return Ok(()); // the consumer went away
+            }
+        }
+    }
+    if !page.is_empty() && tx.send(Ok(page)).await.is_err() {
+        return Ok(());
+    }
+    // The end: an empty page.
+    let _ = tx.send(Ok(Vec::new())).await;
+    Ok(())
 }

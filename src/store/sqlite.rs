@@ -30,7 +30,7 @@ fn connect_options(url: &str) -> anyhow::Result<SqliteConnectOptions> {
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
-        .busy_timeout(Duration::from_secs(30))
+        .busy_timeout(BUSY_TIMEOUT)
         .foreign_keys(true)
         // Statement journals (a multi-row INSERT that may fail half-way)
         // stay in memory instead of a temporary file per statement.
@@ -67,6 +67,23 @@ async fn open_pool(url: &str) -> anyhow::Result<sqlx::Pool<Db>> {
 /// SQLite has one writer at a time: commit submissions in groups.
 const GROUP_COMMIT: bool = true;
 
+/// How long a connection waits for a lock held by another.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A rusqlite connection to the database file (the export's reader and the
+/// checkpointer work outside sqlx), waiting for locks as the pool does.
+fn open_direct(
+    path: &std::path::Path,
+    access: rusqlite::OpenFlags,
+) -> rusqlite::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        access | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
+}
+
 /// The database's file; `None` for an in-memory database.
 fn database_file(pool: &sqlx::Pool<Db>) -> Option<std::path::PathBuf> {
     use sqlx::ConnectOptions;
@@ -94,8 +111,8 @@ fn database_file(pool: &sqlx::Pool<Db>) -> Option<std::path::PathBuf> {
 /// writers keep FULL. An in-memory database has no WAL: the pool serves and
 /// answers go out at once.
 struct IntakeLine {
-    file: Option<std::path::PathBuf>,
     conn: Option<sqlx::SqliteConnection>,
+    /// The WAL sync thread; `None` in memory.
     syncer: Option<std::sync::mpsc::Sender<Vec<Ack>>>,
     /// Frames in the WAL at the checkpointer's last look.
     wal_frames: Arc<std::sync::atomic::AtomicI64>,
@@ -110,18 +127,16 @@ const RESTART_AFTER: i64 = 4_000;
 
 impl IntakeLine {
     fn new(pool: &sqlx::Pool<Db>) -> Self {
-        let file = database_file(pool);
         let wal_frames = Arc::new(std::sync::atomic::AtomicI64::new(0));
-        let syncer = file.as_ref().map(|file| {
+        let syncer = database_file(pool).map(|file| {
             let mut wal = file.clone().into_os_string();
             wal.push("-wal");
             let wal = std::path::PathBuf::from(wal);
             let (nudge, nudges) = std::sync::mpsc::sync_channel(1);
-            let db = file.clone();
             let frames = wal_frames.clone();
             std::thread::Builder::new()
                 .name("ppid-checkpoint".into())
-                .spawn(move || checkpoint::run(&db, &nudges, &frames))
+                .spawn(move || checkpoint::run(&file, &nudges, &frames))
                 .expect("spawning the checkpoint thread");
             let (tx, rx) = std::sync::mpsc::channel();
             std::thread::Builder::new()
@@ -131,7 +146,6 @@ impl IntakeLine {
             tx
         });
         Self {
-            file,
             conn: None,
             syncer,
             wal_frames,
@@ -140,7 +154,7 @@ impl IntakeLine {
 
     async fn begin(&mut self, pool: &sqlx::Pool<Db>) -> Result<Transaction<'_, Db>, sqlx::Error> {
         use sqlx::{ConnectOptions, Connection};
-        if self.file.is_none() {
+        if self.syncer.is_none() {
             return begin_write(pool).await;
         }
         let conn = match &mut self.conn {
@@ -167,20 +181,15 @@ impl IntakeLine {
 
     /// Answers the callers once the WAL holding their commit is on disk.
     fn acknowledge(&self, acks: Vec<Ack>) {
-        let acks = match &self.syncer {
-            Some(syncer) => match syncer.send(acks) {
-                Ok(()) => return,
-                Err(std::sync::mpsc::SendError(acks)) => {
-                    let e = wal_sync::stopped();
-                    acks.into_iter()
-                        .map(|(reply, _)| (reply, Err(echo(&e))))
-                        .collect()
-                }
-            },
-            None => acks,
+        let Some(syncer) = &self.syncer else {
+            return answer(acks);
         };
-        for (reply, result) in acks {
-            let _ = reply.send(result);
+        if let Err(std::sync::mpsc::SendError(acks)) = syncer.send(acks) {
+            for (reply, _) in acks {
+                let _ = reply.send(Err(Error::Internal(anyhow::anyhow!(
+                    "the WAL sync thread stopped"
+                ))));
+            }
         }
     }
 
@@ -216,20 +225,18 @@ mod wal_sync {
                 tracing::error!(error = %e, wal = %wal.display(), "flushing the WAL failed; the group's callers get UNAVAILABLE and may retry");
                 open = None;
             }
-            for (reply, result) in acks {
-                let _ = reply.send(match &synced {
-                    Ok(()) => result,
-                    Err(e) => Err(Error::Unavailable(format!(
-                        "the write-ahead log could not be flushed: {e}"
-                    ))),
-                });
+            match &synced {
+                Ok(()) => super::answer(acks),
+                Err(e) => {
+                    for (reply, _) in acks {
+                        let _ = reply.send(Err(Error::Unavailable(format!(
+                            "the write-ahead log could not be flushed: {e}"
+                        ))));
+                    }
+                }
             }
             let _ = checkpoint.try_send(());
         }
-    }
-
-    pub(super) fn stopped() -> Error {
-        Error::Internal(anyhow::anyhow!("the WAL sync thread stopped"))
     }
 
     /// fdatasync of the WAL file now at `wal`, reopened when SQLite made a
@@ -327,15 +334,10 @@ mod checkpoint {
     fn passive(db: &Path, conn: &mut Option<rusqlite::Connection>) -> rusqlite::Result<i64> {
         let conn = match conn {
             Some(conn) => conn,
-            none => {
-                let c = rusqlite::Connection::open_with_flags(
-                    db,
-                    rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
-                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )?;
-                c.busy_timeout(Duration::from_secs(30))?;
-                none.insert(c)
-            }
+            none => none.insert(super::open_direct(
+                db,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE,
+            )?),
         };
         conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))
     }
@@ -414,7 +416,6 @@ mod export_reader {
     use std::{
         path::Path,
         sync::mpsc::{Receiver, SyncSender},
-        time::Duration,
     };
 
     use anyhow::Context;
@@ -471,12 +472,8 @@ mod export_reader {
         size: usize,
         tx: &SyncSender<Result<RawPage>>,
     ) -> Result<()> {
-        let conn = rusqlite::Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .with_context(|| format!("opening {} for the export", path.display()))?;
-        conn.busy_timeout(Duration::from_secs(30)).map_err(sqlite)?;
+        let conn = super::open_direct(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .with_context(|| format!("opening {} for the export", path.display()))?;
         conn.pragma_update(None, "cache_size", -CACHE_KIB)
             .map_err(sqlite)?;
         loop {
