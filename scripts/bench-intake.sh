@@ -16,7 +16,9 @@
 #                    --concurrency 64 --duration 10s --warmup 2s --json out.json
 #
 # Environment: BENCH_TIMEOUT (seconds, default 900) bounds the loadgen run;
-# PPID_LOG (default info) is the server's log filter.
+# PPID_LOG (default info) is the server's log filter; BENCH_BIN_DIR (default
+# target/release) is where the binaries are, e.g. a copy of a previous build
+# to measure beside the current one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,8 +46,9 @@ if [[ $BUILD == 1 ]]; then
   echo "== cargo build --release --bins"
   cargo build --release --bins
 fi
-SERVER_BIN=target/release/ppid
-LOADGEN=target/release/loadgen
+BIN_DIR="${BENCH_BIN_DIR:-target/release}"
+SERVER_BIN=$BIN_DIR/ppid
+LOADGEN=$BIN_DIR/loadgen
 [[ -x $SERVER_BIN && -x $LOADGEN ]] || { echo "bench-intake.sh: build first (cargo build --release --bins)" >&2; exit 2; }
 
 WORK="$(mktemp -d -t ppid-bench.XXXXXX)"

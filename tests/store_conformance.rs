@@ -292,6 +292,8 @@ conformance! {
     holiday_after_the_original_due_date_moves_only_extensions;
     holiday_change_after_forward_keeps_the_elapsed_days;
     calendar_follows_changes_across_stores;
+    same_ids_through_two_stores_register_once;
+    agencies_follow_changes_across_stores;
     cuti_bersama_as_working_days with cuti_bersama_counts();
     report_counts_withholding_by_letters with unregistered_allowed();
     export_pages_in_receipt_order;
@@ -2820,6 +2822,95 @@ async fn calendar_follows_changes_across_stores(db: SameDatabase) {
     assert!(holidays.iter().all(|h| h.date != d("2026-03-19")));
     let cal = c.calendar_for(&tree.dinkes).await.unwrap();
     assert!(cal.is_working_day(d("2026-03-19")) && !cal.is_working_day(thu));
+}
+
+/// Two stores (two processes, each with its intake writer) take the same
+/// request ids at the same moment: every caller gets the one request of its
+/// id, and no number is lost. (SQLite's write lock makes the later group see
+/// the earlier one's rows; on PostgreSQL a group that loses a race on an id
+/// is undone and registered again a submission at a time.)
+async fn same_ids_through_two_stores_register_once(db: SameDatabase) {
+    let a = db.store.clone();
+    let tree = seed(&*a).await;
+    let b = db.open_another().await;
+    let news: Vec<NewRequest> = (0..16)
+        .map(|_| new_request(&tree.dinkes.id, "2026-03-10T02:00:00Z"))
+        .collect();
+    let barrier = Arc::new(tokio::sync::Barrier::new(2 * news.len()));
+    let mut tasks = Vec::new();
+    for new in &news {
+        for store in [&a, &b] {
+            let (store, barrier, new) = (store.clone(), barrier.clone(), new.clone());
+            tasks.push(tokio::spawn(async move {
+                barrier.wait().await;
+                store
+                    .submit_request(new, t("2026-03-10T02:10:00Z"), WEB_FORM)
+                    .await
+            }));
+        }
+    }
+    let mut by_id: std::collections::HashMap<Uuid, Vec<ppid::store::Submitted>> =
+        std::collections::HashMap::new();
+    for task in tasks {
+        let s = task.await.unwrap().expect("every submission succeeds");
+        by_id.entry(s.request.id).or_default().push(s);
+    }
+    assert_eq!(by_id.len(), news.len());
+    for (id, answers) in &by_id {
+        assert_eq!(answers.len(), 2, "{id}");
+        assert_eq!(
+            answers.iter().filter(|s| !s.replayed).count(),
+            1,
+            "{id} registered once"
+        );
+        assert_eq!(answers[0].request, answers[1].request, "{id}");
+        assert_eq!(a.request_history(*id).await.unwrap().len(), 1, "{id}");
+    }
+    let mut numbers: Vec<String> = all_requests(&*a, &RequestFilter::default())
+        .await
+        .into_iter()
+        .map(|r| r.registration_number)
+        .collect();
+    numbers.sort();
+    let want: Vec<String> = (1..=news.len())
+        .map(|n| format!("KOTA-SERANG/PPID/2026/{n:06}"))
+        .collect();
+    assert_eq!(numbers, want, "one number each, no gap");
+}
+
+/// A store registers requests for an agency another store created after it
+/// had read (and cached) the agencies.
+async fn agencies_follow_changes_across_stores(db: SameDatabase) {
+    let a = db.store.clone();
+    let tree = seed(&*a).await;
+    let b = db.open_another().await;
+    file(&*b, &tree.dinkes, "2026-03-10T02:00:00Z").await;
+    let new = create(
+        &*a,
+        "serang-dishub",
+        "Dinas Perhubungan Kota Serang",
+        AgencyKind::Opd,
+        Some("kota-serang"),
+        WIB,
+    )
+    .await;
+    let r = file(&*b, &new, "2026-03-10T03:00:00Z").await;
+    assert_eq!(r.agency_id, "serang-dishub");
+    assert_eq!(r.registration_number, "KOTA-SERANG/PPID/2026/000002");
+    assert_eq!(
+        all_requests(
+            &*a,
+            &RequestFilter {
+                agency: Some(tree.serang.clone()),
+                include_sub_agencies: true,
+                ..Default::default()
+            }
+        )
+        .await
+        .len(),
+        2,
+        "filed under the agency's place in the tree"
+    );
 }
 
 async fn cuti_bersama_as_working_days(store: Arc<dyn Store>) {

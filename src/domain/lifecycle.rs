@@ -191,6 +191,7 @@ pub struct Context<'a> {
 
 /// The response clock started on `start`: original due date, due date and
 /// the instant it is missed.
+#[derive(Clone, Copy)]
 pub struct Clock {
     /// 10 working days after `start`.
     pub original_due: Date,

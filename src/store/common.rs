@@ -112,7 +112,7 @@ impl SqlStore {
         });
         core.load_builtin_holidays().await?;
         let (intake, queue) = tokio::sync::mpsc::channel(4 * MAX_GROUP);
-        tokio::spawn(intake_writer(core.clone(), queue));
+        start_intake(core.clone(), queue);
         Ok(Self { core, intake })
     }
 
@@ -130,20 +130,24 @@ impl SqlStore {
 
 /// Group commit: takes every submission waiting (up to [`MAX_GROUP`]),
 /// registers them in one transaction, commits once and only then answers
-/// each caller, once the commit is durable ([`IntakeLine::acknowledge`]). A
-/// failed commit answers every caller with an error, and their retries (same
-/// request_id) are safe.
+/// each caller. A failed commit answers every caller with an error, and
+/// their retries (same request_id) are safe. (A SQLite file has a writer of
+/// its own: `start_intake` in sqlite.rs.)
 async fn intake_writer(core: Arc<Core>, mut queue: tokio::sync::mpsc::Receiver<Intake>) {
-    let mut line = IntakeLine::new(&core.pool);
     while let Some(first) = queue.recv().await {
         let mut group = vec![first];
-        while group.len() < MAX_GROUP {
-            match queue.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
-            }
+        gather(&mut group, || queue.try_recv().ok());
+        core.commit_group(group).await;
+    }
+}
+
+/// Adds what else is waiting to a group, up to [`MAX_GROUP`].
+fn gather(group: &mut Vec<Intake>, mut next: impl FnMut() -> Option<Intake>) {
+    while group.len() < MAX_GROUP {
+        match next() {
+            Some(job) => group.push(job),
+            None => break,
         }
-        core.commit_group(&mut line, group).await;
     }
 }
 
@@ -160,8 +164,37 @@ fn answer(acks: Vec<Ack>) {
     }
 }
 
+/// Pairs a group's callers with their results.
+fn acks(group: Vec<Intake>, results: Vec<Result<Submitted>>) -> Vec<Ack> {
+    group
+        .into_iter()
+        .zip(results)
+        .map(|(job, result)| (job.reply, result))
+        .collect()
+}
+
+/// The answers of a registered group, and the figures' contributions of all
+/// of it (they are additive: recorded once per group).
+fn collect_contributions(
+    results: Vec<Result<(Submitted, Contributions)>>,
+) -> (Vec<Result<Submitted>>, Contributions) {
+    let mut cells = Contributions::new();
+    let answers = results
+        .into_iter()
+        .map(|result| {
+            result.map(|(s, c)| {
+                for (k, v) in c {
+                    *cells.entry(k).or_insert(0) += v;
+                }
+                s
+            })
+        })
+        .collect();
+    (answers, cells)
+}
+
 impl Core {
-    async fn commit_group(&self, line: &mut IntakeLine, group: Vec<Intake>) {
+    async fn commit_group(&self, group: Vec<Intake>) {
         let started = std::time::Instant::now();
         let size = group.len();
         // The fast path: the whole group as one batch. A database error in it
@@ -171,11 +204,11 @@ impl Core {
         // batch itself: SQLite would copy every page it touches to a
         // sub-journal.)
         let mut batched = true;
-        let mut outcome = self.try_group(line, &group, true).await;
+        let mut outcome = self.try_group(&group, true).await;
         if let Err(e) = &outcome {
             tracing::debug!(error = %e, "batch registration failed; one savepoint per submission");
             batched = false;
-            outcome = self.try_group(line, &group, false).await;
+            outcome = self.try_group(&group, false).await;
         }
         tracing::debug!(
             size,
@@ -184,16 +217,9 @@ impl Core {
             "intake group committed"
         );
         match outcome {
-            Ok(results) => line.acknowledge(
-                group
-                    .into_iter()
-                    .zip(results)
-                    .map(|(job, result)| (job.reply, result))
-                    .collect(),
-            ),
+            Ok(results) => answer(acks(group, results)),
             Err(e) => {
                 tracing::error!(error = %e, "group commit failed; callers may retry with their request_id");
-                line.failed();
                 for job in group {
                     let _ = job.reply.send(Err(echo(&e)));
                 }
@@ -201,15 +227,10 @@ impl Core {
         }
     }
 
-    /// Registers the group in one transaction, adds its figures once
-    /// (they are additive) and commits.
-    async fn try_group(
-        &self,
-        line: &mut IntakeLine,
-        group: &[Intake],
-        batch: bool,
-    ) -> Result<Vec<Result<Submitted>>> {
-        let mut tx = line.begin(&self.pool).await?;
+    /// Registers the group in one transaction, adds its figures once and
+    /// commits.
+    async fn try_group(&self, group: &[Intake], batch: bool) -> Result<Vec<Result<Submitted>>> {
+        let mut tx = begin_write(&self.pool).await?;
         let results = if batch {
             self.register_batch(&mut tx, group).await?
         } else {
@@ -219,18 +240,7 @@ impl Core {
             }
             results
         };
-        let mut cells = Contributions::new();
-        let answers = results
-            .into_iter()
-            .map(|result| {
-                result.map(|(s, c)| {
-                    for (k, v) in c {
-                        *cells.entry(k).or_insert(0) += v;
-                    }
-                    s
-                })
-            })
-            .collect();
+        let (answers, cells) = collect_contributions(results);
         self.record_figures(&mut tx, &cells).await?;
         tx.commit().await?;
         Ok(answers)
@@ -320,8 +330,6 @@ impl Core {
         conn: &mut Conn,
         jobs: &[Intake],
     ) -> Result<Vec<Result<(Submitted, Contributions)>>> {
-        let mut out: Vec<Option<Result<(Submitted, Contributions)>>> =
-            jobs.iter().map(|_| None).collect();
         let ids: Vec<String> = jobs.iter().map(|j| j.new.id.to_string()).collect();
         let existing = fetch_requests(&mut *conn, &ids).await?;
         let agency_ids: Vec<String> = jobs
@@ -332,56 +340,106 @@ impl Core {
             .collect();
         let agencies = fetch_agencies(&mut *conn, &agency_ids).await?;
         let data = self.calendar_data(&mut *conn).await?;
+        let plan = self.plan_batch(jobs, &existing, &agencies, &data);
+        let mut first = BTreeMap::new();
+        for ((pemda, year), n) in plan.blocks() {
+            let number = reserve_numbers(&mut *conn, &pemda, year, "request", n).await?;
+            first.insert((pemda, year), number);
+        }
+        let rows = plan.rows(jobs, first);
+        insert_intake(&mut *conn, &rows.rows).await?;
+        Ok(plan.finish(jobs, rows))
+    }
+
+    /// Works out a group's registration from what the database holds (the
+    /// ids already taken, the agencies, the calendar): what can be answered
+    /// without writing, and what is to be inserted.
+    fn plan_batch<'a>(
+        &self,
+        jobs: &[Intake],
+        existing: &HashMap<Uuid, (Request, String)>,
+        agencies: &'a HashMap<String, Agency>,
+        data: &CalendarData,
+    ) -> BatchPlan<'a> {
+        let mut plan = BatchPlan {
+            out: jobs.iter().map(|_| None).collect(),
+            planned: Vec::new(),
+            duplicates: Vec::new(),
+        };
         let mut calendars: HashMap<&str, WorkingCalendar> = HashMap::new();
         // Index of the first job of each id: a later one in the same group replays it.
         let mut first_of: HashMap<Uuid, usize> = HashMap::new();
-        let mut duplicates = Vec::new();
-        let mut planned = Vec::new();
         for (i, job) in jobs.iter().enumerate() {
             let new = &job.new;
             if let Some((request, hash)) = existing.get(&new.id) {
-                out[i] = Some(
+                plan.out[i] = Some(
                     replay(request.clone(), hash, &new.body_hash)
                         .map(|s| (s, Contributions::new())),
                 );
                 continue;
             }
             if let Some(&first) = first_of.get(&new.id) {
-                duplicates.push((i, first));
+                plan.duplicates.push((i, first));
                 continue;
             }
             first_of.insert(new.id, i);
             let Some(agency) = agencies.get(&new.agency_id) else {
-                out[i] = Some(Err(agency_not_found(&new.agency_id)));
+                plan.out[i] = Some(Err(agency_not_found(&new.agency_id)));
                 continue;
             };
             let cal = calendars
                 .entry(agency.id.as_str())
-                .or_insert_with(|| calendar_of(&data, agency, &self.settings));
+                .or_insert_with(|| calendar_of(data, agency, &self.settings));
             match start_clock(new, agency, cal, job.now) {
-                Ok((receive_time, clock)) => planned.push((i, agency, receive_time, clock)),
-                Err(e) => out[i] = Some(Err(e)),
+                Ok((receive_time, clock)) => {
+                    plan.planned.push((i, agency, receive_time, clock));
+                }
+                Err(e) => plan.out[i] = Some(Err(e)),
             }
         }
-        // Numbers in arrival order: one upsert reserves a Pemda's block.
-        let mut blocks: BTreeMap<(&str, i16), i64> = BTreeMap::new();
-        for (_, agency, receive_time, _) in &planned {
-            let key = (agency.pemda_id.as_str(), clock_year(*receive_time, agency));
+        plan
+    }
+}
+
+/// A group's registration, worked out: the answers known without writing
+/// (replays, unknown agencies, bad times), the submissions to insert, and
+/// the repeats of an id within the group (each with its first's index).
+struct BatchPlan<'a> {
+    out: Vec<Option<Result<(Submitted, Contributions)>>>,
+    planned: Vec<(usize, &'a Agency, Timestamp, lifecycle::Clock)>,
+    duplicates: Vec<(usize, usize)>,
+}
+
+/// A plan's new rows and, for each, its submission's index and agency.
+struct BatchRows<'a> {
+    rows: Vec<IntakeRow<'a>>,
+    of: Vec<(usize, &'a Agency)>,
+}
+
+impl<'a> BatchPlan<'a> {
+    /// How many registration numbers each (Pemda, year) needs.
+    fn blocks(&self) -> BTreeMap<(String, i16), i64> {
+        let mut blocks = BTreeMap::new();
+        for (_, agency, receive_time, _) in &self.planned {
+            let key = (agency.pemda_id.clone(), clock_year(*receive_time, agency));
             *blocks.entry(key).or_insert(0) += 1;
         }
-        let mut next_seq: BTreeMap<(&str, i16), i64> = BTreeMap::new();
-        for ((pemda, year), n) in blocks {
-            let first = reserve_numbers(&mut *conn, pemda, year, "request", n).await?;
-            next_seq.insert((pemda, year), first);
-        }
-        let mut rows = Vec::with_capacity(planned.len());
-        let mut row_of = Vec::with_capacity(planned.len());
-        for (i, agency, receive_time, clock) in planned {
-            let seq = next_seq
-                .get_mut(&(agency.pemda_id.as_str(), clock_year(receive_time, agency)))
+        blocks
+    }
+
+    /// The new rows, numbered in arrival order from each block's `first`
+    /// number.
+    fn rows(&self, jobs: &'a [Intake], mut first: BTreeMap<(String, i16), i64>) -> BatchRows<'a> {
+        let mut rows = BatchRows {
+            rows: Vec::with_capacity(self.planned.len()),
+            of: Vec::with_capacity(self.planned.len()),
+        };
+        for &(i, agency, receive_time, clock) in &self.planned {
+            let seq = first
+                .get_mut(&(agency.pemda_id.clone(), clock_year(receive_time, agency)))
                 .expect("a block was reserved for every Pemda and year");
             let job = &jobs[i];
-            rows.push(IntakeRow::new(
+            rows.rows.push(IntakeRow::new(
                 job.new.clone(),
                 agency,
                 receive_time,
@@ -391,10 +449,19 @@ impl Core {
                 &job.actor,
             ));
             *seq += 1;
-            row_of.push((i, agency));
+            rows.of.push((i, agency));
         }
-        insert_intake(&mut *conn, &rows).await?;
-        for (row, (i, agency)) in rows.into_iter().zip(row_of) {
+        rows
+    }
+
+    /// Every submission's answer, once `rows` are inserted.
+    fn finish(
+        self,
+        jobs: &[Intake],
+        rows: BatchRows<'_>,
+    ) -> Vec<Result<(Submitted, Contributions)>> {
+        let mut out = self.out;
+        for (row, (i, agency)) in rows.rows.into_iter().zip(rows.of) {
             let cells = stats::request_contributions(&row.request, &agency.tz());
             out[i] = Some(Ok((
                 Submitted {
@@ -404,7 +471,7 @@ impl Core {
                 cells,
             )));
         }
-        for (i, first) in duplicates {
+        for (i, first) in self.duplicates {
             let answer = match &out[first] {
                 Some(Ok((s, _))) => replay(
                     s.request.clone(),
@@ -419,10 +486,9 @@ impl Core {
             };
             out[i] = Some(answer);
         }
-        Ok(out
-            .into_iter()
+        out.into_iter()
             .map(|o| o.unwrap_or_else(|| Err(Error::Internal(anyhow::anyhow!("unanswered")))))
-            .collect())
+            .collect()
     }
 }
 
@@ -529,6 +595,28 @@ impl<'a> IntakeRow<'a> {
     }
 }
 
+impl IntakeRow<'_> {
+    /// The request row to insert.
+    fn new_row(&self) -> NewRow<'_> {
+        NewRow {
+            request: &self.request,
+            agency_path: self.agency_path,
+            body_hash: &self.body_hash,
+            submitted_by: self.submitted_by.as_deref(),
+        }
+    }
+
+    /// Its Submitted event: (request, event, record time, actor).
+    fn first_event(&self) -> (&Request, &NewEvent, Timestamp, &str) {
+        (
+            &self.request,
+            &self.event,
+            self.request.create_time,
+            self.actor,
+        )
+    }
+}
+
 /// Rows per multi-row INSERT: at 38 parameters a row (the widest insert,
 /// a whole request) this stays below both backends' limits (SQLite 32766,
 /// PostgreSQL 65535).
@@ -542,64 +630,130 @@ struct NewRow<'a> {
     submitted_by: Option<&'a str>,
 }
 
-/// `INSERT INTO requests (every column) VALUES ...` for `rows`: the one
-/// place that lists the columns of a new row, for intake and for the bulk
-/// loader of generated data.
-fn push_insert_requests(qb: &mut QueryBuilder<Db>, rows: &[NewRow<'_>]) -> Result<()> {
-    qb.push(
-        "INSERT INTO requests (id, body_hash, registration_number, agency_id, agency_path, \
-         receiving_agency_id, pemda_id, requester, information_requested, purpose, access_method, \
-         copy_form, delivery_method, channel, receive_time, state, clock_start_date, \
-         original_due_date, due_date, due_end_time, extension_reason, extend_time, \
-         extension_previous_due_date, outcome, notice_time, notice_working_days, notice_on_time, \
-         exemption_letters, notice, deliver_time, withdraw_time, create_time, update_time, version, \
-         exemption_citations, unregistered_exemption_basis, deliver_working_days, submitted_by) ",
-    );
-    let mut columns = Vec::with_capacity(rows.len());
-    for row in rows {
-        columns.push(MutableColumns::of(row.request, row.agency_path)?);
+/// `INSERT INTO requests (every column) `: the one place that lists the
+/// columns of a new row (in [`request_args`]' order), for intake and for the
+/// bulk loader of generated data.
+const INSERT_REQUEST: &str = "INSERT INTO requests (id, body_hash, registration_number, \
+     agency_id, agency_path, receiving_agency_id, pemda_id, requester, information_requested, \
+     purpose, access_method, copy_form, delivery_method, channel, receive_time, state, \
+     clock_start_date, original_due_date, due_date, due_end_time, extension_reason, extend_time, \
+     extension_previous_due_date, outcome, notice_time, notice_working_days, notice_on_time, \
+     exemption_letters, notice, deliver_time, withdraw_time, create_time, update_time, version, \
+     exemption_citations, unregistered_exemption_basis, deliver_working_days, submitted_by) ";
+
+/// A value to bind. It keeps its type when NULL (PostgreSQL needs one), so
+/// that one list of a row's values serves sqlx's multi-row inserts and the
+/// SQLite intake writer's own statements.
+enum Arg {
+    Int(Option<i64>),
+    Text(Option<String>),
+    Flag(Option<bool>),
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Self::Int(Some(v))
     }
-    qb.push_values(rows.iter().zip(columns), |mut b, (row, c)| {
-        let r = row.request;
-        b.push_bind(r.id.to_string())
-            .push_bind(row.body_hash.to_string())
-            .push_bind(r.registration_number.clone())
-            .push_bind(c.agency_id)
-            .push_bind(c.agency_path)
-            .push_bind(r.receiving_agency_id.clone())
-            .push_bind(r.pemda_id.clone())
-            .push_bind(c.requester)
-            .push_bind(c.information_requested)
-            .push_bind(c.purpose)
-            .push_bind(r.access_method.as_str())
-            .push_bind(r.copy_form.map(|f| f.as_str()))
-            .push_bind(r.delivery_method.as_str())
-            .push_bind(r.channel.as_str())
-            .push_bind(ts(r.receive_time))
-            .push_bind(c.state)
-            .push_bind(c.clock_start_date)
-            .push_bind(c.original_due_date)
-            .push_bind(c.due_date)
-            .push_bind(c.due_end_time)
-            .push_bind(c.extension_reason)
-            .push_bind(c.extend_time)
-            .push_bind(c.extension_previous_due_date)
-            .push_bind(c.outcome)
-            .push_bind(c.notice_time)
-            .push_bind(c.notice_working_days)
-            .push_bind(c.notice_on_time)
-            .push_bind(c.exemption_letters)
-            .push_bind(c.notice)
-            .push_bind(c.deliver_time)
-            .push_bind(c.withdraw_time)
-            .push_bind(ts(r.create_time))
-            .push_bind(c.update_time)
-            .push_bind(c.version)
-            .push_bind(c.exemption_citations)
-            .push_bind(c.unregistered_exemption_basis)
-            .push_bind(c.deliver_working_days)
-            .push_bind(row.submitted_by.map(str::to_string));
-    });
+}
+
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Self::Int(v)
+    }
+}
+
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Self::Text(Some(v))
+    }
+}
+
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        Self::Text(v)
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Self::Text(Some(v.to_string()))
+    }
+}
+
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        Self::Text(v.map(str::to_string))
+    }
+}
+
+impl From<Option<bool>> for Arg {
+    fn from(v: Option<bool>) -> Self {
+        Self::Flag(v)
+    }
+}
+
+/// Binds a row's values in a multi-row insert.
+fn push_args(mut b: sqlx::query_builder::Separated<'_, Db, &'static str>, args: Vec<Arg>) {
+    for arg in args {
+        match arg {
+            Arg::Int(v) => b.push_bind(v),
+            Arg::Text(v) => b.push_bind(v),
+            Arg::Flag(v) => b.push_bind(v),
+        };
+    }
+}
+
+/// A new request row's values, in [`INSERT_REQUEST`]'s order.
+fn request_args(row: &NewRow<'_>) -> Result<Vec<Arg>> {
+    let r = row.request;
+    let c = MutableColumns::of(r, row.agency_path)?;
+    Ok(vec![
+        r.id.to_string().into(),
+        row.body_hash.into(),
+        r.registration_number.as_str().into(),
+        c.agency_id.into(),
+        c.agency_path.into(),
+        r.receiving_agency_id.as_str().into(),
+        r.pemda_id.as_str().into(),
+        c.requester.into(),
+        c.information_requested.into(),
+        c.purpose.into(),
+        r.access_method.as_str().into(),
+        r.copy_form.map(|f| f.as_str()).into(),
+        r.delivery_method.as_str().into(),
+        r.channel.as_str().into(),
+        ts(r.receive_time).into(),
+        c.state.into(),
+        c.clock_start_date.into(),
+        c.original_due_date.into(),
+        c.due_date.into(),
+        c.due_end_time.into(),
+        c.extension_reason.into(),
+        c.extend_time.into(),
+        c.extension_previous_due_date.into(),
+        c.outcome.into(),
+        c.notice_time.into(),
+        c.notice_working_days.into(),
+        c.notice_on_time.into(),
+        c.exemption_letters.into(),
+        c.notice.into(),
+        c.deliver_time.into(),
+        c.withdraw_time.into(),
+        ts(r.create_time).into(),
+        c.update_time.into(),
+        c.version.into(),
+        c.exemption_citations.into(),
+        c.unregistered_exemption_basis.into(),
+        c.deliver_working_days.into(),
+        row.submitted_by.into(),
+    ])
+}
+
+/// `INSERT INTO requests (every column) VALUES ...` for `rows`.
+fn push_insert_requests(qb: &mut QueryBuilder<Db>, rows: &[NewRow<'_>]) -> Result<()> {
+    qb.push(INSERT_REQUEST);
+    let args = rows.iter().map(request_args).collect::<Result<Vec<_>>>()?;
+    qb.push_values(args, push_args);
     Ok(())
 }
 
@@ -608,15 +762,7 @@ fn push_insert_requests(qb: &mut QueryBuilder<Db>, rows: &[NewRow<'_>]) -> Resul
 async fn insert_intake(conn: &mut Conn, rows: &[IntakeRow<'_>]) -> Result<()> {
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let mut qb = QueryBuilder::new("");
-        let rows = chunk
-            .iter()
-            .map(|row| NewRow {
-                request: &row.request,
-                agency_path: row.agency_path,
-                body_hash: &row.body_hash,
-                submitted_by: row.submitted_by.as_deref(),
-            })
-            .collect::<Vec<_>>();
+        let rows = chunk.iter().map(IntakeRow::new_row).collect::<Vec<_>>();
         push_insert_requests(&mut qb, &rows)?;
         if let Err(e) = qb.build().execute(&mut *conn).await {
             if is_unique_violation(&e) {
@@ -627,10 +773,7 @@ async fn insert_intake(conn: &mut Conn, rows: &[IntakeRow<'_>]) -> Result<()> {
             }
             return Err(e.into());
         }
-        let events: Vec<(&Request, &NewEvent, Timestamp, &str)> = chunk
-            .iter()
-            .map(|row| (&row.request, &row.event, row.request.create_time, row.actor))
-            .collect();
+        let events: Vec<_> = chunk.iter().map(IntakeRow::first_event).collect();
         insert_events(&mut *conn, &events).await?;
     }
     Ok(())
@@ -725,20 +868,20 @@ impl Core {
         let version: i64 = sqlx::query_scalar(CALENDAR_VERSION_SQL)
             .fetch_one(&mut *conn)
             .await?;
-        let cached = self
-            .calendar
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        let data = match cached {
-            Some(c) if c.version == version => c,
-            _ => {
-                let fresh = Arc::new(load_calendar_data(conn, version).await?);
-                *self.calendar.lock().unwrap_or_else(|e| e.into_inner()) = Some(fresh.clone());
-                fresh
-            }
-        };
-        Ok(data)
+        if let Some(data) = self.cached_calendar(version) {
+            return Ok(data);
+        }
+        let fresh = Arc::new(load_calendar_data(conn, version).await?);
+        *self.calendar.lock().unwrap_or_else(|e| e.into_inner()) = Some(fresh.clone());
+        Ok(fresh)
+    }
+
+    /// The cached calendar data, if it is at `version`.
+    fn cached_calendar(&self, version: i64) -> Option<Arc<CalendarData>> {
+        match self.calendar.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            Some(c) if c.version == version => Some(c.clone()),
+            _ => None,
+        }
     }
 }
 
@@ -1320,34 +1463,44 @@ async fn insert_event(
     insert_events(conn, &[(r, event, record_time, actor)]).await
 }
 
+/// `INSERT INTO request_events (every column) `, in [`event_args`]' order.
+const INSERT_EVENT: &str = "INSERT INTO request_events (request_id, sequence, type, event_time, \
+     record_time, actor, state, summary, details) ";
+
+/// An event's values: the request (at its new version), the event, when it
+/// was recorded and by whom.
+fn event_args(
+    r: &Request,
+    event: &NewEvent,
+    record_time: Timestamp,
+    actor: &str,
+) -> Result<Vec<Arg>> {
+    let details = serde_json::to_string(&event.details).context("encoding event details")?;
+    Ok(vec![
+        r.id.to_string().into(),
+        r.version.into(),
+        event.kind.as_str().into(),
+        ts(event.event_time).into(),
+        ts(record_time).into(),
+        actor.into(),
+        r.state.as_str().into(),
+        event.summary.as_str().into(),
+        details.into(),
+    ])
+}
+
 /// Appends events (request, event, record time, actor) in one statement.
 async fn insert_events(
     conn: &mut Conn,
     events: &[(&Request, &NewEvent, Timestamp, &str)],
 ) -> Result<()> {
     for chunk in events.chunks(ROWS_PER_INSERT) {
-        let mut details = Vec::with_capacity(chunk.len());
-        for (_, event, _, _) in chunk {
-            details.push(serde_json::to_string(&event.details).context("encoding event details")?);
-        }
-        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
-            "INSERT INTO request_events (request_id, sequence, type, event_time, record_time, \
-             actor, state, summary, details) ",
-        );
-        qb.push_values(
-            chunk.iter().zip(details),
-            |mut b, ((r, event, record_time, actor), d)| {
-                b.push_bind(r.id.to_string())
-                    .push_bind(r.version)
-                    .push_bind(event.kind.as_str())
-                    .push_bind(ts(event.event_time))
-                    .push_bind(ts(*record_time))
-                    .push_bind(actor.to_string())
-                    .push_bind(r.state.as_str())
-                    .push_bind(event.summary.clone())
-                    .push_bind(d);
-            },
-        );
+        let args = chunk
+            .iter()
+            .map(|(r, event, record_time, actor)| event_args(r, event, *record_time, actor))
+            .collect::<Result<Vec<_>>>()?;
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(INSERT_EVENT);
+        qb.push_values(args, push_args);
         qb.build().execute(&mut *conn).await?;
     }
     Ok(())
@@ -1359,6 +1512,14 @@ async fn next_number(conn: &mut Conn, pemda_id: &str, year: i16, register: &str)
     reserve_numbers(conn, pemda_id, year, register, 1).await
 }
 
+/// Adds `$4` to a register's (Pemda `$1`, year `$2`, register `$3`) last
+/// number and returns the new last.
+const RESERVE_NUMBERS: &str = "INSERT INTO registration_counters \
+     (pemda_id, year, register, last_value) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (pemda_id, year, register) \
+     DO UPDATE SET last_value = registration_counters.last_value + excluded.last_value \
+     RETURNING last_value";
+
 /// Reserves the next `n` numbers of a register and returns the first.
 async fn reserve_numbers(
     conn: &mut Conn,
@@ -1367,12 +1528,7 @@ async fn reserve_numbers(
     register: &str,
     n: i64,
 ) -> Result<i64> {
-    let last: i64 = sqlx::query_scalar(
-        "INSERT INTO registration_counters (pemda_id, year, register, last_value) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (pemda_id, year, register) \
-         DO UPDATE SET last_value = registration_counters.last_value + excluded.last_value \
-         RETURNING last_value",
-    )
+    let last: i64 = sqlx::query_scalar(RESERVE_NUMBERS)
     .bind(pemda_id)
     .bind(i64::from(year))
     .bind(register)

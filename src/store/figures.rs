@@ -17,38 +17,129 @@ impl Core {
     }
 }
 
+/// Agencies are created and changed rarely, and every change bumps a
+/// version: their count and the sum of their versions tell whether the
+/// cached list is still the table (neither ever goes back).
+const AGENCIES_STAMP: &str = "SELECT COUNT(*), CAST(SUM(version) AS BIGINT) FROM agencies";
+
+impl Core {
+    /// The cached agency list, if it was read at `stamp` ([`AGENCIES_STAMP`]).
+    fn cached_agencies(&self, stamp: (i64, i64)) -> Option<Arc<Vec<Agency>>> {
+        match self.agencies.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            Some((k, list)) if *k == stamp => Some(list.clone()),
+            _ => None,
+        }
+    }
+
+    /// Every agency, by id: from the cache while it is current.
+    async fn load_agencies(&self) -> Result<Arc<Vec<Agency>>> {
+        let (n, sum): (i64, Option<i64>) = sqlx::query_as(AGENCIES_STAMP)
+            .fetch_one(&self.pool)
+            .await?;
+        let key = (n, sum.unwrap_or(0));
+        if let Some(list) = self.cached_agencies(key) {
+            return Ok(list);
+        }
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            agency_columns!(),
+            " FROM agencies ORDER BY id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        let list = Arc::new(
+            rows.iter()
+                .map(agency_from_row)
+                .collect::<Result<Vec<_>>>()?,
+        );
+        *self.agencies.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, list.clone()));
+        Ok(list)
+    }
+}
+
 /// One cell's row of counter values: (agency, month key, values).
 type CellRow = (String, String, Vec<i64>);
+
+/// A histogram cell's change: (agency, month key, span, days) and amount.
+type HistRow = ((String, String, &'static str, i64), i64);
+
+/// The rows a set of contributions adds to: histogram cells, and counter
+/// cells grouped by the columns they touch (one statement per group).
+struct FigureRows {
+    hist: Vec<HistRow>,
+    counters: BTreeMap<Vec<&'static str>, Vec<CellRow>>,
+}
+
+impl FigureRows {
+    fn of(c: &Contributions) -> Self {
+        let mut counters: BTreeMap<(String, String), BTreeMap<&'static str, i64>> =
+            BTreeMap::new();
+        let mut hist: BTreeMap<(String, String, &'static str, i64), i64> = BTreeMap::new();
+        for (((agency, day), key), amount) in c {
+            for grain in stats::grains(*day) {
+                match key {
+                    Key::Count(counter) => {
+                        *counters
+                            .entry((agency.clone(), grain))
+                            .or_default()
+                            .entry(counter.column())
+                            .or_insert(0) += amount;
+                    }
+                    Key::Hist(span, days) => {
+                        *hist
+                            .entry((agency.clone(), grain, span.as_str(), i64::from(*days)))
+                            .or_insert(0) += amount;
+                    }
+                }
+            }
+        }
+        let mut by_columns: BTreeMap<Vec<&'static str>, Vec<CellRow>> = BTreeMap::new();
+        for ((agency, month), cols) in counters {
+            let (names, values): (Vec<_>, Vec<_>) = cols.into_iter().unzip();
+            by_columns
+                .entry(names)
+                .or_default()
+                .push((agency, month, values));
+        }
+        Self {
+            hist: hist.into_iter().filter(|(_, n)| *n != 0).collect(),
+            counters: by_columns,
+        }
+    }
+}
+
+const INSERT_HIST: &str = "INSERT INTO agency_month_hist (agency_id, month, span, days, count) ";
+const HIST_CONFLICT: &str = " ON CONFLICT (agency_id, month, span, days) \
+     DO UPDATE SET count = agency_month_hist.count + excluded.count";
+
+/// `INSERT INTO agency_month_stats (agency_id, month, <names>) `.
+fn insert_counters(names: &[&str]) -> String {
+    format!(
+        "INSERT INTO agency_month_stats (agency_id, month, {}) ",
+        names.join(", ")
+    )
+}
+
+/// Adds the inserted values to a counter cell that exists.
+fn counters_conflict(names: &[&str]) -> String {
+    // Column names come from `Counter::column`, a fixed list.
+    let updates: Vec<String> = names
+        .iter()
+        .map(|c| format!("{c} = agency_month_stats.{c} + excluded.{c}"))
+        .collect();
+    format!(
+        " ON CONFLICT (agency_id, month) DO UPDATE SET {}",
+        updates.join(", ")
+    )
+}
 
 /// Adds contributions to the cells: one multi-row upsert per set of
 /// counter columns and one for the histogram, however many cells a group of
 /// changes touches (each statement is a round trip).
 async fn apply_contributions(conn: &mut Conn, c: &Contributions) -> Result<()> {
-    let mut counters: BTreeMap<(String, String), BTreeMap<&'static str, i64>> = BTreeMap::new();
-    let mut hist: BTreeMap<(String, String, &'static str, i64), i64> = BTreeMap::new();
-    for (((agency, day), key), amount) in c {
-        for grain in stats::grains(*day) {
-            match key {
-                Key::Count(counter) => {
-                    *counters
-                        .entry((agency.clone(), grain))
-                        .or_default()
-                        .entry(counter.column())
-                        .or_insert(0) += amount;
-                }
-                Key::Hist(span, days) => {
-                    *hist
-                        .entry((agency.clone(), grain, span.as_str(), i64::from(*days)))
-                        .or_insert(0) += amount;
-                }
-            }
-        }
-    }
-    let hist: Vec<_> = hist.into_iter().filter(|(_, n)| *n != 0).collect();
-    for chunk in hist.chunks(ROWS_PER_INSERT) {
-        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
-            "INSERT INTO agency_month_hist (agency_id, month, span, days, count) ",
-        );
+    let rows = FigureRows::of(c);
+    for chunk in rows.hist.chunks(ROWS_PER_INSERT) {
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(INSERT_HIST);
         qb.push_values(chunk, |mut b, ((agency, month, span, days), n)| {
             b.push_bind(agency.clone())
                 .push_bind(month.clone())
@@ -56,43 +147,20 @@ async fn apply_contributions(conn: &mut Conn, c: &Contributions) -> Result<()> {
                 .push_bind(*days)
                 .push_bind(*n);
         });
-        qb.push(
-            " ON CONFLICT (agency_id, month, span, days) \
-             DO UPDATE SET count = agency_month_hist.count + excluded.count",
-        );
+        qb.push(HIST_CONFLICT);
         qb.build().execute(&mut *conn).await?;
     }
-    // Cells touching the same columns share one statement.
-    let mut by_columns: BTreeMap<Vec<&'static str>, Vec<CellRow>> = BTreeMap::new();
-    for ((agency, month), cols) in counters {
-        let (names, values): (Vec<_>, Vec<_>) = cols.into_iter().unzip();
-        by_columns
-            .entry(names)
-            .or_default()
-            .push((agency, month, values));
-    }
-    for (names, cells) in by_columns {
-        // Column names come from `Counter::column`, a fixed list.
-        let updates: Vec<String> = names
-            .iter()
-            .map(|c| format!("{c} = agency_month_stats.{c} + excluded.{c}"))
-            .collect();
+    for (names, cells) in rows.counters {
         let rows_per_statement = (30_000 / (names.len() + 2)).max(1);
         for chunk in cells.chunks(rows_per_statement) {
-            let mut qb: QueryBuilder<Db> = QueryBuilder::new(format!(
-                "INSERT INTO agency_month_stats (agency_id, month, {}) ",
-                names.join(", ")
-            ));
+            let mut qb: QueryBuilder<Db> = QueryBuilder::new(insert_counters(&names));
             qb.push_values(chunk, |mut b, (agency, month, values)| {
                 b.push_bind(agency.clone()).push_bind(month.clone());
                 for v in values {
                     b.push_bind(*v);
                 }
             });
-            qb.push(format!(
-                " ON CONFLICT (agency_id, month) DO UPDATE SET {}",
-                updates.join(", ")
-            ));
+            qb.push(counters_conflict(&names));
             qb.build().execute(&mut *conn).await?;
         }
     }
@@ -314,40 +382,7 @@ impl crate::store::FigureStore for SqlStore {
     }
 
     async fn all_agencies(&self) -> Result<Arc<Vec<Agency>>> {
-        // Agencies are created and changed rarely, and every change bumps a
-        // version: the count and the sum of versions tell whether the cached
-        // list is still the table.
-        let row =
-            sqlx::query("SELECT COUNT(*) AS n, CAST(SUM(version) AS BIGINT) AS t FROM agencies")
-                .fetch_one(&self.pool)
-                .await?;
-        let key: (i64, i64) = (
-            row.try_get("n")?,
-            row.try_get::<Option<i64>, _>("t")?.unwrap_or(0),
-        );
-        if let Some((k, list)) = self
-            .agencies
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            && *k == key
-        {
-            return Ok(list.clone());
-        }
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            agency_columns!(),
-            " FROM agencies ORDER BY id"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
-        let list = Arc::new(
-            rows.iter()
-                .map(agency_from_row)
-                .collect::<Result<Vec<_>>>()?,
-        );
-        *self.agencies.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, list.clone()));
-        Ok(list)
+        self.load_agencies().await
     }
 
     async fn group_members(&self, group: &str) -> Result<Vec<Agency>> {
@@ -490,10 +525,7 @@ impl crate::store::FigureStore for SqlStore {
             push_insert_requests(&mut qb, &new_rows)?;
             qb.build().execute(&mut *tx).await?;
             // One event per step the projection shows: submission, then notice.
-            let mut qb = QueryBuilder::<Db>::new(
-                "INSERT INTO request_events (request_id, sequence, type, event_time, record_time, actor, \
-                 state, summary, details) ",
-            );
+            let mut qb = QueryBuilder::<Db>::new(INSERT_EVENT);
             let mut events = Vec::new();
             for (r, _) in chunk {
                 events.push((

@@ -35,24 +35,11 @@ async fn open_pool(url: &str) -> anyhow::Result<sqlx::Pool<Db>> {
 /// group measured faster than a transaction per submission (BENCHMARKS.md).
 const GROUP_COMMIT: bool = true;
 
-/// The intake writer's transactions come from the pool (it reconnects after
-/// an outage), and a PostgreSQL commit is durable when it returns.
-struct IntakeLine;
-
-impl IntakeLine {
-    fn new(_pool: &sqlx::Pool<Db>) -> Self {
-        Self
-    }
-
-    async fn begin(&mut self, pool: &sqlx::Pool<Db>) -> Result<Transaction<'_, Db>, sqlx::Error> {
-        begin_write(pool).await
-    }
-
-    fn acknowledge(&self, acks: Vec<Ack>) {
-        answer(acks);
-    }
-
-    fn failed(&mut self) {}
+/// The intake writer is a task whose transactions come from the pool (it
+/// reconnects after an outage); a PostgreSQL commit is durable when it
+/// returns.
+fn start_intake(core: Arc<Core>, queue: tokio::sync::mpsc::Receiver<Intake>) {
+    tokio::spawn(intake_writer(core, queue));
 }
 
 include!("common.rs");

@@ -98,26 +98,6 @@ fn database_file(pool: &sqlx::Pool<Db>) -> Option<std::path::PathBuf> {
     (!in_memory).then(|| path.to_path_buf())
 }
 
-/// The intake writer has a connection of its own: nothing else writes
-/// through it, so its page cache stays valid from group to group (a pool
-/// connection re-reads every page another connection changed), and no pool
-/// checkout precedes a group. It commits with synchronous=NORMAL, which
-/// writes the WAL without waiting for the disk, and a thread of its own
-/// fsyncs the WAL before the group's callers are answered: every
-/// acknowledged submission is on disk, as with FULL, but the flush overlaps
-/// the next group's work instead of holding the write lock. One difference
-/// remains: other connections may read a group in the millisecond between
-/// its commit and the flush (its callers are answered only after). Other
-/// writers keep FULL. An in-memory database has no WAL: the pool serves and
-/// answers go out at once.
-struct IntakeLine {
-    conn: Option<sqlx::SqliteConnection>,
-    /// The WAL sync thread; `None` in memory.
-    syncer: Option<std::sync::mpsc::Sender<Vec<Ack>>>,
-    /// Frames in the WAL at the checkpointer's last look.
-    wal_frames: Arc<std::sync::atomic::AtomicI64>,
-}
-
 /// Frames (pages) in the WAL after which the intake writer copies the rest
 /// itself before its next group (a restart checkpoint), so that the next
 /// commit starts the log afresh: the checkpointer cannot, as the writer
@@ -125,78 +105,32 @@ struct IntakeLine {
 /// however fast submissions come.
 const RESTART_AFTER: i64 = 4_000;
 
-impl IntakeLine {
-    fn new(pool: &sqlx::Pool<Db>) -> Self {
-        let wal_frames = Arc::new(std::sync::atomic::AtomicI64::new(0));
-        let syncer = database_file(pool).map(|file| {
-            let mut wal = file.clone().into_os_string();
-            wal.push("-wal");
-            let wal = std::path::PathBuf::from(wal);
-            let (nudge, nudges) = std::sync::mpsc::sync_channel(1);
-            let frames = wal_frames.clone();
-            std::thread::Builder::new()
-                .name("ppid-checkpoint".into())
-                .spawn(move || checkpoint::run(&file, &nudges, &frames))
-                .expect("spawning the checkpoint thread");
-            let (tx, rx) = std::sync::mpsc::channel();
-            std::thread::Builder::new()
-                .name("ppid-wal-sync".into())
-                .spawn(move || wal_sync::run(&wal, &rx, &nudge))
-                .expect("spawning the WAL sync thread");
-            tx
-        });
-        Self {
-            conn: None,
-            syncer,
-            wal_frames,
-        }
-    }
-
-    async fn begin(&mut self, pool: &sqlx::Pool<Db>) -> Result<Transaction<'_, Db>, sqlx::Error> {
-        use sqlx::{ConnectOptions, Connection};
-        if self.syncer.is_none() {
-            return begin_write(pool).await;
-        }
-        let conn = match &mut self.conn {
-            Some(conn) => conn,
-            none => none.insert(
-                (*pool.connect_options())
-                    .clone()
-                    .synchronous(SqliteSynchronous::Normal)
-                    // The checkpoint thread copies its pages.
-                    .pragma("wal_autocheckpoint", "0")
-                    .connect()
-                    .await?,
-            ),
-        };
-        if self.wal_frames.load(std::sync::atomic::Ordering::Relaxed) > RESTART_AFTER {
-            sqlx::query("PRAGMA wal_checkpoint(RESTART)")
-                .execute(&mut *conn)
-                .await?;
-            self.wal_frames
-                .store(0, std::sync::atomic::Ordering::Relaxed);
-        }
-        conn.begin_with("BEGIN IMMEDIATE").await
-    }
-
-    /// Answers the callers once the WAL holding their commit is on disk.
-    fn acknowledge(&self, acks: Vec<Ack>) {
-        let Some(syncer) = &self.syncer else {
-            return answer(acks);
-        };
-        if let Err(std::sync::mpsc::SendError(acks)) = syncer.send(acks) {
-            for (reply, _) in acks {
-                let _ = reply.send(Err(Error::Internal(anyhow::anyhow!(
-                    "the WAL sync thread stopped"
-                ))));
-            }
-        }
-    }
-
-    /// After a failed group the connection is opened afresh.
-    fn failed(&mut self) {
-        self.conn = None;
-    }
+/// A SQLite file's intake writer is a thread with a rusqlite connection of
+/// its own. A whole group (reads, inserts, figures, commit) runs there
+/// without a hand-off per statement, which is what sqlx's driver costs (a
+/// group's statements waited on its worker thread and then on the runtime
+/// about as long as SQLite worked on them). Nothing else writes through the
+/// connection, so its page cache stays valid from group to group. It
+/// commits with synchronous=NORMAL, which writes the WAL without waiting for
+/// the disk, and a thread of its own fsyncs the WAL before the group's
+/// callers are answered: every acknowledged submission is on disk, as with
+/// FULL, but the flush overlaps the next group's work instead of holding the
+/// write lock. One difference remains: other connections may read a group in
+/// the millisecond between its commit and the flush (its callers are
+/// answered only after). Other writers keep FULL. A group the writer cannot
+/// commit whole goes through the pool's path ([`Core::commit_group`]), which
+/// isolates the culprit. An in-memory database has no WAL and no file to
+/// open twice: the pool's path serves it.
+fn start_intake(core: Arc<Core>, queue: tokio::sync::mpsc::Receiver<Intake>) {
+    let Some(file) = database_file(&core.pool) else {
+        tokio::spawn(intake_writer(core, queue));
+        return;
+    };
+    let runtime = tokio::runtime::Handle::current();
+    std::thread::Builder::new()
+        .name("ppid-intake".into())
+        .spawn(move || writer::run(&core, &file, queue, &runtime))
+        .expect("spawning the intake writer");
 }
 
 mod wal_sync {
@@ -220,7 +154,13 @@ mod wal_sync {
             while let Ok(more) = groups.try_recv() {
                 acks.extend(more);
             }
+            let started = std::time::Instant::now();
             let synced = sync(wal, &mut open);
+            tracing::debug!(
+                callers = acks.len(),
+                elapsed_us = started.elapsed().as_micros() as u64,
+                "WAL flushed"
+            );
             if let Err(e) = &synced {
                 tracing::error!(error = %e, wal = %wal.display(), "flushing the WAL failed; the group's callers get UNAVAILABLE and may retry");
                 open = None;
@@ -598,6 +538,340 @@ mod export_reader {
                 Cell::Null => Ok(None),
                 Cell::Int(v) => Ok(Some(v)),
                 Cell::Text(..) => Err(mismatch(c.name())),
+            }
+        }
+
+        fn flag(&self, c: Col) -> Result<Option<bool>> {
+            Ok(self.int(c)?.map(|v| v != 0))
+        }
+    }
+}
+
+mod writer {
+    use std::{
+        collections::{BTreeMap, HashMap},
+        path::Path,
+        sync::{
+            Arc, LazyLock,
+            atomic::{AtomicI64, Ordering},
+            mpsc::{SendError, Sender},
+        },
+    };
+
+    use rusqlite::{
+        Connection, OpenFlags, OptionalExtension, TransactionBehavior,
+        types::{ToSqlOutput, ValueRef},
+    };
+    use tokio::{runtime::Handle, sync::mpsc::Receiver};
+    use uuid::Uuid;
+
+    use super::{
+        AGENCIES_STAMP, Ack, Agency, Arg, CALENDAR_VERSION_SQL, CalendarData, Col, Columns,
+        Contributions, Core, FigureRows, HIST_CONFLICT, INSERT_EVENT, INSERT_HIST, INSERT_REQUEST,
+        Intake, RESERVE_NUMBERS, RESTART_AFTER, Request, acks, checkpoint, collect_contributions,
+        counters_conflict, event_args, gather, insert_counters, request_args, wal_sync,
+    };
+    use crate::{
+        error::{Error, Result},
+        store::Submitted,
+    };
+
+    /// How often a group whose agencies or calendar changed under it is
+    /// read again before it goes through the pool's path.
+    const ATTEMPTS: usize = 3;
+
+    pub(super) fn run(core: &Core, db: &Path, mut queue: Receiver<Intake>, runtime: &Handle) {
+        let wal_frames = Arc::new(AtomicI64::new(0));
+        let syncer = start_sync(db, &wal_frames);
+        let mut conn = None;
+        while let Some(first) = queue.blocking_recv() {
+            let mut group = vec![first];
+            gather(&mut group, || queue.try_recv().ok());
+            let started = std::time::Instant::now();
+            match commit(core, db, &mut conn, &group, &wal_frames, runtime) {
+                Ok(results) => {
+                    tracing::debug!(
+                        size = group.len(),
+                        elapsed_us = started.elapsed().as_micros() as u64,
+                        "intake group committed"
+                    );
+                    if let Err(SendError(acks)) = syncer.send(acks(group, results)) {
+                        for (reply, _) in acks {
+                            let _ = reply.send(Err(Error::Unavailable(
+                                "the WAL sync thread stopped".into(),
+                            )));
+                        }
+                    }
+                }
+                Err(e) => {
+                    // A request id another process took a moment ago, say:
+                    // the pool's path has a savepoint per submission, so
+                    // that only the culprit fails.
+                    tracing::debug!(error = %e, "the intake writer's batch failed; the group goes through the pool");
+                    conn = None;
+                    runtime.block_on(core.commit_group(group));
+                }
+            }
+        }
+    }
+
+    /// Starts the WAL sync thread (and the checkpointer it nudges); returns
+    /// where committed groups go to be answered.
+    fn start_sync(db: &Path, wal_frames: &Arc<AtomicI64>) -> Sender<Vec<Ack>> {
+        let mut wal = db.as_os_str().to_owned();
+        wal.push("-wal");
+        let wal = std::path::PathBuf::from(wal);
+        let (nudge, nudges) = std::sync::mpsc::sync_channel(1);
+        let frames = wal_frames.clone();
+        let file = db.to_path_buf();
+        std::thread::Builder::new()
+            .name("ppid-checkpoint".into())
+            .spawn(move || checkpoint::run(&file, &nudges, &frames))
+            .expect("spawning the checkpoint thread");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("ppid-wal-sync".into())
+            .spawn(move || wal_sync::run(&wal, &rx, &nudge))
+            .expect("spawning the WAL sync thread");
+        tx
+    }
+
+    fn open(db: &Path) -> rusqlite::Result<Connection> {
+        let conn = super::open_direct(db, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        // As the pool's connections (connect_options), except: NORMAL (the
+        // sync thread flushes) and no automatic checkpoint (the checkpoint
+        // thread copies, and `commit` restarts the log).
+        conn.execute_batch(&format!(
+            "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; \
+             PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -{};",
+            super::cache_kib()
+        ))?;
+        // The group's statements, and one per set of figure columns.
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(conn)
+    }
+
+    /// Registers a group in one transaction and commits it (not yet durable:
+    /// the sync thread flushes). Any error leaves nothing written.
+    fn commit(
+        core: &Core,
+        db: &Path,
+        conn: &mut Option<Connection>,
+        group: &[Intake],
+        wal_frames: &AtomicI64,
+        runtime: &Handle,
+    ) -> Result<Vec<Result<Submitted>>> {
+        let conn = match conn {
+            Some(conn) => conn,
+            none => none.insert(open(db).map_err(sqlite)?),
+        };
+        if wal_frames.load(Ordering::Relaxed) > RESTART_AFTER {
+            conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))
+                .map_err(sqlite)?;
+            wal_frames.store(0, Ordering::Relaxed);
+        }
+        for _ in 0..ATTEMPTS {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(sqlite)?;
+            let Some((agencies, calendar)) = cached(core, &tx)? else {
+                // Read them through the pool, outside the write lock (a pool
+                // connection may be waiting for it), and begin again.
+                drop(tx);
+                runtime.block_on(refresh_caches(core))?;
+                continue;
+            };
+            let results = register(core, &tx, group, &agencies, &calendar)?;
+            let (answers, cells) = collect_contributions(results);
+            if core.settings.maintain_figures {
+                add_figures(&tx, &cells)?;
+            }
+            tx.commit().map_err(sqlite)?;
+            return Ok(answers);
+        }
+        Err(Error::Aborted(
+            "the agencies or the calendar changed under every attempt".into(),
+        ))
+    }
+
+    /// Every agency, and the calendar data.
+    type Lookups = (Arc<Vec<Agency>>, Arc<CalendarData>);
+
+    /// The agencies and calendar as of this transaction, if the caches hold
+    /// them.
+    fn cached(
+        core: &Core,
+        tx: &Connection,
+    ) -> Result<Option<Lookups>> {
+        let (n, sum): (i64, Option<i64>) = tx
+            .prepare_cached(AGENCIES_STAMP)
+            .and_then(|mut s| s.query_row([], |r| Ok((r.get(0)?, r.get(1)?))))
+            .map_err(sqlite)?;
+        let version: i64 = tx
+            .prepare_cached(CALENDAR_VERSION_SQL)
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+            .map_err(sqlite)?;
+        Ok(core
+            .cached_agencies((n, sum.unwrap_or(0)))
+            .zip(core.cached_calendar(version)))
+    }
+
+    /// Reads the agencies and the calendar into their caches, if they
+    /// changed.
+    async fn refresh_caches(core: &Core) -> Result<()> {
+        core.load_agencies().await?;
+        let mut conn = core.pool.acquire().await?;
+        core.calendar_data(&mut conn).await?;
+        Ok(())
+    }
+
+    static FETCH_REQUEST: &str = concat!(
+        "SELECT ",
+        request_columns!(),
+        ", body_hash FROM requests WHERE id = $1"
+    );
+    static ONE_REQUEST: LazyLock<String> = LazyLock::new(|| one_row(INSERT_REQUEST, 38));
+    static ONE_EVENT: LazyLock<String> = LazyLock::new(|| one_row(INSERT_EVENT, 9));
+    static ONE_HIST: LazyLock<String> =
+        LazyLock::new(|| format!("{}{}", one_row(INSERT_HIST, 5), HIST_CONFLICT));
+
+    /// `head VALUES ($1, ..., $n)`.
+    fn one_row(head: &str, n: usize) -> String {
+        let marks: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
+        format!("{head}VALUES ({})", marks.join(", "))
+    }
+
+    /// The group's registration, as `Core::register_batch` does it, with a
+    /// prepared statement per row instead of multi-row statements (no
+    /// round trips to save here).
+    fn register(
+        core: &Core,
+        tx: &Connection,
+        group: &[Intake],
+        list: &[Agency],
+        calendar: &CalendarData,
+    ) -> Result<Vec<Result<(Submitted, Contributions)>>> {
+        let mut existing: HashMap<Uuid, (Request, String)> = HashMap::new();
+        let mut fetch = tx.prepare_cached(FETCH_REQUEST).map_err(sqlite)?;
+        for job in group {
+            if existing.contains_key(&job.new.id) {
+                continue;
+            }
+            let found = fetch
+                .query_row([job.new.id.to_string()], |row| {
+                    let hash: String = row.get(Col::NAMES.len())?;
+                    Ok(super::request_from(row).map(|r| (r, hash)))
+                })
+                .optional()
+                .map_err(sqlite)?;
+            if let Some(found) = found {
+                existing.insert(job.new.id, found?);
+            }
+        }
+        // The list is in SQLite's BINARY order of ids: byte order, as str's.
+        let agencies: HashMap<String, Agency> = group
+            .iter()
+            .filter_map(|job| {
+                list.binary_search_by(|a| a.id.as_str().cmp(&job.new.agency_id))
+                    .ok()
+                    .map(|i| (list[i].id.clone(), list[i].clone()))
+            })
+            .collect();
+        let plan = core.plan_batch(group, &existing, &agencies, calendar);
+        let mut first = BTreeMap::new();
+        let mut reserve = tx.prepare_cached(RESERVE_NUMBERS).map_err(sqlite)?;
+        for ((pemda, year), n) in plan.blocks() {
+            let last: i64 = reserve
+                .query_row(
+                    rusqlite::params![pemda, i64::from(year), "request", n],
+                    |r| r.get(0),
+                )
+                .map_err(sqlite)?;
+            first.insert((pemda, year), last - n + 1);
+        }
+        let rows = plan.rows(group, first);
+        let mut insert = tx.prepare_cached(&ONE_REQUEST).map_err(sqlite)?;
+        let mut insert_event = tx.prepare_cached(&ONE_EVENT).map_err(sqlite)?;
+        for row in &rows.rows {
+            insert
+                .execute(rusqlite::params_from_iter(request_args(&row.new_row())?))
+                .map_err(sqlite)?;
+            let (r, event, record_time, actor) = row.first_event();
+            insert_event
+                .execute(rusqlite::params_from_iter(event_args(
+                    r,
+                    event,
+                    record_time,
+                    actor,
+                )?))
+                .map_err(sqlite)?;
+        }
+        Ok(plan.finish(group, rows))
+    }
+
+    /// Adds the group's contributions to the figures' cells.
+    fn add_figures(tx: &Connection, cells: &Contributions) -> Result<()> {
+        let rows = FigureRows::of(cells);
+        let mut hist = tx.prepare_cached(&ONE_HIST).map_err(sqlite)?;
+        for ((agency, month, span, days), n) in rows.hist {
+            hist.execute(rusqlite::params![agency, month, span, days, n])
+                .map_err(sqlite)?;
+        }
+        for (names, cells) in rows.counters {
+            let sql = format!(
+                "{}{}",
+                one_row(&insert_counters(&names), names.len() + 2),
+                counters_conflict(&names)
+            );
+            let mut upsert = tx.prepare_cached(&sql).map_err(sqlite)?;
+            for (agency, month, values) in cells {
+                let args = [agency.into(), month.into()]
+                    .into_iter()
+                    .chain(values.into_iter().map(Arg::from));
+                upsert
+                    .execute(rusqlite::params_from_iter(args))
+                    .map_err(sqlite)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn sqlite(e: rusqlite::Error) -> Error {
+        Error::Internal(anyhow::anyhow!("intake writer: {e}"))
+    }
+
+    impl rusqlite::ToSql for Arg {
+        fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+            match self {
+                Arg::Int(v) => v.to_sql(),
+                Arg::Text(v) => v.to_sql(),
+                Arg::Flag(v) => v.to_sql(),
+            }
+        }
+    }
+
+    fn mismatch(column: &str) -> Error {
+        Error::Internal(anyhow::anyhow!(
+            "stored column {column} has an unexpected type"
+        ))
+    }
+
+    impl Columns for rusqlite::Row<'_> {
+        fn str(&self, c: Col) -> Result<Option<&str>> {
+            match self.get_ref(c as usize).map_err(sqlite)? {
+                ValueRef::Null => Ok(None),
+                ValueRef::Text(b) => std::str::from_utf8(b)
+                    .map(Some)
+                    .map_err(|_| mismatch(c.name())),
+                _ => Err(mismatch(c.name())),
+            }
+        }
+
+        fn int(&self, c: Col) -> Result<Option<i64>> {
+            match self.get_ref(c as usize).map_err(sqlite)? {
+                ValueRef::Null => Ok(None),
+                ValueRef::Integer(v) => Ok(Some(v)),
+                _ => Err(mismatch(c.name())),
             }
         }
 
