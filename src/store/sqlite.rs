@@ -247,8 +247,11 @@ mod checkpoint {
         time::Duration,
     };
 
-    /// Checkpoints at most this often: each copies what came since.
-    const PAUSE: Duration = Duration::from_millis(20);
+    /// Checkpoints at most this often: each copies what came since, once
+    /// per page however often it changed, and syncs the database file. At
+    /// 20 ms those copies and syncs slowed the intake's WAL flushes: 250 ms
+    /// measured ~12% more submissions a second (p99 +6 ms; BENCHMARKS.md).
+    const PAUSE: Duration = Duration::from_millis(250);
     /// Without intake (nothing nudges), other writers' pages are still
     /// copied this often.
     const IDLE: Duration = Duration::from_secs(1);
@@ -699,10 +702,7 @@ mod writer {
 
     /// The agencies and calendar as of this transaction, if the caches hold
     /// them.
-    fn cached(
-        core: &Core,
-        tx: &Connection,
-    ) -> Result<Option<Lookups>> {
+    fn cached(core: &Core, tx: &Connection) -> Result<Option<Lookups>> {
         let (n, sum): (i64, Option<i64>) = tx
             .prepare_cached(AGENCIES_STAMP)
             .and_then(|mut s| s.query_row([], |r| Ok((r.get(0)?, r.get(1)?))))
