@@ -1016,6 +1016,18 @@ fn push_subtree(qb: &mut QueryBuilder<Db>, column: &str, path: &str) {
         .push_bind(high);
 }
 
+/// Restricts open requests (a state condition precedes) to one agency. The
+/// path (one per agency, kept current on every row) lets the planner use
+/// `requests_open_by_path`, the one index on state and agency since intake
+/// stopped paying for a second (SQLite migration 0010); the id keeps the
+/// meaning exact.
+fn push_one_agency(qb: &mut QueryBuilder<Db>, agency: &Agency) {
+    qb.push(" AND agency_path = ")
+        .push_bind(agency.path.clone())
+        .push(" AND agency_id = ")
+        .push_bind(agency.id.clone());
+}
+
 /// The range of agency paths in the subtree at `path` ('/' + 1 is '0').
 fn subtree_bounds(path: &str) -> (String, String) {
     let upper = format!("{}0", path.strip_suffix('/').unwrap_or(path));

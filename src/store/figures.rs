@@ -340,7 +340,7 @@ impl crate::store::FigureStore for SqlStore {
         if include_sub_agencies {
             push_subtree(&mut qb, "agency_path", &agency.path);
         } else {
-            qb.push(" AND agency_id = ").push_bind(agency.id.clone());
+            push_one_agency(&mut qb, agency);
         }
         Ok(qb.build_query_scalar::<i64>().fetch_one(&self.pool).await?)
     }
@@ -360,7 +360,7 @@ impl crate::store::FigureStore for SqlStore {
         if include_sub_agencies {
             push_subtree(&mut qb, "agency_path", &agency.path);
         } else {
-            qb.push(" AND agency_id = ").push_bind(agency.id.clone());
+            push_one_agency(&mut qb, agency);
         }
         qb.push(" ORDER BY receive_time, id LIMIT ")
             .push_bind(limit);

@@ -55,6 +55,11 @@ fn request_filter(p: &mut Pieces, filter: &RequestFilter) {
                 .sql(" AND agency_path < ")
                 .text(high);
         } else {
+            if !filter.states.is_empty() || filter.overdue_at.is_some() {
+                // As push_one_agency: open requests of one agency come from
+                // the index on state and path.
+                p.sql(" AND agency_path = ").text(a.path.clone());
+            }
             p.sql(" AND agency_id = ").text(a.id.clone());
         }
     }
