@@ -650,46 +650,25 @@ enum Arg {
     Flag(Option<bool>),
 }
 
-impl From<i64> for Arg {
-    fn from(v: i64) -> Self {
-        Self::Int(Some(v))
-    }
+/// `From` for each Rust type a row's value comes in.
+macro_rules! arg_from {
+    ($($t:ty => |$v:ident| $e:expr;)+) => {$(
+        impl From<$t> for Arg {
+            fn from($v: $t) -> Self {
+                $e
+            }
+        }
+    )+};
 }
 
-impl From<Option<i64>> for Arg {
-    fn from(v: Option<i64>) -> Self {
-        Self::Int(v)
-    }
-}
-
-impl From<String> for Arg {
-    fn from(v: String) -> Self {
-        Self::Text(Some(v))
-    }
-}
-
-impl From<Option<String>> for Arg {
-    fn from(v: Option<String>) -> Self {
-        Self::Text(v)
-    }
-}
-
-impl From<&str> for Arg {
-    fn from(v: &str) -> Self {
-        Self::Text(Some(v.to_string()))
-    }
-}
-
-impl From<Option<&str>> for Arg {
-    fn from(v: Option<&str>) -> Self {
-        Self::Text(v.map(str::to_string))
-    }
-}
-
-impl From<Option<bool>> for Arg {
-    fn from(v: Option<bool>) -> Self {
-        Self::Flag(v)
-    }
+arg_from! {
+    i64 => |v| Self::Int(Some(v));
+    Option<i64> => |v| Self::Int(v);
+    String => |v| Self::Text(Some(v));
+    Option<String> => |v| Self::Text(v);
+    &str => |v| Self::Text(Some(v.to_string()));
+    Option<&str> => |v| Self::Text(v.map(str::to_string));
+    Option<bool> => |v| Self::Flag(v);
 }
 
 /// Binds a row's values in a multi-row insert.
