@@ -607,9 +607,11 @@ mod writer {
                     }
                 }
                 Err(e) => {
-                    // A request id another process took a moment ago, say:
-                    // the pool's path has a savepoint per submission, so
-                    // that only the culprit fails.
+                    // A database error (its ids cannot be taken under it:
+                    // the write lock is held from the read of the ids on).
+                    // The pool's path tries the group again, then with a
+                    // savepoint per submission, so that only a culprit
+                    // fails, and answers every caller.
                     tracing::debug!(error = %e, "the intake writer's batch failed; the group goes through the pool");
                     conn = None;
                     runtime.block_on(core.commit_group(group));
