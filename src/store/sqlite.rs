@@ -644,11 +644,15 @@ mod writer {
     fn open(db: &Path) -> rusqlite::Result<Connection> {
         let conn = super::open_direct(db, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
         // As the pool's connections (connect_options), except: NORMAL (the
-        // sync thread flushes) and no automatic checkpoint (the checkpoint
-        // thread copies, and `commit` restarts the log).
+        // sync thread flushes), no automatic checkpoint (the checkpoint
+        // thread copies, and `commit` restarts the log), and no foreign-key
+        // checks: the writer's rows refer only to agencies it read in the
+        // same transaction (agencies are never deleted) and to the request
+        // it has just inserted, and the three lookups a submission cost ~6%
+        // of intake (BENCHMARKS.md). Every other connection checks them.
         conn.execute_batch(&format!(
             "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; \
-             PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -{};",
+             PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -{};",
             super::cache_kib()
         ))?;
         // The group's statements, and one per set of figure columns.
