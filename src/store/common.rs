@@ -332,18 +332,12 @@ impl Core {
     ) -> Result<Vec<Result<(Submitted, Contributions)>>> {
         let ids: Vec<String> = jobs.iter().map(|j| j.new.id.to_string()).collect();
         let existing = fetch_requests(&mut *conn, &ids).await?;
-        let agency_ids: Vec<String> = jobs
-            .iter()
-            .map(|j| j.new.agency_id.clone())
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let agencies = fetch_agencies(&mut *conn, &agency_ids).await?;
+        let agencies = fetch_agencies(&mut *conn, &agency_ids(jobs)).await?;
         let data = self.calendar_data(&mut *conn).await?;
         let plan = self.plan_batch(jobs, &existing, &agencies, &data);
         let mut first = BTreeMap::new();
         for ((pemda, year), n) in plan.blocks() {
-            let number = reserve_numbers(&mut *conn, &pemda, year, "request", n).await?;
+            let number = reserve_numbers(&mut *conn, pemda, year, "request", n).await?;
             first.insert((pemda, year), number);
         }
         let rows = plan.rows(jobs, first);
@@ -401,6 +395,15 @@ impl Core {
     }
 }
 
+/// The distinct agencies a group's submissions name, in order.
+fn agency_ids(jobs: &[Intake]) -> Vec<String> {
+    jobs.iter()
+        .map(|j| j.new.agency_id.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
 /// A group's registration, worked out: the answers known without writing
 /// (replays, unknown agencies, bad times), the submissions to insert, and
 /// the repeats of an id within the group (each with its first's index).
@@ -418,10 +421,10 @@ struct BatchRows<'a> {
 
 impl<'a> BatchPlan<'a> {
     /// How many registration numbers each (Pemda, year) needs.
-    fn blocks(&self) -> BTreeMap<(String, i16), i64> {
+    fn blocks(&self) -> BTreeMap<(&'a str, i16), i64> {
         let mut blocks = BTreeMap::new();
-        for (_, agency, receive_time, _) in &self.planned {
-            let key = (agency.pemda_id.clone(), clock_year(*receive_time, agency));
+        for &(_, agency, receive_time, _) in &self.planned {
+            let key = (agency.pemda_id.as_str(), clock_year(receive_time, agency));
             *blocks.entry(key).or_insert(0) += 1;
         }
         blocks
@@ -429,14 +432,14 @@ impl<'a> BatchPlan<'a> {
 
     /// The new rows, numbered in arrival order from each block's `first`
     /// number.
-    fn rows(&self, jobs: &'a [Intake], mut first: BTreeMap<(String, i16), i64>) -> BatchRows<'a> {
+    fn rows(&self, jobs: &'a [Intake], mut first: BTreeMap<(&'a str, i16), i64>) -> BatchRows<'a> {
         let mut rows = BatchRows {
             rows: Vec::with_capacity(self.planned.len()),
             of: Vec::with_capacity(self.planned.len()),
         };
         for &(i, agency, receive_time, clock) in &self.planned {
             let seq = first
-                .get_mut(&(agency.pemda_id.clone(), clock_year(receive_time, agency)))
+                .get_mut(&(agency.pemda_id.as_str(), clock_year(receive_time, agency)))
                 .expect("a block was reserved for every Pemda and year");
             let job = &jobs[i];
             rows.rows.push(IntakeRow::new(

@@ -84,6 +84,14 @@ fn open_direct(
     Ok(conn)
 }
 
+/// A stored column read with rusqlite (the export's reader, the intake
+/// writer) held a value of another type than its own.
+fn mistyped(column: &str) -> Error {
+    Error::Internal(anyhow::anyhow!(
+        "stored column {column} has an unexpected type"
+    ))
+}
+
 /// The database's file; `None` for an in-memory database.
 fn database_file(pool: &sqlx::Pool<Db>) -> Option<std::path::PathBuf> {
     use sqlx::ConnectOptions;
@@ -365,7 +373,8 @@ mod export_reader {
     use rusqlite::{OpenFlags, types::ValueRef};
 
     use super::{
-        Col, Columns, Newest, Piece, RequestCursor, RequestFilter, page_query, request_from,
+        Col, Columns, Newest, Piece, RequestCursor, RequestFilter, mistyped, page_query,
+        request_from,
     };
     use crate::{
         domain::request::Request,
@@ -464,7 +473,7 @@ mod export_reader {
                             Cell::Text(start, page.bytes.len())
                         }
                         ValueRef::Real(_) | ValueRef::Blob(_) => {
-                            return Err(mismatch(Col::NAMES[i]));
+                            return Err(mistyped(Col::NAMES[i]));
                         }
                     };
                     page.cells.push(cell);
@@ -519,20 +528,14 @@ mod export_reader {
         cells: &'a [Cell],
     }
 
-    fn mismatch(name: &str) -> Error {
-        Error::Internal(anyhow::anyhow!(
-            "stored column {name} has an unexpected type"
-        ))
-    }
-
     impl Columns for Row<'_> {
         fn str(&self, c: Col) -> Result<Option<&str>> {
             match self.cells[c as usize] {
                 Cell::Null => Ok(None),
                 Cell::Text(start, end) => Ok(Some(
-                    std::str::from_utf8(&self.bytes[start..end]).map_err(|_| mismatch(c.name()))?,
+                    std::str::from_utf8(&self.bytes[start..end]).map_err(|_| mistyped(c.name()))?,
                 )),
-                Cell::Int(_) => Err(mismatch(c.name())),
+                Cell::Int(_) => Err(mistyped(c.name())),
             }
         }
 
@@ -540,7 +543,7 @@ mod export_reader {
             match self.cells[c as usize] {
                 Cell::Null => Ok(None),
                 Cell::Int(v) => Ok(Some(v)),
-                Cell::Text(..) => Err(mismatch(c.name())),
+                Cell::Text(..) => Err(mistyped(c.name())),
             }
         }
 
@@ -571,8 +574,9 @@ mod writer {
     use super::{
         AGENCIES_STAMP, Ack, Agency, Arg, CALENDAR_VERSION_SQL, CalendarData, Col, Columns,
         Contributions, Core, FigureRows, HIST_CONFLICT, INSERT_EVENT, INSERT_HIST, INSERT_REQUEST,
-        Intake, RESERVE_NUMBERS, RESTART_AFTER, Request, acks, checkpoint, collect_contributions,
-        counters_conflict, event_args, gather, insert_counters, request_args, wal_sync,
+        Intake, RESERVE_NUMBERS, RESTART_AFTER, Request, acks, agency_ids, checkpoint,
+        collect_contributions, counters_conflict, event_args, gather, insert_counters, mistyped,
+        request_args, wal_sync,
     };
     use crate::{
         error::{Error, Result},
@@ -775,12 +779,11 @@ mod writer {
             }
         }
         // The list is in SQLite's BINARY order of ids: byte order, as str's.
-        let agencies: HashMap<String, Agency> = group
-            .iter()
-            .filter_map(|job| {
-                list.binary_search_by(|a| a.id.as_str().cmp(&job.new.agency_id))
-                    .ok()
-                    .map(|i| (list[i].id.clone(), list[i].clone()))
+        let agencies: HashMap<String, Agency> = agency_ids(group)
+            .into_iter()
+            .filter_map(|id| {
+                let i = list.binary_search_by(|a| a.id.as_str().cmp(&id)).ok()?;
+                Some((id, list[i].clone()))
             })
             .collect();
         let plan = core.plan_batch(group, &existing, &agencies, calendar);
@@ -856,20 +859,14 @@ mod writer {
         }
     }
 
-    fn mismatch(column: &str) -> Error {
-        Error::Internal(anyhow::anyhow!(
-            "stored column {column} has an unexpected type"
-        ))
-    }
-
     impl Columns for rusqlite::Row<'_> {
         fn str(&self, c: Col) -> Result<Option<&str>> {
             match self.get_ref(c as usize).map_err(sqlite)? {
                 ValueRef::Null => Ok(None),
                 ValueRef::Text(b) => std::str::from_utf8(b)
                     .map(Some)
-                    .map_err(|_| mismatch(c.name())),
-                _ => Err(mismatch(c.name())),
+                    .map_err(|_| mistyped(c.name())),
+                _ => Err(mistyped(c.name())),
             }
         }
 
@@ -877,7 +874,7 @@ mod writer {
             match self.get_ref(c as usize).map_err(sqlite)? {
                 ValueRef::Null => Ok(None),
                 ValueRef::Integer(v) => Ok(Some(v)),
-                _ => Err(mismatch(c.name())),
+                _ => Err(mistyped(c.name())),
             }
         }
 
