@@ -243,17 +243,18 @@ mod wal_sync {
 /// Copies the WAL into the database on a connection of its own, beside the
 /// intake writer (a passive checkpoint takes no writer lock), after each
 /// flush and at least every second. It records how long the log was, for
-/// [`IntakeLine::begin`].
+/// the writer's restarts ([`Log`]).
 mod checkpoint {
     use std::{
         path::Path,
         sync::{
-            Arc,
-            atomic::{AtomicI64, Ordering},
+            atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering},
             mpsc::Receiver,
         },
         time::Duration,
     };
+
+    use super::RESTART_AFTER;
 
     /// Checkpoints at most this often: each copies what came since, once
     /// per page however often it changed, and syncs the database file. At
@@ -264,20 +265,76 @@ mod checkpoint {
     /// copied this often.
     const IDLE: Duration = Duration::from_secs(1);
 
-    pub(super) fn run(db: &Path, nudges: &Receiver<()>, wal_frames: &Arc<AtomicI64>) {
+    /// What the checkpoint thread and the intake writer know of the log.
+    ///
+    /// The writer restarts the log once it is past [`RESTART_AFTER`] frames
+    /// (the checkpointer cannot: the writer holds the write lock nearly all
+    /// the time), and intake waits while it does. A restart copies what the
+    /// last checkpoint left, up to a pause's worth of pages: 18 ms on
+    /// average, each one stalling every caller. So the writer first asks the
+    /// checkpointer to hurry (a checkpoint after every flush, no pause): the
+    /// first copies the backlog, the second what came during the first, and
+    /// the restart only what came during the second.
+    #[derive(Debug, Default)]
+    pub(super) struct Log {
+        /// Frames in the log at the last checkpoint.
+        frames: AtomicI64,
+        /// Checkpoints done so far.
+        passes: AtomicU64,
+        hurry: AtomicBool,
+    }
+
+    /// Checkpoints the writer waits for after asking the checkpointer to
+    /// hurry.
+    const HURRIED_PASSES: u64 = 2;
+    /// Past this the writer restarts at once, however far the checkpointer
+    /// is behind: the log stays bounded.
+    const RESTART_NOW: i64 = 4 * RESTART_AFTER;
+
+    impl Log {
+        /// Whether the writer should restart the log before its next group;
+        /// asks the checkpointer to hurry first. `asked` is the writer's
+        /// note of when it asked.
+        pub(super) fn restart_due(&self, asked: &mut Option<u64>) -> bool {
+            let frames = self.frames.load(Ordering::Relaxed);
+            if frames <= RESTART_AFTER {
+                return false;
+            }
+            let passes = self.passes.load(Ordering::Acquire);
+            let from = *asked.get_or_insert_with(|| {
+                self.hurry.store(true, Ordering::Relaxed);
+                passes
+            });
+            passes >= from + HURRIED_PASSES || frames > RESTART_NOW
+        }
+
+        /// The writer restarted the log.
+        pub(super) fn restarted(&self, asked: &mut Option<u64>) {
+            self.frames.store(0, Ordering::Relaxed);
+            self.hurry.store(false, Ordering::Relaxed);
+            *asked = None;
+        }
+    }
+
+    pub(super) fn run(db: &Path, nudges: &Receiver<()>, log: &Log) {
         let mut conn = None;
         while !matches!(
             nudges.recv_timeout(IDLE),
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected)
         ) {
             match passive(db, &mut conn) {
-                Ok(frames) => wal_frames.store(frames, Ordering::Relaxed),
+                Ok(frames) => {
+                    log.frames.store(frames, Ordering::Relaxed);
+                    log.passes.fetch_add(1, Ordering::Release);
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "checkpoint failed; the next one retries");
                     conn = None;
                 }
             }
-            std::thread::sleep(PAUSE);
+            if !log.hurry.load(Ordering::Relaxed) {
+                std::thread::sleep(PAUSE);
+            }
         }
     }
 
@@ -291,6 +348,39 @@ mod checkpoint {
             )?),
         };
         conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn restarts_after_two_hurried_checkpoints_or_when_far_behind() {
+            let log = Log::default();
+            let mut asked = None;
+            assert!(!log.restart_due(&mut asked), "an empty log");
+            log.frames.store(RESTART_AFTER, Ordering::Relaxed);
+            assert!(!log.restart_due(&mut asked), "at the bound, not past it");
+            assert!(!log.hurry.load(Ordering::Relaxed));
+
+            log.frames.store(RESTART_AFTER + 1, Ordering::Relaxed);
+            assert!(
+                !log.restart_due(&mut asked),
+                "first the checkpointer hurries"
+            );
+            assert!(log.hurry.load(Ordering::Relaxed));
+            log.passes.fetch_add(1, Ordering::Relaxed);
+            assert!(!log.restart_due(&mut asked), "one hurried checkpoint");
+            log.passes.fetch_add(1, Ordering::Relaxed);
+            assert!(log.restart_due(&mut asked), "two");
+            log.restarted(&mut asked);
+            assert!(!log.hurry.load(Ordering::Relaxed));
+            assert_eq!(asked, None);
+            assert!(!log.restart_due(&mut asked), "a fresh log");
+
+            log.frames.store(RESTART_NOW + 1, Ordering::Relaxed);
+            assert!(log.restart_due(&mut asked), "far behind: at once");
+        }
     }
 }
 
@@ -559,7 +649,6 @@ mod writer {
         path::Path,
         sync::{
             Arc, LazyLock,
-            atomic::{AtomicI64, Ordering},
             mpsc::{SendError, Sender},
         },
     };
@@ -574,9 +663,8 @@ mod writer {
     use super::{
         AGENCIES_STAMP, Ack, Agency, Arg, CALENDAR_VERSION_SQL, CalendarData, Col, Columns,
         Contributions, Core, FigureRows, HIST_CONFLICT, INSERT_EVENT, INSERT_HIST, INSERT_REQUEST,
-        Intake, RESERVE_NUMBERS, RESTART_AFTER, Request, acks, agency_ids, checkpoint,
-        collect_contributions, counters_conflict, event_args, gather, insert_counters, mistyped,
-        request_args, wal_sync,
+        Intake, RESERVE_NUMBERS, Request, acks, agency_ids, checkpoint, collect_contributions,
+        counters_conflict, event_args, gather, insert_counters, mistyped, request_args, wal_sync,
     };
     use crate::{
         error::{Error, Result},
@@ -588,14 +676,15 @@ mod writer {
     const ATTEMPTS: usize = 3;
 
     pub(super) fn run(core: &Core, db: &Path, mut queue: Receiver<Intake>, runtime: &Handle) {
-        let wal_frames = Arc::new(AtomicI64::new(0));
-        let syncer = start_sync(db, &wal_frames);
+        let log = Arc::new(checkpoint::Log::default());
+        let mut asked = None;
+        let syncer = start_sync(db, &log);
         let mut conn = None;
         while let Some(first) = queue.blocking_recv() {
             let mut group = vec![first];
             gather(&mut group, || queue.try_recv().ok());
             let started = std::time::Instant::now();
-            match commit(core, db, &mut conn, &group, &wal_frames, runtime) {
+            match commit(core, db, &mut conn, &group, (&log, &mut asked), runtime) {
                 Ok(results) => {
                     tracing::debug!(
                         size = group.len(),
@@ -626,12 +715,12 @@ mod writer {
 
     /// Starts the WAL sync thread (and the checkpointer it nudges); returns
     /// where committed groups go to be answered.
-    fn start_sync(db: &Path, wal_frames: &Arc<AtomicI64>) -> Sender<Vec<Ack>> {
+    fn start_sync(db: &Path, log: &Arc<checkpoint::Log>) -> Sender<Vec<Ack>> {
         let mut wal = db.as_os_str().to_owned();
         wal.push("-wal");
         let wal = std::path::PathBuf::from(wal);
         let (nudge, nudges) = std::sync::mpsc::sync_channel(1);
-        let frames = wal_frames.clone();
+        let frames = log.clone();
         let file = db.to_path_buf();
         std::thread::Builder::new()
             .name("ppid-checkpoint".into())
@@ -671,17 +760,22 @@ mod writer {
         db: &Path,
         conn: &mut Option<Connection>,
         group: &[Intake],
-        wal_frames: &AtomicI64,
+        (log, asked): (&checkpoint::Log, &mut Option<u64>),
         runtime: &Handle,
     ) -> Result<Vec<Result<Submitted>>> {
         let conn = match conn {
             Some(conn) => conn,
             none => none.insert(open(db).map_err(sqlite)?),
         };
-        if wal_frames.load(Ordering::Relaxed) > RESTART_AFTER {
+        if log.restart_due(asked) {
+            let started = std::time::Instant::now();
             conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))
                 .map_err(sqlite)?;
-            wal_frames.store(0, Ordering::Relaxed);
+            log.restarted(asked);
+            tracing::debug!(
+                elapsed_us = started.elapsed().as_micros() as u64,
+                "WAL restarted"
+            );
         }
         for _ in 0..ATTEMPTS {
             let tx = conn
