@@ -1459,7 +1459,7 @@ async fn insert_event(
 
 /// `INSERT INTO request_events (every column) `, in [`event_args`]' order.
 const INSERT_EVENT: &str = "INSERT INTO request_events (request_id, sequence, type, event_time, \
-     record_time, actor, state, summary, details) ";
+     record_time, actor, state, summary, details, request_receive_time) ";
 
 /// An event's values: the request (at its new version), the event, when it
 /// was recorded and by whom.
@@ -1480,6 +1480,7 @@ fn event_args(
         r.state.as_str().into(),
         event.summary.as_str().into(),
         details.into(),
+        ts(r.receive_time).into(),
     ])
 }
 
@@ -1862,8 +1863,11 @@ impl crate::store::Store for SqlStore {
     async fn request_history(&self, id: Uuid) -> Result<Vec<Event>> {
         let mut conn = self.pool.acquire().await?;
         let rows = sqlx::query(
+            // The receipt time leads the events' key on SQLite.
             "SELECT sequence, type, event_time, record_time, actor, state, summary, details \
-             FROM request_events WHERE request_id = $1 ORDER BY sequence",
+             FROM request_events WHERE request_receive_time = \
+             (SELECT receive_time FROM requests WHERE id = $1) AND request_id = $1 \
+             ORDER BY sequence",
         )
         .bind(id.to_string())
         .fetch_all(&mut *conn)

@@ -529,7 +529,7 @@ impl crate::store::FigureStore for SqlStore {
             let mut events = Vec::new();
             for (r, _) in chunk {
                 events.push((
-                    r.id,
+                    r,
                     1_i64,
                     EventType::Submitted,
                     r.receive_time,
@@ -538,7 +538,7 @@ impl crate::store::FigureStore for SqlStore {
                 ));
                 if let Some(n) = &r.notice {
                     events.push((
-                        r.id,
+                        r,
                         2,
                         EventType::Responded,
                         n.notice_time,
@@ -547,8 +547,8 @@ impl crate::store::FigureStore for SqlStore {
                     ));
                 }
             }
-            qb.push_values(events, |mut b, (id, seq, kind, t, state, summary)| {
-                b.push_bind(id.to_string())
+            qb.push_values(events, |mut b, (r, seq, kind, t, state, summary)| {
+                b.push_bind(r.id.to_string())
                     .push_bind(seq)
                     .push_bind(kind.as_str())
                     .push_bind(ts(t))
@@ -556,7 +556,8 @@ impl crate::store::FigureStore for SqlStore {
                     .push_bind("generator")
                     .push_bind(state.as_str())
                     .push_bind(summary)
-                    .push_bind("{}");
+                    .push_bind("{}")
+                    .push_bind(ts(r.receive_time));
             });
             qb.build().execute(&mut *tx).await?;
             tx.commit().await?;

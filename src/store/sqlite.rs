@@ -835,7 +835,7 @@ mod writer {
         ", body_hash FROM requests WHERE id = $1"
     );
     static ONE_REQUEST: LazyLock<String> = LazyLock::new(|| one_row(INSERT_REQUEST, 38));
-    static ONE_EVENT: LazyLock<String> = LazyLock::new(|| one_row(INSERT_EVENT, 9));
+    static ONE_EVENT: LazyLock<String> = LazyLock::new(|| one_row(INSERT_EVENT, 10));
     static ONE_HIST: LazyLock<String> =
         LazyLock::new(|| format!("{}{}", one_row(INSERT_HIST, 5), HIST_CONFLICT));
 
