@@ -147,21 +147,41 @@ mod wal_sync {
         io,
         os::unix::fs::MetadataExt,
         path::Path,
-        sync::mpsc::{Receiver, SyncSender},
+        sync::{
+            Mutex, PoisonError,
+            mpsc::{Receiver, SyncSender},
+        },
     };
 
     use super::Ack;
     use crate::error::Error;
 
+    /// Threads that flush: while one waits for the disk, the next groups'
+    /// callers need not wait for it to finish before their own flush
+    /// starts. Each flush makes durable everything written before it began
+    /// (fdatasync writes and waits for every dirty page of the file, also
+    /// those another flush started), so each answers its own callers,
+    /// whichever ends first.
+    pub(super) const THREADS: usize = 2;
+
     /// Takes every group committed since the last flush, fdatasyncs the WAL
     /// once for all of them, answers their callers, and nudges the
-    /// checkpointer.
-    pub(super) fn run(wal: &Path, groups: &Receiver<Vec<Ack>>, checkpoint: &SyncSender<()>) {
+    /// checkpointer. [`THREADS`] of these share `groups`.
+    pub(super) fn run(wal: &Path, groups: &Mutex<Receiver<Vec<Ack>>>, checkpoint: &SyncSender<()>) {
         let mut open = None;
-        while let Ok(mut acks) = groups.recv() {
-            while let Ok(more) = groups.try_recv() {
-                acks.extend(more);
-            }
+        loop {
+            // One thread at a time waits for groups; the other may be
+            // flushing.
+            let acks = {
+                let groups = groups.lock().unwrap_or_else(PoisonError::into_inner);
+                let Ok(mut acks) = groups.recv() else {
+                    return;
+                };
+                while let Ok(more) = groups.try_recv() {
+                    acks.extend(more);
+                }
+                acks
+            };
             let started = std::time::Instant::now();
             let synced = sync(wal, &mut open);
             tracing::debug!(
@@ -727,10 +747,14 @@ mod writer {
             .spawn(move || checkpoint::run(&file, &nudges, &frames))
             .expect("spawning the checkpoint thread");
         let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::Builder::new()
-            .name("ppid-wal-sync".into())
-            .spawn(move || wal_sync::run(&wal, &rx, &nudge))
-            .expect("spawning the WAL sync thread");
+        let rx = Arc::new(std::sync::Mutex::new(rx));
+        for _ in 0..wal_sync::THREADS {
+            let (wal, rx, nudge) = (wal.clone(), rx.clone(), nudge.clone());
+            std::thread::Builder::new()
+                .name("ppid-wal-sync".into())
+                .spawn(move || wal_sync::run(&wal, &rx, &nudge))
+                .expect("spawning a WAL sync thread");
+        }
         tx
     }
 
