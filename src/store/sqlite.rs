@@ -107,10 +107,11 @@ fn database_file(pool: &sqlx::Pool<Db>) -> Option<std::path::PathBuf> {
 }
 
 /// Frames (pages) in the WAL after which the intake writer copies the rest
-/// itself before its next group (a restart checkpoint), so that the next
-/// commit starts the log afresh: the checkpointer cannot, as the writer
-/// holds the write lock nearly all the time. The WAL stays bounded (~16 MB)
-/// however fast submissions come.
+/// itself before a group (a restart checkpoint, once the checkpointer has
+/// hurried: `checkpoint::Log`), so that the next commit starts the log
+/// afresh: the checkpointer cannot, as the writer holds the write lock
+/// nearly all the time. The WAL stays bounded (~16 MB) however fast
+/// submissions come.
 const RESTART_AFTER: i64 = 4_000;
 
 /// A SQLite file's intake writer is a thread with a rusqlite connection of
@@ -740,11 +741,11 @@ mod writer {
         wal.push("-wal");
         let wal = std::path::PathBuf::from(wal);
         let (nudge, nudges) = std::sync::mpsc::sync_channel(1);
-        let frames = log.clone();
+        let shared = log.clone();
         let file = db.to_path_buf();
         std::thread::Builder::new()
             .name("ppid-checkpoint".into())
-            .spawn(move || checkpoint::run(&file, &nudges, &frames))
+            .spawn(move || checkpoint::run(&file, &nudges, &shared))
             .expect("spawning the checkpoint thread");
         let (tx, rx) = std::sync::mpsc::channel();
         let rx = Arc::new(std::sync::Mutex::new(rx));
