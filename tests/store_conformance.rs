@@ -71,42 +71,8 @@ impl Fixture {
     /// `None` (after a one-time notice) when no PostgreSQL URL is configured.
     /// A configured server that cannot be reached fails the test.
     async fn postgres(settings: StoreSettings) -> Option<Fixture> {
-        static SKIPPED: Once = Once::new();
-        let base = match std::env::var(PG_URL_VAR) {
-            Err(std::env::VarError::NotPresent) => {
-                // Straight to stderr: libtest captures `eprintln!` of passing tests,
-                // and a newcomer must see that half of the suite did not run.
-                SKIPPED.call_once(|| {
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "PostgreSQL store suite skipped: set {PG_URL_VAR}"
-                    );
-                });
-                return None;
-            }
-            Err(e) => panic!("{PG_URL_VAR} is not usable: {e}"),
-            Ok(url) if url.trim().is_empty() => {
-                panic!("{PG_URL_VAR} is set but empty; unset it to skip the PostgreSQL suite")
-            }
-            Ok(url) => url,
-        };
-        let name = format!("ppid_conf_{}", Uuid::new_v4().simple());
-        // A single connection rather than a pool: a pool retries until its
-        // timeout and then reports only "pool timed out", hiding the cause.
-        let mut admin = sqlx::PgConnection::connect(&base)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL at {PG_URL_VAR} cannot be reached: {e}"));
-        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-            .execute(&mut admin)
-            .await
-            .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
-        let _ = admin.close().await;
-        // From here on the database is dropped whatever happens.
-        let guard = DropDatabase {
-            admin_url: base.clone(),
-            name: name.clone(),
-        };
-        let url = with_database(&base, &name);
+        let (url, guard) = fresh_postgres_database().await?;
+        let name = guard.name.clone();
         let store = store::connect(&url, settings.clone())
             .await
             .unwrap_or_else(|e| panic!("open the PostgreSQL store on {name}: {e:#}"));
@@ -118,6 +84,49 @@ impl Fixture {
             _database: Some(guard),
         })
     }
+}
+
+/// A new, empty PostgreSQL database and what drops it; `None` (after a
+/// one-time notice) when no PostgreSQL URL is configured. A configured server
+/// that cannot be reached fails the test.
+async fn fresh_postgres_database() -> Option<(String, DropDatabase)> {
+    static SKIPPED: Once = Once::new();
+    let base = match std::env::var(PG_URL_VAR) {
+        Err(std::env::VarError::NotPresent) => {
+            // Straight to stderr: libtest captures `eprintln!` of passing tests,
+            // and a newcomer must see that half of the suite did not run.
+            SKIPPED.call_once(|| {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "PostgreSQL store suite skipped: set {PG_URL_VAR}"
+                );
+            });
+            return None;
+        }
+        Err(e) => panic!("{PG_URL_VAR} is not usable: {e}"),
+        Ok(url) if url.trim().is_empty() => {
+            panic!("{PG_URL_VAR} is set but empty; unset it to skip the PostgreSQL suite")
+        }
+        Ok(url) => url,
+    };
+    let name = format!("ppid_conf_{}", Uuid::new_v4().simple());
+    // A single connection rather than a pool: a pool retries until its
+    // timeout and then reports only "pool timed out", hiding the cause.
+    let mut admin = sqlx::PgConnection::connect(&base)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {PG_URL_VAR} cannot be reached: {e}"));
+    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&mut admin)
+        .await
+        .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
+    let _ = admin.close().await;
+    // From here on the database is dropped whatever happens.
+    let guard = DropDatabase {
+        admin_url: base.clone(),
+        name: name.clone(),
+    };
+    let url = with_database(&base, &name);
+    Some((url, guard))
 }
 
 /// Drops a test database when dropped: from a thread of its own with a
@@ -3283,4 +3292,132 @@ async fn export_stream_reads_every_field(store: Arc<dyn Store>) {
         vec![made[4].clone()],
         "dinkes subtree, pending only"
     );
+}
+
+// ---------------------------------------------------------------------------
+// Migrations that move data
+// ---------------------------------------------------------------------------
+
+/// Rows as the schema had them before events carried their request's receipt
+/// time (SQLite 0012 rebuilds the events table under it; PostgreSQL 0010 adds
+/// the column): two requests, one with two events.
+const BEFORE_EVENT_RECEIPT_TIME: &[&str] = &[
+    "INSERT INTO agencies (id, display_name, kind, parent_id, pemda_id, path, time_zone, \
+     comparison_group, create_time, update_time, version) VALUES \
+     ('kab', 'Kabupaten', 'pemda', NULL, 'kab', '/kab/', 'Asia/Jakarta', 'pemda/root', 1, 1, 1), \
+     ('kab-dinkes', 'Dinas Kesehatan', 'opd', 'kab', 'kab', '/kab/kab-dinkes/', 'Asia/Jakarta', \
+      'opd/kab', 1, 1, 1)",
+    "INSERT INTO requests (id, body_hash, registration_number, agency_id, agency_path, \
+     receiving_agency_id, pemda_id, requester, information_requested, purpose, access_method, \
+     copy_form, delivery_method, channel, receive_time, state, clock_start_date, \
+     original_due_date, due_date, due_end_time, create_time, update_time, version) VALUES \
+     ('00000000-0000-4000-8000-000000000002', 'h2', 'KAB/PPID/2026/000002', 'kab-dinkes', \
+      '/kab/kab-dinkes/', 'kab-dinkes', 'kab', \
+      '{\"full_name\":\"Siti Rahayu\",\"kind\":\"individual\",\"nik\":\"3673019876543210\",\
+\"legal_entity_registration\":null,\"address\":\"Jl. Ki Mas Jong No. 5\",\"phone\":\"081298765432\",\
+\"email\":\"siti@contoh.id\",\"occupation\":\"Peneliti\",\"proxy\":null}', \
+      'Anggaran 2025', 'Penelitian', 'copy', 'softcopy', 'email', 'web_form', \
+      1773108000000000, 'pending', '2026-03-10', '2026-03-31', '2026-04-14', 1776186000000000, \
+      1773108000000000, 1773280800000000, 2), \
+     ('00000000-0000-4000-8000-000000000001', 'h1', 'KAB/PPID/2026/000001', 'kab-dinkes', \
+      '/kab/kab-dinkes/', 'kab-dinkes', 'kab', \
+      '{\"full_name\":\"Budi\",\"kind\":\"individual\",\"nik\":\"3673019876543211\",\
+\"legal_entity_registration\":null,\"address\":\"Jl. Veteran 1\",\"phone\":\"081200000000\",\
+\"email\":\"budi@contoh.id\",\"occupation\":\"Guru\",\"proxy\":null}', \
+      'Data sekolah', 'Riset', 'inspect', NULL, 'pick_up', 'walk_in', \
+      1773194400000000, 'pending', '2026-03-11', '2026-04-01', '2026-04-01', 1775062800000000, \
+      1773194400000000, 1773194400000000, 1)",
+    "INSERT INTO request_events (request_id, sequence, type, event_time, record_time, actor, \
+     state, summary, details) VALUES \
+     ('00000000-0000-4000-8000-000000000002', 1, 'submitted', 1773108000000000, \
+      1773108000000000, 'web', 'pending', 'registered as KAB/PPID/2026/000002', '{}'), \
+     ('00000000-0000-4000-8000-000000000002', 2, 'extended', 1773280800000000, \
+      1773280800000000, 'officer', 'pending', 'extended to 2026-04-14', \
+      '{\"due_date\":\"2026-04-14\"}'), \
+     ('00000000-0000-4000-8000-000000000001', 1, 'submitted', 1773194400000000, \
+      1773194400000000, 'desk', 'pending', 'registered as KAB/PPID/2026/000001', '{}')",
+];
+
+/// After the migration every request has its own history, in order, as it was.
+async fn history_survives_the_migration(store: &dyn Store) {
+    let two = Uuid::parse_str("00000000-0000-4000-8000-000000000002").unwrap();
+    let one = Uuid::parse_str("00000000-0000-4000-8000-000000000001").unwrap();
+    let events = store.request_history(two).await.unwrap();
+    assert_eq!(kinds(&events), [EventType::Submitted, EventType::Extended]);
+    assert_eq!(
+        events.iter().map(|e| e.sequence).collect::<Vec<_>>(),
+        [1, 2]
+    );
+    assert_eq!(events[1].actor, "officer");
+    assert_eq!(events[1].summary, "extended to 2026-04-14");
+    assert_eq!(
+        events[1].details.get("due_date").map(String::as_str),
+        Some("2026-04-14")
+    );
+    assert_eq!(events[1].event_time, t("2026-03-12T02:00:00Z"));
+    let events = store.request_history(one).await.unwrap();
+    assert_eq!(kinds(&events), [EventType::Submitted]);
+    assert_eq!(events[0].actor, "desk");
+    assert_eq!(events[0].event_time, t("2026-03-11T02:00:00Z"));
+    // New events go on after the migrated ones.
+    let r = store.get_request(one).await.unwrap();
+    apply(
+        store,
+        &r,
+        extend("Data tersebar di beberapa bidang"),
+        "2026-03-12T03:00:00Z",
+        "officer",
+    )
+    .await;
+    let events = store.request_history(one).await.unwrap();
+    assert_eq!(kinds(&events), [EventType::Submitted, EventType::Extended]);
+}
+
+mod history_survives_the_events_migration {
+    use std::str::FromStr as _;
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn sqlite() {
+        let dir = tempfile::tempdir().expect("create a temporary directory");
+        let url = dir.path().join("ppid.db").to_str().unwrap().to_owned();
+        let options = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
+            .unwrap()
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        sqlx::migrate!("migrations/sqlite")
+            .run_to(11, &pool)
+            .await
+            .expect("migrate to 0011");
+        for sql in BEFORE_EVENT_RECEIPT_TIME {
+            sqlx::query(*sql).execute(&pool).await.expect(sql);
+        }
+        pool.close().await;
+        let store = store::connect(&url, StoreSettings::default())
+            .await
+            .expect("open the store: migrate the rest");
+        history_survives_the_migration(&*store).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn postgres() {
+        let Some((url, _guard)) = fresh_postgres_database().await else {
+            return;
+        };
+        let pool = sqlx::PgPool::connect(&url).await.unwrap();
+        sqlx::migrate!("migrations/postgres")
+            .run_to(9, &pool)
+            .await
+            .expect("migrate to 0009");
+        for sql in BEFORE_EVENT_RECEIPT_TIME {
+            sqlx::query(*sql).execute(&pool).await.expect(sql);
+        }
+        pool.close().await;
+        let store = store::connect(&url, StoreSettings::default())
+            .await
+            .expect("open the store: migrate the rest");
+        history_survives_the_migration(&*store).await;
+    }
 }
