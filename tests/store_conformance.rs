@@ -3338,8 +3338,13 @@ const BEFORE_EVENT_RECEIPT_TIME: &[&str] = &[
       1773194400000000, 'desk', 'pending', 'registered as KAB/PPID/2026/000001', '{}')",
 ];
 
-/// After the migration every request has its own history, in order, as it was.
-async fn history_survives_the_migration(store: &dyn Store) {
+/// Opens the store on `url` (which runs the rest of the migrations): every
+/// request has its own history, in order, as it was.
+async fn history_survives_the_migration(url: &str) {
+    let store = store::connect(url, StoreSettings::default())
+        .await
+        .expect("open the store: migrate the rest");
+    let store = &*store;
     let two = Uuid::parse_str("00000000-0000-4000-8000-000000000002").unwrap();
     let one = Uuid::parse_str("00000000-0000-4000-8000-000000000001").unwrap();
     let events = store.request_history(two).await.unwrap();
@@ -3395,10 +3400,7 @@ mod history_survives_the_events_migration {
             sqlx::query(*sql).execute(&pool).await.expect(sql);
         }
         pool.close().await;
-        let store = store::connect(&url, StoreSettings::default())
-            .await
-            .expect("open the store: migrate the rest");
-        history_survives_the_migration(&*store).await;
+        history_survives_the_migration(&url).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -3415,9 +3417,6 @@ mod history_survives_the_events_migration {
             sqlx::query(*sql).execute(&pool).await.expect(sql);
         }
         pool.close().await;
-        let store = store::connect(&url, StoreSettings::default())
-            .await
-            .expect("open the store: migrate the rest");
-        history_survives_the_migration(&*store).await;
+        history_survives_the_migration(&url).await;
     }
 }
