@@ -121,7 +121,7 @@ const RESTART_AFTER: i64 = 4_000;
 /// about as long as SQLite worked on them). Nothing else writes through the
 /// connection, so its page cache stays valid from group to group. It
 /// commits with synchronous=NORMAL, which writes the WAL without waiting for
-/// the disk, and a thread of its own fsyncs the WAL before the group's
+/// the disk, and two threads of their own fsync the WAL before the group's
 /// callers are answered: every acknowledged submission is on disk, as with
 /// FULL, but the flush overlaps the next group's work instead of holding the
 /// write lock. One difference remains: other connections may read a group in
@@ -715,7 +715,7 @@ mod writer {
                     if let Err(SendError(acks)) = syncer.send(acks(group, results)) {
                         for (reply, _) in acks {
                             let _ = reply.send(Err(Error::Unavailable(
-                                "the WAL sync thread stopped".into(),
+                                "the WAL sync threads stopped".into(),
                             )));
                         }
                     }
@@ -734,8 +734,8 @@ mod writer {
         }
     }
 
-    /// Starts the WAL sync thread (and the checkpointer it nudges); returns
-    /// where committed groups go to be answered.
+    /// Starts the WAL sync threads (and the checkpointer they nudge);
+    /// returns where committed groups go to be answered.
     fn start_sync(db: &Path, log: &Arc<checkpoint::Log>) -> Sender<Vec<Ack>> {
         let mut wal = db.as_os_str().to_owned();
         wal.push("-wal");
