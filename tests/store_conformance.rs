@@ -300,6 +300,7 @@ conformance! {
     holiday_refusals;
     holiday_after_the_original_due_date_moves_only_extensions;
     holiday_change_after_forward_keeps_the_elapsed_days;
+    intake_counts_each_agencys_holidays_as_they_change;
     calendar_follows_changes_across_stores;
     same_ids_through_two_stores_register_once;
     agencies_follow_changes_across_stores;
@@ -2500,6 +2501,46 @@ async fn holiday_after_the_original_due_date_moves_only_extensions(store: Arc<dy
         s.get_request(e.id).await.unwrap().due_date,
         Some(d("2026-04-10"))
     );
+}
+
+// Intake builds each agency's working calendar once per calendar version:
+// agencies submitting side by side keep their own regional holidays, and a
+// new holiday counts from the next submission on.
+async fn intake_counts_each_agencys_holidays_as_they_change(store: Arc<dyn Store>) {
+    let tree = seed(&*store).await;
+    let s = &*store;
+    // Dinkes is closed on Thu 12 Mar.
+    s.add_holiday(
+        regional("2026-03-12", "HUT Dinas Kesehatan", &tree.dinkes),
+        t("2026-03-01T02:00:00Z"),
+        ADMIN,
+    )
+    .await
+    .unwrap();
+    let (dinkes, disdik) = tokio::join!(
+        file(s, &tree.dinkes, "2026-03-10T02:00:00Z"),
+        file(s, &tree.disdik, "2026-03-10T02:00:00Z"),
+    );
+    // 11, 13, 16, 17, 25, 26, 27, 30, 31 Mar, 1 Apr.
+    assert_eq!(dinkes.due_date, Some(d("2026-04-01")));
+    // 11, 12, 13, 16, 17, 25, 26, 27, 30, 31 Mar.
+    assert_eq!(disdik.due_date, Some(d("2026-03-31")));
+
+    // Disdik is closed on Fri 13 Mar from now on.
+    s.add_holiday(
+        regional("2026-03-13", "HUT Dinas Pendidikan", &tree.disdik),
+        t("2026-03-10T03:00:00Z"),
+        ADMIN,
+    )
+    .await
+    .unwrap();
+    let (dinkes, disdik) = tokio::join!(
+        file(s, &tree.dinkes, "2026-03-10T04:00:00Z"),
+        file(s, &tree.disdik, "2026-03-10T04:00:00Z"),
+    );
+    assert_eq!(dinkes.due_date, Some(d("2026-04-01")), "unchanged");
+    // 11, 12, 16, 17, 25, 26, 27, 30, 31 Mar, 1 Apr.
+    assert_eq!(disdik.due_date, Some(d("2026-04-01")));
 }
 
 // Regression: a holiday change shifts a forwarded request's due dates by one

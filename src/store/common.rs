@@ -79,6 +79,24 @@ struct CalendarData {
     version: i64,
     holidays: Vec<HolidayRecord>,
     decree_years: Vec<i16>,
+    /// Each agency path's working calendar at this version, built on first
+    /// use: intake needs one per agency in every group, and building one
+    /// (every holiday filtered and copied) was a tenth of its writer's time.
+    /// Data and memo belong to one store, so its settings are fixed.
+    calendars: std::sync::Mutex<HashMap<String, Arc<WorkingCalendar>>>,
+}
+
+impl CalendarData {
+    /// The working calendar of `agency` (see [`calendar_of`]), built once.
+    fn calendar_of(&self, agency: &Agency, settings: &StoreSettings) -> Arc<WorkingCalendar> {
+        let mut memo = self.calendars.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(cal) = memo.get(agency.path.as_str()) {
+            return cal.clone();
+        }
+        let cal = Arc::new(calendar_of(self, agency, settings));
+        memo.insert(agency.path.clone(), cal.clone());
+        cal
+    }
 }
 
 macro_rules! agency_columns {
@@ -360,7 +378,7 @@ impl Core {
             planned: Vec::new(),
             duplicates: Vec::new(),
         };
-        let mut calendars: HashMap<&str, WorkingCalendar> = HashMap::new();
+        let mut calendars: HashMap<&str, Arc<WorkingCalendar>> = HashMap::new();
         // Index of the first job of each id: a later one in the same group replays it.
         let mut first_of: HashMap<Uuid, usize> = HashMap::new();
         for (i, job) in jobs.iter().enumerate() {
@@ -383,7 +401,7 @@ impl Core {
             };
             let cal = calendars
                 .entry(agency.id.as_str())
-                .or_insert_with(|| calendar_of(data, agency, &self.settings));
+                .or_insert_with(|| data.calendar_of(agency, &self.settings));
             match start_clock(new, agency, cal, job.now) {
                 Ok((receive_time, clock)) => {
                     plan.planned.push((i, agency, receive_time, clock));
@@ -840,9 +858,9 @@ impl Core {
     }
 
     /// The calendar of `agency`, read inside `conn`'s transaction.
-    async fn calendar_in(&self, conn: &mut Conn, agency: &Agency) -> Result<WorkingCalendar> {
+    async fn calendar_in(&self, conn: &mut Conn, agency: &Agency) -> Result<Arc<WorkingCalendar>> {
         let data = self.calendar_data(conn).await?;
-        Ok(calendar_of(&data, agency, &self.settings))
+        Ok(data.calendar_of(agency, &self.settings))
     }
 
     /// Every holiday at the current calendar version (cached per version).
@@ -905,6 +923,7 @@ async fn load_calendar_data(conn: &mut Conn, version: i64) -> Result<CalendarDat
         version,
         holidays,
         decree_years,
+        calendars: Default::default(),
     })
 }
 
@@ -2051,7 +2070,7 @@ impl crate::store::Store for SqlStore {
 
     async fn calendar_for(&self, agency: &Agency) -> Result<WorkingCalendar> {
         let mut conn = self.pool.acquire().await?;
-        self.calendar_in(&mut conn, agency).await
+        Ok(WorkingCalendar::clone(&*self.calendar_in(&mut conn, agency).await?))
     }
 }
 
