@@ -168,7 +168,12 @@ mod wal_sync {
     /// Takes every group committed since the last flush, fdatasyncs the WAL
     /// once for all of them, answers their callers, and nudges the
     /// checkpointer. [`THREADS`] of these share `groups`.
-    pub(super) fn run(wal: &Path, groups: &Mutex<Receiver<Vec<Ack>>>, checkpoint: &SyncSender<()>) {
+    pub(super) fn run(
+        wal: &Path,
+        groups: &Mutex<Receiver<Vec<Ack>>>,
+        checkpoint: &SyncSender<()>,
+        runtime: &tokio::runtime::Handle,
+    ) {
         let mut open = None;
         loop {
             // One thread at a time waits for groups; the other may be
@@ -195,7 +200,11 @@ mod wal_sync {
                 open = None;
             }
             match &synced {
-                Ok(()) => super::answer(acks),
+                // One task answers them all: a send from this thread wakes
+                // each caller's task through the runtime's shared queue and
+                // may wake a worker each time, while sends from inside the
+                // runtime queue them on the worker at hand.
+                Ok(()) => drop(runtime.spawn(async move { super::answer(acks) })),
                 Err(e) => {
                     for (reply, _) in acks {
                         let _ = reply.send(Err(Error::Unavailable(format!(
@@ -699,7 +708,7 @@ mod writer {
     pub(super) fn run(core: &Core, db: &Path, mut queue: Receiver<Intake>, runtime: &Handle) {
         let log = Arc::new(checkpoint::Log::default());
         let mut asked = None;
-        let syncer = start_sync(db, &log);
+        let syncer = start_sync(db, &log, runtime);
         let mut conn = None;
         while let Some(first) = queue.blocking_recv() {
             let mut group = vec![first];
@@ -736,7 +745,7 @@ mod writer {
 
     /// Starts the WAL sync threads (and the checkpointer they nudge);
     /// returns where committed groups go to be answered.
-    fn start_sync(db: &Path, log: &Arc<checkpoint::Log>) -> Sender<Vec<Ack>> {
+    fn start_sync(db: &Path, log: &Arc<checkpoint::Log>, runtime: &Handle) -> Sender<Vec<Ack>> {
         let mut wal = db.as_os_str().to_owned();
         wal.push("-wal");
         let wal = std::path::PathBuf::from(wal);
@@ -751,9 +760,10 @@ mod writer {
         let rx = Arc::new(std::sync::Mutex::new(rx));
         for _ in 0..wal_sync::THREADS {
             let (wal, rx, nudge) = (wal.clone(), rx.clone(), nudge.clone());
+            let runtime = runtime.clone();
             std::thread::Builder::new()
                 .name("ppid-wal-sync".into())
-                .spawn(move || wal_sync::run(&wal, &rx, &nudge))
+                .spawn(move || wal_sync::run(&wal, &rx, &nudge, &runtime))
                 .expect("spawning a WAL sync thread");
         }
         tx
