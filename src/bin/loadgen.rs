@@ -638,6 +638,8 @@ struct ScenarioResult {
     server_cpu_cores: Option<f64>,
     /// Every process of the machine, loadgen and server included.
     machine_cpu_cores: Option<f64>,
+    /// The server's threads by name, over the measured window.
+    server_threads: Option<BTreeMap<String, ThreadLoad>>,
 }
 
 /// The canonical name of a gRPC code.
@@ -931,12 +933,16 @@ async fn run_scenario(
         args.server_pid.and_then(|p| cpu_seconds(&p.to_string())),
         machine_busy_seconds(),
     );
+    let threads_from = args.server_pid.and_then(thread_times);
     tokio::time::sleep_until(end.into()).await;
     let cpu_to = (
         cpu_seconds("self"),
         args.server_pid.and_then(|p| cpu_seconds(&p.to_string())),
         machine_busy_seconds(),
     );
+    let server_threads = threads_from
+        .zip(args.server_pid.and_then(thread_times))
+        .map(|(from, to)| to.since(&from, args.duration));
     let cores = |a: Option<f64>, b: Option<f64>| Some((b? - a?) / args.duration.as_secs_f64());
     // Every worker stops starting calls at `end`; a call in flight then has
     // at most --call-timeout. Anything left after that is aborted.
@@ -980,6 +986,7 @@ async fn run_scenario(
         client_cpu_cores: cores(cpu_from.0, cpu_to.0),
         server_cpu_cores: cores(cpu_from.1, cpu_to.1),
         machine_cpu_cores: cores(cpu_from.2, cpu_to.2),
+        server_threads,
     }
 }
 
@@ -1000,13 +1007,83 @@ fn machine_busy_seconds() -> Option<f64> {
 /// User + system CPU seconds of a process (`self` or a pid), from /proc.
 fn cpu_seconds(pid: &str) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name, which is in parentheses: state is the
-    // first, utime the 12th, stime the 13th (proc(5) fields 14 and 15).
+    Some(parse_stat(&stat)?.1)
+}
+
+/// The command name and user + system CPU seconds of a `/proc/.../stat` line.
+fn parse_stat(stat: &str) -> Option<(&str, f64)> {
+    // The name is in parentheses and may hold spaces and parentheses itself.
+    let name = &stat[stat.find('(')? + 1..stat.rfind(')')?];
+    // After it: state is the first field, utime the 12th, stime the 13th
+    // (proc(5) fields 14 and 15).
     let rest = &stat[stat.rfind(')')? + 1..];
     let f: Vec<&str> = rest.split_whitespace().collect();
     let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
     // USER_HZ is 100 on every Linux architecture this runs on.
-    Some(ticks / 100.0)
+    Some((name, ticks / 100.0))
+}
+
+/// Seconds a thread spent runnable but waiting for a CPU: the second field
+/// of `/proc/.../schedstat` (nanoseconds).
+fn parse_schedstat_wait(schedstat: &str) -> Option<f64> {
+    let ns: u64 = schedstat.split_whitespace().nth(1)?.parse().ok()?;
+    Some(ns as f64 / 1e9)
+}
+
+/// A thread name's load over a window, in cores (1.0 = one core the whole
+/// window): on a CPU, and runnable but waiting for one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+struct ThreadLoad {
+    cpu_cores: f64,
+    wait_cores: f64,
+}
+
+/// CPU and run-queue seconds of a process's threads, summed by thread name
+/// (the intake writer, its flush threads, the runtime's workers...).
+/// Threads that ended are not counted.
+#[derive(Debug, Default, PartialEq)]
+struct ThreadTimes(BTreeMap<String, (f64, f64)>);
+
+fn thread_times(pid: u32) -> Option<ThreadTimes> {
+    let mut out = ThreadTimes::default();
+    for entry in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        // A thread may end between the listing and the reads.
+        let Ok(dir) = entry.map(|e| e.path()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(dir.join("stat")) else {
+            continue;
+        };
+        let Some((name, cpu)) = parse_stat(&stat) else {
+            continue;
+        };
+        let wait = std::fs::read_to_string(dir.join("schedstat"))
+            .ok()
+            .and_then(|s| parse_schedstat_wait(&s))
+            .unwrap_or(0.0);
+        let e = out.0.entry(name.to_string()).or_default();
+        e.0 += cpu;
+        e.1 += wait;
+    }
+    Some(out)
+}
+
+impl ThreadTimes {
+    /// Each name's load from `earlier` to these times, over `window`.
+    fn since(&self, earlier: &ThreadTimes, window: Duration) -> BTreeMap<String, ThreadLoad> {
+        let secs = window.as_secs_f64();
+        self.0
+            .iter()
+            .map(|(name, &(cpu, wait))| {
+                let (cpu0, wait0) = earlier.0.get(name).copied().unwrap_or_default();
+                let load = ThreadLoad {
+                    cpu_cores: (cpu - cpu0).max(0.0) / secs,
+                    wait_cores: (wait - wait0).max(0.0) / secs,
+                };
+                (name.clone(), load)
+            })
+            .collect()
+    }
 }
 
 /// Peak resident set (VmHWM) of a process, in kB.
@@ -1098,6 +1175,33 @@ fn render_table(results: &[ScenarioResult]) -> String {
             std::thread::available_parallelism().map_or(0, |n| n.get()),
         );
     }
+    for r in results {
+        let Some(threads) = &r.server_threads else {
+            continue;
+        };
+        let mut busiest: Vec<_> = threads
+            .iter()
+            .filter(|(_, l)| l.cpu_cores >= 0.005)
+            .collect();
+        busiest.sort_by(|a, b| b.1.cpu_cores.total_cmp(&a.1.cpu_cores));
+        let list: Vec<String> = busiest
+            .iter()
+            .map(|(name, l)| {
+                format!(
+                    "{name} {:.2} ({:.0} us a call, waiting {:.2})",
+                    l.cpu_cores,
+                    l.cpu_cores / r.throughput_rps.max(f64::MIN_POSITIVE) * 1e6,
+                    l.wait_cores
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "{} server threads, cores on a CPU and waiting for one: {}",
+            r.name,
+            list.join(", ")
+        );
+    }
     for r in results.iter().filter(|r| r.name != "noop") {
         match (r.ratio_to_noop, noop) {
             (Some(ratio), Some(n)) => {
@@ -1183,6 +1287,7 @@ struct JsonScenario {
     client_cpu_cores: Option<f64>,
     server_cpu_cores: Option<f64>,
     machine_cpu_cores: Option<f64>,
+    server_threads: Option<BTreeMap<String, ThreadLoad>>,
     ops: BTreeMap<&'static str, JsonStats>,
 }
 
@@ -1238,6 +1343,7 @@ impl ScenarioResult {
             client_cpu_cores: self.client_cpu_cores,
             server_cpu_cores: self.server_cpu_cores,
             machine_cpu_cores: self.machine_cpu_cores,
+            server_threads: self.server_threads.clone(),
             ops: self
                 .ops
                 .iter()
@@ -1250,6 +1356,41 @@ impl ScenarioResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_thread_names_cpu_and_waits() {
+        // proc(5): the name may hold spaces and parentheses.
+        let stat = "4242 (tokio-rt (x) 1) S 1 2 3 0 -1 4194368 100 0 0 0 250 75 0 0 20 0 9 0 5 6 7";
+        assert_eq!(parse_stat(stat), Some(("tokio-rt (x) 1", 3.25)));
+        assert_eq!(parse_stat("garbage"), None);
+        assert_eq!(
+            parse_schedstat_wait("8000000000 1500000000 42\n"),
+            Some(1.5)
+        );
+        assert_eq!(parse_schedstat_wait("8000000000"), None);
+
+        let earlier = ThreadTimes(BTreeMap::from([
+            ("ppid-intake".to_string(), (10.0, 2.0)),
+            ("tokio-rt-worker".to_string(), (20.0, 4.0)),
+        ]));
+        let later = ThreadTimes(BTreeMap::from([
+            ("ppid-intake".to_string(), (15.0, 5.0)),
+            ("tokio-rt-worker".to_string(), (30.0, 10.0)),
+            // Started inside the window: counted from zero.
+            ("ppid-wal-sync".to_string(), (1.0, 0.5)),
+        ]));
+        let load = later.since(&earlier, Duration::from_secs(10));
+        assert_eq!(
+            load["ppid-intake"],
+            ThreadLoad {
+                cpu_cores: 0.5,
+                wait_cores: 0.3
+            }
+        );
+        assert_eq!(load["tokio-rt-worker"].cpu_cores, 1.0);
+        assert_eq!(load["ppid-wal-sync"].wait_cores, 0.05);
+        assert!(thread_times(std::process::id()).is_some_and(|t| !t.0.is_empty()));
+    }
 
     #[tokio::test]
     async fn only_loopback_targets() {
