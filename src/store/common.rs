@@ -88,7 +88,7 @@ struct CalendarData {
 
 impl CalendarData {
     /// The working calendar of `agency` (see [`calendar_of`]), built once.
-    fn calendar_of(&self, agency: &Agency, settings: &StoreSettings) -> Arc<WorkingCalendar> {
+    fn working_calendar(&self, agency: &Agency, settings: &StoreSettings) -> Arc<WorkingCalendar> {
         let mut memo = self.calendars.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(cal) = memo.get(agency.path.as_str()) {
             return cal.clone();
@@ -378,6 +378,7 @@ impl Core {
             planned: Vec::new(),
             duplicates: Vec::new(),
         };
+        // The group's own map spares a lock of the memo per submission.
         let mut calendars: HashMap<&str, Arc<WorkingCalendar>> = HashMap::new();
         // Index of the first job of each id: a later one in the same group replays it.
         let mut first_of: HashMap<Uuid, usize> = HashMap::new();
@@ -401,7 +402,7 @@ impl Core {
             };
             let cal = calendars
                 .entry(agency.id.as_str())
-                .or_insert_with(|| data.calendar_of(agency, &self.settings));
+                .or_insert_with(|| data.working_calendar(agency, &self.settings));
             match start_clock(new, agency, cal, job.now) {
                 Ok((receive_time, clock)) => {
                     plan.planned.push((i, agency, receive_time, clock));
@@ -860,7 +861,7 @@ impl Core {
     /// The calendar of `agency`, read inside `conn`'s transaction.
     async fn calendar_in(&self, conn: &mut Conn, agency: &Agency) -> Result<Arc<WorkingCalendar>> {
         let data = self.calendar_data(conn).await?;
-        Ok(data.calendar_of(agency, &self.settings))
+        Ok(data.working_calendar(agency, &self.settings))
     }
 
     /// Every holiday at the current calendar version (cached per version).
