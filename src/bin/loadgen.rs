@@ -85,6 +85,12 @@ struct Args {
     /// Worker threads of the client runtime (default: one per CPU).
     #[arg(long)]
     threads: Option<usize>,
+    /// Runs the scenarios this many times in turn (noop, submit, mix, noop,
+    /// ...): each ratio is to the no-op of its own round, and the median
+    /// of the rounds is given, so that a machine whose speed drifts during
+    /// the run compares calls measured in the same minutes.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=20))]
+    rounds: u32,
     /// The server's process id (it runs here): reports its CPU use per
     /// scenario and its peak RSS from /proc.
     #[arg(long)]
@@ -199,6 +205,9 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         Scenario::All => vec![Scenario::Noop, Scenario::Submit, Scenario::Mix],
         s => vec![s],
     };
+    let runs: Vec<(u32, Scenario)> = (1..=args.rounds)
+        .flat_map(|round| scenarios.iter().map(move |&s| (round, s)))
+        .collect();
     let started_at = jiff::Timestamp::now();
 
     if !args.wait.is_zero() {
@@ -235,12 +244,16 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         uuid_v7: args.uuid_v7,
     });
     let mut results = Vec::new();
-    for scenario in scenarios {
-        println!("running {} ...", scenario.name());
-        let r = run_scenario(scenario, &args, &channels, &shared).await;
+    for (round, scenario) in runs {
+        match args.rounds {
+            1 => println!("running {} ...", scenario.name()),
+            n => println!("running {} (round {round} of {n}) ...", scenario.name()),
+        }
+        let mut r = run_scenario(scenario, &args, &channels, &shared).await;
+        r.round = (args.rounds > 1).then_some(round);
         println!(
             "  {}: {} calls, {:.0} calls/s, {} unexpected errors; CPU: loadgen {:.2} cores{}, machine {:.2} cores",
-            r.name,
+            r.label(),
             r.total.calls,
             r.throughput_rps,
             r.total.unexpected_count(),
@@ -252,13 +265,18 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         results.push(r);
     }
 
-    let noop_rps = results
+    let noops: Vec<(Option<u32>, f64)> = results
         .iter()
-        .find(|r| r.name == "noop")
-        .map(|r| r.throughput_rps);
+        .filter(|r| r.scenario == Scenario::Noop)
+        .map(|r| (r.round, r.throughput_rps))
+        .collect();
     for r in &mut results {
-        if r.name != "noop" {
-            r.ratio_to_noop = noop_rps.filter(|n| *n > 0.0).map(|n| r.throughput_rps / n);
+        if r.scenario != Scenario::Noop {
+            let noop = noops.iter().find(|(round, _)| *round == r.round);
+            r.ratio_to_noop = noop
+                .map(|&(_, n)| n)
+                .filter(|n| *n > 0.0)
+                .map(|n| r.throughput_rps / n);
         }
     }
 
@@ -275,6 +293,7 @@ async fn run(args: Args) -> anyhow::Result<bool> {
             connections: channels.len(),
             warmup_s: args.warmup.as_secs_f64(),
             duration_s: args.duration.as_secs_f64(),
+            rounds: args.rounds,
             run_id: run_id.clone(),
             pemdas: args.pemdas,
             agencies: shared.agencies.len(),
@@ -283,6 +302,10 @@ async fn run(args: Args) -> anyhow::Result<bool> {
             server_pid: args.server_pid,
             server_peak_rss_kb: args.server_pid.and_then(peak_rss_kb),
             unexpected_errors: unexpected,
+            median_ratio_to_noop: median_ratios(&results)
+                .into_iter()
+                .map(|(name, median, _)| (name, median))
+                .collect(),
             scenarios: results.iter().map(ScenarioResult::to_json).collect(),
         };
         let text = serde_json::to_string_pretty(&report)?;
@@ -627,7 +650,10 @@ impl Stats {
 
 /// One scenario's result.
 struct ScenarioResult {
+    scenario: Scenario,
     name: &'static str,
+    /// Which of `--rounds` (none when there is one).
+    round: Option<u32>,
     measured: Duration,
     total: Stats,
     ops: BTreeMap<Op, Stats>,
@@ -640,6 +666,40 @@ struct ScenarioResult {
     machine_cpu_cores: Option<f64>,
     /// The server's threads by name, over the measured window.
     server_threads: Option<BTreeMap<String, ThreadLoad>>,
+}
+
+impl ScenarioResult {
+    /// The scenario's name, with its round when there are several.
+    fn label(&self) -> String {
+        match self.round {
+            Some(round) => format!("{} #{round}", self.name),
+            None => self.name.to_string(),
+        }
+    }
+}
+
+/// The median of the rounds' ratios of each scenario to their no-ops.
+fn median_ratios(results: &[ScenarioResult]) -> Vec<(&'static str, f64, Vec<f64>)> {
+    let mut by_name: BTreeMap<&'static str, Vec<f64>> = BTreeMap::new();
+    for r in results {
+        if let Some(ratio) = r.ratio_to_noop {
+            by_name.entry(r.name).or_default().push(ratio);
+        }
+    }
+    by_name
+        .into_iter()
+        .map(|(name, ratios)| {
+            let mut sorted = ratios.clone();
+            sorted.sort_by(f64::total_cmp);
+            let n = sorted.len();
+            let median = if n % 2 == 1 {
+                sorted[n / 2]
+            } else {
+                (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+            };
+            (name, median, ratios)
+        })
+        .collect()
 }
 
 /// The canonical name of a gRPC code.
@@ -977,7 +1037,9 @@ async fn run_scenario(
     }
     let measured = args.duration;
     ScenarioResult {
+        scenario,
         name: scenario.name(),
+        round: None,
         measured,
         throughput_rps: total.calls as f64 / measured.as_secs_f64(),
         total,
@@ -1142,7 +1204,7 @@ fn render_table(results: &[ScenarioResult]) -> String {
     for r in results {
         line(
             &mut out,
-            r.name,
+            &r.label(),
             &r.total,
             r.throughput_rps,
             r.ratio_to_noop,
@@ -1160,12 +1222,11 @@ fn render_table(results: &[ScenarioResult]) -> String {
         }
     }
     let _ = writeln!(out);
-    let noop = results.iter().find(|r| r.name == "noop");
     for r in results {
         let _ = writeln!(
             out,
             "{} CPU over the measured window: loadgen {} cores, server {} cores, whole machine {} of {} cores",
-            r.name,
+            r.label(),
             r.client_cpu_cores
                 .map_or_else(|| "?".into(), |c| format!("{c:.2}")),
             r.server_cpu_cores
@@ -1198,17 +1259,20 @@ fn render_table(results: &[ScenarioResult]) -> String {
         let _ = writeln!(
             out,
             "{} server threads, cores on a CPU and waiting for one: {}",
-            r.name,
+            r.label(),
             list.join(", ")
         );
     }
-    for r in results.iter().filter(|r| r.name != "noop") {
+    for r in results.iter().filter(|r| r.scenario != Scenario::Noop) {
+        let noop = results
+            .iter()
+            .find(|n| n.scenario == Scenario::Noop && n.round == r.round);
         match (r.ratio_to_noop, noop) {
             (Some(ratio), Some(n)) => {
                 let _ = writeln!(
                     out,
                     "{} = {:.1}% of the no-op baseline ({:.0} / {:.0} calls/s)",
-                    r.name,
+                    r.label(),
                     ratio * 100.0,
                     r.throughput_rps,
                     n.throughput_rps
@@ -1218,9 +1282,24 @@ fn render_table(results: &[ScenarioResult]) -> String {
                 let _ = writeln!(
                     out,
                     "{}: no ratio (the noop scenario was not run in this run)",
-                    r.name
+                    r.label()
                 );
             }
+        }
+    }
+    if results.iter().any(|r| r.round.is_some()) {
+        for (name, median, ratios) in median_ratios(results) {
+            let each: Vec<String> = ratios
+                .iter()
+                .map(|r| format!("{:.1}%", r * 100.0))
+                .collect();
+            let _ = writeln!(
+                out,
+                "{name} = {:.1}% of the no-op baseline: the median of {} rounds ({})",
+                median * 100.0,
+                ratios.len(),
+                each.join(", ")
+            );
         }
     }
     for r in results {
@@ -1229,7 +1308,7 @@ fn render_table(results: &[ScenarioResult]) -> String {
                 let _ = writeln!(
                     out,
                     "expected: {} {}: {} x {} (lost race on a recent request)",
-                    r.name,
+                    r.label(),
                     op.name(),
                     n,
                     code
@@ -1245,7 +1324,7 @@ fn render_table(results: &[ScenarioResult]) -> String {
             let _ = writeln!(
                 out,
                 "UNEXPECTED ERRORS in {} {}: {:?}",
-                r.name,
+                r.label(),
                 op.name(),
                 s.unexpected
             );
@@ -1267,6 +1346,7 @@ struct JsonReport {
     connections: usize,
     warmup_s: f64,
     duration_s: f64,
+    rounds: u32,
     run_id: String,
     pemdas: u32,
     agencies: usize,
@@ -1275,12 +1355,15 @@ struct JsonReport {
     server_pid: Option<u32>,
     server_peak_rss_kb: Option<u64>,
     unexpected_errors: u64,
+    /// Each scenario's median ratio to its round's no-op.
+    median_ratio_to_noop: BTreeMap<&'static str, f64>,
     scenarios: Vec<JsonScenario>,
 }
 
 #[derive(Serialize)]
 struct JsonScenario {
     name: &'static str,
+    round: Option<u32>,
     #[serde(flatten)]
     stats: JsonStats,
     ratio_to_noop: Option<f64>,
@@ -1338,6 +1421,7 @@ impl ScenarioResult {
     fn to_json(&self) -> JsonScenario {
         JsonScenario {
             name: self.name,
+            round: self.round,
             stats: JsonStats::of(&self.total, self.measured),
             ratio_to_noop: self.ratio_to_noop,
             client_cpu_cores: self.client_cpu_cores,
@@ -1356,6 +1440,47 @@ impl ScenarioResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn result(scenario: Scenario, round: Option<u32>, ratio: Option<f64>) -> ScenarioResult {
+        ScenarioResult {
+            scenario,
+            name: scenario.name(),
+            round,
+            measured: Duration::from_secs(1),
+            total: Stats::default(),
+            ops: BTreeMap::new(),
+            throughput_rps: 0.0,
+            ratio_to_noop: ratio,
+            client_cpu_cores: None,
+            server_cpu_cores: None,
+            machine_cpu_cores: None,
+            server_threads: None,
+        }
+    }
+
+    #[test]
+    fn rounds_are_labelled_and_their_ratios_take_the_median() {
+        assert_eq!(result(Scenario::Submit, None, None).label(), "submit");
+        assert_eq!(result(Scenario::Submit, Some(2), None).label(), "submit #2");
+        let results = [
+            result(Scenario::Noop, Some(1), None),
+            result(Scenario::Submit, Some(1), Some(0.22)),
+            result(Scenario::Mix, Some(1), Some(0.07)),
+            result(Scenario::Noop, Some(2), None),
+            result(Scenario::Submit, Some(2), Some(0.18)),
+            result(Scenario::Mix, Some(2), Some(0.06)),
+            result(Scenario::Noop, Some(3), None),
+            result(Scenario::Submit, Some(3), Some(0.25)),
+        ];
+        let medians = median_ratios(&results);
+        assert_eq!(
+            medians,
+            vec![
+                ("mix", (0.07 + 0.06) / 2.0, vec![0.07, 0.06]),
+                ("submit", 0.22, vec![0.22, 0.18, 0.25]),
+            ]
+        );
+    }
 
     #[test]
     fn reads_thread_names_cpu_and_waits() {
