@@ -651,7 +651,6 @@ impl Stats {
 /// One scenario's result.
 struct ScenarioResult {
     scenario: Scenario,
-    name: &'static str,
     /// Which of `--rounds` (none when there is one).
     round: Option<u32>,
     measured: Duration,
@@ -672,8 +671,8 @@ impl ScenarioResult {
     /// The scenario's name, with its round when there are several.
     fn label(&self) -> String {
         match self.round {
-            Some(round) => format!("{} #{round}", self.name),
-            None => self.name.to_string(),
+            Some(round) => format!("{} #{round}", self.scenario.name()),
+            None => self.scenario.name().to_string(),
         }
     }
 }
@@ -683,7 +682,7 @@ fn median_ratios(results: &[ScenarioResult]) -> Vec<(&'static str, f64, Vec<f64>
     let mut by_name: BTreeMap<&'static str, Vec<f64>> = BTreeMap::new();
     for r in results {
         if let Some(ratio) = r.ratio_to_noop {
-            by_name.entry(r.name).or_default().push(ratio);
+            by_name.entry(r.scenario.name()).or_default().push(ratio);
         }
     }
     by_name
@@ -1038,7 +1037,6 @@ async fn run_scenario(
     let measured = args.duration;
     ScenarioResult {
         scenario,
-        name: scenario.name(),
         round: None,
         measured,
         throughput_rps: total.calls as f64 / measured.as_secs_f64(),
@@ -1420,7 +1418,7 @@ impl JsonStats {
 impl ScenarioResult {
     fn to_json(&self) -> JsonScenario {
         JsonScenario {
-            name: self.name,
+            name: self.scenario.name(),
             round: self.round,
             stats: JsonStats::of(&self.total, self.measured),
             ratio_to_noop: self.ratio_to_noop,
@@ -1444,7 +1442,6 @@ mod tests {
     fn result(scenario: Scenario, round: Option<u32>, ratio: Option<f64>) -> ScenarioResult {
         ScenarioResult {
             scenario,
-            name: scenario.name(),
             round,
             measured: Duration::from_secs(1),
             total: Stats::default(),
