@@ -2503,13 +2503,10 @@ async fn holiday_after_the_original_due_date_moves_only_extensions(store: Arc<dy
     );
 }
 
-// Intake builds each agency's working calendar once per calendar version:
-// agencies submitting side by side keep their own regional holidays, and a
-// new holiday counts from the next submission on.
-async fn intake_counts_each_agencys_holidays_as_they_change(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
-    let s = &*store;
-    // Dinkes is closed on Thu 12 Mar.
+/// The seeded tree, with Dinkes closed on Thu 12 Mar 2026 (its regional
+/// holiday, added on 1 Mar).
+async fn seed_with_dinkes_closed_on_12_march(s: &dyn Store) -> Tree {
+    let tree = seed(s).await;
     s.add_holiday(
         regional("2026-03-12", "HUT Dinas Kesehatan", &tree.dinkes),
         t("2026-03-01T02:00:00Z"),
@@ -2517,6 +2514,15 @@ async fn intake_counts_each_agencys_holidays_as_they_change(store: Arc<dyn Store
     )
     .await
     .unwrap();
+    tree
+}
+
+// Intake builds each agency's working calendar once per calendar version:
+// agencies submitting side by side keep their own regional holidays, and a
+// new holiday counts from the next submission on.
+async fn intake_counts_each_agencys_holidays_as_they_change(store: Arc<dyn Store>) {
+    let s = &*store;
+    let tree = seed_with_dinkes_closed_on_12_march(s).await;
     let (dinkes, disdik) = tokio::join!(
         file(s, &tree.dinkes, "2026-03-10T02:00:00Z"),
         file(s, &tree.disdik, "2026-03-10T02:00:00Z"),
@@ -2548,16 +2554,9 @@ async fn intake_counts_each_agencys_holidays_as_they_change(store: Arc<dyn Store
 // agency now handling it, which would drop the days the first agency was
 // closed (its regional holiday).
 async fn holiday_change_after_forward_keeps_the_elapsed_days(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
     let s = &*store;
-    // Dinkes is closed on Thu 12 Mar; Disdik is open.
-    s.add_holiday(
-        regional("2026-03-12", "HUT Dinas Kesehatan", &tree.dinkes),
-        t("2026-03-01T02:00:00Z"),
-        ADMIN,
-    )
-    .await
-    .unwrap();
+    // Disdik is open on 12 Mar.
+    let tree = seed_with_dinkes_closed_on_12_march(s).await;
     // 11, 13, 16, 17, 25, 26, 27, 30, 31 Mar, 1 Apr.
     let r = file(s, &tree.dinkes, "2026-03-10T02:00:00Z").await;
     assert_eq!(r.due_date, Some(d("2026-04-01")));
