@@ -15,8 +15,20 @@ use ppid::{
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    rt.enable_all();
+    // With the LIFO slot, a task woken by a response (hyper's connection)
+    // runs before the other responses woken with it, so each response went
+    // out in writes of its own: the no-op ran 45% faster without it, and
+    // SubmitRequest, whose group answers ~30 callers at once, 5-13%
+    // (BENCHMARKS.md). Needs `--cfg tokio_unstable` (.cargo/config.toml).
+    #[cfg(tokio_unstable)]
+    rt.disable_lifo_slot();
+    rt.build()?.block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Keys(command) => keys(command).await?,
