@@ -29,6 +29,7 @@ use crate::{
 
 pub mod postgres;
 pub mod sqlite;
+mod wal_vfs;
 
 /// Settings the store's use cases apply.
 #[derive(Debug, Clone)]

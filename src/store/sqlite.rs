@@ -84,6 +84,23 @@ fn open_direct(
     Ok(conn)
 }
 
+/// The intake writer's connection: as `open_direct`, through the VFS that
+/// writes a commit's WAL frames at once (`wal_vfs`), unless
+/// `PPID_SQLITE_WAL_COALESCE=off` (to measure the difference).
+fn open_writer(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
+    let wanted = std::env::var("PPID_SQLITE_WAL_COALESCE").map_or(true, |v| v != "off");
+    if !(wanted && super::wal_vfs::register()) {
+        return open_direct(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE);
+    }
+    let conn = rusqlite::Connection::open_with_flags_and_vfs(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        super::wal_vfs::NAME,
+    )?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
+}
+
 /// A stored column read with rusqlite (the export's reader, the intake
 /// writer) held a value of another type than its own.
 fn mistyped(column: &str) -> Error {
@@ -684,7 +701,7 @@ mod writer {
     };
 
     use rusqlite::{
-        Connection, OpenFlags, OptionalExtension, TransactionBehavior,
+        Connection, OptionalExtension, TransactionBehavior,
         types::{ToSqlOutput, ValueRef},
     };
     use tokio::{runtime::Handle, sync::mpsc::Receiver};
@@ -770,7 +787,7 @@ mod writer {
     }
 
     fn open(db: &Path) -> rusqlite::Result<Connection> {
-        let conn = super::open_direct(db, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        let conn = super::open_writer(db)?;
         // As the pool's connections (connect_options), except: NORMAL (the
         // sync thread flushes), no automatic checkpoint (the checkpoint
         // thread copies, and `commit` restarts the log), and no foreign-key
