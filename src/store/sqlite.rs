@@ -41,7 +41,7 @@ fn connect_options(url: &str) -> anyhow::Result<SqliteConnectOptions> {
         // that (SQLite's default, 1,000, made every transition pay for the
         // intake writer's pages), or when nothing else writes (`ppid generate`).
         .pragma("wal_autocheckpoint", (2 * RESTART_AFTER).to_string())
-        // A page cache per connection of CACHE_KIB (default 2 MB): the intake
+        // A page cache per connection of `cache_kib()` (default 8 MiB): the intake
         // writer's indexes stay cached instead of being re-read every group.
         .pragma("cache_size", format!("-{}", cache_kib())))
 }

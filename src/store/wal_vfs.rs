@@ -21,7 +21,6 @@
 //! fails the commit as it would have with its own writes. Bytes not yet
 //! written when the process dies belong to a transaction that SQLite has not
 //! committed, so a crash loses nothing that was acknowledged.
-use std::cell::Cell;
 use std::ffi::{CStr, c_int, c_void};
 use std::sync::OnceLock;
 
@@ -67,9 +66,10 @@ pub fn register() -> bool {
     })
 }
 
+#[cfg(test)]
 thread_local! {
-    /// Writes this thread made to WAL files through the VFS (for tests).
-    static WAL_WRITES: Cell<u64> = const { Cell::new(0) };
+    /// Writes this thread made to WAL files through the VFS.
+    static WAL_WRITES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// How many WAL writes this thread has made through the VFS.
@@ -155,6 +155,7 @@ unsafe fn flush(file: *mut ffi::sqlite3_file) -> c_int {
         let mut offset = run.start;
         for chunk in run.bytes.chunks(MAX_WRITE) {
             rc = write(inner, chunk.as_ptr().cast(), chunk.len() as c_int, offset);
+            #[cfg(test)]
             WAL_WRITES.set(WAL_WRITES.get() + 1);
             if rc != ffi::SQLITE_OK {
                 break;
@@ -326,6 +327,25 @@ mod tests {
         conn
     }
 
+    /// A new database at `path` with table `t`, through the VFS.
+    fn create(path: &std::path::Path) -> Connection {
+        let conn = open_with_vfs(path);
+        conn.execute_batch("CREATE TABLE t (n INTEGER, pad BLOB)")
+            .unwrap();
+        conn
+    }
+
+    /// `t`'s rows as a new connection through the default VFS reads them,
+    /// after checking the database's integrity.
+    fn reopened_rows(path: &std::path::Path) -> (i64, i64) {
+        let reopened = Connection::open(path).unwrap();
+        let check: String = reopened
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+        rows(&reopened)
+    }
+
     fn rows(conn: &Connection) -> (i64, i64) {
         conn.query_row("SELECT count(*), coalesce(sum(n), 0) FROM t", [], |r| {
             Ok((r.get(0)?, r.get(1)?))
@@ -337,42 +357,32 @@ mod tests {
     fn a_commit_is_written_in_few_writes_and_others_see_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
-        let conn = open_with_vfs(&path);
-        conn.execute_batch("CREATE TABLE t (n INTEGER, pad BLOB)")
-            .unwrap();
+        let conn = create(&path);
         let other = Connection::open(&path).unwrap();
         for round in 1..=5i64 {
             let before = wal_writes();
             let tx = conn.unchecked_transaction().unwrap();
             for n in 0..200 {
-                // ~200 pages a transaction.
+                // Two rows a page: ~100 frames, 0.4 MB, a transaction.
                 tx.execute("INSERT INTO t VALUES (?1, zeroblob(2000))", [n])
                     .unwrap();
             }
             tx.commit().unwrap();
-            // ~0.9 MB of frames in writes of up to 124 KiB, instead of
-            // two writes a frame.
+            // In writes of up to 124 KiB, instead of two a frame.
             let writes = wal_writes() - before;
             assert!((1..=10).contains(&writes), "round {round}: {writes} writes");
             // A connection through the default VFS reads the WAL file.
             assert_eq!(rows(&other), (200 * round, 19_900 * round));
         }
         drop(conn);
-        let reopened = Connection::open(&path).unwrap();
-        assert_eq!(rows(&reopened), (1_000, 99_500));
-        let check: String = reopened
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(check, "ok");
+        assert_eq!(reopened_rows(&path), (1_000, 99_500));
     }
 
     #[test]
     fn a_rolled_back_spill_is_overwritten_by_the_next_commit() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
-        let conn = open_with_vfs(&path);
-        conn.execute_batch("CREATE TABLE t (n INTEGER, pad BLOB)")
-            .unwrap();
+        let conn = create(&path);
         // A 10-page cache spills a big transaction's pages into the WAL
         // before its commit; those frames are then rolled back.
         conn.execute_batch("PRAGMA cache_size = 10").unwrap();
@@ -402,11 +412,6 @@ mod tests {
         conn.execute("INSERT INTO t VALUES (1000, zeroblob(10))", [])
             .unwrap();
         drop(conn);
-        let reopened = Connection::open(&path).unwrap();
-        assert_eq!(rows(&reopened), (301, 45_850));
-        let check: String = reopened
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(check, "ok");
+        assert_eq!(reopened_rows(&path), (301, 45_850));
     }
 }
