@@ -14,11 +14,16 @@
 //!   last frame, part of one written after a sync;
 //! - before a write that does not continue the run, and before any read,
 //!   truncate, sync, size or file-control call on the WAL, so SQLite never
-//!   sees the file without what it wrote;
+//!   sees the file without what it wrote. Only frames appended at the end
+//!   wait in the run: a write that rewrites earlier bytes in place (SQLite
+//!   rewrites a transaction's frame headers, commit frame included, when a
+//!   page it spilled changes again) goes to the file at once;
 //! - when the run reaches `MAX_RUN` bytes, and on close.
 //!
 //! A failed write is returned from the `xWrite` that caused it, so SQLite
-//! fails the commit as it would have with its own writes. Bytes not yet
+//! fails the commit as it would have with its own writes (a commit's run is
+//! always written from an `xWrite`; at a read, sync or close the run is
+//! normally empty, and SQLite ignores some of those calls' errors). Bytes not yet
 //! written when the process dies belong to a transaction that SQLite has not
 //! committed, so a crash loses nothing that was acknowledged.
 use std::ffi::{CStr, c_int, c_void};
@@ -89,6 +94,9 @@ struct WalFile {
 struct Run {
     start: i64,
     bytes: Vec<u8>,
+    /// The end of what has been written since the log last started at
+    /// offset 0: a write below it rewrites frames in place.
+    end: i64,
     /// A commit frame's header is in the run; its page comes next.
     commit_page_next: bool,
     /// The last commit is written; what follows it before the next
@@ -133,6 +141,7 @@ unsafe extern "C" fn open(
         (*wal).run = Box::into_raw(Box::new(Run {
             start: 0,
             bytes: Vec::new(),
+            end: 0,
             commit_page_next: false,
             write_through: false,
         }));
@@ -177,6 +186,28 @@ unsafe extern "C" fn write(
     unsafe {
         let data = std::slice::from_raw_parts(data.cast::<u8>(), amount as usize);
         let run = &mut *(*file.cast::<WalFile>()).run;
+        if offset == 0 {
+            // The log starts again (its header).
+            run.end = 0;
+        }
+        if offset < run.end {
+            // A rewrite in place (a page changed again after a cache spill,
+            // the frame headers whose checksums follow it, a rolled-back
+            // transaction's frames): written at once, after the run, so
+            // that only appended frames wait, and a rewritten commit
+            // header never does.
+            let rc = flush(file);
+            if rc != ffi::SQLITE_OK {
+                return rc;
+            }
+            let run = &mut *(*file.cast::<WalFile>()).run;
+            run.end = run.end.max(offset + i64::from(amount));
+            let inner = inner(file);
+            let write = methods(inner).xWrite.expect("files are writable");
+            #[cfg(test)]
+            WAL_WRITES.set(WAL_WRITES.get() + 1);
+            return write(inner, data.as_ptr().cast(), amount, offset);
+        }
         if !run.bytes.is_empty() && offset != run.start + run.bytes.len() as i64 {
             let rc = flush(file);
             if rc != ffi::SQLITE_OK {
@@ -188,6 +219,7 @@ unsafe extern "C" fn write(
             run.start = offset;
         }
         run.bytes.extend_from_slice(data);
+        run.end = offset + i64::from(amount);
         if data.len() == FRAME_HEADER {
             let commit = data[4..8] != [0; 4];
             run.write_through &= commit;
@@ -376,6 +408,50 @@ mod tests {
         }
         drop(conn);
         assert_eq!(reopened_rows(&path), (1_000, 99_500));
+    }
+
+    /// What a crash right after the commit would leave: copies of the
+    /// database and its WAL, recovered by a new connection.
+    fn rows_after_crash(path: &std::path::Path) -> (i64, i64) {
+        let copy = path.with_extension("copy");
+        std::fs::copy(path, &copy).unwrap();
+        let wal = |p: &std::path::Path| {
+            let mut name = p.as_os_str().to_owned();
+            name.push("-wal");
+            std::path::PathBuf::from(name)
+        };
+        std::fs::copy(wal(path), wal(&copy)).unwrap();
+        reopened_rows(&copy)
+    }
+
+    #[test]
+    fn a_commit_that_rewrites_spilled_frames_survives_a_crash() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let conn = create(&path);
+        conn.execute_batch("PRAGMA cache_size = 10").unwrap();
+        let tx = conn.unchecked_transaction().unwrap();
+        for n in 0..500 {
+            tx.execute("INSERT INTO t VALUES (?1, zeroblob(3000))", [n])
+                .unwrap();
+        }
+        // Pages already spilled into the WAL change again: SQLite rewrites
+        // them in place and then every later frame header's checksum, the
+        // commit frame's last.
+        tx.execute("UPDATE t SET n = -n WHERE rowid % 7 = 0", [])
+            .unwrap();
+        for n in 500..600 {
+            tx.execute("INSERT INTO t VALUES (?1, zeroblob(3000))", [n])
+                .unwrap();
+        }
+        tx.commit().unwrap();
+        // Rows with rowid % 7 = 0 hold n = rowid - 1, negated.
+        let negated: i64 = (1..=500).filter(|r| r % 7 == 0).map(|r| r - 1).sum();
+        let expected = (600, 179_700 - 2 * negated);
+        // Copied before this connection reads (a read writes the run out)
+        // or closes.
+        assert_eq!(rows_after_crash(&path), expected);
+        assert_eq!(rows(&conn), expected);
     }
 
     #[test]
