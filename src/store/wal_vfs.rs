@@ -20,10 +20,13 @@
 //!   page it spilled changes again) goes to the file at once;
 //! - when the run reaches `MAX_RUN` bytes, and on close.
 //!
-//! A failed write is returned from the `xWrite` that caused it, so SQLite
-//! fails the commit as it would have with its own writes (a commit's run is
-//! always written from an `xWrite`; at a read, sync or close the run is
-//! normally empty, and SQLite ignores some of those calls' errors). Bytes not yet
+//! A commit's run is always written from an `xWrite`, whose error SQLite
+//! gets, and fails the commit as it would have with its own writes. A run
+//! written before a read, sync, size or close call (a spilling transaction's
+//! frames) is dropped if the write fails, and that call fails. So the VFS is
+//! only for a connection that rolls its transaction back after any error, as
+//! the intake writer does: a transaction that went on to commit would
+//! publish frames missing from the file. Bytes not yet
 //! written when the process dies belong to a transaction that SQLite has not
 //! committed, so a crash loses nothing that was acknowledged.
 use std::ffi::{CStr, c_int, c_void};
@@ -190,6 +193,18 @@ unsafe extern "C" fn write(
             // The log starts again (its header).
             run.end = 0;
         }
+        // Which frame this is, whichever way it goes to the file: a commit
+        // frame's page must never wait, even after a header written in
+        // place.
+        let commit_page = if data.len() == FRAME_HEADER {
+            let commit = data[4..8] != [0; 4];
+            run.write_through &= commit;
+            run.commit_page_next = commit;
+            false
+        } else {
+            std::mem::take(&mut run.commit_page_next)
+        };
+        run.write_through |= commit_page;
         if offset < run.end {
             // A rewrite in place (a page changed again after a cache spill,
             // the frame headers whose checksums follow it, a rolled-back
@@ -220,15 +235,6 @@ unsafe extern "C" fn write(
         }
         run.bytes.extend_from_slice(data);
         run.end = offset + i64::from(amount);
-        if data.len() == FRAME_HEADER {
-            let commit = data[4..8] != [0; 4];
-            run.write_through &= commit;
-            run.commit_page_next = commit;
-        } else if run.commit_page_next {
-            run.commit_page_next = false;
-            run.write_through = true;
-            return flush(file);
-        }
         if run.write_through || run.bytes.len() >= MAX_RUN {
             return flush(file);
         }
