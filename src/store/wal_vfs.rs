@@ -78,6 +78,8 @@ pub fn register() -> bool {
 thread_local! {
     /// Writes this thread made to WAL files through the VFS.
     static WAL_WRITES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// Runs this thread's next flushes fail to write, as with a full disk.
+    static FAILING_FLUSHES: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
 /// How many WAL writes this thread has made through the VFS.
@@ -160,6 +162,12 @@ unsafe fn flush(file: *mut ffi::sqlite3_file) -> c_int {
         let run = &mut *(*file.cast::<WalFile>()).run;
         if run.bytes.is_empty() {
             return ffi::SQLITE_OK;
+        }
+        #[cfg(test)]
+        if FAILING_FLUSHES.get() > 0 {
+            FAILING_FLUSHES.set(FAILING_FLUSHES.get() - 1);
+            run.bytes.clear();
+            return ffi::SQLITE_FULL;
         }
         let inner = inner(file);
         let write = methods(inner).xWrite.expect("files are writable");
@@ -458,6 +466,37 @@ mod tests {
         // or closes.
         assert_eq!(rows_after_crash(&path), expected);
         assert_eq!(rows(&conn), expected);
+    }
+
+    #[test]
+    fn a_failed_write_fails_its_commit_and_the_next_commit_is_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let conn = create(&path);
+        conn.execute("INSERT INTO t VALUES (1000, zeroblob(10))", [])
+            .unwrap();
+        let insert = |from: i64, to: i64| {
+            let tx = conn.unchecked_transaction().unwrap();
+            for n in from..to {
+                tx.execute("INSERT INTO t VALUES (?1, zeroblob(2000))", [n])
+                    .unwrap();
+            }
+            tx.commit()
+        };
+        // The commit's run fails to reach the file: the commit fails.
+        FAILING_FLUSHES.set(1);
+        let failed = insert(0, 200).unwrap_err();
+        assert!(failed.to_string().contains("full"), "{failed}");
+        assert_eq!(FAILING_FLUSHES.get(), 0);
+        assert_eq!(rows(&conn), (1, 1000));
+        // The next, shorter transaction goes where the failed one's frames
+        // were (rewrites in place, its commit frame among them).
+        insert(0, 150).unwrap();
+        let expected = (151, 1000 + 11_175);
+        assert_eq!(rows_after_crash(&path), expected);
+        assert_eq!(rows(&conn), expected);
+        drop(conn);
+        assert_eq!(reopened_rows(&path), expected);
     }
 
     #[test]
