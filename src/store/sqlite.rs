@@ -76,10 +76,20 @@ fn open_direct(
     path: &std::path::Path,
     access: rusqlite::OpenFlags,
 ) -> rusqlite::Result<rusqlite::Connection> {
-    let conn = rusqlite::Connection::open_with_flags(
-        path,
-        access | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
+    open_via(path, access, None)
+}
+
+/// As `open_direct`, through the VFS named `vfs` (the default if `None`).
+fn open_via(
+    path: &std::path::Path,
+    access: rusqlite::OpenFlags,
+    vfs: Option<&std::ffi::CStr>,
+) -> rusqlite::Result<rusqlite::Connection> {
+    let flags = access | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = match vfs {
+        Some(vfs) => rusqlite::Connection::open_with_flags_and_vfs(path, flags, vfs)?,
+        None => rusqlite::Connection::open_with_flags(path, flags)?,
+    };
     conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(conn)
 }
@@ -89,16 +99,8 @@ fn open_direct(
 /// `PPID_SQLITE_WAL_COALESCE=off` (to measure the difference).
 fn open_writer(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
     let wanted = std::env::var("PPID_SQLITE_WAL_COALESCE").map_or(true, |v| v != "off");
-    if !(wanted && super::wal_vfs::register()) {
-        return open_direct(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE);
-    }
-    let conn = rusqlite::Connection::open_with_flags_and_vfs(
-        path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        super::wal_vfs::NAME,
-    )?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
-    Ok(conn)
+    let vfs = (wanted && super::wal_vfs::register()).then_some(super::wal_vfs::NAME);
+    open_via(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE, vfs)
 }
 
 /// A stored column read with rusqlite (the export's reader, the intake

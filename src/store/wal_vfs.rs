@@ -169,14 +169,10 @@ unsafe fn flush(file: *mut ffi::sqlite3_file) -> c_int {
             run.bytes.clear();
             return ffi::SQLITE_FULL;
         }
-        let inner = inner(file);
-        let write = methods(inner).xWrite.expect("files are writable");
         let mut rc = ffi::SQLITE_OK;
         let mut offset = run.start;
         for chunk in run.bytes.chunks(MAX_WRITE) {
-            rc = write(inner, chunk.as_ptr().cast(), chunk.len() as c_int, offset);
-            #[cfg(test)]
-            WAL_WRITES.set(WAL_WRITES.get() + 1);
+            rc = write_through(file, chunk, offset);
             if rc != ffi::SQLITE_OK {
                 break;
             }
@@ -184,6 +180,18 @@ unsafe fn flush(file: *mut ffi::sqlite3_file) -> c_int {
         }
         run.bytes.clear();
         rc
+    }
+}
+
+/// Writes `bytes` (at most `MAX_WRITE`) to the base file at `offset`.
+unsafe fn write_through(file: *mut ffi::sqlite3_file, bytes: &[u8], offset: i64) -> c_int {
+    // SAFETY: `file` is an open WalFile.
+    unsafe {
+        let inner = inner(file);
+        let write = methods(inner).xWrite.expect("files are writable");
+        #[cfg(test)]
+        WAL_WRITES.set(WAL_WRITES.get() + 1);
+        write(inner, bytes.as_ptr().cast(), bytes.len() as c_int, offset)
     }
 }
 
@@ -225,11 +233,7 @@ unsafe extern "C" fn write(
             }
             let run = &mut *(*file.cast::<WalFile>()).run;
             run.end = run.end.max(offset + i64::from(amount));
-            let inner = inner(file);
-            let write = methods(inner).xWrite.expect("files are writable");
-            #[cfg(test)]
-            WAL_WRITES.set(WAL_WRITES.get() + 1);
-            return write(inner, data.as_ptr().cast(), amount, offset);
+            return write_through(file, data, offset);
         }
         if !run.bytes.is_empty() && offset != run.start + run.bytes.len() as i64 {
             let rc = flush(file);
@@ -373,12 +377,23 @@ mod tests {
         conn
     }
 
-    /// A new database at `path` with table `t`, through the VFS.
-    fn create(path: &std::path::Path) -> Connection {
-        let conn = open_with_vfs(path);
+    /// A new database (in a directory removed with the `TempDir`) with
+    /// table `t`, through the VFS.
+    fn create() -> (tempfile::TempDir, std::path::PathBuf, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let conn = open_with_vfs(&path);
         conn.execute_batch("CREATE TABLE t (n INTEGER, pad BLOB)")
             .unwrap();
-        conn
+        (dir, path, conn)
+    }
+
+    /// Inserts a row into `t` for each of `ns`, with `pad` bytes of padding.
+    fn insert(conn: &Connection, ns: std::ops::Range<i64>, pad: i64) {
+        for n in ns {
+            conn.execute("INSERT INTO t VALUES (?1, zeroblob(?2))", [n, pad])
+                .unwrap();
+        }
     }
 
     /// `t`'s rows as a new connection through the default VFS reads them,
@@ -401,18 +416,13 @@ mod tests {
 
     #[test]
     fn a_commit_is_written_in_few_writes_and_others_see_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let conn = create(&path);
+        let (_dir, path, conn) = create();
         let other = Connection::open(&path).unwrap();
         for round in 1..=5i64 {
             let before = wal_writes();
             let tx = conn.unchecked_transaction().unwrap();
-            for n in 0..200 {
-                // Two rows a page: ~100 frames, 0.4 MB, a transaction.
-                tx.execute("INSERT INTO t VALUES (?1, zeroblob(2000))", [n])
-                    .unwrap();
-            }
+            // Two rows a page: ~100 frames, 0.4 MB, a transaction.
+            insert(&tx, 0..200, 2000);
             tx.commit().unwrap();
             // In writes of up to 124 KiB, instead of two a frame.
             let writes = wal_writes() - before;
@@ -440,24 +450,16 @@ mod tests {
 
     #[test]
     fn a_commit_that_rewrites_spilled_frames_survives_a_crash() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let conn = create(&path);
+        let (_dir, path, conn) = create();
         conn.execute_batch("PRAGMA cache_size = 10").unwrap();
         let tx = conn.unchecked_transaction().unwrap();
-        for n in 0..500 {
-            tx.execute("INSERT INTO t VALUES (?1, zeroblob(3000))", [n])
-                .unwrap();
-        }
+        insert(&tx, 0..500, 3000);
         // Pages already spilled into the WAL change again: SQLite rewrites
         // them in place and then every later frame header's checksum, the
         // commit frame's last.
         tx.execute("UPDATE t SET n = -n WHERE rowid % 7 = 0", [])
             .unwrap();
-        for n in 500..600 {
-            tx.execute("INSERT INTO t VALUES (?1, zeroblob(3000))", [n])
-                .unwrap();
-        }
+        insert(&tx, 500..600, 3000);
         tx.commit().unwrap();
         // Rows with rowid % 7 = 0 hold n = rowid - 1, negated.
         let negated: i64 = (1..=500).filter(|r| r % 7 == 0).map(|r| r - 1).sum();
@@ -470,28 +472,22 @@ mod tests {
 
     #[test]
     fn a_failed_write_fails_its_commit_and_the_next_commit_is_whole() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let conn = create(&path);
-        conn.execute("INSERT INTO t VALUES (1000, zeroblob(10))", [])
-            .unwrap();
-        let insert = |from: i64, to: i64| {
+        let (_dir, path, conn) = create();
+        insert(&conn, 1000..1001, 10);
+        let commit = |ns| {
             let tx = conn.unchecked_transaction().unwrap();
-            for n in from..to {
-                tx.execute("INSERT INTO t VALUES (?1, zeroblob(2000))", [n])
-                    .unwrap();
-            }
+            insert(&tx, ns, 2000);
             tx.commit()
         };
         // The commit's run fails to reach the file: the commit fails.
         FAILING_FLUSHES.set(1);
-        let failed = insert(0, 200).unwrap_err();
+        let failed = commit(0..200).unwrap_err();
         assert!(failed.to_string().contains("full"), "{failed}");
         assert_eq!(FAILING_FLUSHES.get(), 0);
         assert_eq!(rows(&conn), (1, 1000));
         // The next, shorter transaction goes where the failed one's frames
         // were (rewrites in place, its commit frame among them).
-        insert(0, 150).unwrap();
+        commit(0..150).unwrap();
         let expected = (151, 1000 + 11_175);
         assert_eq!(rows_after_crash(&path), expected);
         assert_eq!(rows(&conn), expected);
@@ -501,18 +497,13 @@ mod tests {
 
     #[test]
     fn a_rolled_back_spill_is_overwritten_by_the_next_commit() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let conn = create(&path);
+        let (_dir, path, conn) = create();
         // A 10-page cache spills a big transaction's pages into the WAL
         // before its commit; those frames are then rolled back.
         conn.execute_batch("PRAGMA cache_size = 10").unwrap();
         let before = wal_writes();
         let tx = conn.unchecked_transaction().unwrap();
-        for n in 0..500 {
-            tx.execute("INSERT INTO t VALUES (?1, zeroblob(3000))", [n])
-                .unwrap();
-        }
+        insert(&tx, 0..500, 3000);
         // Read back what was spilled, inside the transaction.
         assert_eq!(rows(&tx), (500, 124_750));
         assert!(
@@ -522,16 +513,12 @@ mod tests {
         tx.rollback().unwrap();
         assert_eq!(rows(&conn), (0, 0));
         let tx = conn.unchecked_transaction().unwrap();
-        for n in 0..300 {
-            tx.execute("INSERT INTO t VALUES (?1, zeroblob(3000))", [n])
-                .unwrap();
-        }
+        insert(&tx, 0..300, 3000);
         tx.commit().unwrap();
         // Restart the log and write again from its start.
         conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))
             .unwrap();
-        conn.execute("INSERT INTO t VALUES (1000, zeroblob(10))", [])
-            .unwrap();
+        insert(&conn, 1000..1001, 10);
         drop(conn);
         assert_eq!(reopened_rows(&path), (301, 45_850));
     }
