@@ -1,4 +1,6 @@
 //! Proto <-> domain conversions and the input checks every service shares.
+use std::fmt::Display;
+
 use jiff::{Timestamp, civil::Date};
 
 use crate::{
@@ -113,6 +115,17 @@ fn supported(t: Timestamp) -> bool {
     (lo..hi).contains(&t)
 }
 
+/// A nested field's path, `parent.name`, formatted only when a violation
+/// names it: a valid request builds no path strings.
+#[derive(Debug, Clone, Copy)]
+pub struct Nested<'a>(pub &'a str, pub &'a str);
+
+impl Display for Nested<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.0, self.1)
+    }
+}
+
 /// Collects field violations so one reply lists every problem.
 #[derive(Debug, Default)]
 pub struct Check {
@@ -172,9 +185,9 @@ impl Check {
     }
 
     /// Records a violation.
-    pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
+    pub fn add(&mut self, field: impl Display, description: impl Into<String>) {
         self.violations
-            .push(FieldViolation::new(field, description));
+            .push(FieldViolation::new(field.to_string(), description));
     }
 
     /// Whether nothing is wrong so far.
@@ -183,7 +196,7 @@ impl Check {
     }
 
     /// Checks a text field; returns it trimmed, `None` when empty.
-    pub fn text(&mut self, field: &str, value: &str, rule: Text) -> Option<String> {
+    pub fn text(&mut self, field: impl Display, value: &str, rule: Text) -> Option<String> {
         let v = value.trim();
         if v.is_empty() {
             if rule.required {
@@ -213,7 +226,7 @@ impl Check {
     }
 
     /// Checks a required enum.
-    pub fn required_enum<E: ProtoEnum>(&mut self, field: &str, v: i32) -> Option<E> {
+    pub fn required_enum<E: ProtoEnum>(&mut self, field: impl Display, v: i32) -> Option<E> {
         match E::from_proto(v) {
             Some(e) => Some(e),
             None if v == 0 => {
@@ -228,7 +241,7 @@ impl Check {
     }
 
     /// Checks an optional enum (0 means unset).
-    pub fn optional_enum<E: ProtoEnum>(&mut self, field: &str, v: i32) -> Option<E> {
+    pub fn optional_enum<E: ProtoEnum>(&mut self, field: impl Display, v: i32) -> Option<E> {
         if v == 0 {
             return None;
         }
@@ -242,7 +255,7 @@ impl Check {
     /// Checks a timestamp from the wire.
     pub fn timestamp(
         &mut self,
-        field: &str,
+        field: impl Display,
         t: Option<&prost_types::Timestamp>,
     ) -> Option<Timestamp> {
         let t = t?;
@@ -258,7 +271,7 @@ impl Check {
     }
 
     /// Checks a date from the wire.
-    pub fn date(&mut self, field: &str, d: Option<&PbDate>) -> Option<Date> {
+    pub fn date(&mut self, field: impl Display, d: Option<&PbDate>) -> Option<Date> {
         let Some(d) = d else {
             self.add(field, "is required");
             return None;

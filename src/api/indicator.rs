@@ -9,7 +9,7 @@ use tonic::{Request, Response, Status};
 use super::{
     AppState,
     auth::{Caller, denied},
-    convert::{self, Check},
+    convert::{self, Check, Nested},
 };
 use crate::{
     domain::{
@@ -78,14 +78,11 @@ impl PeriodSpec {
                 Some(Self::months(first, last, format!("{y}-Q{}", q.quarter), *p))
             }
             Some(pb::period::Kind::Range(r)) => {
-                let start = c.date(&format!("{field}.range.start_date"), r.start_date.as_ref());
-                let end = c.date(&format!("{field}.range.end_date"), r.end_date.as_ref());
+                let start = c.date(Nested(field, "range.start_date"), r.start_date.as_ref());
+                let end = c.date(Nested(field, "range.end_date"), r.end_date.as_ref());
                 let (start, end) = (start?, end?);
                 if end < start {
-                    c.add(
-                        format!("{field}.range.end_date"),
-                        "is before the start date",
-                    );
+                    c.add(Nested(field, "range.end_date"), "is before the start date");
                     return None;
                 }
                 let whole = start.day() == 1 && end.tomorrow().is_ok_and(|t| t.day() == 1);
@@ -94,12 +91,12 @@ impl PeriodSpec {
                 Some(s)
             }
             Some(pb::period::Kind::Year(_)) => {
-                c.add(format!("{field}.year"), "must be between 2000 and 2199");
+                c.add(Nested(field, "year"), "must be between 2000 and 2199");
                 None
             }
             Some(pb::period::Kind::Quarter(_)) => {
                 c.add(
-                    format!("{field}.quarter"),
+                    Nested(field, "quarter"),
                     "needs a year between 2000 and 2199 and a quarter 1-4",
                 );
                 None

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::{
     AppState,
     auth::Caller,
-    convert::{self, Check, ProtoEnum, Text},
+    convert::{self, Check, Nested, ProtoEnum, Text},
 };
 use crate::{
     domain::{
@@ -103,12 +103,12 @@ fn check_requester(c: &mut Check, field: &str, q: Option<&pb::Requester>) -> Opt
         c.add(field, "is required");
         return None;
     };
-    let f = |name: &str| format!("{field}.{name}");
-    let full_name = c.text(&f("full_name"), &q.full_name, Text::line(NAME_MAX));
-    let kind: Option<RequesterType> = c.required_enum(&f("type"), q.r#type);
-    let nik = c.text(&f("nik"), &q.nik, Text::opt_line(16));
+    let f = |name| Nested(field, name);
+    let full_name = c.text(f("full_name"), &q.full_name, Text::line(NAME_MAX));
+    let kind: Option<RequesterType> = c.required_enum(f("type"), q.r#type);
+    let nik = c.text(f("nik"), &q.nik, Text::opt_line(16));
     let reg = c.text(
-        &f("legal_entity_registration"),
+        f("legal_entity_registration"),
         &q.legal_entity_registration,
         Text::opt_line(NAME_MAX),
     );
@@ -131,15 +131,15 @@ fn check_requester(c: &mut Check, field: &str, q: Option<&pb::Requester>) -> Opt
     if !q.nik.trim().is_empty() && !is_nik(q.nik.trim()) {
         c.add(f("nik"), "must be exactly 16 digits");
     }
-    let address = c.text(&f("address"), &q.address, Text::line(LINE_MAX));
-    let phone = c.text(&f("phone"), &q.phone, Text::opt_line(32));
+    let address = c.text(f("address"), &q.address, Text::line(LINE_MAX));
+    let phone = c.text(f("phone"), &q.phone, Text::opt_line(32));
     if phone.as_deref().is_some_and(|p| !is_phone(p)) {
         c.add(
             f("phone"),
             "must be 6 to 15 digits, optionally with +, spaces, dashes or brackets",
         );
     }
-    let email = c.text(&f("email"), &q.email, Text::opt_line(254));
+    let email = c.text(f("email"), &q.email, Text::opt_line(254));
     if email.as_deref().is_some_and(|e| !is_email(e)) {
         c.add(f("email"), "is not an email address");
     }
@@ -149,11 +149,11 @@ fn check_requester(c: &mut Check, field: &str, q: Option<&pb::Requester>) -> Opt
             "phone or email is required, so the PPID can reach the requester",
         );
     }
-    let occupation = c.text(&f("occupation"), &q.occupation, Text::opt_line(NAME_MAX));
+    let occupation = c.text(f("occupation"), &q.occupation, Text::opt_line(NAME_MAX));
     let proxy = q.proxy.as_ref().and_then(|p| {
-        let full_name = c.text(&f("proxy.full_name"), &p.full_name, Text::line(NAME_MAX));
+        let full_name = c.text(f("proxy.full_name"), &p.full_name, Text::line(NAME_MAX));
         let poa = c.text(
-            &f("proxy.power_of_attorney"),
+            f("proxy.power_of_attorney"),
             &p.power_of_attorney,
             Text::line(LINE_MAX),
         );
@@ -201,8 +201,7 @@ fn is_email(s: &str) -> bool {
 fn body_hash(r: &pb::SubmitRequestRequest) -> String {
     let mut body = r.clone();
     body.request_id.clear();
-    let digest = Sha256::digest(body.encode_to_vec());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    format!("{:x}", Sha256::digest(body.encode_to_vec()))
 }
 
 /// A page token binds the cursor to the filter it was issued for.
@@ -720,7 +719,7 @@ fn check_notice(c: &mut Check, n: Option<&pb::Notice>) -> Option<NoticeInput> {
     let text = c.text("notice.notice_text", &n.notice_text, Text::para(NOTICE_MAX));
     let mut letters = Vec::new();
     for (i, l) in n.exemption_letters.iter().enumerate() {
-        if let Some(letter) = c.required_enum(&format!("notice.exemption_letters[{i}]"), *l) {
+        if let Some(letter) = c.required_enum(format_args!("notice.exemption_letters[{i}]"), *l) {
             if letters.contains(&letter) {
                 c.add(format!("notice.exemption_letters[{i}]"), "is listed twice");
             }
@@ -838,5 +837,30 @@ mod tests {
         for bad in ["367301234567890", "36730123456789012", "36730123456789ab"] {
             assert!(!is_nik(bad), "{bad}");
         }
+    }
+
+    /// Stored hashes decide whether a retry is the same submission, so the
+    /// hash's text must not change between versions: 64 lowercase hex digits
+    /// of the SHA-256 of the body without its request_id.
+    #[test]
+    fn body_hash_is_stable() {
+        let body = |id: &str| pb::SubmitRequestRequest {
+            request_id: id.into(),
+            request: Some(pb::InformationRequest {
+                information_requested: "Anggaran 2025".into(),
+                ..Default::default()
+            }),
+        };
+        let hash = body_hash(&body("0190a7a8-0000-7000-8000-000000000001"));
+        let mut without_id = body("");
+        assert_eq!(hash, body_hash(&without_id), "the request_id is not hashed");
+        let expected: String = Sha256::digest(without_id.encode_to_vec())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(hash, expected);
+        assert_eq!(hash.len(), 64);
+        without_id.request.as_mut().unwrap().purpose = "Penelitian".into();
+        assert_ne!(hash, body_hash(&without_id));
     }
 }
