@@ -379,7 +379,7 @@ impl Core {
             duplicates: Vec::new(),
         };
         // The group's own map spares a lock of the memo per submission.
-        let mut calendars: HashMap<&str, Arc<WorkingCalendar>> = HashMap::new();
+        let mut clocks: HashMap<&str, AgencyClocks> = HashMap::new();
         // Index of the first job of each id: a later one in the same group replays it.
         let mut first_of: HashMap<Uuid, usize> = HashMap::new();
         for (i, job) in jobs.iter().enumerate() {
@@ -400,12 +400,18 @@ impl Core {
                 plan.out[i] = Some(Err(agency_not_found(&new.agency_id)));
                 continue;
             };
-            let cal = calendars
-                .entry(agency.id.as_str())
-                .or_insert_with(|| data.working_calendar(agency, &self.settings));
-            match start_clock(new, agency, cal, job.now) {
+            let clocks = clocks.entry(agency.id.as_str()).or_insert_with(|| {
+                AgencyClocks::new(data.working_calendar(agency, &self.settings), agency)
+            });
+            match clocks.start(new, job.now) {
                 Ok((receive_time, clock)) => {
-                    plan.planned.push((i, agency, receive_time, clock));
+                    plan.planned.push(Planned {
+                        job: i,
+                        agency,
+                        receive_time,
+                        year: clock.start.year(),
+                        clock: clock.clock,
+                    });
                 }
                 Err(e) => plan.out[i] = Some(Err(e)),
             }
@@ -428,8 +434,18 @@ fn agency_ids(jobs: &[Intake]) -> Vec<String> {
 /// the repeats of an id within the group (each with its first's index).
 struct BatchPlan<'a> {
     out: Vec<Option<Result<(Submitted, Contributions)>>>,
-    planned: Vec<(usize, &'a Agency, Timestamp, lifecycle::Clock)>,
+    planned: Vec<Planned<'a>>,
     duplicates: Vec<(usize, usize)>,
+}
+
+/// A submission to insert: its index in the group, agency, time of receipt,
+/// register year and clock.
+struct Planned<'a> {
+    job: usize,
+    agency: &'a Agency,
+    receive_time: Timestamp,
+    year: i16,
+    clock: lifecycle::Clock,
 }
 
 /// A plan's new rows and, for each, its submission's index and agency.
@@ -442,9 +458,8 @@ impl<'a> BatchPlan<'a> {
     /// How many registration numbers each (Pemda, year) needs.
     fn blocks(&self) -> BTreeMap<(&'a str, i16), i64> {
         let mut blocks = BTreeMap::new();
-        for &(_, agency, receive_time, _) in &self.planned {
-            let key = (agency.pemda_id.as_str(), clock_year(receive_time, agency));
-            *blocks.entry(key).or_insert(0) += 1;
+        for p in &self.planned {
+            *blocks.entry((p.agency.pemda_id.as_str(), p.year)).or_insert(0) += 1;
         }
         blocks
     }
@@ -456,22 +471,22 @@ impl<'a> BatchPlan<'a> {
             rows: Vec::with_capacity(self.planned.len()),
             of: Vec::with_capacity(self.planned.len()),
         };
-        for &(i, agency, receive_time, clock) in &self.planned {
+        for p in &self.planned {
             let seq = first
-                .get_mut(&(agency.pemda_id.as_str(), clock_year(receive_time, agency)))
+                .get_mut(&(p.agency.pemda_id.as_str(), p.year))
                 .expect("a block was reserved for every Pemda and year");
-            let job = &jobs[i];
+            let job = &jobs[p.job];
             rows.rows.push(IntakeRow::new(
                 job.new.clone(),
-                agency,
-                receive_time,
-                clock,
+                p.agency,
+                p.receive_time,
+                p.clock,
                 *seq,
                 job.now,
                 &job.actor,
             ));
             *seq += 1;
-            rows.of.push((i, agency));
+            rows.of.push((p.job, p.agency));
         }
         rows
     }
@@ -483,8 +498,10 @@ impl<'a> BatchPlan<'a> {
         rows: BatchRows<'_>,
     ) -> Vec<Result<(Submitted, Contributions)>> {
         let mut out = self.out;
+        let mut zones: HashMap<&str, jiff::tz::TimeZone> = HashMap::new();
         for (row, (i, agency)) in rows.rows.into_iter().zip(rows.of) {
-            let cells = stats::request_contributions(&row.request, &agency.tz());
+            let tz = zones.entry(agency.id.as_str()).or_insert_with(|| agency.tz());
+            let cells = stats::request_contributions(&row.request, tz);
             out[i] = Some(Ok((
                 Submitted {
                     request: row.request,
@@ -519,19 +536,57 @@ impl<'a> BatchPlan<'a> {
 fn start_clock(
     new: &NewRequest,
     agency: &Agency,
-    cal: &WorkingCalendar,
+    cal: &Arc<WorkingCalendar>,
     now: Timestamp,
 ) -> Result<(Timestamp, lifecycle::Clock)> {
-    let tz = agency.tz();
-    let receive_time = new.receive_time.unwrap_or(now);
-    let start = time::local_date(receive_time, &tz);
-    let clock = lifecycle::run_clock(cal, &tz, start, false).map_err(|_| {
-        Error::invalid(
-            "request.receive_time",
-            "is outside the supported calendar range",
-        )
-    })?;
-    Ok((receive_time, clock))
+    let (receive_time, started) = AgencyClocks::new(cal.clone(), agency).start(new, now)?;
+    Ok((receive_time, started.clock))
+}
+
+/// One agency's calendar, time zone and the clocks already run from each
+/// local day of receipt: a group's submissions to an agency mostly share
+/// the day, and running a clock walks the calendar day by day.
+struct AgencyClocks {
+    calendar: Arc<WorkingCalendar>,
+    tz: jiff::tz::TimeZone,
+    by_start: HashMap<Date, lifecycle::Clock>,
+}
+
+/// A clock and the local day of receipt it started on.
+#[derive(Clone, Copy)]
+struct Started {
+    start: Date,
+    clock: lifecycle::Clock,
+}
+
+impl AgencyClocks {
+    fn new(calendar: Arc<WorkingCalendar>, agency: &Agency) -> Self {
+        Self {
+            calendar,
+            tz: agency.tz(),
+            by_start: HashMap::new(),
+        }
+    }
+
+    /// When the request counts as received, and its clock.
+    fn start(&mut self, new: &NewRequest, now: Timestamp) -> Result<(Timestamp, Started)> {
+        let receive_time = new.receive_time.unwrap_or(now);
+        let start = time::local_date(receive_time, &self.tz);
+        let clock = match self.by_start.get(&start) {
+            Some(clock) => *clock,
+            None => {
+                let clock = lifecycle::run_clock(&self.calendar, &self.tz, start, false)
+                    .map_err(|_| {
+                        Error::invalid(
+                            "request.receive_time",
+                            "is outside the supported calendar range",
+                        )
+                    })?;
+                *self.by_start.entry(start).or_insert(clock)
+            }
+        };
+        Ok((receive_time, Started { start, clock }))
+    }
 }
 
 /// The register year: that of the agency's local day of receipt.
