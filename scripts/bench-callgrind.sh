@@ -16,6 +16,8 @@
 # target/release) is where the binaries are, as for bench-intake.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/server-port.sh
+source scripts/lib/server-port.sh
 
 BUILD=1
 DURATION=15s
@@ -43,14 +45,7 @@ PPID_LOG=info valgrind --tool=callgrind --separate-threads=yes \
   --callgrind-out-file="$WORK/cg.%p" "$BIN_DIR/ppid" serve --listen 127.0.0.1:0 \
   --database-url "$WORK/ppid.db" --log-format text 2>"$WORK/server.log" &
 SERVER_PID=$!
-PORT=""
-for _ in $(seq 1 600); do
-  PORT="$(grep -m1 -o 'listen=127\.0\.0\.1:[0-9]*' "$WORK/server.log" | cut -d: -f2 || true)"
-  [[ -n $PORT ]] && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
-  sleep 0.1
-done
-[[ -n $PORT ]] || { echo "the server did not start within 60 s" >&2; exit 1; }
+PORT="$(server_port "$WORK/server.log" "$SERVER_PID" 600)" || exit 1
 
 "$BIN_DIR/loadgen" --target "http://127.0.0.1:$PORT" --scenario submit \
   --duration "$DURATION" --warmup 1s --call-timeout 60s | grep -E '^submit ' || true

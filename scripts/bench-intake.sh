@@ -21,6 +21,8 @@
 # to measure beside the current one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/server-port.sh
+source scripts/lib/server-port.sh
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 
@@ -121,16 +123,7 @@ echo "== ppid serve on 127.0.0.1 (free port), $BACKEND"
 PPID_LOG="${PPID_LOG:-info}" "$SERVER_BIN" serve --listen 127.0.0.1:0 \
   --database-url "$DATABASE_URL" --log-format text 2>"$WORK/server.log" &
 SERVER_PID=$!
-PORT=""
-for _ in $(seq 1 300); do
-  PORT="$(grep -m1 -o 'listen=127\.0\.0\.1:[0-9]*' "$WORK/server.log" | cut -d: -f2 || true)"
-  [[ -n $PORT ]] && break
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-    echo "the server exited during start-up:" >&2; cat "$WORK/server.log" >&2; exit 1
-  fi
-  sleep 0.1
-done
-[[ -n $PORT ]] || { echo "the server did not start within 30 s:" >&2; tail -20 "$WORK/server.log" >&2; exit 1; }
+PORT="$(server_port "$WORK/server.log" "$SERVER_PID" 300)" || exit 1
 echo "server pid $SERVER_PID on port $PORT"
 
 echo "== loadgen ${LOADGEN_ARGS[*]}"

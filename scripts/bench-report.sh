@@ -7,6 +7,8 @@
 # server's peak RSS. Usage:
 #   scripts/bench-report.sh DATABASE_URL [PEMDA] [YEAR]
 set -euo pipefail
+# shellcheck source=lib/server-port.sh
+source "$(dirname "$0")/lib/server-port.sh"
 DB=${1:?database url}
 PEMDA=${2:-pemda-01}
 YEAR=${3:-2025}
@@ -39,13 +41,7 @@ CLIENT=${PPID_BENCH_EXPORT:-target/release/bench_export}
 PPID_LOG=info "$BIN" serve --listen 127.0.0.1:0 --database-url "$DB" --log-format text 2>"$OUT/serve.log" &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true' EXIT
-PORT=""
-for _ in $(seq 1 300); do
-  PORT="$(grep -m1 -o 'listen=127\.0\.0\.1:[0-9]*' "$OUT/serve.log" | cut -d: -f2 || true)"
-  [[ -n $PORT ]] && break
-  sleep 0.1
-done
-[[ -n $PORT ]] || { echo "the server did not start:" >&2; cat "$OUT/serve.log" >&2; exit 1; }
+PORT="$(server_port "$OUT/serve.log" "$SERVER" 300)" || exit 1
 timeout 600 "$CLIENT" --target "http://127.0.0.1:$PORT"
 echo "  server peak RSS: $(grep VmHWM "/proc/$SERVER/status" | awk '{print $2, $3}')"
 kill -TERM "$SERVER"

@@ -285,6 +285,7 @@ conformance! {
     concurrent_retries_register_once;
     concurrent_submissions_get_distinct_numbers;
     one_group_answers_each_submission_alone;
+    one_group_runs_each_days_clock;
     submission_refusals_write_nothing;
     api_keys_store_only_hashes_and_revoke;
     lifecycle_persists_every_command;
@@ -1281,6 +1282,50 @@ async fn one_group_answers_each_submission_alone(store: Arc<dyn Store>) {
         results[5].as_ref().unwrap().request.id,
     ] {
         assert_eq!(store.request_history(id).await.unwrap().len(), 1);
+    }
+}
+
+/// A group runs an agency's clock once per local day of receipt: each
+/// submission's clock is the one it gets when it arrives alone, across the
+/// agency's local midnight (Asia/Jakarta, UTC+7) and across agencies.
+async fn one_group_runs_each_days_clock(store: Arc<dyn Store>) {
+    let tree = seed(&*store).await;
+    let arrivals = [
+        (&tree.dinkes.id, "2026-03-09T02:00:00Z", "2026-03-09"),
+        (&tree.dinkes.id, "2026-03-09T08:00:00Z", "2026-03-09"),
+        (&tree.dinkes.id, "2026-03-09T18:00:00Z", "2026-03-10"),
+        (&tree.dinkes.id, "2026-03-06T02:00:00Z", "2026-03-06"),
+        (&tree.disdik.id, "2026-03-09T02:00:00Z", "2026-03-09"),
+    ];
+    let jobs = arrivals
+        .iter()
+        .map(|(agency, at, _)| new_request(agency, at))
+        .collect();
+    let together = submit_together(&store, jobs).await;
+    for ((agency, at, local_day), grouped) in arrivals.iter().zip(together) {
+        let grouped = grouped.unwrap().request;
+        let alone = store
+            .submit_request(new_request(agency, at), t("2026-03-10T02:10:00Z"), WEB_FORM)
+            .await
+            .unwrap()
+            .request;
+        assert_eq!(grouped.clock_start_date.to_string(), *local_day, "{at}");
+        assert_eq!(
+            (
+                grouped.clock_start_date,
+                grouped.original_due_date,
+                grouped.due_date,
+                grouped.due_end_time
+            ),
+            (
+                alone.clock_start_date,
+                alone.original_due_date,
+                alone.due_date,
+                alone.due_end_time
+            ),
+            "{agency} at {at}"
+        );
+        assert!(grouped.due_date.is_some(), "{at}");
     }
 }
 
