@@ -319,13 +319,13 @@ impl Core {
         let agency = fetch_agency(&mut *conn, &new.agency_id)
             .await?
             .ok_or_else(|| agency_not_found(&new.agency_id))?;
-        let cal = self.calendar_in(&mut *conn, &agency).await?;
-        let (receive_time, clock) = start_clock(&new, &agency, &cal, now)?;
-        let year = clock_year(receive_time, &agency);
+        let mut clocks = AgencyClocks::new(self.calendar_in(&mut *conn, &agency).await?, &agency);
+        let (receive_time, started) = clocks.start(&new, now)?;
+        let year = started.start.year();
         let seq = reserve_numbers(&mut *conn, &agency.pemda_id, year, "request", 1).await?;
-        let row = IntakeRow::new(new, &agency, receive_time, clock, seq, now, actor);
+        let row = IntakeRow::new(new, &agency, receive_time, started, seq, now, actor);
         insert_intake(&mut *conn, std::slice::from_ref(&row)).await?;
-        let cells = stats::request_contributions(&row.request, &agency.tz());
+        let cells = stats::request_contributions(&row.request, &clocks.tz);
         Ok((
             Submitted {
                 request: row.request,
@@ -377,9 +377,8 @@ impl Core {
             out: jobs.iter().map(|_| None).collect(),
             planned: Vec::new(),
             duplicates: Vec::new(),
+            clocks: HashMap::new(),
         };
-        // The group's own map spares a lock of the memo per submission.
-        let mut clocks: HashMap<&str, AgencyClocks> = HashMap::new();
         // Index of the first job of each id: a later one in the same group replays it.
         let mut first_of: HashMap<Uuid, usize> = HashMap::new();
         for (i, job) in jobs.iter().enumerate() {
@@ -400,17 +399,17 @@ impl Core {
                 plan.out[i] = Some(Err(agency_not_found(&new.agency_id)));
                 continue;
             };
-            let clocks = clocks.entry(agency.id.as_str()).or_insert_with(|| {
+            // The group's own map spares a lock of the memo per submission.
+            let clocks = plan.clocks.entry(agency.id.as_str()).or_insert_with(|| {
                 AgencyClocks::new(data.working_calendar(agency, &self.settings), agency)
             });
             match clocks.start(new, job.now) {
-                Ok((receive_time, clock)) => {
+                Ok((receive_time, started)) => {
                     plan.planned.push(Planned {
                         job: i,
                         agency,
                         receive_time,
-                        year: clock.start.year(),
-                        clock: clock.clock,
+                        started,
                     });
                 }
                 Err(e) => plan.out[i] = Some(Err(e)),
@@ -431,21 +430,22 @@ fn agency_ids(jobs: &[Intake]) -> Vec<String> {
 
 /// A group's registration, worked out: the answers known without writing
 /// (replays, unknown agencies, bad times), the submissions to insert, and
-/// the repeats of an id within the group (each with its first's index).
+/// the repeats of an id within the group (each with its first's index),
+/// and each agency's calendar, time zone and clocks.
 struct BatchPlan<'a> {
     out: Vec<Option<Result<(Submitted, Contributions)>>>,
     planned: Vec<Planned<'a>>,
     duplicates: Vec<(usize, usize)>,
+    clocks: HashMap<&'a str, AgencyClocks>,
 }
 
-/// A submission to insert: its index in the group, agency, time of receipt,
-/// register year and clock.
+/// A submission to insert: its index in the group, agency, time of receipt
+/// and clock.
 struct Planned<'a> {
     job: usize,
     agency: &'a Agency,
     receive_time: Timestamp,
-    year: i16,
-    clock: lifecycle::Clock,
+    started: Started,
 }
 
 /// A plan's new rows and, for each, its submission's index and agency.
@@ -454,12 +454,20 @@ struct BatchRows<'a> {
     of: Vec<(usize, &'a Agency)>,
 }
 
+impl<'a> Planned<'a> {
+    /// The (Pemda, register year) whose numbers it takes: the year of its
+    /// agency's local day of receipt.
+    fn block(&self) -> (&'a str, i16) {
+        (self.agency.pemda_id.as_str(), self.started.start.year())
+    }
+}
+
 impl<'a> BatchPlan<'a> {
     /// How many registration numbers each (Pemda, year) needs.
     fn blocks(&self) -> BTreeMap<(&'a str, i16), i64> {
         let mut blocks = BTreeMap::new();
         for p in &self.planned {
-            *blocks.entry((p.agency.pemda_id.as_str(), p.year)).or_insert(0) += 1;
+            *blocks.entry(p.block()).or_insert(0) += 1;
         }
         blocks
     }
@@ -473,14 +481,14 @@ impl<'a> BatchPlan<'a> {
         };
         for p in &self.planned {
             let seq = first
-                .get_mut(&(p.agency.pemda_id.as_str(), p.year))
+                .get_mut(&p.block())
                 .expect("a block was reserved for every Pemda and year");
             let job = &jobs[p.job];
             rows.rows.push(IntakeRow::new(
                 job.new.clone(),
                 p.agency,
                 p.receive_time,
-                p.clock,
+                p.started,
                 *seq,
                 job.now,
                 &job.actor,
@@ -498,9 +506,8 @@ impl<'a> BatchPlan<'a> {
         rows: BatchRows<'_>,
     ) -> Vec<Result<(Submitted, Contributions)>> {
         let mut out = self.out;
-        let mut zones: HashMap<&str, jiff::tz::TimeZone> = HashMap::new();
         for (row, (i, agency)) in rows.rows.into_iter().zip(rows.of) {
-            let tz = zones.entry(agency.id.as_str()).or_insert_with(|| agency.tz());
+            let tz = &self.clocks[agency.id.as_str()].tz;
             let cells = stats::request_contributions(&row.request, tz);
             out[i] = Some(Ok((
                 Submitted {
@@ -531,18 +538,6 @@ impl<'a> BatchPlan<'a> {
     }
 }
 
-/// When the request counts as received, and its clock. The clock starts on
-/// the agency's local day of receipt.
-fn start_clock(
-    new: &NewRequest,
-    agency: &Agency,
-    cal: &Arc<WorkingCalendar>,
-    now: Timestamp,
-) -> Result<(Timestamp, lifecycle::Clock)> {
-    let (receive_time, started) = AgencyClocks::new(cal.clone(), agency).start(new, now)?;
-    Ok((receive_time, started.clock))
-}
-
 /// One agency's calendar, time zone and the clocks already run from each
 /// local day of receipt: a group's submissions to an agency mostly share
 /// the day, and running a clock walks the calendar day by day.
@@ -552,7 +547,7 @@ struct AgencyClocks {
     by_start: HashMap<Date, lifecycle::Clock>,
 }
 
-/// A clock and the local day of receipt it started on.
+/// A clock and the agency's local day of receipt it started on.
 #[derive(Clone, Copy)]
 struct Started {
     start: Date,
@@ -568,7 +563,8 @@ impl AgencyClocks {
         }
     }
 
-    /// When the request counts as received, and its clock.
+    /// When the request counts as received, and its clock, which starts on
+    /// the agency's local day of receipt.
     fn start(&mut self, new: &NewRequest, now: Timestamp) -> Result<(Timestamp, Started)> {
         let receive_time = new.receive_time.unwrap_or(now);
         let start = time::local_date(receive_time, &self.tz);
@@ -589,11 +585,6 @@ impl AgencyClocks {
     }
 }
 
-/// The register year: that of the agency's local day of receipt.
-fn clock_year(receive_time: Timestamp, agency: &Agency) -> i16 {
-    time::local_date(receive_time, &agency.tz()).year()
-}
-
 /// A new request and its first event, ready to insert.
 struct IntakeRow<'a> {
     request: Request,
@@ -609,12 +600,11 @@ impl<'a> IntakeRow<'a> {
         new: NewRequest,
         agency: &'a Agency,
         receive_time: Timestamp,
-        clock: lifecycle::Clock,
+        Started { start, clock }: Started,
         seq: i64,
         now: Timestamp,
         actor: &'a str,
     ) -> Self {
-        let start = time::local_date(receive_time, &agency.tz());
         let request = Request {
             id: new.id,
             registration_number: request::registration_number(&agency.pemda_id, start.year(), seq),
