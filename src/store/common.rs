@@ -578,7 +578,8 @@ impl AgencyClocks {
                             "is outside the supported calendar range",
                         )
                     })?;
-                *self.by_start.entry(start).or_insert(clock)
+                self.by_start.insert(start, clock);
+                clock
             }
         };
         Ok((receive_time, Started { start, clock }))
