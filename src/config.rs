@@ -69,6 +69,10 @@ pub struct RevokeKeyArgs {
     pub database: DatabaseArgs,
     /// The key id (from `ppid keys list`).
     pub id: String,
+    /// Revoke it even if it is the last active admin key (no key could then
+    /// manage keys over gRPC; `ppid keys create` recovers).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `ppid generate` settings.

@@ -94,7 +94,7 @@ async fn run() -> anyhow::Result<()> {
                 "ppid serving"
             );
             let keys = store.active_key_count().await?;
-            if keys == 0 {
+            if !store.keys_exist().await? {
                 anyhow::ensure!(
                     !args.require_api_keys,
                     "no API keys exist and PPID_REQUIRE_API_KEYS is set: create one with \
@@ -105,6 +105,11 @@ async fn run() -> anyhow::Result<()> {
                      personal data. For local use only: create a key with `ppid keys create` \
                      (open mode ends with the first key) and set PPID_REQUIRE_API_KEYS=true in \
                      production"
+                );
+            } else if keys == 0 {
+                tracing::warn!(
+                    "API keys required, but every key is revoked: only public calls work. \
+                     `ppid keys create --role admin` on the database makes a new one"
                 );
             } else {
                 tracing::info!(active_keys = keys, "API keys required");
@@ -189,8 +194,14 @@ async fn keys(command: KeysCommand) -> anyhow::Result<()> {
         KeysCommand::Revoke(args) => {
             telemetry::init(args.database.log_format);
             let store = store::connect(&args.database.database_url, Default::default()).await?;
-            let k = store.revoke_key(&args.id, now).await?;
+            let k = store.revoke_key(&args.id, now, args.force).await?;
             println!("revoked key {} ({})", k.id, k.name);
+            if store.active_key_count().await? == 0 {
+                eprintln!(
+                    "no active key is left: calls without a key are public only (open mode does \
+                     not return); `ppid keys create --role admin` makes a new one"
+                );
+            }
         }
     }
     Ok(())

@@ -1336,6 +1336,10 @@ async fn api_keys_store_only_hashes_and_revoke(store: Arc<dyn Store>) {
     use ppid::domain::{Role, access};
     let tree = seed(&*store).await;
     assert_eq!(store.active_key_count().await.unwrap(), 0);
+    assert!(
+        !store.keys_exist().await.unwrap(),
+        "a new database runs open"
+    );
     let issued = access::issue_key();
     let key = access::ApiKey {
         id: issued.id.clone(),
@@ -1348,6 +1352,7 @@ async fn api_keys_store_only_hashes_and_revoke(store: Arc<dyn Store>) {
     };
     store.create_key(&key, &issued.token_hash).await.unwrap();
     assert_eq!(store.active_key_count().await.unwrap(), 1);
+    assert!(store.keys_exist().await.unwrap());
     assert_eq!(store.list_keys().await.unwrap(), vec![key.clone()]);
     assert_eq!(
         store
@@ -1365,12 +1370,12 @@ async fn api_keys_store_only_hashes_and_revoke(store: Arc<dyn Store>) {
         Error::NotFound { .. }
     );
     let revoked = store
-        .revoke_key(&key.id, t("2026-03-11T02:00:00Z"))
+        .revoke_key(&key.id, t("2026-03-11T02:00:00Z"), false)
         .await
         .unwrap();
     assert_eq!(revoked.revoke_time, Some(t("2026-03-11T02:00:00Z")));
     let again = store
-        .revoke_key(&key.id, t("2026-03-12T02:00:00Z"))
+        .revoke_key(&key.id, t("2026-03-12T02:00:00Z"), false)
         .await
         .unwrap();
     assert_eq!(
@@ -1378,10 +1383,67 @@ async fn api_keys_store_only_hashes_and_revoke(store: Arc<dyn Store>) {
         "revoking is idempotent"
     );
     assert_eq!(store.active_key_count().await.unwrap(), 0);
+    assert!(
+        store.keys_exist().await.unwrap(),
+        "revoking every key does not bring open mode back"
+    );
     assert_err!(
-        store.revoke_key("missing", t("2026-03-12T02:00:00Z")).await,
+        store
+            .revoke_key("missing", t("2026-03-12T02:00:00Z"), false)
+            .await,
         Error::NotFound { .. }
     );
+
+    // The last active admin key is kept unless forced; with another admin
+    // key active, either may go.
+    let admin = |name: &str| {
+        let issued = access::issue_key();
+        let key = access::ApiKey {
+            id: issued.id.clone(),
+            name: name.into(),
+            role: Role::Admin,
+            agency_id: None,
+            create_time: t("2026-03-12T02:00:00Z"),
+            created_by: "test".into(),
+            revoke_time: None,
+        };
+        (key, issued.token_hash)
+    };
+    let (first, first_hash) = admin("operator");
+    let (second, second_hash) = admin("operator 2");
+    store.create_key(&first, &first_hash).await.unwrap();
+    assert_err!(
+        store
+            .revoke_key(&first.id, t("2026-03-12T03:00:00Z"), false)
+            .await,
+        Error::FailedPrecondition {
+            reason: "LAST_KEY_MANAGER",
+            ..
+        }
+    );
+    assert_eq!(
+        store.active_key_count().await.unwrap(),
+        1,
+        "nothing written"
+    );
+    store.create_key(&second, &second_hash).await.unwrap();
+    store
+        .revoke_key(&first.id, t("2026-03-12T03:00:00Z"), false)
+        .await
+        .unwrap();
+    assert_err!(
+        store
+            .revoke_key(&second.id, t("2026-03-12T03:00:00Z"), false)
+            .await,
+        Error::FailedPrecondition { .. }
+    );
+    let forced = store
+        .revoke_key(&second.id, t("2026-03-12T04:00:00Z"), true)
+        .await
+        .unwrap();
+    assert_eq!(forced.revoke_time, Some(t("2026-03-12T04:00:00Z")));
+    assert_eq!(store.active_key_count().await.unwrap(), 0);
+    assert!(store.keys_exist().await.unwrap());
 
     let secret = store.secret("tracking_code").await.unwrap();
     assert_eq!(secret.len(), 64);

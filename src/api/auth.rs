@@ -331,8 +331,12 @@ pub struct Authenticator {
     /// Agency id -> path: a path never changes (an agency cannot move or be
     /// deleted), so it is cached for good.
     paths: Mutex<HashMap<String, String>>,
-    open: Mutex<Option<(Instant, bool)>>,
-    allow_open: bool,
+    /// When the database was last seen without any key ever created.
+    open_seen: Mutex<Option<Instant>>,
+    /// A key has existed: open mode is over for good (never reset).
+    closed: std::sync::atomic::AtomicBool,
+    /// This process has served in open mode (so its end is news).
+    was_open: std::sync::atomic::AtomicBool,
     track_limiter: DefaultKeyedRateLimiter<IpAddr>,
     tracking_secret: tokio::sync::OnceCell<String>,
 }
@@ -346,8 +350,9 @@ impl Authenticator {
             store,
             keys: Mutex::default(),
             paths: Mutex::default(),
-            open: Mutex::default(),
-            allow_open,
+            open_seen: Mutex::default(),
+            closed: std::sync::atomic::AtomicBool::new(!allow_open),
+            was_open: std::sync::atomic::AtomicBool::default(),
             track_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
             tracking_secret: tokio::sync::OnceCell::new(),
         }
@@ -382,22 +387,35 @@ impl Authenticator {
     /// Forgets cached answers (after a key is created or revoked here).
     pub fn invalidate(&self) {
         self.keys.lock().unwrap_or_else(|e| e.into_inner()).clear();
-        *self.open.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *self.open_seen.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
-    /// Whether the server runs open now (no active key, open mode allowed).
+    /// Whether the server runs open now: open mode is allowed and no key
+    /// was ever created. Once a key has existed this stays false for the
+    /// life of the process (and of the database: `keys_exist` is a
+    /// persisted fact), whatever is revoked later.
     pub async fn is_open(&self) -> Result<bool, Status> {
-        if !self.allow_open {
+        use std::sync::atomic::Ordering;
+        if self.closed.load(Ordering::Acquire) {
             return Ok(false);
         }
-        if let Some((at, open)) = *self.open.lock().unwrap_or_else(|e| e.into_inner())
+        if let Some(at) = *self.open_seen.lock().unwrap_or_else(|e| e.into_inner())
             && at.elapsed() < CACHE_TTL
         {
-            return Ok(open);
+            return Ok(true);
         }
-        let open = self.store.active_key_count().await.map_err(Status::from)? == 0;
-        *self.open.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), open));
-        Ok(open)
+        if self.store.keys_exist().await.map_err(Status::from)? {
+            if !self.closed.swap(true, Ordering::AcqRel) && self.was_open.load(Ordering::Acquire) {
+                tracing::warn!(
+                    "OPEN MODE ENDED: an API key exists, so calls without a key are public \
+                     only from now on; open mode never returns on this database"
+                );
+            }
+            return Ok(false);
+        }
+        *self.open_seen.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        self.was_open.store(true, Ordering::Release);
+        Ok(true)
     }
 
     /// RESOURCE_EXHAUSTED when `addr` tracks too often.

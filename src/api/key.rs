@@ -165,7 +165,11 @@ impl KeyService for KeyApi {
         if !self.manages(&caller, existing.agency_id.as_deref()).await? {
             return Err(denied("this key may not revoke that key"));
         }
-        let k = self.0.store.revoke_key(id, self.0.clock.now()).await?;
+        let k = self
+            .0
+            .store
+            .revoke_key(id, self.0.clock.now(), false)
+            .await?;
         self.0.access.invalidate();
         tracing::info!(key = %k.id, "API key revoked");
         Ok(Response::new(to_pb(&k)))

@@ -121,6 +121,20 @@ impl Principal {
     }
 }
 
+/// Whether a key can manage keys (make and revoke them over gRPC): admins.
+pub fn manages_keys(role: Role) -> bool {
+    role == Role::Admin
+}
+
+/// Whether revoking `key` would leave no active key that can manage keys,
+/// when `other_managers` such keys stay active. Refused over gRPC (and by
+/// `ppid keys revoke` unless forced), so a deployment does not lock itself
+/// out of its own keys by accident; `ppid keys create` on the database
+/// always recovers.
+pub fn revoking_leaves_no_manager(key: &ApiKey, other_managers: i64) -> bool {
+    key.revoke_time.is_none() && manages_keys(key.role) && other_managers == 0
+}
+
 /// Masks all but the last `keep` characters: `************1234`.
 pub fn mask_tail(value: &str, keep: usize) -> String {
     let n = value.chars().count();
@@ -202,6 +216,36 @@ pub fn new_secret() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_last_key_manager_is_kept() {
+        let key = |role, revoked: bool| ApiKey {
+            id: "k".into(),
+            name: "k".into(),
+            role,
+            agency_id: None,
+            create_time: Timestamp::UNIX_EPOCH,
+            created_by: "t".into(),
+            revoke_time: revoked.then_some(Timestamp::UNIX_EPOCH),
+        };
+        // (key, other active managers, refused)
+        let cases = [
+            (key(Role::Admin, false), 0, true),
+            (key(Role::Admin, false), 1, false),
+            (key(Role::Admin, true), 0, false), // already revoked: idempotent
+            (key(Role::Officer, false), 0, false),
+            (key(Role::Reader, false), 0, false),
+            (key(Role::Superior, false), 0, false),
+            (key(Role::Intake, false), 0, false),
+        ];
+        for (k, others, refused) in cases {
+            assert_eq!(
+                revoking_leaves_no_manager(&k, others),
+                refused,
+                "{k:?} {others}"
+            );
+        }
+    }
 
     #[test]
     fn masks() {

@@ -23,11 +23,11 @@ impl crate::store::KeyStore for SqlStore {
         key: &crate::domain::access::ApiKey,
         token_hash: &str,
     ) -> Result<()> {
-        if let Some(agency) = &key.agency_id {
-            let mut conn = self.pool.acquire().await?;
-            if fetch_agency(&mut conn, agency).await?.is_none() {
-                return Err(agency_not_found(agency));
-            }
+        let mut tx = begin_write(&self.pool).await?;
+        if let Some(agency) = &key.agency_id
+            && fetch_agency(&mut tx, agency).await?.is_none()
+        {
+            return Err(agency_not_found(agency));
         }
         sqlx::query(
             "INSERT INTO api_keys (id, name, role, agency_id, token_hash, create_time, created_by) \
@@ -40,8 +40,17 @@ impl crate::store::KeyStore for SqlStore {
         .bind(token_hash)
         .bind(ts(key.create_time))
         .bind(&key.created_by)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        // Once a key has existed, open mode never returns.
+        sqlx::query(
+            "INSERT INTO server_facts (name, since) VALUES ('api_keys_exist', $1) \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(ts(key.create_time))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -55,26 +64,57 @@ impl crate::store::KeyStore for SqlStore {
         rows.iter().map(key_from_row).collect()
     }
 
-    async fn revoke_key(&self, id: &str, now: Timestamp) -> Result<crate::domain::access::ApiKey> {
-        sqlx::query("UPDATE api_keys SET revoke_time = $1 WHERE id = $2 AND revoke_time IS NULL")
-            .bind(ts(now))
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+    async fn revoke_key(
+        &self,
+        id: &str,
+        now: Timestamp,
+        force: bool,
+    ) -> Result<crate::domain::access::ApiKey> {
+        let mut tx = begin_write(&self.pool).await?;
         let row = sqlx::query(
             "SELECT id, name, role, agency_id, create_time, created_by, revoke_time \
              FROM api_keys WHERE id = $1",
         )
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        match row {
-            Some(r) => key_from_row(&r),
-            None => Err(Error::NotFound {
-                kind: "api key",
-                name: format!("keys/{id}"),
-            }),
+        let mut key = match row {
+            Some(r) => key_from_row(&r)?,
+            None => {
+                return Err(Error::NotFound {
+                    kind: "api key",
+                    name: format!("keys/{id}"),
+                });
+            }
+        };
+        if key.revoke_time.is_some() {
+            return Ok(key);
         }
+        let other_managers: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM api_keys WHERE revoke_time IS NULL AND role = $1 AND id <> $2",
+        )
+        .bind(crate::domain::Role::Admin.as_str())
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if !force && crate::domain::access::revoking_leaves_no_manager(&key, other_managers) {
+            return Err(Error::precondition(
+                "LAST_KEY_MANAGER",
+                format!(
+                    "keys/{id} is the last active admin key: revoking it would leave no key that \
+                     can manage keys (create another admin key first; `ppid keys revoke --force` \
+                     on the database overrides)"
+                ),
+            ));
+        }
+        sqlx::query("UPDATE api_keys SET revoke_time = $1 WHERE id = $2")
+            .bind(ts(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        key.revoke_time = Some(now);
+        Ok(key)
     }
 
     async fn key_by_token_hash(
@@ -97,6 +137,14 @@ impl crate::store::KeyStore for SqlStore {
                 .fetch_one(&self.pool)
                 .await?,
         )
+    }
+
+    async fn keys_exist(&self) -> Result<bool> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT since FROM server_facts WHERE name = 'api_keys_exist'")
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(found.is_some())
     }
 
     async fn secret(&self, name: &str) -> Result<String> {

@@ -336,15 +336,24 @@ pub trait KeyStore {
     -> Result<()>;
     /// Every key, revoked ones too, oldest first.
     async fn list_keys(&self) -> Result<Vec<crate::domain::access::ApiKey>>;
-    /// Revokes a key (idempotent) and returns it.
-    async fn revoke_key(&self, id: &str, now: Timestamp) -> Result<crate::domain::access::ApiKey>;
+    /// Revokes a key (idempotent) and returns it. Refuses (LAST_KEY_MANAGER)
+    /// to revoke the last active key that can manage keys unless `force`.
+    async fn revoke_key(
+        &self,
+        id: &str,
+        now: Timestamp,
+        force: bool,
+    ) -> Result<crate::domain::access::ApiKey>;
     /// The key a token hashes to, revoked or not.
     async fn key_by_token_hash(
         &self,
         token_hash: &str,
     ) -> Result<Option<crate::domain::access::ApiKey>>;
-    /// Keys not revoked (none: the server runs open).
+    /// Keys not revoked.
     async fn active_key_count(&self) -> Result<i64>;
+    /// Whether a key was ever created (a persisted fact): once true, the
+    /// server never runs open again, even with every key revoked.
+    async fn keys_exist(&self) -> Result<bool>;
     /// A named server secret, made on first use.
     async fn secret(&self, name: &str) -> Result<String>;
     /// The key that submitted a request (`None` in open mode).

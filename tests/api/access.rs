@@ -17,6 +17,7 @@ on_both_backends!(
     personal_data_by_role,
     intake_reads_back_only_its_own,
     revoked_keys_and_open_mode,
+    open_mode_never_returns,
     tracking_without_enumeration,
     objections_by_role,
     public_reads_only_published_rankings
@@ -608,6 +609,101 @@ async fn revoked_keys_and_open_mode(backend: Backend) {
         .insert("authorization", "Basic abc".parse().unwrap());
     let err = app.requests.list_requests(req).await.unwrap_err();
     assert_eq!(err.code(), Code::Unauthenticated);
+}
+
+/// Once a key has existed, open mode never returns: the last admin key is
+/// kept over gRPC, and when the CLI forces it out, keyless callers are public
+/// only, on this server and on a new one.
+async fn open_mode_never_returns(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    app.pemda("kota-serang").await;
+    app.opd("dinkes", "kota-serang").await;
+    let r = app.submit("dinkes", "").await;
+    let (operator, officer) = setup_after_open(&mut app).await;
+    let mut keys = KeyServiceClient::new(app.channel.clone());
+    let id_of = |token: &str| token.split('_').nth(1).unwrap().to_string();
+    keys.revoke_api_key(with(
+        pb::RevokeApiKeyRequest {
+            name: format!("keys/{}", id_of(&officer)),
+        },
+        &operator,
+    ))
+    .await
+    .unwrap();
+    let err = keys
+        .revoke_api_key(with(
+            pb::RevokeApiKeyRequest {
+                name: format!("keys/{}", id_of(&operator)),
+            },
+            &operator,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
+    assert_eq!(crate::helpers::reason(&err), "LAST_KEY_MANAGER");
+
+    // The CLI refuses too unless forced.
+    let cli = |force: bool| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ppid"));
+        cmd.args(["keys", "revoke", &id_of(&operator)])
+            .args(["--database-url", app.database_url()])
+            .env("PPID_LOG", "warn");
+        if force {
+            cmd.arg("--force");
+        }
+        cmd.output().unwrap()
+    };
+    let out = cli(false);
+    assert!(!out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("last active admin key"),
+        "{out:?}"
+    );
+    let out = cli(true);
+    assert!(out.status.success(), "{out:?}");
+
+    // No active key at all: keyless callers stay public, here and on a
+    // server started afresh on the same database.
+    let fresh = crate::helpers::spawn_on(app.db(), Default::default()).await;
+    for server in [app.channel.clone(), fresh.channel.clone()] {
+        let mut requests = pb::request_service_client::RequestServiceClient::new(server.clone());
+        let err = requests
+            .get_request(pb::GetRequestRequest {
+                name: r.name.clone(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::Unauthenticated, "{err:?}");
+        let err = requests
+            .list_requests(pb::ListRequestsRequest::default())
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::Unauthenticated);
+        let err = KeyServiceClient::new(server.clone())
+            .create_api_key(pb::CreateApiKeyRequest {
+                api_key: Some(pb::ApiKey {
+                    display_name: "sneaky".into(),
+                    role: pb::api_key::Role::Admin as i32,
+                    ..Default::default()
+                }),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::Unauthenticated, "no key is minted");
+        let err = pb::calendar_service_client::CalendarServiceClient::new(server.clone())
+            .add_holiday(pb::AddHolidayRequest::default())
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::Unauthenticated);
+        // Public reads still work.
+        pb::agency_service_client::AgencyServiceClient::new(server.clone())
+            .get_agency(pb::GetAgencyRequest {
+                name: "agencies/dinkes".into(),
+            })
+            .await
+            .unwrap();
+    }
+    fresh.stop().await;
 }
 
 /// The operator's key and a Dinkes officer's, made in open mode.

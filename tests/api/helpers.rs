@@ -248,6 +248,11 @@ impl TestApp {
         &self._db.url
     }
 
+    /// The test's database, to start another server on it.
+    pub fn db(&self) -> Arc<TestDb> {
+        self._db.clone()
+    }
+
     /// Stops the server and waits for it.
     pub async fn stop(mut self) {
         if let Some(s) = self.stop.take() {

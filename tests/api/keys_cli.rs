@@ -45,8 +45,20 @@ fn keys_cli_and_open_mode() {
     assert!(listed.contains(&id) && listed.contains("operator") && listed.contains("active"));
     assert!(!listed.contains(&token), "tokens are never listed");
 
+    // The last admin key goes only when forced (no key could then manage
+    // keys over gRPC; open mode does not come back).
     let out = ppid(&["keys", "revoke", &id], &db);
+    assert!(!out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--force"),
+        "{out:?}"
+    );
+    let out = ppid(&["keys", "revoke", &id, "--force"], &db);
     assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("open mode does not return"),
+        "{out:?}"
+    );
     let listed = String::from_utf8(ppid(&["keys", "list"], &db).stdout).unwrap();
     assert!(listed.contains("revoked"), "{listed}");
     let out = ppid(&["keys", "revoke", "nosuchkey"], &db);
