@@ -11,21 +11,15 @@ use ppid::{
 };
 
 /// mimalloc: many small strings are allocated on one thread and freed on
-/// another (the export's reader and writer, intake's handlers and writer).
+/// another (the export's reader and writer; handlers and the store's writer).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<()> {
-    let mut rt = tokio::runtime::Builder::new_multi_thread();
-    rt.enable_all();
-    // With the LIFO slot, a task woken by a response (hyper's connection)
-    // runs before the other responses woken with it, so each response went
-    // out in writes of its own: the no-op ran 45% faster without it, and
-    // SubmitRequest, whose group answers ~30 callers at once, 5-13%
-    // (BENCHMARKS.md). Needs `--cfg tokio_unstable` (.cargo/config.toml).
-    #[cfg(tokio_unstable)]
-    rt.disable_lifo_slot();
-    rt.build()?.block_on(run())
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run())
 }
 
 async fn run() -> anyhow::Result<()> {

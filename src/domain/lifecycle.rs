@@ -16,7 +16,7 @@ use super::{
     calendar::WorkingCalendar,
     deadline::{self, DeadlineRule},
     exemption::{self, Exemption},
-    request::{Extension, NewEvent, Notice, Request, Requester},
+    request::{self, Extension, NewEvent, NewRequest, Notice, Request, Requester},
     time,
 };
 use crate::error::{Error, Result};
@@ -224,6 +224,69 @@ pub fn run_clock(
         due,
         due_end,
     })
+}
+
+/// Registers a new request (UU KIP Pasal 22(4)): its number, its clock
+/// started on the agency-local day of receipt `start`, and the Submitted
+/// event of its history. `seq` is the next number of the Pemda's register
+/// for `start`'s year.
+#[allow(clippy::too_many_arguments)]
+pub fn register(
+    new: NewRequest,
+    agency: &Agency,
+    receive_time: Timestamp,
+    start: Date,
+    clock: Clock,
+    seq: i64,
+    now: Timestamp,
+) -> (Request, NewEvent) {
+    let request = Request {
+        id: new.id,
+        registration_number: request::registration_number(&agency.pemda_id, start.year(), seq),
+        agency_id: agency.id.clone(),
+        receiving_agency_id: agency.id.clone(),
+        pemda_id: agency.pemda_id.clone(),
+        requester: new.requester,
+        information_requested: new.information_requested,
+        purpose: new.purpose,
+        access_method: new.access_method,
+        copy_form: new.copy_form,
+        delivery_method: new.delivery_method,
+        channel: new.channel,
+        receive_time,
+        state: RequestState::Pending,
+        clock_start_date: start,
+        original_due_date: Some(clock.original_due),
+        due_date: Some(clock.due),
+        due_end_time: Some(clock.due_end),
+        extension: None,
+        notice: None,
+        deliver_time: None,
+        deliver_working_days: None,
+        withdraw_time: None,
+        create_time: now,
+        update_time: now,
+        version: 1,
+    };
+    let mut details = BTreeMap::new();
+    details.insert("agency".to_string(), format!("agencies/{}", agency.id));
+    details.insert("channel".to_string(), request.channel.as_str().to_string());
+    details.insert("clock_start_date".to_string(), start.to_string());
+    details.insert("due_date".to_string(), clock.due.to_string());
+    details.insert(
+        "registration_number".to_string(),
+        request.registration_number.clone(),
+    );
+    let event = NewEvent {
+        kind: EventType::Submitted,
+        event_time: receive_time,
+        summary: format!(
+            "registered as {}, due {}",
+            request.registration_number, clock.due
+        ),
+        details,
+    };
+    (request, event)
 }
 
 /// A holiday added or removed on `day` changes a running clock only when

@@ -1,60 +1,45 @@
-// Figures: the cells kept by every change, and the queries over them (SQL
-// both backends share; see common.rs).
+//! Figures: the cells kept by every change (per agency and month, quarter
+//! and year), and the reads over them; scoring policies, assessments and
+//! published rankings.
+use std::collections::{BTreeMap, HashMap};
 
-use crate::domain::{
-    figures::{ScoringPolicy, Totals},
-    stats::{Counter, Key, Span},
+use anyhow::Context as _;
+use jiff::{Timestamp, civil::Date};
+
+use super::{
+    core::SqlStore,
+    db::{Arg, Conn, Sql, unique_or},
+    register::{fetch_agency, push_one_agency, push_subtree},
+    rows::{
+        AGENCY_COLUMNS, DISPUTE_COLUMNS, INSERT_EVENT, INSERT_REQUEST, NewRow, OBJECTION_COLUMNS,
+        REQUEST_COLUMNS, agency_from_row, agency_not_found, dispute_from_row, from_ts,
+        objection_from_row, request_args, request_from_row, ts,
+    },
+    writer::Tx,
+};
+use crate::{
+    domain::{
+        EventType, RequestState,
+        agency::Agency,
+        figures::{ScoringPolicy, Totals},
+        request::Request,
+        stats::{self, Contributions, Counter, Key, Span},
+    },
+    error::{Error, Result},
 };
 
-impl Core {
-    /// Adds a change's contributions to the cells, in the caller's
-    /// transaction (unless the deployment switched the figures off).
-    async fn record_figures(&self, conn: &mut Conn, c: &Contributions) -> Result<()> {
-        if self.settings.maintain_figures {
-            apply_contributions(conn, c).await?;
-        }
-        Ok(())
-    }
-}
+/// Rows per multi-row INSERT: at 38 parameters a row (the widest insert, a
+/// whole request) this stays below both backends' limits (SQLite 32766,
+/// PostgreSQL 65535).
+const ROWS_PER_INSERT: usize = 500;
 
-/// Agencies are created and changed rarely, and every change bumps a
-/// version: their count and the sum of their versions tell whether the
-/// cached list is still the table (neither ever goes back).
-const AGENCIES_STAMP: &str = "SELECT COUNT(*), CAST(SUM(version) AS BIGINT) FROM agencies";
-
-impl Core {
-    /// The cached agency list, if it was read at `stamp` ([`AGENCIES_STAMP`]).
-    fn cached_agencies(&self, stamp: (i64, i64)) -> Option<Arc<Vec<Agency>>> {
-        match self.agencies.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-            Some((k, list)) if *k == stamp => Some(list.clone()),
-            _ => None,
-        }
+/// Adds a change's contributions to the cells, in the writer's transaction
+/// (unless the deployment switched the figures off).
+pub(crate) async fn record_figures(tx: &mut Tx<'_>, c: &Contributions) -> Result<()> {
+    if tx.core.settings.maintain_figures {
+        apply_contributions(&mut tx.conn, c).await?;
     }
-
-    /// Every agency, by id: from the cache while it is current.
-    async fn load_agencies(&self) -> Result<Arc<Vec<Agency>>> {
-        let (n, sum): (i64, Option<i64>) = sqlx::query_as(AGENCIES_STAMP)
-            .fetch_one(&self.pool)
-            .await?;
-        let key = (n, sum.unwrap_or(0));
-        if let Some(list) = self.cached_agencies(key) {
-            return Ok(list);
-        }
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            agency_columns!(),
-            " FROM agencies ORDER BY id"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
-        let list = Arc::new(
-            rows.iter()
-                .map(agency_from_row)
-                .collect::<Result<Vec<_>>>()?,
-        );
-        *self.agencies.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, list.clone()));
-        Ok(list)
-    }
+    Ok(())
 }
 
 /// One cell's row of counter values: (agency, month key, values).
@@ -72,8 +57,7 @@ struct FigureRows {
 
 impl FigureRows {
     fn of(c: &Contributions) -> Self {
-        let mut counters: BTreeMap<(String, String), BTreeMap<&'static str, i64>> =
-            BTreeMap::new();
+        let mut counters: BTreeMap<(String, String), BTreeMap<&'static str, i64>> = BTreeMap::new();
         let mut hist: BTreeMap<(String, String, &'static str, i64), i64> = BTreeMap::new();
         for (((agency, day), key), amount) in c {
             for grain in stats::grains(*day) {
@@ -134,50 +118,43 @@ fn counters_conflict(names: &[&str]) -> String {
 }
 
 /// Adds contributions to the cells: one multi-row upsert per set of
-/// counter columns and one for the histogram, however many cells a group of
-/// changes touches (each statement is a round trip).
-async fn apply_contributions(conn: &mut Conn, c: &Contributions) -> Result<()> {
+/// counter columns and one for the histogram, however many cells a change
+/// touches.
+async fn apply_contributions(conn: &mut Conn<'_>, c: &Contributions) -> Result<()> {
     let rows = FigureRows::of(c);
     for chunk in rows.hist.chunks(ROWS_PER_INSERT) {
-        let mut qb: QueryBuilder<Db> = QueryBuilder::new(INSERT_HIST);
-        qb.push_values(chunk, |mut b, ((agency, month, span, days), n)| {
-            b.push_bind(agency.clone())
-                .push_bind(month.clone())
-                .push_bind(*span)
-                .push_bind(*days)
-                .push_bind(*n);
-        });
+        let mut qb = Sql::new(INSERT_HIST);
+        qb.push_values(chunk.iter().map(|((agency, month, span, days), n)| {
+            vec![
+                Arg::from(agency.as_str()),
+                month.as_str().into(),
+                (*span).into(),
+                (*days).into(),
+                (*n).into(),
+            ]
+        }));
         qb.push(HIST_CONFLICT);
-        qb.build().execute(&mut *conn).await?;
+        qb.execute(conn).await?;
     }
     for (names, cells) in rows.counters {
         let rows_per_statement = (30_000 / (names.len() + 2)).max(1);
         for chunk in cells.chunks(rows_per_statement) {
-            let mut qb: QueryBuilder<Db> = QueryBuilder::new(insert_counters(&names));
-            qb.push_values(chunk, |mut b, (agency, month, values)| {
-                b.push_bind(agency.clone()).push_bind(month.clone());
-                for v in values {
-                    b.push_bind(*v);
-                }
-            });
-            qb.push(counters_conflict(&names));
-            qb.build().execute(&mut *conn).await?;
+            let mut qb = Sql::new(insert_counters(&names));
+            qb.push_values(chunk.iter().map(|(agency, month, values)| {
+                [Arg::from(agency.as_str()), month.as_str().into()]
+                    .into_iter()
+                    .chain(values.iter().map(|v| Arg::from(*v)))
+                    .collect()
+            }));
+            qb.push(&counters_conflict(&names));
+            qb.execute(conn).await?;
         }
     }
     Ok(())
 }
 
-fn push_ids(qb: &mut QueryBuilder<Db>, ids: &[String]) {
-    qb.push("(");
-    let mut sep = qb.separated(", ");
-    for id in ids {
-        sep.push_bind(id.clone());
-    }
-    qb.push(")");
-}
-
 #[async_trait::async_trait]
-impl crate::store::FigureStore for SqlStore {
+impl super::FigureStore for SqlStore {
     async fn month_totals(
         &self,
         agency_ids: &[String],
@@ -189,48 +166,51 @@ impl crate::store::FigureStore for SqlStore {
         if agency_ids.is_empty() {
             return Ok(out);
         }
+        let mut p = self.read().await?;
+        let mut conn = p.conn();
         let counters = Counter::all();
         let sums: Vec<String> = counters
             .iter()
             .map(|c| format!("CAST(SUM({0}) AS BIGINT) AS {0}", c.column()))
             .collect();
-        let mut qb = QueryBuilder::<Db>::new(format!(
+        let mut qb = Sql::new(format!(
             "SELECT agency_id, {} FROM agency_month_stats WHERE agency_id IN ",
             sums.join(", ")
         ));
-        push_ids(&mut qb, agency_ids);
+        qb.push_list(agency_ids.iter().map(String::as_str));
         qb.push(" AND month >= ")
-            .push_bind(from.to_string())
+            .push_bind(from)
             .push(" AND month <= ")
-            .push_bind(to.to_string());
+            .push_bind(to);
         qb.push(" GROUP BY agency_id");
-        for row in qb.build().fetch_all(&self.pool).await? {
-            let agency: String = row.try_get("agency_id")?;
+        for row in qb.fetch_all(&mut conn).await? {
+            let agency: String = row.get("agency_id")?;
             let t = out.entry(agency).or_default();
             // By position: name lookups cost more than the sums.
             for (i, c) in counters.iter().enumerate() {
-                let v: Option<i64> = row.try_get(i + 1)?;
+                let v: Option<i64> = row.get_at(i + 1)?;
                 t.add(Key::Count(*c), v.unwrap_or(0));
             }
         }
         if with_hist {
-            let mut qb = QueryBuilder::<Db>::new(
-                "SELECT agency_id, span, days, CAST(SUM(count) AS BIGINT) AS n FROM agency_month_hist WHERE agency_id IN ",
+            let mut qb = Sql::new(
+                "SELECT agency_id, span, days, CAST(SUM(count) AS BIGINT) AS n \
+                 FROM agency_month_hist WHERE agency_id IN ",
             );
-            push_ids(&mut qb, agency_ids);
+            qb.push_list(agency_ids.iter().map(String::as_str));
             qb.push(" AND month >= ")
-                .push_bind(from.to_string())
+                .push_bind(from)
                 .push(" AND month <= ")
-                .push_bind(to.to_string());
+                .push_bind(to);
             qb.push(" GROUP BY agency_id, span, days");
-            for row in qb.build().fetch_all(&self.pool).await? {
-                let agency: String = row.try_get("agency_id")?;
-                let span = match row.try_get::<String, _>("span")?.as_str() {
+            for row in qb.fetch_all(&mut conn).await? {
+                let agency: String = row.get("agency_id")?;
+                let span = match row.get::<String>("span")?.as_str() {
                     "notice" => Span::Notice,
                     _ => Span::Delivery,
                 };
-                let days: i64 = row.try_get("days")?;
-                let n: Option<i64> = row.try_get("n")?;
+                let days: i64 = row.get("days")?;
+                let n: Option<i64> = row.get("n")?;
                 out.entry(agency)
                     .or_default()
                     .add(Key::Hist(span, days as i32), n.unwrap_or(0));
@@ -248,17 +228,17 @@ impl crate::store::FigureStore for SqlStore {
         if agency_ids.is_empty() {
             return Ok(out);
         }
-        let mut qb = QueryBuilder::<Db>::new(
-            "SELECT agency_id, CAST(SUM(received - decided - withdrawn) AS BIGINT) AS open FROM agency_month_stats \
-             WHERE length(month) = 7 AND agency_id IN ",
+        let mut qb = Sql::new(
+            "SELECT agency_id, CAST(SUM(received - decided - withdrawn) AS BIGINT) AS open \
+             FROM agency_month_stats WHERE length(month) = 7 AND agency_id IN ",
         );
-        push_ids(&mut qb, agency_ids);
+        qb.push_list(agency_ids.iter().map(String::as_str));
         qb.push(" AND month < ")
-            .push_bind(month.to_string())
+            .push_bind(month)
             .push(" GROUP BY agency_id");
-        for row in qb.build().fetch_all(&self.pool).await? {
-            let v: Option<i64> = row.try_get("open")?;
-            out.insert(row.try_get::<String, _>("agency_id")?, v.unwrap_or(0));
+        for row in qb.fetch_all(&mut self.read().await?.conn()).await? {
+            let v: Option<i64> = row.get("open")?;
+            out.insert(row.get::<String>("agency_id")?, v.unwrap_or(0));
         }
         Ok(out)
     }
@@ -273,7 +253,9 @@ impl crate::store::FigureStore for SqlStore {
         if agencies.is_empty() {
             return Ok(out);
         }
-        let ids: Vec<String> = agencies.iter().map(|a| a.id.clone()).collect();
+        let mut p = self.read().await?;
+        let mut conn = p.conn();
+        let ids: Vec<&str> = agencies.iter().map(|a| a.id.as_str()).collect();
         let zones: HashMap<&str, jiff::tz::TimeZone> =
             agencies.iter().map(|a| (a.id.as_str(), a.tz())).collect();
         let mut keep = |c: Contributions| {
@@ -284,39 +266,35 @@ impl crate::store::FigureStore for SqlStore {
             }
         };
         // Every request of these agencies: the naive way, row by row.
-        let mut qb = QueryBuilder::<Db>::new(concat!(
-            "SELECT ",
-            request_columns!(),
-            " FROM requests WHERE agency_id IN "
+        let mut qb = Sql::new(format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE agency_id IN "
         ));
-        push_ids(&mut qb, &ids);
-        for row in qb.build().fetch_all(&self.pool).await? {
+        qb.push_list(ids.iter().copied());
+        for row in qb.fetch_all(&mut conn).await? {
             let r = request_from_row(&row)?;
             if let Some(tz) = zones.get(r.agency_id.as_str()) {
                 keep(stats::request_contributions(&r, tz));
             }
         }
-        let mut qb = QueryBuilder::<Db>::new(concat!(
-            "SELECT ",
-            objection_columns!(),
-            " FROM objections o JOIN requests r ON r.id = o.request_id WHERE o.agency_id IN "
+        let mut qb = Sql::new(format!(
+            "SELECT {OBJECTION_COLUMNS} FROM objections o JOIN requests r ON r.id = o.request_id \
+             WHERE o.agency_id IN "
         ));
-        push_ids(&mut qb, &ids);
-        let objections = qb.build().fetch_all(&self.pool).await?;
+        qb.push_list(ids.iter().copied());
+        let objections = qb.fetch_all(&mut conn).await?;
         let mut agency_of = HashMap::new();
         for row in &objections {
             let (o, _) = objection_from_row(row)?;
             agency_of.insert(o.id, o.agency_id.clone());
             keep(stats::objection_contributions(&o));
         }
-        let mut qb = QueryBuilder::<Db>::new(concat!(
-            "SELECT ",
-            dispute_columns!(),
-            " FROM disputes WHERE objection_id IN (SELECT id FROM objections WHERE agency_id IN "
+        let mut qb = Sql::new(format!(
+            "SELECT {DISPUTE_COLUMNS} FROM disputes WHERE objection_id IN \
+             (SELECT id FROM objections WHERE agency_id IN "
         ));
-        push_ids(&mut qb, &ids);
+        qb.push_list(ids.iter().copied());
         qb.push(")");
-        for row in qb.build().fetch_all(&self.pool).await? {
+        for row in qb.fetch_all(&mut conn).await? {
             let d = dispute_from_row(&row)?;
             if let Some(agency) = agency_of.get(&d.objection_id)
                 && let Some(tz) = zones.get(agency.as_str())
@@ -333,16 +311,15 @@ impl crate::store::FigureStore for SqlStore {
         include_sub_agencies: bool,
         now: Timestamp,
     ) -> Result<i64> {
-        let mut qb = QueryBuilder::<Db>::new(
-            "SELECT COUNT(*) FROM requests WHERE state = 'pending' AND due_end_time <= ",
-        );
+        let mut qb =
+            Sql::new("SELECT COUNT(*) FROM requests WHERE state = 'pending' AND due_end_time <= ");
         qb.push_bind(ts(now));
         if include_sub_agencies {
             push_subtree(&mut qb, "agency_path", &agency.path);
         } else {
             push_one_agency(&mut qb, agency);
         }
-        Ok(qb.build_query_scalar::<i64>().fetch_one(&self.pool).await?)
+        qb.scalar::<i64>(&mut self.read().await?.conn()).await
     }
 
     async fn oldest_pending(
@@ -352,10 +329,9 @@ impl crate::store::FigureStore for SqlStore {
         limit: i64,
     ) -> Result<Vec<Request>> {
         // Pick the ids from the index first; only those rows are read.
-        let mut qb = QueryBuilder::<Db>::new(concat!(
-            "SELECT ",
-            request_columns!(),
-            " FROM requests WHERE id IN (SELECT id FROM requests WHERE state IN ('pending', 'awaiting_completion')"
+        let mut qb = Sql::new(format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE id IN (SELECT id FROM requests \
+             WHERE state IN ('pending', 'awaiting_completion')"
         ));
         if include_sub_agencies {
             push_subtree(&mut qb, "agency_path", &agency.path);
@@ -365,78 +341,78 @@ impl crate::store::FigureStore for SqlStore {
         qb.push(" ORDER BY receive_time, id LIMIT ")
             .push_bind(limit);
         qb.push(") ORDER BY receive_time, id");
-        let rows = qb.build().fetch_all(&self.pool).await?;
+        let rows = qb.fetch_all(&mut self.read().await?.conn()).await?;
         rows.iter().map(request_from_row).collect()
     }
 
     async fn subtree(&self, agency: &Agency) -> Result<Vec<Agency>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            agency_columns!(),
-            " FROM agencies WHERE path LIKE $1 ORDER BY id"
+        let rows = Sql::new(format!(
+            "SELECT {AGENCY_COLUMNS} FROM agencies WHERE path LIKE $1 ORDER BY id"
         ))
         .bind(format!("{}%", agency.path))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut self.read().await?.conn())
         .await?;
         rows.iter().map(agency_from_row).collect()
     }
 
-    async fn all_agencies(&self) -> Result<Arc<Vec<Agency>>> {
-        self.load_agencies().await
+    async fn all_agencies(&self) -> Result<std::sync::Arc<Vec<Agency>>> {
+        let mut p = self.read().await?;
+        self.core.agencies(&mut p.conn()).await
     }
 
     async fn group_members(&self, group: &str) -> Result<Vec<Agency>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            agency_columns!(),
-            " FROM agencies WHERE comparison_group = $1 ORDER BY id"
+        let rows = Sql::new(format!(
+            "SELECT {AGENCY_COLUMNS} FROM agencies WHERE comparison_group = $1 ORDER BY id"
         ))
         .bind(group)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut self.read().await?.conn())
         .await?;
         rows.iter().map(agency_from_row).collect()
     }
 
-    async fn set_policy(&self, mut policy: ScoringPolicy, now: Timestamp) -> Result<ScoringPolicy> {
-        let mut tx = begin_write(&self.pool).await?;
-        let last: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(version) FROM scoring_policies WHERE year = $1")
-                .bind(i64::from(policy.year))
-                .fetch_one(&mut *tx)
-                .await?;
-        policy.version = last.unwrap_or(0) + 1;
-        let json = serde_json::to_string(&policy).context("encoding policy")?;
-        let inserted = sqlx::query("INSERT INTO scoring_policies (year, version, policy, create_time) VALUES ($1, $2, $3, $4)")
-            .bind(i64::from(policy.year))
-            .bind(policy.version)
-            .bind(json)
-            .bind(ts(now))
-            .execute(&mut *tx)
-            .await;
-        match inserted {
-            Err(e) if is_unique_violation(&e) => {
-                return Err(Error::Aborted(
-                    "another policy version was set at the same time; retry".into(),
-                ));
-            }
-            other => {
-                other?;
-            }
-        }
-        tx.commit().await?;
-        Ok(policy)
+    async fn set_policy(&self, policy: ScoringPolicy, now: Timestamp) -> Result<ScoringPolicy> {
+        self.write(move |tx| {
+            Box::pin(async move {
+                let mut policy = policy;
+                let last: Option<i64> =
+                    Sql::new("SELECT MAX(version) FROM scoring_policies WHERE year = $1")
+                        .bind(policy.year)
+                        .scalar(&mut tx.conn)
+                        .await?;
+                policy.version = last.unwrap_or(0) + 1;
+                let json = serde_json::to_string(&policy).context("encoding policy")?;
+                let inserted = Sql::new(
+                    "INSERT INTO scoring_policies (year, version, policy, create_time) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(policy.year)
+                .bind(policy.version)
+                .bind(json)
+                .bind(ts(now))
+                .execute(&mut tx.conn)
+                .await;
+                unique_or(inserted, || {
+                    Error::Aborted("another policy version was set at the same time; retry".into())
+                })?;
+                Ok(policy)
+            })
+        })
+        .await
     }
 
     async fn get_policy(&self, year: i16) -> Result<Option<(ScoringPolicy, Timestamp)>> {
-        let row = sqlx::query("SELECT policy, create_time FROM scoring_policies WHERE year = $1 ORDER BY version DESC LIMIT 1")
-            .bind(i64::from(year))
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = Sql::new(
+            "SELECT policy, create_time FROM scoring_policies WHERE year = $1 \
+             ORDER BY version DESC LIMIT 1",
+        )
+        .bind(year)
+        .fetch_optional(&mut self.read().await?.conn())
+        .await?;
         match row {
             Some(r) => {
-                let json: String = r.try_get("policy")?;
+                let json: String = r.get("policy")?;
                 let p: ScoringPolicy = serde_json::from_str(&json).context("stored policy")?;
-                Ok(Some((p, from_ts(r.try_get("create_time")?)?)))
+                Ok(Some((p, from_ts(r.get("create_time")?)?)))
             }
             None => Ok(None),
         }
@@ -449,22 +425,28 @@ impl crate::store::FigureStore for SqlStore {
         items: &BTreeMap<String, f64>,
         now: Timestamp,
     ) -> Result<()> {
-        let mut tx = begin_write(&self.pool).await?;
-        fetch_agency(&mut tx, agency_id)
-            .await?
-            .ok_or_else(|| agency_not_found(agency_id))?;
-        sqlx::query(
-            "INSERT INTO assessments (agency_id, year, items, update_time) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (agency_id, year) DO UPDATE SET items = excluded.items, update_time = excluded.update_time",
-        )
-        .bind(agency_id)
-        .bind(i64::from(year))
-        .bind(serde_json::to_string(items).context("encoding assessment")?)
-        .bind(ts(now))
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let agency_id = agency_id.to_string();
+        let items = serde_json::to_string(items).context("encoding assessment")?;
+        self.write(move |tx| {
+            Box::pin(async move {
+                fetch_agency(&mut tx.conn, &agency_id)
+                    .await?
+                    .ok_or_else(|| agency_not_found(&agency_id))?;
+                Sql::new(
+                    "INSERT INTO assessments (agency_id, year, items, update_time) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (agency_id, year) \
+                     DO UPDATE SET items = excluded.items, update_time = excluded.update_time",
+                )
+                .bind(&agency_id)
+                .bind(year)
+                .bind(items)
+                .bind(ts(now))
+                .execute(&mut tx.conn)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     async fn assessments(
@@ -476,14 +458,13 @@ impl crate::store::FigureStore for SqlStore {
         if agency_ids.is_empty() {
             return Ok(out);
         }
-        let mut qb =
-            QueryBuilder::<Db>::new("SELECT agency_id, items FROM assessments WHERE year = ");
-        qb.push_bind(i64::from(year)).push(" AND agency_id IN ");
-        push_ids(&mut qb, agency_ids);
-        for row in qb.build().fetch_all(&self.pool).await? {
-            let items: String = row.try_get("items")?;
+        let mut qb = Sql::new("SELECT agency_id, items FROM assessments WHERE year = ");
+        qb.push_bind(year).push(" AND agency_id IN ");
+        qb.push_list(agency_ids.iter().map(String::as_str));
+        for row in qb.fetch_all(&mut self.read().await?.conn()).await? {
+            let items: String = row.get("items")?;
             out.insert(
-                row.try_get::<String, _>("agency_id")?,
+                row.get::<String>("agency_id")?,
                 serde_json::from_str(&items).context("stored assessment")?,
             );
         }
@@ -491,16 +472,16 @@ impl crate::store::FigureStore for SqlStore {
     }
 
     async fn snapshot(&self, group_key: &str, period: &str) -> Result<Option<(String, Timestamp)>> {
-        let row = sqlx::query("SELECT snapshot, publish_time FROM ranking_snapshots WHERE group_key = $1 AND period = $2")
-            .bind(group_key)
-            .bind(period)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = Sql::new(
+            "SELECT snapshot, publish_time FROM ranking_snapshots \
+             WHERE group_key = $1 AND period = $2",
+        )
+        .bind(group_key)
+        .bind(period)
+        .fetch_optional(&mut self.read().await?.conn())
+        .await?;
         match row {
-            Some(r) => Ok(Some((
-                r.try_get("snapshot")?,
-                from_ts(r.try_get("publish_time")?)?,
-            ))),
+            Some(r) => Ok(Some((r.get("snapshot")?, from_ts(r.get("publish_time")?)?))),
             None => Ok(None),
         }
     }
@@ -511,144 +492,128 @@ impl crate::store::FigureStore for SqlStore {
         counters: &[(String, i16, i64)],
     ) -> Result<()> {
         for chunk in rows.chunks(ROWS_PER_INSERT) {
-            let mut tx = begin_write(&self.pool).await?;
-            let mut qb = QueryBuilder::<Db>::new("");
-            let new_rows: Vec<NewRow<'_>> = chunk
-                .iter()
-                .map(|(r, path)| NewRow {
-                    request: r,
-                    agency_path: path,
-                    body_hash: "generated",
-                    submitted_by: None,
-                })
-                .collect();
-            push_insert_requests(&mut qb, &new_rows)?;
-            qb.build().execute(&mut *tx).await?;
+            let mut requests = Sql::new(INSERT_REQUEST);
+            requests.push_values(
+                chunk
+                    .iter()
+                    .map(|(r, path)| {
+                        request_args(&NewRow {
+                            request: r,
+                            agency_path: path,
+                            body_hash: "generated",
+                            submitted_by: None,
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+            );
             // One event per step the projection shows: submission, then notice.
-            let mut qb = QueryBuilder::<Db>::new(INSERT_EVENT);
             let mut events = Vec::new();
             for (r, _) in chunk {
-                events.push((
-                    r,
-                    1_i64,
+                let mut push = |seq: i64, kind: EventType, t, state: RequestState, summary| {
+                    events.push(vec![
+                        Arg::from(r.id.to_string()),
+                        seq.into(),
+                        kind.as_str().into(),
+                        ts(t).into(),
+                        ts(t).into(),
+                        "generator".into(),
+                        state.as_str().into(),
+                        Arg::from(summary),
+                        "{}".into(),
+                        ts(r.receive_time).into(),
+                    ]);
+                };
+                push(
+                    1,
                     EventType::Submitted,
                     r.receive_time,
                     RequestState::Pending,
                     format!("registered as {}", r.registration_number),
-                ));
+                );
                 if let Some(n) = &r.notice {
-                    events.push((
-                        r,
+                    push(
                         2,
                         EventType::Responded,
                         n.notice_time,
                         RequestState::Responded,
                         format!("written notice: {}", n.outcome),
-                    ));
+                    );
                 }
             }
-            qb.push_values(events, |mut b, (r, seq, kind, t, state, summary)| {
-                b.push_bind(r.id.to_string())
-                    .push_bind(seq)
-                    .push_bind(kind.as_str())
-                    .push_bind(ts(t))
-                    .push_bind(ts(t))
-                    .push_bind("generator")
-                    .push_bind(state.as_str())
-                    .push_bind(summary)
-                    .push_bind("{}")
-                    .push_bind(ts(r.receive_time));
-            });
-            qb.build().execute(&mut *tx).await?;
-            tx.commit().await?;
-        }
-        let mut tx = begin_write(&self.pool).await?;
-        for (pemda, year, last) in counters {
-            sqlx::query(
-                "INSERT INTO registration_counters (pemda_id, year, register, last_value) VALUES ($1, $2, 'request', $3) \
-                 ON CONFLICT (pemda_id, year, register) DO UPDATE SET last_value = excluded.last_value",
-            )
-            .bind(pemda)
-            .bind(i64::from(*year))
-            .bind(last)
-            .execute(&mut *tx)
+            let mut history = Sql::new(INSERT_EVENT);
+            history.push_values(events);
+            self.write(move |tx| {
+                Box::pin(async move {
+                    requests.execute(&mut tx.conn).await?;
+                    history.execute(&mut tx.conn).await?;
+                    Ok(())
+                })
+            })
             .await?;
         }
-        tx.commit().await?;
-        Ok(())
+        let counters = counters.to_vec();
+        self.write(move |tx| {
+            Box::pin(async move {
+                for (pemda, year, last) in counters {
+                    Sql::new(
+                        "INSERT INTO registration_counters (pemda_id, year, register, last_value) \
+                         VALUES ($1, $2, 'request', $3) ON CONFLICT (pemda_id, year, register) \
+                         DO UPDATE SET last_value = excluded.last_value",
+                    )
+                    .bind(pemda)
+                    .bind(year)
+                    .bind(last)
+                    .execute(&mut tx.conn)
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+        .await
     }
 
     async fn add_cells(&self, cells: &Contributions) -> Result<()> {
-        let counters = Counter::all();
-        let mut rows: BTreeMap<(String, String), Vec<i64>> = BTreeMap::new();
-        let mut hist: Vec<(String, String, &'static str, i64, i64)> = Vec::new();
-        for (((agency, day), key), amount) in cells {
-            for month in stats::grains(*day) {
-                match key {
-                    Key::Count(c) => {
-                        let i = counters
-                            .iter()
-                            .position(|x| x == c)
-                            .expect("every counter is listed");
-                        rows.entry((agency.clone(), month))
-                            .or_insert_with(|| vec![0; counters.len()])[i] += amount;
-                    }
-                    Key::Hist(span, days) => hist.push((
-                        agency.clone(),
-                        month,
-                        span.as_str(),
-                        i64::from(*days),
-                        *amount,
-                    )),
-                }
+        // The generator's totals: as a change's, in statements of a bounded
+        // size, each its own write.
+        let rows = FigureRows::of(cells);
+        for chunk in rows.hist.chunks(5000) {
+            let mut qb = Sql::new(INSERT_HIST);
+            qb.push_values(chunk.iter().map(|((a, m, s, d), n)| {
+                vec![
+                    Arg::from(a.as_str()),
+                    m.as_str().into(),
+                    (*s).into(),
+                    (*d).into(),
+                    (*n).into(),
+                ]
+            }));
+            qb.push(HIST_CONFLICT);
+            self.write(move |tx| {
+                Box::pin(async move {
+                    qb.execute(&mut tx.conn).await?;
+                    Ok(())
+                })
+            })
+            .await?;
+        }
+        for (names, cells) in rows.counters {
+            for chunk in cells.chunks(400) {
+                let mut qb = Sql::new(insert_counters(&names));
+                qb.push_values(chunk.iter().map(|(agency, month, values)| {
+                    [Arg::from(agency.as_str()), month.as_str().into()]
+                        .into_iter()
+                        .chain(values.iter().map(|v| Arg::from(*v)))
+                        .collect()
+                }));
+                qb.push(&counters_conflict(&names));
+                self.write(move |tx| {
+                    Box::pin(async move {
+                        qb.execute(&mut tx.conn).await?;
+                        Ok(())
+                    })
+                })
+                .await?;
             }
-        }
-        let names: Vec<&str> = counters.iter().map(|c| c.column()).collect();
-        let updates: Vec<String> = names
-            .iter()
-            .map(|c| format!("{c} = agency_month_stats.{c} + excluded.{c}"))
-            .collect();
-        let rows: Vec<_> = rows.into_iter().collect();
-        for chunk in rows.chunks(400) {
-            let mut tx = begin_write(&self.pool).await?;
-            let mut qb = QueryBuilder::<Db>::new(format!(
-                "INSERT INTO agency_month_stats (agency_id, month, {}) ",
-                names.join(", ")
-            ));
-            qb.push_values(chunk, |mut b, ((agency, month), values)| {
-                b.push_bind(agency.clone()).push_bind(month.clone());
-                for v in values {
-                    b.push_bind(*v);
-                }
-            });
-            qb.push(format!(
-                " ON CONFLICT (agency_id, month) DO UPDATE SET {}",
-                updates.join(", ")
-            ));
-            qb.build().execute(&mut *tx).await?;
-            tx.commit().await?;
-        }
-        // Rows of one statement must not repeat a key: merge first.
-        let mut merged: BTreeMap<(String, String, &'static str, i64), i64> = BTreeMap::new();
-        for (a, m, s, d, n) in hist {
-            *merged.entry((a, m, s, d)).or_insert(0) += n;
-        }
-        let merged: Vec<_> = merged.into_iter().collect();
-        for chunk in merged.chunks(5000) {
-            let mut tx = begin_write(&self.pool).await?;
-            let mut qb = QueryBuilder::<Db>::new(
-                "INSERT INTO agency_month_hist (agency_id, month, span, days, count) ",
-            );
-            qb.push_values(chunk, |mut b, ((a, m, s, d), n)| {
-                b.push_bind(a.clone())
-                    .push_bind(m.clone())
-                    .push_bind(*s)
-                    .push_bind(*d)
-                    .push_bind(*n);
-            });
-            qb.push(" ON CONFLICT (agency_id, month, span, days) DO UPDATE SET count = agency_month_hist.count + excluded.count");
-            qb.build().execute(&mut *tx).await?;
-            tx.commit().await?;
         }
         Ok(())
     }
@@ -661,25 +626,33 @@ impl crate::store::FigureStore for SqlStore {
         snapshot: &str,
         now: Timestamp,
     ) -> Result<()> {
-        let inserted = sqlx::query(
-            "INSERT INTO ranking_snapshots (group_key, period, policy_version, snapshot, publish_time) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(group_key)
-        .bind(period)
-        .bind(policy_version)
-        .bind(snapshot)
-        .bind(ts(now))
-        .execute(&self.pool)
-        .await;
-        match inserted {
-            Err(e) if is_unique_violation(&e) => Err(Error::AlreadyExists {
-                reason: "RANKING_PUBLISHED",
-                message: format!("the ranking of {group_key} for {period} is already published"),
-            }),
-            other => {
-                other?;
+        let (group_key, period, snapshot) = (
+            group_key.to_string(),
+            period.to_string(),
+            snapshot.to_string(),
+        );
+        self.write(move |tx| {
+            Box::pin(async move {
+                let inserted = Sql::new(
+                    "INSERT INTO ranking_snapshots (group_key, period, policy_version, snapshot, \
+                     publish_time) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&group_key)
+                .bind(&period)
+                .bind(policy_version)
+                .bind(snapshot)
+                .bind(ts(now))
+                .execute(&mut tx.conn)
+                .await;
+                unique_or(inserted, || Error::AlreadyExists {
+                    reason: "RANKING_PUBLISHED",
+                    message: format!(
+                        "the ranking of {group_key} for {period} is already published"
+                    ),
+                })?;
                 Ok(())
-            }
-        }
+            })
+        })
+        .await
     }
 }

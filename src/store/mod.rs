@@ -1,8 +1,9 @@
-//! Persistence: one trait, a SQLite and a PostgreSQL implementation sharing
-//! one body of SQL (`common.rs`, compiled once per backend), and one
-//! conformance suite (`tests/store_conformance.rs`).
+//! Persistence: one store for SQLite and PostgreSQL, its SQL written once
+//! over a thin seam between the drivers (`db`), every write through one
+//! writer (`writer`), and one conformance suite
+//! (`tests/store_conformance.rs`) run on both.
 //!
-//! Each method is one use case and one transaction: a state change and its
+//! Each write is one use case in one transaction: a state change and its
 //! event are written together or not at all.
 use std::{
     collections::{BTreeMap, HashMap},
@@ -27,9 +28,20 @@ use crate::{
     error::{Error, Result},
 };
 
-pub mod postgres;
-pub mod sqlite;
-mod wal_vfs;
+mod core;
+pub mod db;
+mod dik;
+mod figures;
+mod keys;
+mod postgres;
+mod register;
+mod report;
+mod rows;
+mod sqlite;
+pub mod writer;
+
+pub use self::core::SqlStore;
+pub use writer::{FaultSwitch, Health};
 
 /// Settings the store's use cases apply.
 #[derive(Debug, Clone)]
@@ -45,6 +57,8 @@ pub struct StoreSettings {
     /// Keep the monthly figure cells up to date on every change (default
     /// true; switched off only to measure what they cost).
     pub maintain_figures: bool,
+    /// Tests only: a switch that makes the writer's next commit fail.
+    pub fault: Option<FaultSwitch>,
 }
 
 impl Default for StoreSettings {
@@ -54,6 +68,7 @@ impl Default for StoreSettings {
             allow_unregistered_exemption: false,
             objection_reopen_working_days: 10,
             maintain_figures: true,
+            fault: None,
         }
     }
 }
@@ -503,17 +518,16 @@ pub trait Store: DikStore + FigureStore + KeyStore + ReportStore + Send + Sync +
     ) -> Result<u32>;
     /// The working-day calendar of an agency.
     async fn calendar_for(&self, agency: &Agency) -> Result<WorkingCalendar>;
+
+    /// Follows whether the store still writes (a failed commit stops it).
+    fn writer_health(&self) -> tokio::sync::watch::Receiver<Health>;
 }
 
 /// Opens the store a URL names: `postgres://` or `postgresql://` selects
 /// PostgreSQL, anything else is a SQLite file path or `sqlite:` URL.
 /// Migrations run and the built-in holidays are loaded.
 pub async fn connect(url: &str, settings: StoreSettings) -> anyhow::Result<Arc<dyn Store>> {
-    if is_postgres(url) {
-        Ok(Arc::new(postgres::SqlStore::connect(url, settings).await?))
-    } else {
-        Ok(Arc::new(sqlite::SqlStore::connect(url, settings).await?))
-    }
+    Ok(Arc::new(SqlStore::connect(url, settings).await?))
 }
 
 /// Whether a database URL names PostgreSQL (else it is SQLite).
@@ -523,11 +537,7 @@ pub fn is_postgres(url: &str) -> bool {
 
 /// Runs migrations only.
 pub async fn migrate(url: &str) -> anyhow::Result<()> {
-    if is_postgres(url) {
-        postgres::SqlStore::migrate_only(url).await
-    } else {
-        sqlite::SqlStore::migrate_only(url).await
-    }
+    SqlStore::migrate_only(url).await
 }
 
 impl From<sqlx::Error> for Error {
@@ -536,6 +546,13 @@ impl From<sqlx::Error> for Error {
         match e {
             E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) | E::Protocol(_) => {
                 Error::Unavailable("the database cannot be reached".into())
+            }
+            // Two servers' writes crossed (PostgreSQL broke a deadlock or a
+            // serialization conflict): nothing of this write was kept.
+            E::Database(ref d) if matches!(d.code().as_deref(), Some("40P01" | "40001")) => {
+                Error::Aborted(
+                    "a concurrent change on another server crossed this one; retry".into(),
+                )
             }
             E::Database(ref d) if is_connection_loss(d.code().as_deref()) => {
                 Error::Unavailable("the database cannot be reached".into())
@@ -548,9 +565,4 @@ impl From<sqlx::Error> for Error {
 /// PostgreSQL SQLSTATEs meaning the server went away (class 08, 57P0x).
 fn is_connection_loss(code: Option<&str>) -> bool {
     code.is_some_and(|c| c.starts_with("08") || c.starts_with("57P0"))
-}
-
-/// Whether a database error is a unique-constraint violation.
-pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }

@@ -1,0 +1,473 @@
+//! The one writer. Every write of the server goes through it: a task that
+//! owns the database's write side and a queue in front of it.
+//!
+//! It takes what is waiting (up to [`MAX_GROUP`] writes), runs them in one
+//! transaction, each inside a savepoint so that one failing write leaves
+//! nothing behind and fails none of its neighbours, commits once, and only
+//! then answers each caller: an acknowledged write is durable
+//! (`synchronous=FULL` on SQLite; PostgreSQL's commit). On SQLite it is the
+//! only connection that writes, so no write ever waits in SQLite's busy
+//! handler; reads go through a read-only pool beside it.
+//!
+//! A failed COMMIT on SQLite (the disk refused the write or its sync) stops
+//! writing for good: every later write is answered UNAVAILABLE and the
+//! server's health turns NOT_SERVING, because after a failed fsync Linux may
+//! report a later one as successful although the pages were lost. The
+//! operator checks the disk and restarts. On PostgreSQL the database is the
+//! authority on durability: a failed commit fails that group's callers only.
+//!
+//! On PostgreSQL each write has a budget ([`PG_BUDGET`]) counted from when
+//! it was queued: a group runs only for what is left of its oldest write's
+//! budget, and writes that waited longer are answered UNAVAILABLE without
+//! running, so an outage answers every caller in time and recovery needs no
+//! restart.
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use futures::{FutureExt as _, future::BoxFuture};
+use sqlx::{Connection as _, pool::PoolConnection};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::{core::Core, db::Conn};
+use crate::error::{Error, Result};
+
+/// Most writes committed in one transaction.
+pub const MAX_GROUP: usize = 256;
+
+/// Writes waiting for the writer before callers wait to queue.
+const QUEUE: usize = 4096;
+
+/// How long a write may take on PostgreSQL, from queueing to answer.
+pub const PG_BUDGET: Duration = Duration::from_secs(3);
+
+/// A write: what it does inside the transaction. It reads, decides (by the
+/// domain's rules) and writes through `tx`; an error leaves nothing written.
+pub type Work<T> = Box<dyn for<'c, 't> FnOnce(&'c mut Tx<'t>) -> BoxFuture<'c, Result<T>> + Send>;
+
+/// What a write sees: the transaction's connection and the store's shared
+/// state (settings, caches).
+pub struct Tx<'t> {
+    /// The connection, inside the group's transaction.
+    pub conn: Conn<'t>,
+    /// The store's settings and caches.
+    pub core: &'t Core,
+}
+
+/// A test-only switch: the next COMMIT fails as if the disk refused it.
+#[derive(Debug, Clone, Default)]
+pub struct FaultSwitch(Arc<AtomicBool>);
+
+impl FaultSwitch {
+    /// Makes the next commit fail.
+    pub fn fail_next_commit(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    fn take(&self) -> bool {
+        self.0.swap(false, Ordering::SeqCst)
+    }
+}
+
+/// Whether the writer still writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    /// Writing.
+    Writing,
+    /// Stopped after a failed commit; why.
+    Stopped(String),
+}
+
+/// The writer's handle: where writes are queued.
+pub struct Writer {
+    queue: mpsc::Sender<Box<dyn Job>>,
+    health: watch::Receiver<Health>,
+}
+
+/// Where the writer gets its connection.
+pub enum Source {
+    /// SQLite: one connection of its own, opened once.
+    Sqlite {
+        /// How to open it.
+        options: Box<sqlx::sqlite::SqliteConnectOptions>,
+    },
+    /// PostgreSQL: a connection from the pool for each group.
+    Postgres(sqlx::PgPool),
+}
+
+impl Writer {
+    /// Starts the writer task.
+    pub fn start(source: Source, core: Arc<Core>) -> Self {
+        let (queue, jobs) = mpsc::channel(QUEUE);
+        let (health_tx, health) = watch::channel(Health::Writing);
+        tokio::spawn(run(source, core, jobs, health_tx));
+        Self { queue, health }
+    }
+
+    /// Runs `work` in the next group and answers once it is committed.
+    pub async fn write<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c, 't> FnOnce(&'c mut Tx<'t>) -> BoxFuture<'c, Result<T>> + Send + 'static,
+    {
+        let work: Work<T> = Box::new(work);
+        if let Health::Stopped(why) = &*self.health.borrow() {
+            return Err(stopped(why));
+        }
+        let (reply, answer) = oneshot::channel();
+        let job = Box::new(Typed {
+            work,
+            reply,
+            queued: Instant::now(),
+        });
+        self.queue
+            .send(job)
+            .await
+            .map_err(|_| Error::Unavailable("the writer stopped".into()))?;
+        // A dropped reply: the group was cut off by its budget (PostgreSQL).
+        answer.await.map_err(|_| {
+            Error::Unavailable("the database did not answer in time; retry later".into())
+        })?
+    }
+
+    /// Follows the writer's health.
+    pub fn health(&self) -> watch::Receiver<Health> {
+        self.health.clone()
+    }
+}
+
+fn stopped(why: &str) -> Error {
+    Error::Unavailable(format!(
+        "this server stopped writing after a failed commit ({why}); check the disk and restart it"
+    ))
+}
+
+/// A queued write of any result type.
+trait Job: Send {
+    fn run<'c, 't>(self: Box<Self>, tx: &'c mut Tx<'t>) -> BoxFuture<'c, Box<dyn Answer>>;
+    fn refuse(self: Box<Self>, e: Error);
+    fn queued(&self) -> Instant;
+}
+
+/// A write's outcome, sent once the group's fate is known.
+trait Answer: Send {
+    fn failed(&self) -> bool;
+    /// Sends the outcome, or `Unavailable(why)` if the commit failed.
+    fn send(self: Box<Self>, commit_failed: Option<&str>);
+}
+
+struct Typed<T> {
+    work: Work<T>,
+    reply: oneshot::Sender<Result<T>>,
+    queued: Instant,
+}
+
+struct Reply<T> {
+    result: Result<T>,
+    reply: oneshot::Sender<Result<T>>,
+}
+
+impl<T: Send + 'static> Job for Typed<T> {
+    fn run<'c, 't>(self: Box<Self>, tx: &'c mut Tx<'t>) -> BoxFuture<'c, Box<dyn Answer>> {
+        let Typed { work, reply, .. } = *self;
+        Box::pin(async move {
+            let result = work(tx).await;
+            Box::new(Reply { result, reply }) as Box<dyn Answer>
+        })
+    }
+
+    fn refuse(self: Box<Self>, e: Error) {
+        let _ = self.reply.send(Err(e));
+    }
+
+    fn queued(&self) -> Instant {
+        self.queued
+    }
+}
+
+impl<T: Send> Answer for Reply<T> {
+    fn failed(&self) -> bool {
+        self.result.is_err()
+    }
+
+    fn send(self: Box<Self>, commit_failed: Option<&str>) {
+        let out = match commit_failed {
+            Some(why) if self.result.is_ok() => Err(Error::Unavailable(format!(
+                "the write could not be committed ({why}); retry"
+            ))),
+            _ => self.result,
+        };
+        let _ = self.reply.send(out);
+    }
+}
+
+async fn run(
+    source: Source,
+    core: Arc<Core>,
+    mut jobs: mpsc::Receiver<Box<dyn Job>>,
+    health: watch::Sender<Health>,
+) {
+    let mut sqlite: Option<sqlx::SqliteConnection> = None;
+    let mut stopped_because: Option<String> = None;
+    while let Some(first) = jobs.recv().await {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        if let Some(why) = &stopped_because {
+            for job in group {
+                job.refuse(stopped(why));
+            }
+            continue;
+        }
+        let started = Instant::now();
+        let size = group.len();
+        match &source {
+            Source::Sqlite { options } => {
+                let conn = match &mut sqlite {
+                    Some(c) => c,
+                    none => match sqlx::SqliteConnection::connect_with(options).await {
+                        Ok(c) => none.insert(c),
+                        Err(e) => {
+                            tracing::error!(error = %e, "the writer cannot open the database");
+                            for job in group {
+                                job.refuse(Error::Unavailable(
+                                    "the database cannot be opened for writing".into(),
+                                ));
+                            }
+                            continue;
+                        }
+                    },
+                };
+                let outcome =
+                    commit_group(Conn::Sqlite(conn), &core, group, "BEGIN IMMEDIATE").await;
+                if let Err(why) = outcome {
+                    tracing::error!(
+                        reason = %why,
+                        "a commit failed: this server stops writing (reads go on); check the disk and restart"
+                    );
+                    sqlite = None;
+                    let _ = health.send(Health::Stopped(why.clone()));
+                    stopped_because = Some(why);
+                }
+            }
+            Source::Postgres(pool) => {
+                let oldest = group.iter().map(|j| j.queued()).min().unwrap_or(started);
+                let mut live = Vec::with_capacity(group.len());
+                for job in group {
+                    if job.queued().elapsed() >= PG_BUDGET {
+                        job.refuse(late());
+                    } else {
+                        live.push(job);
+                    }
+                }
+                if live.is_empty() {
+                    continue;
+                }
+                let left = PG_BUDGET.saturating_sub(oldest.elapsed());
+                // Cut off at the budget: the group's jobs are dropped with
+                // it, and their callers answered UNAVAILABLE.
+                let attempt = tokio::time::timeout(left, postgres_group(pool, &core, live)).await;
+                if attempt.is_err() {
+                    core.forget_caches();
+                    tracing::warn!(
+                        size,
+                        "a write group ran out of time (is the database reachable?); its callers get UNAVAILABLE"
+                    );
+                }
+            }
+        }
+        tracing::debug!(
+            size,
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "write group done"
+        );
+    }
+}
+
+fn late() -> Error {
+    Error::Unavailable("the database did not answer in time; retry later".into())
+}
+
+/// A group on a pooled PostgreSQL connection. The connection is closed, not
+/// returned to the pool, unless the group ends cleanly (a cut-off group
+/// leaves it mid-transaction).
+async fn postgres_group(pool: &sqlx::PgPool, core: &Core, group: Vec<Box<dyn Job>>) {
+    let mut conn = match pool.acquire().await {
+        Ok(c) => c,
+        Err(e) => {
+            let e = Error::from(e);
+            for job in group {
+                job.refuse(echo(&e));
+            }
+            return;
+        }
+    };
+    let mut guard = CloseUnlessClean(Some(&mut conn));
+    let inner = guard.0.as_deref_mut().expect("set above");
+    // A commit failure is not fatal here: PostgreSQL decides durability.
+    let _ = commit_group(Conn::Postgres(inner), core, group, "BEGIN").await;
+    guard.0 = None;
+}
+
+/// Marks a pooled connection to be closed when dropped, unless disarmed.
+struct CloseUnlessClean<'a>(Option<&'a mut PoolConnection<sqlx::Postgres>>);
+
+impl Drop for CloseUnlessClean<'_> {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.take() {
+            c.close_on_drop();
+        }
+    }
+}
+
+/// The same error for each caller of a failed group.
+fn echo(e: &Error) -> Error {
+    match e {
+        Error::Unavailable(m) => Error::Unavailable(m.clone()),
+        other => Error::Unavailable(format!("the write failed: {other}")),
+    }
+}
+
+/// Runs a group in one transaction and answers every caller. `Err` (with
+/// why) only when COMMIT (or the ROLLBACK after a failure) itself failed;
+/// every caller has been answered either way.
+async fn commit_group(
+    mut conn: Conn<'_>,
+    core: &Core,
+    group: Vec<Box<dyn Job>>,
+    begin: &'static str,
+) -> std::result::Result<(), String> {
+    if let Err(e) = conn.raw(begin).await {
+        let e = Error::from(e);
+        tracing::warn!(error = %e, "BEGIN failed");
+        for job in group {
+            job.refuse(echo(&e));
+        }
+        return Ok(());
+    }
+    // One write alone needs no savepoint: its failure rolls back the whole.
+    let alone = group.len() == 1;
+    let mut done: Vec<Box<dyn Answer>> = Vec::with_capacity(group.len());
+    let mut broken: Option<Error> = None;
+    for job in group {
+        if let Some(e) = &broken {
+            job.refuse(echo(e));
+            continue;
+        }
+        if !alone && let Err(e) = conn.raw("SAVEPOINT write").await {
+            broken = Some(e.into());
+            job.refuse(echo(broken.as_ref().expect("just set")));
+            continue;
+        }
+        let ran = {
+            let mut tx = Tx {
+                conn: conn.reborrow(),
+                core,
+            };
+            std::panic::AssertUnwindSafe(job.run(&mut tx))
+                .catch_unwind()
+                .await
+        };
+        // A panicking write is a bug: its caller's answer is dropped (it
+        // sees UNAVAILABLE) and its savepoint undone like a failure's.
+        let answer = match ran {
+            Ok(answer) => answer,
+            Err(_) => {
+                tracing::error!("a write panicked; it is rolled back");
+                core.forget_caches();
+                if alone {
+                    return rollback(&mut conn).await;
+                }
+                if let Err(e) = conn.raw("ROLLBACK TO SAVEPOINT write").await {
+                    broken = Some(e.into());
+                } else {
+                    let _ = conn.raw("RELEASE SAVEPOINT write").await;
+                }
+                continue;
+            }
+        };
+        if answer.failed() {
+            // Caches may hold what this write read or made: forget them.
+            core.forget_caches();
+            if alone {
+                answer.send(None);
+                return rollback(&mut conn).await;
+            }
+            match conn.raw("ROLLBACK TO SAVEPOINT write").await {
+                Ok(()) => {
+                    let _ = conn.raw("RELEASE SAVEPOINT write").await;
+                    answer.send(None);
+                }
+                Err(e) => {
+                    answer.send(None);
+                    broken = Some(e.into());
+                }
+            }
+        } else {
+            if !alone && let Err(e) = conn.raw("RELEASE SAVEPOINT write").await {
+                broken = Some(e.into());
+            }
+            done.push(answer);
+        }
+    }
+    if let Some(e) = broken {
+        core.forget_caches();
+        let why = e.to_string();
+        for a in done {
+            a.send(Some(&why));
+        }
+        return rollback(&mut conn).await;
+    }
+    if done.is_empty() {
+        return rollback(&mut conn).await;
+    }
+    let committed = if core.settings.fault.as_ref().is_some_and(FaultSwitch::take) {
+        let _ = conn.raw("ROLLBACK").await;
+        Err("injected commit failure".to_string())
+    } else {
+        conn.raw("COMMIT").await.map_err(|e| e.to_string())
+    };
+    match committed {
+        Ok(()) => {
+            for a in done {
+                a.send(None);
+            }
+            Ok(())
+        }
+        Err(why) => {
+            core.forget_caches();
+            for a in done {
+                a.send(Some(&why));
+            }
+            if conn.is_postgres() {
+                // The connection is closed (not pooled) by the caller's guard
+                // only on a cut-off; a failed commit leaves it usable or
+                // broken, and the pool tests it before reuse.
+                Ok(())
+            } else {
+                Err(why)
+            }
+        }
+    }
+}
+
+/// Rolls back; a failed ROLLBACK on SQLite leaves the connection in an
+/// unknown state, so it counts as a failed commit.
+async fn rollback(conn: &mut Conn<'_>) -> std::result::Result<(), String> {
+    match conn.raw("ROLLBACK").await {
+        Ok(()) => Ok(()),
+        Err(e) if conn.is_postgres() => {
+            tracing::warn!(error = %e, "ROLLBACK failed");
+            Ok(())
+        }
+        Err(e) => Err(format!("rollback failed: {e}")),
+    }
+}
