@@ -45,13 +45,13 @@ while [[ $# -gt 0 ]]; do
 done
 
 if [[ $BUILD == 1 ]]; then
-  echo "== cargo build --release --bins"
-  cargo build --release --bins
+  echo "== cargo build --release --workspace --bins"
+  cargo build --release --workspace --bins
 fi
 BIN_DIR="${BENCH_BIN_DIR:-target/release}"
 SERVER_BIN=$BIN_DIR/ppid
 LOADGEN=$BIN_DIR/loadgen
-[[ -x $SERVER_BIN && -x $LOADGEN ]] || { echo "bench-intake.sh: build first (cargo build --release --bins)" >&2; exit 2; }
+[[ -x $SERVER_BIN && -x $LOADGEN ]] || { echo "bench-intake.sh: build first (cargo build --release --workspace --bins)" >&2; exit 2; }
 
 WORK="$(mktemp -d -t ppid-bench.XXXXXX)"
 SERVER_PID=""

@@ -85,28 +85,38 @@ pub async fn serve(
     grace: Duration,
 ) -> anyhow::Result<()> {
     let (health, health_service) = tonic_health::server::health_reporter();
-    health
-        .set_serving::<AgencyServiceServer<agency::AgencyApi>>()
-        .await;
-    health
-        .set_serving::<RequestServiceServer<request::RequestApi>>()
-        .await;
-    health
-        .set_serving::<CalendarServiceServer<calendar::CalendarApi>>()
-        .await;
-    health
-        .set_serving::<ExemptionServiceServer<exemption::ExemptionApi>>()
-        .await;
-    health
-        .set_serving::<ObjectionServiceServer<objection::ObjectionApi>>()
-        .await;
-    health
-        .set_serving::<IndicatorServiceServer<indicator::IndicatorApi>>()
-        .await;
-    health.set_serving::<KeyServiceServer<key::KeyApi>>().await;
-    health
-        .set_serving::<ReportServiceServer<report::ReportApi>>()
-        .await;
+    let services = [
+        <AgencyServiceServer<agency::AgencyApi> as tonic::server::NamedService>::NAME,
+        <RequestServiceServer<request::RequestApi> as tonic::server::NamedService>::NAME,
+        <CalendarServiceServer<calendar::CalendarApi> as tonic::server::NamedService>::NAME,
+        <ExemptionServiceServer<exemption::ExemptionApi> as tonic::server::NamedService>::NAME,
+        <ObjectionServiceServer<objection::ObjectionApi> as tonic::server::NamedService>::NAME,
+        <IndicatorServiceServer<indicator::IndicatorApi> as tonic::server::NamedService>::NAME,
+        <KeyServiceServer<key::KeyApi> as tonic::server::NamedService>::NAME,
+        <ReportServiceServer<report::ReportApi> as tonic::server::NamedService>::NAME,
+    ];
+    for name in services {
+        health
+            .set_service_status(name, tonic_health::ServingStatus::Serving)
+            .await;
+    }
+    // A failed commit stops the store's writer for good: say so, for the
+    // whole server ("") and each service, so load balancers take it out.
+    let mut writer = state.store.writer_health();
+    let reporter = health.clone();
+    tokio::spawn(async move {
+        if writer
+            .wait_for(|h| matches!(h, crate::store::Health::Stopped(_)))
+            .await
+            .is_ok()
+        {
+            for name in services.into_iter().chain([""]) {
+                reporter
+                    .set_service_status(name, tonic_health::ServingStatus::NotServing)
+                    .await;
+            }
+        }
+    });
 
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)

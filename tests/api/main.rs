@@ -7,6 +7,7 @@ mod access;
 mod agencies;
 mod calendar;
 mod crash;
+mod durability;
 mod exemptions;
 mod export_cli;
 mod indicators;
