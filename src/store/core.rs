@@ -350,7 +350,7 @@ impl SqlStore {
                                 )
                                 .await?;
                         }
-                        bump_calendar_version(&mut tx.conn).await?;
+                        tx.bump_calendar_version().await?;
                         tracing::info!(year, "loaded the built-in holiday decree");
                     }
                     Ok(())

@@ -10,7 +10,7 @@ use super::{
     db::{Conn, Sql},
     figures::record_figures,
     register::{
-        fetch_agency, fetch_request, insert_event, next_number, push_subtree, write_request,
+        fetch_request, insert_event, next_number, push_subtree, write_request,
     },
     rows::{
         DISPUTE_COLUMNS, EXEMPTION_COLUMNS, OBJECTION_COLUMNS, agency_not_found, dispute_from_row,
@@ -79,7 +79,7 @@ async fn append_request_event(
     now: Timestamp,
     actor: &str,
 ) -> Result<()> {
-    let agency = fetch_agency(&mut tx.conn, &next.agency_id)
+    let agency = tx.agency(&next.agency_id)
         .await?
         .ok_or_else(|| agency_not_found(&next.agency_id))?;
     write_request(&mut tx.conn, next, &agency.path, before.version).await?;
@@ -104,7 +104,7 @@ impl super::DikStore for SqlStore {
     #[tracing::instrument(skip_all, fields(agency = %e.agency_id))]
     async fn create_exemption(&self, e: Exemption) -> Result<Exemption> {
         self.write(move |tx| { Box::pin(async move {
-        fetch_agency(&mut tx.conn, &e.agency_id)
+        tx.agency(&e.agency_id)
             .await?
             .ok_or_else(|| agency_not_found(&e.agency_id))?;
         Sql::new(
@@ -202,7 +202,7 @@ impl super::DikStore for SqlStore {
         let owner = agency_id.clone();
         self.write(move |tx| { Box::pin(async move {
         let agency_id = agency_id.as_str();
-        let agency = fetch_agency(&mut tx.conn, agency_id)
+        let agency = tx.agency(agency_id)
             .await?
             .ok_or_else(|| exemption_not_found(agency_id, id))?;
         let e = fetch_exemption(&mut tx.conn, id)
@@ -240,7 +240,7 @@ impl super::DikStore for SqlStore {
         let (req, _) = fetch_request(&mut tx.conn, f.request_id)
             .await?
             .ok_or_else(|| request_not_found(f.request_id))?;
-        let agency = fetch_agency(&mut tx.conn, &req.agency_id)
+        let agency = tx.agency(&req.agency_id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("request's agency {} is missing", req.agency_id))?;
         let pending: Option<String> = Sql::new(
@@ -256,7 +256,7 @@ impl super::DikStore for SqlStore {
             ));
         }
         let tz = agency.tz();
-        let cal = tx.core.calendar_in(&mut tx.conn, &agency).await?;
+        let cal = tx.calendar(&agency).await?;
         let file_time = f.file_time.unwrap_or(now);
         if file_time < req.receive_time {
             return Err(Error::invalid(
@@ -400,7 +400,7 @@ impl super::DikStore for SqlStore {
                 let (req, _) = fetch_request(&mut tx.conn, o.request_id)
                     .await?
                     .ok_or_else(|| request_not_found(o.request_id))?;
-                let agency = fetch_agency(&mut tx.conn, &req.agency_id)
+                let agency = tx.agency(&req.agency_id)
                     .await?
                     .ok_or_else(|| {
                         anyhow::anyhow!("request's agency {} is missing", req.agency_id)
@@ -420,7 +420,7 @@ impl super::DikStore for SqlStore {
                 if d.decision == ObjectionDecision::Overturned
                     && req.state != RequestState::Withdrawn
                 {
-                    let cal = tx.core.calendar_in(&mut tx.conn, &agency).await?;
+                    let cal = tx.calendar(&agency).await?;
                     next = lifecycle::reopen(
                         &req,
                         decide_date,
@@ -526,11 +526,11 @@ impl super::DikStore for SqlStore {
         let (req, _) = fetch_request(&mut tx.conn, o.request_id)
             .await?
             .ok_or_else(|| request_not_found(o.request_id))?;
-        let agency = fetch_agency(&mut tx.conn, &o.agency_id)
+        let agency = tx.agency(&o.agency_id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("objection's agency {} is missing", o.agency_id))?;
         let tz = agency.tz();
-        let cal = tx.core.calendar_in(&mut tx.conn, &agency).await?;
+        let cal = tx.calendar(&agency).await?;
         let file_time = file_time.unwrap_or(now);
         let file_day = time::local_date(file_time, &tz);
         let Some(window) = objection::dispute_window(&cal, &o, file_day)? else {
@@ -638,7 +638,7 @@ impl super::DikStore for SqlStore {
         let (req, _) = fetch_request(&mut tx.conn, dispute.request_id)
             .await?
             .ok_or_else(|| request_not_found(dispute.request_id))?;
-        let agency = fetch_agency(&mut tx.conn, &req.agency_id)
+        let agency = tx.agency(&req.agency_id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("request's agency {} is missing", req.agency_id))?;
         let tz = agency.tz();

@@ -9,7 +9,7 @@ use jiff::{Timestamp, civil::Date};
 use super::{
     core::SqlStore,
     db::{Arg, Conn, Sql, unique_or},
-    register::{fetch_agency, push_one_agency, push_subtree},
+    register::{push_one_agency, push_subtree},
     rows::{
         AGENCY_COLUMNS, DISPUTE_COLUMNS, INSERT_EVENT, INSERT_REQUEST, NewRow, OBJECTION_COLUMNS,
         REQUEST_COLUMNS, agency_from_row, agency_not_found, dispute_from_row, from_ts,
@@ -33,11 +33,14 @@ use crate::{
 /// PostgreSQL 65535).
 const ROWS_PER_INSERT: usize = 500;
 
-/// Adds a change's contributions to the cells, in the writer's transaction
-/// (unless the deployment switched the figures off).
+/// Adds a change's contributions to the cells (unless the deployment
+/// switched the figures off): the writer writes a group's changes once,
+/// in the same transaction, before it commits.
 pub(crate) async fn record_figures(tx: &mut Tx<'_>, c: &Contributions) -> Result<()> {
     if tx.core.settings.maintain_figures {
-        apply_contributions(&mut tx.conn, c).await?;
+        for (k, v) in c {
+            *tx.memo.figures.entry(k.clone()).or_insert(0) += v;
+        }
     }
     Ok(())
 }
@@ -120,7 +123,7 @@ fn counters_conflict(names: &[&str]) -> String {
 /// Adds contributions to the cells: one multi-row upsert per set of
 /// counter columns and one for the histogram, however many cells a change
 /// touches.
-async fn apply_contributions(conn: &mut Conn<'_>, c: &Contributions) -> Result<()> {
+pub(crate) async fn apply_contributions(conn: &mut Conn<'_>, c: &Contributions) -> Result<()> {
     let rows = FigureRows::of(c);
     for chunk in rows.hist.chunks(ROWS_PER_INSERT) {
         let mut qb = Sql::new(INSERT_HIST);
@@ -429,7 +432,7 @@ impl super::FigureStore for SqlStore {
         let items = serde_json::to_string(items).context("encoding assessment")?;
         self.write(move |tx| {
             Box::pin(async move {
-                fetch_agency(&mut tx.conn, &agency_id)
+                tx.agency(&agency_id)
                     .await?
                     .ok_or_else(|| agency_not_found(&agency_id))?;
                 Sql::new(

@@ -5,7 +5,6 @@ use uuid::Uuid;
 use super::{
     core::SqlStore,
     db::Sql,
-    register::fetch_agency,
     rows::{
         KEY_COLUMNS, REQUEST_COLUMNS, agency_not_found, key_from_row, request_from_row,
         request_not_found, ts,
@@ -28,7 +27,7 @@ impl super::KeyStore for SqlStore {
         self.write(move |tx| {
             Box::pin(async move {
                 if let Some(agency) = &key.agency_id
-                    && fetch_agency(&mut tx.conn, agency).await?.is_none()
+                    && tx.agency(agency).await?.is_none()
                 {
                     return Err(agency_not_found(agency));
                 }

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{
     HolidayRecord, RequestCursor, RequestFilter, Submitted,
-    core::{SqlStore, bump_calendar_version, calendar_of, calendar_version, load_calendar_data},
+    core::{SqlStore, calendar_of, calendar_version, load_calendar_data},
     db::{Conn, Sql, unique_or},
     figures::record_figures,
     report::{Newest, page_requests},
@@ -42,13 +42,6 @@ pub(crate) async fn fetch_agency(conn: &mut Conn<'_>, id: &str) -> Result<Option
     .fetch_optional(conn)
     .await?;
     row.as_ref().map(agency_from_row).transpose()
-}
-
-/// The agency, which must exist (it is referenced by a stored row).
-pub(crate) async fn referenced_agency(conn: &mut Conn<'_>, id: &str) -> Result<Agency> {
-    fetch_agency(conn, id)
-        .await?
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("a stored row's agency {id} is missing")))
 }
 
 /// Restricts `column` to the subtree of `path` (`/a/b/`): the byte range
@@ -225,21 +218,26 @@ fn replay(existing: Request, stored_hash: &str, new_hash: &str) -> Result<Submit
     }
 }
 
-/// Registers one request inside the writer's transaction (a retry of an
-/// earlier call answers as that call did).
+/// Registers one request inside the writer's transaction. `check_first`:
+/// look for an earlier call with the same id first (a retry answers as that
+/// call did); without it, a taken id fails the insert (ID_RACE) and the
+/// caller tries again with the check. Most calls are new: the check is a
+/// statement they need not pay for.
 async fn register(
     tx: &mut Tx<'_>,
     new: NewRequest,
     now: Timestamp,
     actor: &str,
+    check_first: bool,
 ) -> Result<Submitted> {
-    if let Some((existing, hash)) = fetch_request(&mut tx.conn, new.id).await? {
+    if check_first && let Some((existing, hash)) = fetch_request(&mut tx.conn, new.id).await? {
         return replay(existing, &hash, &new.body_hash);
     }
-    let agency = fetch_agency(&mut tx.conn, &new.agency_id)
+    let agency = tx
+        .agency(&new.agency_id)
         .await?
         .ok_or_else(|| agency_not_found(&new.agency_id))?;
-    let calendar = tx.core.calendar_in(&mut tx.conn, &agency).await?;
+    let calendar = tx.calendar(&agency).await?;
     let tz = agency.tz();
     let receive_time = new.receive_time.unwrap_or(now);
     let start = time::local_date(receive_time, &tz);
@@ -279,7 +277,7 @@ impl super::Store for SqlStore {
             Box::pin(async move {
                 let parent = match &new.parent_id {
                     Some(pid) => Some(
-                        fetch_agency(&mut tx.conn, pid)
+                        tx.agency(pid)
                             .await?
                             .ok_or_else(|| agency_not_found(pid))?,
                     ),
@@ -368,7 +366,7 @@ impl super::Store for SqlStore {
         let id = id.to_string();
         self.write(move |tx| {
             Box::pin(async move {
-                let mut a = fetch_agency(&mut tx.conn, &id)
+                let mut a = tx.agency(&id)
                     .await?
                     .ok_or_else(|| agency_not_found(&id))?;
                 if expected_version.is_some_and(|v| v != a.version) {
@@ -406,6 +404,7 @@ impl super::Store for SqlStore {
                         "agencies/{id} changed concurrently; retry"
                     )));
                 }
+                tx.memo.agencies.remove(&id);
                 Ok(a)
             })
         })
@@ -419,21 +418,22 @@ impl super::Store for SqlStore {
         now: Timestamp,
         actor: &str,
     ) -> Result<Submitted> {
-        let (id, hash) = (new.id, new.body_hash.clone());
-        let actor = actor.to_string();
+        let retry = new.clone();
+        let first_actor = actor.to_string();
         let registered = self
-            .write(move |tx| Box::pin(async move { register(tx, new, now, &actor).await }))
+            .write(move |tx| {
+                Box::pin(async move { register(tx, new, now, &first_actor, false).await })
+            })
             .await;
         match registered {
             Err(Error::AlreadyExists { reason, .. }) if reason == ID_RACE => {
-                // Another server registered this id first: answer as a retry.
-                let mut p = self.read().await?;
-                match fetch_request(&mut p.conn(), id).await? {
-                    Some((existing, stored)) => replay(existing, &stored, &hash),
-                    None => Err(Error::Aborted(
-                        "the request id was taken concurrently; retry".into(),
-                    )),
-                }
+                // The id is taken (a retry, or a twin in the same group, or
+                // another server's): register again, looking first.
+                let actor = actor.to_string();
+                self.write(move |tx| {
+                    Box::pin(async move { register(tx, retry, now, &actor, true).await })
+                })
+                .await
             }
             other => other,
         }
@@ -472,8 +472,8 @@ impl super::Store for SqlStore {
                         "requests/{id} changed since it was read (stale etag); read it again"
                     )));
                 }
-                let agency = referenced_agency(&mut tx.conn, &req.agency_id).await?;
-                let cal = tx.core.calendar_in(&mut tx.conn, &agency).await?;
+                let agency = tx.referenced_agency(&req.agency_id).await?;
+                let cal = tx.calendar(&agency).await?;
                 let tz = agency.tz();
                 let mut cited = Vec::new();
                 if let Command::Respond(n) = &command {
@@ -501,7 +501,7 @@ impl super::Store for SqlStore {
                 let next_agency = if next.agency_id == agency.id {
                     agency.clone()
                 } else {
-                    fetch_agency(&mut tx.conn, &next.agency_id)
+                    tx.agency(&next.agency_id)
                         .await?
                         .ok_or_else(|| agency_not_found(&next.agency_id))?
                 };
@@ -624,7 +624,7 @@ impl super::Store for SqlStore {
             Box::pin(async move {
                 let scope_path = match &holiday.agency_id {
                     Some(id) => Some(
-                        fetch_agency(&mut tx.conn, id)
+                        tx.agency(id)
                             .await?
                             .ok_or_else(|| agency_not_found(id))?
                             .path,
@@ -648,7 +648,7 @@ impl super::Store for SqlStore {
                     reason: "HOLIDAY_EXISTS",
                     message: format!("{} is already a holiday in this calendar", holiday.date),
                 })?;
-                bump_calendar_version(&mut tx.conn).await?;
+                tx.bump_calendar_version().await?;
                 reschedule(
                     tx,
                     &before,
@@ -678,7 +678,7 @@ impl super::Store for SqlStore {
             Box::pin(async move {
                 let scope_path = match &agency_id {
                     Some(id) => Some(
-                        fetch_agency(&mut tx.conn, id)
+                        tx.agency(id)
                             .await?
                             .ok_or_else(|| agency_not_found(id))?
                             .path,
@@ -701,7 +701,7 @@ impl super::Store for SqlStore {
                         },
                     });
                 };
-                bump_calendar_version(&mut tx.conn).await?;
+                tx.bump_calendar_version().await?;
                 reschedule(
                     tx,
                     &before,
@@ -762,7 +762,7 @@ async fn reschedule(
     let mut moved = 0;
     for req in candidates {
         if !agencies.contains_key(&req.agency_id) {
-            let a = referenced_agency(&mut tx.conn, &req.agency_id).await?;
+            let a = tx.referenced_agency(&req.agency_id).await?;
             let old = calendar_of(before, &a, &settings);
             let new = calendar_of(&after, &a, &settings);
             agencies.insert(req.agency_id.clone(), (a, old, new));

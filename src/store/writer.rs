@@ -49,13 +49,83 @@ pub const PG_BUDGET: Duration = Duration::from_secs(3);
 /// domain's rules) and writes through `tx`; an error leaves nothing written.
 pub type Work<T> = Box<dyn for<'c, 't> FnOnce(&'c mut Tx<'t>) -> BoxFuture<'c, Result<T>> + Send>;
 
-/// What a write sees: the transaction's connection and the store's shared
-/// state (settings, caches).
+/// What a write sees: the transaction's connection, the store's shared
+/// state (settings, caches) and what the group has already read.
 pub struct Tx<'t> {
     /// The connection, inside the group's transaction.
     pub conn: Conn<'t>,
     /// The store's settings and caches.
     pub core: &'t Core,
+    /// The group's own memo (see [`Memo`]).
+    pub memo: &'t mut Memo,
+}
+
+/// What the writes of one group share inside their transaction: the
+/// calendar and the agencies as this transaction sees them (no other writer
+/// can change them before it commits: SQLite has one writer, and on
+/// PostgreSQL the calendar is read under a share lock), and the figure
+/// cells' changes, written once for the whole group before COMMIT. A write
+/// that changes agencies or holidays forgets what it changed; a failed write
+/// forgets everything, since its savepoint undid what it may have read.
+#[derive(Default)]
+pub struct Memo {
+    /// The calendar as of this transaction.
+    pub calendar: Option<Arc<super::core::CalendarData>>,
+    /// Agencies read in this transaction, by id.
+    pub agencies: std::collections::HashMap<String, crate::domain::agency::Agency>,
+    /// The figure cells' changes of the write running now.
+    pub figures: crate::domain::stats::Contributions,
+}
+
+impl Tx<'_> {
+    /// The working calendar of `agency` as of this transaction.
+    pub async fn calendar(
+        &mut self,
+        agency: &crate::domain::agency::Agency,
+    ) -> Result<Arc<crate::domain::calendar::WorkingCalendar>> {
+        let data = match &self.memo.calendar {
+            Some(data) => data.clone(),
+            None => {
+                let data = self.core.calendar_data(&mut self.conn).await?;
+                self.memo.calendar = Some(data.clone());
+                data
+            }
+        };
+        Ok(data.working_calendar(agency, &self.core.settings))
+    }
+
+    /// An agency as of this transaction, if it exists.
+    pub async fn agency(&mut self, id: &str) -> Result<Option<crate::domain::agency::Agency>> {
+        if let Some(a) = self.memo.agencies.get(id) {
+            return Ok(Some(a.clone()));
+        }
+        let found = super::register::fetch_agency(&mut self.conn, id).await?;
+        if let Some(a) = &found {
+            self.memo.agencies.insert(id.to_string(), a.clone());
+        }
+        Ok(found)
+    }
+
+    /// An agency a stored row refers to, which must exist.
+    pub async fn referenced_agency(&mut self, id: &str) -> Result<crate::domain::agency::Agency> {
+        self.agency(id).await?.ok_or_else(|| {
+            Error::Internal(anyhow::anyhow!("a stored row's agency {id} is missing"))
+        })
+    }
+
+    /// Marks a holiday change: every cached calendar is stale.
+    pub async fn bump_calendar_version(&mut self) -> Result<()> {
+        self.memo.calendar = None;
+        super::core::bump_calendar_version(&mut self.conn).await
+    }
+}
+
+impl Memo {
+    fn forget(&mut self) {
+        self.calendar = None;
+        self.agencies.clear();
+        self.figures.clear();
+    }
 }
 
 /// A test-only switch: the next COMMIT fails as if the disk refused it.
@@ -357,20 +427,34 @@ async fn commit_group(
     let alone = group.len() == 1;
     let mut done: Vec<Box<dyn Answer>> = Vec::with_capacity(group.len());
     let mut broken: Option<Error> = None;
+    let mut memo = Memo::default();
+    let mut figures = crate::domain::stats::Contributions::new();
+    let mut savepoint = false;
     for job in group {
         if let Some(e) = &broken {
             job.refuse(echo(e));
             continue;
         }
-        if !alone && let Err(e) = conn.raw("SAVEPOINT write").await {
-            broken = Some(e.into());
-            job.refuse(echo(broken.as_ref().expect("just set")));
-            continue;
+        if !alone {
+            // One statement: the previous write's savepoint ends, this one's
+            // begins (COMMIT releases the last).
+            let sql = if savepoint {
+                "RELEASE SAVEPOINT write; SAVEPOINT write"
+            } else {
+                "SAVEPOINT write"
+            };
+            if let Err(e) = conn.raw(sql).await {
+                broken = Some(e.into());
+                job.refuse(echo(broken.as_ref().expect("just set")));
+                continue;
+            }
+            savepoint = true;
         }
         let ran = {
             let mut tx = Tx {
                 conn: conn.reborrow(),
                 core,
+                memo: &mut memo,
             };
             std::panic::AssertUnwindSafe(job.run(&mut tx))
                 .catch_unwind()
@@ -379,44 +463,40 @@ async fn commit_group(
         // A panicking write is a bug: its caller's answer is dropped (it
         // sees UNAVAILABLE) and its savepoint undone like a failure's.
         let answer = match ran {
-            Ok(answer) => answer,
-            Err(_) => {
-                tracing::error!("a write panicked; it is rolled back");
-                core.forget_caches();
-                if alone {
-                    return rollback(&mut conn).await;
+            Ok(answer) if !answer.failed() => {
+                for (k, v) in std::mem::take(&mut memo.figures) {
+                    *figures.entry(k).or_insert(0) += v;
                 }
-                if let Err(e) = conn.raw("ROLLBACK TO SAVEPOINT write").await {
-                    broken = Some(e.into());
-                } else {
-                    let _ = conn.raw("RELEASE SAVEPOINT write").await;
-                }
+                done.push(answer);
                 continue;
             }
+            Ok(answer) => Some(answer),
+            Err(_) => {
+                tracing::error!("a write panicked; it is rolled back");
+                None
+            }
         };
-        if answer.failed() {
-            // Caches may hold what this write read or made: forget them.
-            core.forget_caches();
-            if alone {
-                answer.send(None);
-                return rollback(&mut conn).await;
+        // The write failed: undo it. What it read may be gone with it.
+        memo.forget();
+        core.forget_caches();
+        if alone {
+            if let Some(a) = answer {
+                a.send(None);
             }
-            match conn.raw("ROLLBACK TO SAVEPOINT write").await {
-                Ok(()) => {
-                    let _ = conn.raw("RELEASE SAVEPOINT write").await;
-                    answer.send(None);
-                }
-                Err(e) => {
-                    answer.send(None);
-                    broken = Some(e.into());
-                }
-            }
-        } else {
-            if !alone && let Err(e) = conn.raw("RELEASE SAVEPOINT write").await {
-                broken = Some(e.into());
-            }
-            done.push(answer);
+            return rollback(&mut conn).await;
         }
+        if let Err(e) = conn.raw("ROLLBACK TO SAVEPOINT write").await {
+            broken = Some(e.into());
+        }
+        if let Some(a) = answer {
+            a.send(None);
+        }
+    }
+    if broken.is_none()
+        && !figures.is_empty()
+        && let Err(e) = super::figures::apply_contributions(&mut conn, &figures).await
+    {
+        broken = Some(e);
     }
     if let Some(e) = broken {
         core.forget_caches();
