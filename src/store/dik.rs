@@ -10,7 +10,7 @@ use super::{
     db::{Conn, Sql},
     figures::record_figures,
     register::{
-        fetch_request, insert_event, next_number, push_subtree, write_request,
+        fetch_request, push_subtree, write_request,
     },
     rows::{
         DISPUTE_COLUMNS, EXEMPTION_COLUMNS, OBJECTION_COLUMNS, agency_not_found, dispute_from_row,
@@ -83,7 +83,7 @@ async fn append_request_event(
         .await?
         .ok_or_else(|| agency_not_found(&next.agency_id))?;
     write_request(&mut tx.conn, next, &agency.path, before.version).await?;
-    insert_event(&mut tx.conn, next, &event, now, actor).await?;
+    tx.insert_event(next, &event, now, actor)?;
     let tz = agency.tz();
     let change = stats::diff(
         &stats::request_contributions(before, &tz),
@@ -267,7 +267,7 @@ impl super::DikStore for SqlStore {
         let windows = objection::check_filing(&f.grounds, &req, &tz, &cal, file_time)?;
         let file_date = time::local_date(file_time, &tz);
         let answer = objection::answer_deadline(&cal, file_date)?;
-        let seq = next_number(&mut tx.conn, &agency.pemda_id, file_date.year(), "objection").await?;
+        let seq = tx.next_number(&agency.pemda_id, file_date.year(), "objection").await?;
         let o = Objection {
             id: f.id,
             registration_number: format!(

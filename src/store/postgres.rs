@@ -1,8 +1,8 @@
 //! PostgreSQL: for deployments where several `ppid serve` processes share
 //! one database. Every guarantee (numbers, idempotency, etags) lives in the
 //! database: counters are row-locked upserts, versions are checked in
-//! UPDATE. Each server's writer draws its connections from the same pool
-//! as its reads.
+//! UPDATE. Each server's writer has a connection of its own beside the
+//! read pool.
 use std::time::Duration;
 
 use sqlx::postgres::PgPoolOptions;
@@ -22,17 +22,22 @@ use crate::{
 /// How long a call waits for a connection before UNAVAILABLE.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Opens the pool and migrates: the writer's source and the read side.
+/// Opens the pools and migrates: the writer's connection (a pool of one,
+/// so that it reconnects after an outage, and so that reads can never take
+/// the connection the writer needs) and the read pool.
 pub(super) async fn open(url: &str) -> anyhow::Result<(Source, Reader)> {
-    let pool = PgPoolOptions::new()
-        .max_connections(16)
-        // Fail fast with UNAVAILABLE when the database is down, never hang.
-        .acquire_timeout(CONNECT_TIMEOUT)
-        .connect(url)
-        .await?;
+    let pool = |size| {
+        PgPoolOptions::new()
+            .max_connections(size)
+            // Fail fast with UNAVAILABLE when the database is down, never hang.
+            .acquire_timeout(CONNECT_TIMEOUT)
+            .connect(url)
+    };
+    let read = pool(16).await?;
     // Several processes may start at once; sqlx's migrator takes an advisory lock.
-    sqlx::migrate!("migrations/postgres").run(&pool).await?;
-    Ok((Source::Postgres(pool.clone()), Reader::Postgres(pool)))
+    sqlx::migrate!("migrations/postgres").run(&read).await?;
+    let write = pool(1).await?;
+    Ok((Source::Postgres(write), Reader::Postgres(read)))
 }
 
 /// PostgreSQL streams the export as one query, cut into pages here: the

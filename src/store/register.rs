@@ -12,8 +12,8 @@ use super::{
     figures::record_figures,
     report::{Newest, page_requests},
     rows::{
-        AGENCY_COLUMNS, INSERT_EVENT, INSERT_REQUEST, MutableColumns, NewRow, REQUEST_COLUMNS,
-        agency_from_row, agency_not_found, event_args, from_ts, parse_named, request_args,
+        AGENCY_COLUMNS, INSERT_REQUEST, MutableColumns, NewRow, REQUEST_COLUMNS,
+        agency_from_row, agency_not_found, from_ts, parse_named, request_args,
         request_from_row, request_not_found, subtree_bounds, ts,
     },
     writer::Tx,
@@ -149,46 +149,6 @@ pub(crate) async fn write_request(
     Ok(())
 }
 
-/// Appends an event; its sequence is the request's new version, so the
-/// primary key also rejects two writers of the same version.
-pub(crate) async fn insert_event(
-    conn: &mut Conn<'_>,
-    r: &Request,
-    event: &NewEvent,
-    record_time: Timestamp,
-    actor: &str,
-) -> Result<()> {
-    let mut q = Sql::new(INSERT_EVENT);
-    q.push_values([event_args(r, event, record_time, actor)?]);
-    q.execute(conn).await?;
-    Ok(())
-}
-
-/// Adds `$4` to a register's (Pemda `$1`, year `$2`, register `$3`) last
-/// number and returns the new last. The upsert's row lock serialises
-/// concurrent writers on every backend and process.
-const RESERVE_NUMBERS: &str = "INSERT INTO registration_counters \
-     (pemda_id, year, register, last_value) VALUES ($1, $2, $3, $4) \
-     ON CONFLICT (pemda_id, year, register) \
-     DO UPDATE SET last_value = registration_counters.last_value + excluded.last_value \
-     RETURNING last_value";
-
-/// The next number of a register (per Pemda and year).
-pub(crate) async fn next_number(
-    conn: &mut Conn<'_>,
-    pemda_id: &str,
-    year: i16,
-    register: &str,
-) -> Result<i64> {
-    Sql::new(RESERVE_NUMBERS)
-        .bind(pemda_id)
-        .bind(year)
-        .bind(register)
-        .bind(1_i64)
-        .scalar(conn)
-        .await
-}
-
 /// Inserts a new request row (every column).
 pub(crate) async fn insert_request(conn: &mut Conn<'_>, row: &NewRow<'_>) -> Result<()> {
     let mut q = Sql::new(INSERT_REQUEST);
@@ -247,7 +207,7 @@ async fn register(
             "is outside the supported calendar range",
         )
     })?;
-    let seq = next_number(&mut tx.conn, &agency.pemda_id, start.year(), "request").await?;
+    let seq = tx.next_number(&agency.pemda_id, start.year(), "request").await?;
     let body_hash = new.body_hash.clone();
     let submitted_by = new.submitted_by.clone();
     let (request, event) = lifecycle::register(new, &agency, receive_time, start, clock, seq, now);
@@ -261,7 +221,7 @@ async fn register(
         },
     )
     .await?;
-    insert_event(&mut tx.conn, &request, &event, now, actor).await?;
+    tx.insert_event(&request, &event, now, actor)?;
     record_figures(tx, &stats::request_contributions(&request, &tz)).await?;
     Ok(Submitted {
         request,
@@ -511,7 +471,7 @@ impl super::Store for SqlStore {
                     &stats::request_contributions(&next, &next_agency.tz()),
                 );
                 record_figures(tx, &change).await?;
-                insert_event(&mut tx.conn, &next, &event, now, &actor).await?;
+                tx.insert_event(&next, &event, now, &actor)?;
                 if let Some(n) = next
                     .notice
                     .as_ref()
@@ -795,7 +755,7 @@ async fn reschedule(
             details,
         };
         write_request(&mut tx.conn, &next, &agency.path, req.version).await?;
-        insert_event(&mut tx.conn, &next, &event, now, actor).await?;
+        tx.insert_event(&next, &event, now, actor)?;
         moved += 1;
     }
     Ok(moved)

@@ -60,13 +60,20 @@ pub struct Tx<'t> {
     pub memo: &'t mut Memo,
 }
 
-/// What the writes of one group share inside their transaction: the
-/// calendar and the agencies as this transaction sees them (no other writer
-/// can change them before it commits: SQLite has one writer, and on
-/// PostgreSQL the calendar is read under a share lock), and the figure
-/// cells' changes, written once for the whole group before COMMIT. A write
-/// that changes agencies or holidays forgets what it changed; a failed write
-/// forgets everything, since its savepoint undid what it may have read.
+/// What the writes of one group share inside their transaction.
+///
+/// Read once: the calendar and the agencies as this transaction sees them
+/// (no other writer can change them before it commits: SQLite has one
+/// writer, and on PostgreSQL the calendar is read under a share lock). A
+/// write that changes agencies or holidays forgets what it changed; a
+/// failed write forgets everything, since its savepoint undid what it may
+/// have read.
+///
+/// Written once, for the whole group, just before COMMIT (each is a
+/// statement, and a statement is a round trip to the database): the
+/// history's new events, the figure cells' changes, and the registration
+/// counters' last numbers. A failed write's events and cells are dropped
+/// and the numbers it took are given back, so numbers stay without gaps.
 #[derive(Default)]
 pub struct Memo {
     /// The calendar as of this transaction.
@@ -75,6 +82,11 @@ pub struct Memo {
     pub agencies: std::collections::HashMap<String, crate::domain::agency::Agency>,
     /// The figure cells' changes of the write running now.
     pub figures: crate::domain::stats::Contributions,
+    /// The events of the write running now, as rows of `INSERT_EVENT`.
+    pub events: Vec<Vec<super::db::Arg>>,
+    /// The last number taken of each register (Pemda, year, register) in
+    /// this group.
+    pub counters: std::collections::BTreeMap<(String, i16, &'static str), i64>,
 }
 
 impl Tx<'_> {
@@ -113,6 +125,52 @@ impl Tx<'_> {
         })
     }
 
+    /// The next number of a register (per Pemda and year). The first in a
+    /// group reads the counter with a row lock (creating it at 0), which
+    /// serialises writers of that register on every backend and process
+    /// until COMMIT; the rest count on from there, and the group writes the
+    /// last one before it commits.
+    pub async fn next_number(
+        &mut self,
+        pemda_id: &str,
+        year: i16,
+        register: &'static str,
+    ) -> Result<i64> {
+        let key = (pemda_id.to_string(), year, register);
+        if let Some(last) = self.memo.counters.get_mut(&key) {
+            *last += 1;
+            return Ok(*last);
+        }
+        let last: i64 = super::db::Sql::new(
+            "INSERT INTO registration_counters (pemda_id, year, register, last_value) \
+             VALUES ($1, $2, $3, 0) ON CONFLICT (pemda_id, year, register) \
+             DO UPDATE SET last_value = registration_counters.last_value RETURNING last_value",
+        )
+        .bind(pemda_id)
+        .bind(year)
+        .bind(register)
+        .scalar(&mut self.conn)
+        .await?;
+        self.memo.counters.insert(key, last + 1);
+        Ok(last + 1)
+    }
+
+    /// Appends an event to a request's history (written with the group);
+    /// its sequence is the request's new version, so the primary key also
+    /// rejects two writers of the same version.
+    pub fn insert_event(
+        &mut self,
+        r: &crate::domain::request::Request,
+        event: &crate::domain::request::NewEvent,
+        record_time: jiff::Timestamp,
+        actor: &str,
+    ) -> Result<()> {
+        self.memo
+            .events
+            .push(super::rows::event_args(r, event, record_time, actor)?);
+        Ok(())
+    }
+
     /// Marks a holiday change: every cached calendar is stale.
     pub async fn bump_calendar_version(&mut self) -> Result<()> {
         self.memo.calendar = None;
@@ -125,6 +183,45 @@ impl Memo {
         self.calendar = None;
         self.agencies.clear();
         self.figures.clear();
+        self.events.clear();
+    }
+}
+
+/// What a group writes at its end (see [`Memo`]).
+#[derive(Default)]
+struct Deferred {
+    figures: crate::domain::stats::Contributions,
+    events: Vec<Vec<super::db::Arg>>,
+}
+
+impl Deferred {
+    /// Writes it all, in the group's transaction.
+    async fn write(
+        self,
+        conn: &mut Conn<'_>,
+        counters: &std::collections::BTreeMap<(String, i16, &'static str), i64>,
+    ) -> Result<()> {
+        for chunk in self.events.chunks(500) {
+            let mut q = super::db::Sql::new(super::rows::INSERT_EVENT);
+            q.push_values(chunk.iter().cloned());
+            q.execute(conn).await?;
+        }
+        if !self.figures.is_empty() {
+            super::figures::apply_contributions(conn, &self.figures).await?;
+        }
+        for ((pemda, year, register), last) in counters {
+            super::db::Sql::new(
+                "UPDATE registration_counters SET last_value = $1 \
+                 WHERE pemda_id = $2 AND year = $3 AND register = $4",
+            )
+            .bind(*last)
+            .bind(pemda.as_str())
+            .bind(*year)
+            .bind(*register)
+            .execute(conn)
+            .await?;
+        }
+        Ok(())
     }
 }
 
@@ -428,7 +525,7 @@ async fn commit_group(
     let mut done: Vec<Box<dyn Answer>> = Vec::with_capacity(group.len());
     let mut broken: Option<Error> = None;
     let mut memo = Memo::default();
-    let mut figures = crate::domain::stats::Contributions::new();
+    let mut deferred = Deferred::default();
     let mut savepoint = false;
     for job in group {
         if let Some(e) = &broken {
@@ -450,6 +547,7 @@ async fn commit_group(
             }
             savepoint = true;
         }
+        let counters = memo.counters.clone();
         let ran = {
             let mut tx = Tx {
                 conn: conn.reborrow(),
@@ -465,8 +563,9 @@ async fn commit_group(
         let answer = match ran {
             Ok(answer) if !answer.failed() => {
                 for (k, v) in std::mem::take(&mut memo.figures) {
-                    *figures.entry(k).or_insert(0) += v;
+                    *deferred.figures.entry(k).or_insert(0) += v;
                 }
+                deferred.events.append(&mut memo.events);
                 done.push(answer);
                 continue;
             }
@@ -476,8 +575,10 @@ async fn commit_group(
                 None
             }
         };
-        // The write failed: undo it. What it read may be gone with it.
+        // The write failed: undo it. What it read may be gone with it, and
+        // the numbers it took are free again.
         memo.forget();
+        memo.counters = counters;
         core.forget_caches();
         if alone {
             if let Some(a) = answer {
@@ -493,8 +594,8 @@ async fn commit_group(
         }
     }
     if broken.is_none()
-        && !figures.is_empty()
-        && let Err(e) = super::figures::apply_contributions(&mut conn, &figures).await
+        && !done.is_empty()
+        && let Err(e) = deferred.write(&mut conn, &memo.counters).await
     {
         broken = Some(e);
     }
