@@ -1,7 +1,10 @@
 //! Command-line flags and their `PPID_*` environment variables: one struct.
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Parser, Subcommand, ValueEnum};
+use jiff::civil::Date;
+
+use crate::domain::RequestState;
 
 /// The register of public information requests (UU KIP) over gRPC.
 #[derive(Debug, Parser)]
@@ -26,10 +29,148 @@ pub enum Command {
     Keys(KeysCommand),
     /// Reporting jobs read straight from the database (see `report.rs`).
     #[command(subcommand)]
-    Report(crate::report::cli::ReportCommand),
+    Report(ReportCommand),
     /// Bulk exports read straight from the database.
     #[command(subcommand)]
-    Export(crate::report::cli::ExportCommand),
+    Export(ExportCommand),
+}
+
+/// `ppid report ...`.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The annual service report (UU KIP Pasal 12; Perki 1/2021 Pasal 56) of
+    /// an agency with its sub-agencies.
+    Annual(AnnualArgs),
+}
+
+/// `ppid export ...`.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Every matching request, one per row (CSV) or line (JSON Lines).
+    Requests(ExportArgs),
+    /// The register permohonan: DOMAIN.md's columns in order, Indonesian
+    /// headers, CSV.
+    Register(RegisterArgs),
+}
+
+impl ReportCommand {
+    /// The database flags.
+    pub fn database(&self) -> &DatabaseArgs {
+        match self {
+            ReportCommand::Annual(a) => &a.database,
+        }
+    }
+}
+
+impl ExportCommand {
+    /// The database flags.
+    pub fn database(&self) -> &DatabaseArgs {
+        match self {
+            ExportCommand::Requests(a) => &a.filter.database,
+            ExportCommand::Register(a) => &a.filter.database,
+        }
+    }
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Markdown.
+    Md,
+    /// A standalone HTML page with SVG charts, for screen and print.
+    Html,
+    /// JSON.
+    Json,
+    /// CSV, one row per agency.
+    Csv,
+}
+
+/// `ppid report annual` flags.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AnnualArgs {
+    /// Database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The agency (`kota-serang` or `agencies/kota-serang`), with its sub-agencies.
+    #[arg(long)]
+    pub agency: String,
+    /// The year.
+    #[arg(long, value_parser = clap::value_parser!(i16).range(2000..2200))]
+    pub year: i16,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
+    pub format: ReportFormat,
+    /// Output file; `-` or none: standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+/// Which requests to export.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FilterArgs {
+    /// Database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Only this agency (`kota-serang` or `agencies/kota-serang`) and, unless
+    /// `--only-agency`, its sub-agencies.
+    #[arg(long)]
+    pub agency: Option<String>,
+    /// With `--agency`: leave its sub-agencies out.
+    #[arg(long, default_value_t = false)]
+    pub only_agency: bool,
+    /// Received on or after this agency-local day (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: Option<Date>,
+    /// Received on or before this agency-local day (YYYY-MM-DD).
+    #[arg(long)]
+    pub to: Option<Date>,
+    /// Only these states (repeat the flag): pending, awaiting_completion,
+    /// responded, delivered, withdrawn.
+    #[arg(long = "state", value_parser = parse_state)]
+    pub states: Vec<RequestState>,
+    /// Include the requester's name, NIK, address, phone, email and proxy
+    /// (personal data under UU PDP). Default: left out.
+    #[arg(long, default_value_t = false)]
+    pub include_personal_data: bool,
+    /// Output file; `-` or none: standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+fn parse_state(s: &str) -> Result<RequestState, String> {
+    RequestState::parse(s).ok_or_else(|| {
+        format!(
+            "unknown state {s:?}: pending, awaiting_completion, responded, delivered, withdrawn"
+        )
+    })
+}
+
+/// Export formats of `ppid export requests`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// CSV.
+    Csv,
+    /// JSON Lines.
+    Jsonl,
+}
+
+/// `ppid export requests` flags.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExportArgs {
+    /// The filter and output.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+    pub format: ExportFormat,
+}
+
+/// `ppid export register` flags.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RegisterArgs {
+    /// The filter and output.
+    #[command(flatten)]
+    pub filter: FilterArgs,
 }
 
 /// `ppid keys ...`.

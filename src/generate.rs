@@ -11,18 +11,23 @@ use rand::{Rng, SeedableRng, rngs::StdRng};
 use uuid::Uuid;
 
 use crate::{
+    app::{
+        App,
+        objections::{ObjectionDecisionInput, ObjectionFiling},
+    },
+    clock::ManualClock,
     domain::{
         AccessMethod, AgencyKind, Channel, CopyForm, DecisionExtent, DeliveryMethod,
         ExemptionLetter, ObjectionDecision, ObjectionGround, Outcome, RequestState, RequesterType,
         agency::{Agency, NewAgency},
         calendar::{WorkingCalendar, builtin_holidays},
-        deadline,
+        deadline::{self, DeadlineRule},
         exemption::{Citation, Exemption},
         request::{self, Extension, Notice, Request, Requester},
         stats::{self, Contributions},
         time,
     },
-    store::{ObjectionDecisionInput, ObjectionFiling, Store},
+    store::Store,
 };
 
 /// What to generate.
@@ -84,12 +89,15 @@ impl Days {
 
 /// Fills `store` with `plan`, reporting progress through `progress(done)`.
 pub async fn generate(
-    store: &dyn Store,
+    store: std::sync::Arc<dyn Store>,
     plan: &Plan,
     mut progress: impl FnMut(usize),
 ) -> anyhow::Result<Summary> {
     let mut rng = StdRng::seed_from_u64(plan.seed);
     let now = Timestamp::now();
+    // The ordinary use cases, on a clock set to each generated step's time.
+    let clock = ManualClock::new(now);
+    let app = App::new(store.clone(), std::sync::Arc::new(clock.clone()));
     let mut summary = Summary::default();
     let zones = [
         "Asia/Jakarta",
@@ -102,34 +110,28 @@ pub async fn generate(
     let mut dik: HashMap<String, Vec<Exemption>> = HashMap::new();
     for p in 0..plan.pemdas {
         let pemda_id = format!("pemda-{:02}", p + 1);
-        let pemda = store
-            .create_agency(
-                NewAgency {
-                    id: pemda_id.clone(),
-                    display_name: format!("Pemerintah Daerah {:02}", p + 1),
-                    kind: AgencyKind::Pemda,
-                    parent_id: None,
-                    time_zone: zones[p % zones.len()].into(),
-                    comparison_group: None,
-                },
-                now,
-            )
+        let pemda = app
+            .create_agency(NewAgency {
+                id: pemda_id.clone(),
+                display_name: format!("Pemerintah Daerah {:02}", p + 1),
+                kind: AgencyKind::Pemda,
+                parent_id: None,
+                time_zone: zones[p % zones.len()].into(),
+                comparison_group: None,
+            })
             .await
             .with_context(|| format!("creating {pemda_id} (generate into an empty database)"))?;
         agencies.push(pemda.clone());
         for o in 0..plan.opds_per_pemda {
-            let a = store
-                .create_agency(
-                    NewAgency {
-                        id: format!("{pemda_id}-opd-{:02}", o + 1),
-                        display_name: format!("OPD {:02} of Pemda {:02}", o + 1, p + 1),
-                        kind: AgencyKind::Opd,
-                        parent_id: Some(pemda_id.clone()),
-                        time_zone: pemda.time_zone.clone(),
-                        comparison_group: None,
-                    },
-                    now,
-                )
+            let a = app
+                .create_agency(NewAgency {
+                    id: format!("{pemda_id}-opd-{:02}", o + 1),
+                    display_name: format!("OPD {:02} of Pemda {:02}", o + 1, p + 1),
+                    kind: AgencyKind::Opd,
+                    parent_id: Some(pemda_id.clone()),
+                    time_zone: pemda.time_zone.clone(),
+                    comparison_group: None,
+                })
                 .await?;
             agencies.push(a);
         }
@@ -139,7 +141,7 @@ pub async fn generate(
             (ExemptionLetter::I, None),
             (ExemptionLetter::A, Some(Date::new(plan.year + 1, 12, 31)?)),
         ] {
-            let e = store
+            let e = app
                 .create_exemption(Exemption {
                     id: Uuid::now_v7(),
                     agency_id: pemda_id.clone(),
@@ -220,7 +222,7 @@ pub async fn generate(
     for (i, (receive_time, agency, day)) in arrivals.into_iter().enumerate() {
         let a = &agencies[agency];
         let tz = &zone_of[&a.id];
-        let original_due = days.add(day, 10)?;
+        let original_due = days.add(day, DeadlineRule::Response.working_days())?;
         let seq = numbers.entry(a.pemda_id.clone()).or_insert(0);
         *seq += 1;
         let late_in_year = day.month() == 12 && day.day() > 10;
@@ -310,9 +312,10 @@ pub async fn generate(
                         (60, 2),
                     ],
                 );
-                let extended = taken > 10 || rng.random_bool(0.03);
+                let extended =
+                    taken > DeadlineRule::Response.working_days() || rng.random_bool(0.03);
                 if extended {
-                    let due = days.add(original_due, 7)?;
+                    let due = days.add(original_due, DeadlineRule::Extension.working_days())?;
                     r.extension = Some(Extension {
                         reason: "Informasi perlu dihimpun dari beberapa bidang".into(),
                         extend_time: tz.to_timestamp(
@@ -433,7 +436,8 @@ pub async fn generate(
         let filed = n
             .notice_time
             .checked_add(jiff::SignedDuration::from_hours(72))?;
-        let o = match store
+        clock.set(filed);
+        let o = match app
             .file_objection(
                 ObjectionFiling {
                     id: Uuid::now_v7(),
@@ -442,7 +446,6 @@ pub async fn generate(
                     statement: "Keberatan pemohon".into(),
                     file_time: Some(filed),
                 },
-                filed,
                 "generator",
             )
             .await
@@ -467,8 +470,9 @@ pub async fn generate(
             superior_position: "Atasan PPID".into(),
             decide_time: Some(decided),
         };
-        if store
-            .decide_objection(o.id, input, decided, "generator")
+        clock.set(decided);
+        if app
+            .decide_objection(o.id, input, "generator")
             .await
             .is_err()
         {
@@ -476,8 +480,9 @@ pub async fn generate(
         }
         if decision == ObjectionDecision::Upheld && rng.random_bool(0.2) {
             let t = decided.checked_add(jiff::SignedDuration::from_hours(48))?;
-            if store
-                .file_dispute(Uuid::now_v7(), o.id, Some(t), None, t, "generator")
+            clock.set(t);
+            if app
+                .file_dispute(Uuid::now_v7(), o.id, Some(t), None, "generator")
                 .await
                 .is_ok()
             {

@@ -4,6 +4,8 @@
 //! The domain decides, the store remembers, the api translates.
 
 pub mod api;
+pub mod app;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod domain;

@@ -6,7 +6,7 @@ use clap::Parser;
 use ppid::{
     api::AppState,
     clock::SystemClock,
-    config::{Cli, Command, KeysCommand, redact_url},
+    config::{Cli, Command, redact_url},
     store, telemetry,
 };
 
@@ -25,7 +25,7 @@ fn main() -> anyhow::Result<()> {
 async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Keys(command) => keys(command).await?,
+        Command::Keys(command) => ppid::cli::keys(command).await?,
         Command::Migrate(db) => {
             telemetry::init(db.log_format);
             store::migrate(&db.database_url).await?;
@@ -45,8 +45,7 @@ async fn run() -> anyhow::Result<()> {
             let started = std::time::Instant::now();
             let bar = indicatif::ProgressBar::new(g.requests as u64);
             let summary =
-                ppid::generate::generate(store.as_ref(), &plan, |n| bar.set_position(n as u64))
-                    .await?;
+                ppid::generate::generate(store, &plan, |n| bar.set_position(n as u64)).await?;
             bar.finish_and_clear();
             println!(
                 "generated {} agencies, {} requests, {} objections, {} disputes in {:.1} s",
@@ -59,11 +58,11 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::Report(cmd) => {
             telemetry::init(cmd.database().log_format);
-            ppid::report::cli::report(cmd).await?;
+            ppid::cli::report(cmd).await?;
         }
         Command::Export(cmd) => {
             telemetry::init(cmd.database().log_format);
-            ppid::report::cli::export(cmd).await?;
+            ppid::cli::export(cmd).await?;
         }
         Command::Serve(args) => {
             telemetry::init(args.database.log_format);
@@ -116,86 +115,6 @@ async fn run() -> anyhow::Result<()> {
             );
             ppid::serve(listener, state, shutdown, args.shutdown_grace()).await?;
             tracing::info!("stopped");
-        }
-    }
-    Ok(())
-}
-
-/// `ppid keys ...`: against the database directly (the operator's own).
-async fn keys(command: KeysCommand) -> anyhow::Result<()> {
-    use ppid::domain::{Role, access};
-    let now = jiff::Timestamp::now();
-    match command {
-        KeysCommand::Create(args) => {
-            telemetry::init(args.database.log_format);
-            let role = Role::parse(&args.role).with_context(|| {
-                format!(
-                    "unknown role {:?}: one of admin, officer, superior, intake, reader",
-                    args.role
-                )
-            })?;
-            anyhow::ensure!(
-                args.agency.is_some() || matches!(role, Role::Admin | Role::Reader),
-                "a {role} key must be bound to an agency (--agency)"
-            );
-            let store = store::connect(&args.database.database_url, Default::default()).await?;
-            let issued = access::issue_key();
-            let key = access::ApiKey {
-                id: issued.id.clone(),
-                name: if args.name.is_empty() {
-                    format!("{role} key")
-                } else {
-                    args.name.clone()
-                },
-                role,
-                agency_id: args.agency.clone(),
-                create_time: now,
-                created_by: "ppid keys create".into(),
-                revoke_time: None,
-            };
-            store.create_key(&key, &issued.token_hash).await?;
-            eprintln!(
-                "created key {} ({role}{}); the token below is shown once and cannot be recovered:",
-                key.id,
-                key.agency_id
-                    .as_deref()
-                    .map(|a| format!(", agencies/{a}"))
-                    .unwrap_or_default()
-            );
-            println!("{}", issued.token);
-        }
-        KeysCommand::List(db) => {
-            telemetry::init(db.log_format);
-            let store = store::connect(&db.database_url, Default::default()).await?;
-            println!(
-                "{:<17} {:<9} {:<32} {:<26} NAME",
-                "ID", "ROLE", "AGENCY", "STATE"
-            );
-            for k in store.list_keys().await? {
-                let state = k
-                    .revoke_time
-                    .map_or_else(|| "active".to_string(), |t| format!("revoked {t:.0}"));
-                println!(
-                    "{:<17} {:<9} {:<32} {:<26} {}",
-                    k.id,
-                    k.role,
-                    k.agency_id.as_deref().unwrap_or("-"),
-                    state,
-                    k.name
-                );
-            }
-        }
-        KeysCommand::Revoke(args) => {
-            telemetry::init(args.database.log_format);
-            let store = store::connect(&args.database.database_url, Default::default()).await?;
-            let k = store.revoke_key(&args.id, now, args.force).await?;
-            println!("revoked key {} ({})", k.id, k.name);
-            if store.active_key_count().await? == 0 {
-                eprintln!(
-                    "no active key is left: calls without a key are public only (open mode does \
-                     not return); `ppid keys create --role admin` makes a new one"
-                );
-            }
         }
     }
     Ok(())

@@ -16,6 +16,8 @@ use std::{
 
 use jiff::{SignedDuration, Timestamp, civil::Date};
 use ppid::{
+    app::App,
+    clock::ManualClock,
     domain::{
         AccessMethod, AgencyKind, Channel, CopyForm, DeliveryMethod, EventType, Outcome,
         RequestState, RequesterType,
@@ -29,6 +31,88 @@ use ppid::{
 };
 use sqlx::{AssertSqlSafe, Connection as _};
 use uuid::Uuid;
+
+/// The write use cases at a given time, as the suite calls them: the app
+/// over this store with its clock set to `now`, as a server runs them.
+#[async_trait::async_trait]
+trait UseCases {
+    fn at(&self, now: Timestamp) -> App;
+    async fn create_agency(&self, new: NewAgency, now: Timestamp) -> Result<Agency, Error> {
+        self.at(now).create_agency(new).await
+    }
+    async fn update_agency(
+        &self,
+        id: &str,
+        patch: AgencyPatch,
+        expected_version: Option<i64>,
+        now: Timestamp,
+    ) -> Result<Agency, Error> {
+        self.at(now)
+            .update_agency(id, patch, expected_version)
+            .await
+    }
+    async fn submit_request(
+        &self,
+        new: NewRequest,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<ppid::store::Submitted, Error> {
+        self.at(now).submit_request(new, actor).await
+    }
+    async fn transition(
+        &self,
+        id: Uuid,
+        expected_version: Option<i64>,
+        command: Command,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<Request, Error> {
+        self.at(now)
+            .transition(id, expected_version, command, actor)
+            .await
+    }
+    async fn add_holiday(
+        &self,
+        holiday: HolidayRecord,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<u32, Error> {
+        self.at(now).add_holiday(holiday, actor).await
+    }
+    async fn remove_holiday(
+        &self,
+        date: Date,
+        agency_id: Option<&str>,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<u32, Error> {
+        self.at(now).remove_holiday(date, agency_id, actor).await
+    }
+    async fn create_key(
+        &self,
+        key: &ppid::domain::access::ApiKey,
+        token_hash: &str,
+    ) -> Result<(), Error> {
+        self.at(key.create_time)
+            .create_key(key.clone(), token_hash.to_string())
+            .await
+            .map(drop)
+    }
+    async fn revoke_key(
+        &self,
+        id: &str,
+        now: Timestamp,
+        force: bool,
+    ) -> Result<ppid::domain::access::ApiKey, Error> {
+        self.at(now).revoke_key(id, force).await
+    }
+}
+
+impl UseCases for Arc<dyn Store> {
+    fn at(&self, now: Timestamp) -> App {
+        App::new(self.clone(), Arc::new(ManualClock::new(now)))
+    }
+}
 
 // ---------------------------------------------------------------------------
 // Fixture: one fresh database per test and backend
@@ -392,7 +476,7 @@ struct Tree {
 }
 
 async fn create(
-    store: &dyn Store,
+    store: &Arc<dyn Store>,
     id: &str,
     name: &str,
     kind: AgencyKind,
@@ -415,7 +499,7 @@ async fn create(
         .unwrap_or_else(|e| panic!("create agencies/{id}: {e}"))
 }
 
-async fn seed(store: &dyn Store) -> Tree {
+async fn seed(store: &Arc<dyn Store>) -> Tree {
     use AgencyKind::{Opd, OtherPublicBody, Pemda};
     let banten = create(
         store,
@@ -548,7 +632,7 @@ fn new_request(agency: &str, receive_time: &str) -> NewRequest {
 }
 
 /// Registers `new` ten minutes after its receipt, as the web form would.
-async fn submit(store: &dyn Store, new: NewRequest) -> Request {
+async fn submit(store: &Arc<dyn Store>, new: NewRequest) -> Request {
     let now = plus_minutes(
         new.receive_time.expect("fixture requests carry a receipt"),
         10,
@@ -561,14 +645,20 @@ async fn submit(store: &dyn Store, new: NewRequest) -> Request {
     s.request
 }
 
-async fn file(store: &dyn Store, agency: &Agency, receive_time: &str) -> Request {
+async fn file(store: &Arc<dyn Store>, agency: &Agency, receive_time: &str) -> Request {
     submit(store, new_request(&agency.id, receive_time)).await
 }
 
 /// Applies `cmd` with the etag of `r` and checks what every successful
 /// transition must give: the next version, `now` as update time, and a
 /// stored row equal to the returned value.
-async fn apply(store: &dyn Store, r: &Request, cmd: Command, now: &str, actor: &str) -> Request {
+async fn apply(
+    store: &Arc<dyn Store>,
+    r: &Request,
+    cmd: Command,
+    now: &str,
+    actor: &str,
+) -> Request {
     let next = store
         .transition(r.id, Some(r.version), cmd, t(now), actor)
         .await
@@ -584,7 +674,7 @@ async fn apply(store: &dyn Store, r: &Request, cmd: Command, now: &str, actor: &
     next
 }
 
-async fn snapshot(store: &dyn Store, id: Uuid) -> (Request, Vec<Event>) {
+async fn snapshot(store: &Arc<dyn Store>, id: Uuid) -> (Request, Vec<Event>) {
     (
         store.get_request(id).await.unwrap(),
         store.request_history(id).await.unwrap(),
@@ -640,7 +730,7 @@ fn regional(date: &str, name: &str, agency: &Agency) -> HolidayRecord {
     }
 }
 
-async fn all_requests(store: &dyn Store, filter: &RequestFilter) -> Vec<Request> {
+async fn all_requests(store: &Arc<dyn Store>, filter: &RequestFilter) -> Vec<Request> {
     store.list_requests(filter, None, 1000).await.unwrap()
 }
 
@@ -667,7 +757,7 @@ fn assert_no_personal_data(events: &[Event]) {
 
 async fn agencies_derive_pemda_path_and_group(store: Arc<dyn Store>) {
     use AgencyKind::{Opd, OtherPublicBody, Pemda};
-    let tree = seed(&*store).await;
+    let tree = seed(&store).await;
     // (agency, kind, parent, pemda, path, comparison group, zone)
     #[rustfmt::skip]
     let cases = [
@@ -722,7 +812,7 @@ async fn agencies_derive_pemda_path_and_group(store: Arc<dyn Store>) {
 }
 
 async fn agencies_list_by_id_parent_and_page(store: Arc<dyn Store>) {
-    seed(&*store).await;
+    seed(&store).await;
     let list = |parent: Option<&'static str>, after: Option<&'static str>, limit: i64| {
         let store = store.clone();
         async move {
@@ -781,7 +871,7 @@ async fn agencies_list_by_id_parent_and_page(store: Arc<dyn Store>) {
 }
 
 async fn agencies_update_checks_the_version(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
+    let tree = seed(&store).await;
     let v1 = tree.dinkes;
 
     // Without an etag: applied, version 2, only the patched field changes.
@@ -869,7 +959,7 @@ async fn agencies_update_checks_the_version(store: Arc<dyn Store>) {
 }
 
 async fn agencies_refuse_bad_trees_and_duplicates(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
+    let tree = seed(&store).await;
     let before = store.list_agencies(None, None, 100).await.unwrap();
     let attempt = |id: &str, kind: AgencyKind, parent: Option<&str>| {
         let store = store.clone();
@@ -929,8 +1019,8 @@ async fn agencies_refuse_bad_trees_and_duplicates(store: Arc<dyn Store>) {
 // ---------------------------------------------------------------------------
 
 async fn registration_numbers_per_pemda_and_year(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
-    let s = &*store;
+    let tree = seed(&store).await;
+    let s = &store;
     #[rustfmt::skip]
     let cases: [(&Agency, &str, &str); 10] = [
         (&tree.dinkes, "2026-03-10T02:00:00Z", "KOTA-SERANG/PPID/2026/000001"),
@@ -966,8 +1056,8 @@ async fn registration_numbers_per_pemda_and_year(store: Arc<dyn Store>) {
 }
 
 async fn due_dates_follow_the_agency_calendar(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
-    let s = &*store;
+    let tree = seed(&store).await;
+    let s = &store;
     // (agency, receipt, local clock start, due date, first instant past due)
     #[rustfmt::skip]
     let cases: [(&Agency, &str, &str, &str, &str); 9] = [
@@ -1026,7 +1116,7 @@ async fn due_dates_follow_the_agency_calendar(store: Arc<dyn Store>) {
 }
 
 async fn submission_history_is_one_submitted_event(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
+    let tree = seed(&store).await;
     let new = new_request(&tree.dinkes.id, "2026-03-10T02:00:00Z");
     let submitted = store
         .submit_request(new.clone(), t("2026-03-10T02:10:00Z"), "loket-ppid-utama")
@@ -1075,7 +1165,7 @@ async fn submission_history_is_one_submitted_event(store: Arc<dyn Store>) {
 }
 
 async fn submission_is_idempotent_on_its_id(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
+    let tree = seed(&store).await;
     let new = new_request(&tree.dinkes.id, "2026-03-10T02:00:00Z");
     let first = store
         .submit_request(new.clone(), t("2026-03-10T02:10:00Z"), WEB_FORM)
@@ -1112,7 +1202,7 @@ async fn submission_is_idempotent_on_its_id(store: Arc<dyn Store>) {
     }
 
     assert_eq!(
-        all_requests(&*store, &RequestFilter::default()).await.len(),
+        all_requests(&store, &RequestFilter::default()).await.len(),
         1,
         "one row"
     );
@@ -1123,12 +1213,12 @@ async fn submission_is_idempotent_on_its_id(store: Arc<dyn Store>) {
     );
 
     // Replays consumed no registration number.
-    let next = file(&*store, &tree.disdik, "2026-03-10T03:00:00Z").await;
+    let next = file(&store, &tree.disdik, "2026-03-10T03:00:00Z").await;
     assert_eq!(next.registration_number, "KOTA-SERANG/PPID/2026/000002");
 
     // A retry after the request moved on returns its current state.
     let moved = apply(
-        &*store,
+        &store,
         &first.request,
         extend("Dokumen di arsip pusat"),
         "2026-03-11T02:00:00Z",
@@ -1170,7 +1260,7 @@ async fn submit_together(
 }
 
 async fn concurrent_retries_register_once(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
+    let tree = seed(&store).await;
     let new = new_request(&tree.dinkes.id, "2026-03-10T02:00:00Z");
     let results: Vec<_> = submit_together(&store, vec![new.clone(); 8])
         .await
@@ -1190,17 +1280,17 @@ async fn concurrent_retries_register_once(store: Arc<dyn Store>) {
         );
     }
     assert_eq!(
-        all_requests(&*store, &RequestFilter::default()).await.len(),
+        all_requests(&store, &RequestFilter::default()).await.len(),
         1
     );
     assert_eq!(store.request_history(new.id).await.unwrap().len(), 1);
     // The losers' numbers were rolled back: no gap.
-    let next = file(&*store, &tree.dinkes, "2026-03-10T03:00:00Z").await;
+    let next = file(&store, &tree.dinkes, "2026-03-10T03:00:00Z").await;
     assert_eq!(next.registration_number, "KOTA-SERANG/PPID/2026/000002");
 }
 
 async fn concurrent_submissions_get_distinct_numbers(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
+    let tree = seed(&store).await;
     let agencies = [&tree.dinkes, &tree.disdik, &tree.bappeda, &tree.puskesmas];
     let jobs = (0..12)
         .map(|i| new_request(&agencies[i % agencies.len()].id, "2026-03-10T02:00:00Z"))
@@ -1221,7 +1311,7 @@ async fn concurrent_submissions_get_distinct_numbers(store: Arc<dyn Store>) {
 /// gets its own answer: refusals and retries do not disturb the others, and
 /// two register years of one Pemda get their own numbers.
 async fn one_group_answers_each_submission_alone(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
+    let tree = seed(&store).await;
     let first = new_request(&tree.dinkes.id, "2026-03-10T02:00:00Z");
     let mut reused = first.clone();
     reused.body_hash = "sha256:another-body".into();
@@ -1273,7 +1363,7 @@ async fn one_group_answers_each_submission_alone(store: Arc<dyn Store>) {
         ]
     );
     assert_eq!(
-        all_requests(&*store, &RequestFilter::default()).await.len(),
+        all_requests(&store, &RequestFilter::default()).await.len(),
         3
     );
     for id in [
@@ -1289,7 +1379,7 @@ async fn one_group_answers_each_submission_alone(store: Arc<dyn Store>) {
 /// submission's clock is the one it gets when it arrives alone, across the
 /// agency's local midnight (Asia/Jakarta, UTC+7) and across agencies.
 async fn one_group_runs_each_days_clock(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
+    let tree = seed(&store).await;
     let arrivals = [
         (&tree.dinkes.id, "2026-03-09T02:00:00Z", "2026-03-09"),
         (&tree.dinkes.id, "2026-03-09T08:00:00Z", "2026-03-09"),
@@ -1334,7 +1424,7 @@ async fn one_group_runs_each_days_clock(store: Arc<dyn Store>) {
 /// submitting key and is found by its registration number.
 async fn api_keys_store_only_hashes_and_revoke(store: Arc<dyn Store>) {
     use ppid::domain::{Role, access};
-    let tree = seed(&*store).await;
+    let tree = seed(&store).await;
     assert_eq!(store.active_key_count().await.unwrap(), 0);
     assert!(
         !store.keys_exist().await.unwrap(),
@@ -1451,7 +1541,7 @@ async fn api_keys_store_only_hashes_and_revoke(store: Arc<dyn Store>) {
 
     let mut new = new_request(&tree.dinkes.id, "2026-03-10T02:00:00Z");
     new.submitted_by = Some(key.id.clone());
-    let r = submit(&*store, new).await;
+    let r = submit(&store, new).await;
     assert_eq!(
         store.request_submitter(r.id).await.unwrap(),
         Some(key.id.clone())
@@ -1470,7 +1560,7 @@ async fn api_keys_store_only_hashes_and_revoke(store: Arc<dyn Store>) {
             .is_none()
     );
     let mine = all_requests(
-        &*store,
+        &store,
         &RequestFilter {
             submitted_by: Some(key.id.clone()),
             ..Default::default()
@@ -1479,7 +1569,7 @@ async fn api_keys_store_only_hashes_and_revoke(store: Arc<dyn Store>) {
     .await;
     assert_eq!(mine.len(), 1);
     let theirs = all_requests(
-        &*store,
+        &store,
         &RequestFilter {
             submitted_by: Some("someone-else".into()),
             ..Default::default()
@@ -1490,7 +1580,7 @@ async fn api_keys_store_only_hashes_and_revoke(store: Arc<dyn Store>) {
 }
 
 async fn submission_refusals_write_nothing(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
+    let tree = seed(&store).await;
     assert_err!(
         store
             .submit_request(
@@ -1513,7 +1603,7 @@ async fn submission_refusals_write_nothing(store: Arc<dyn Store>) {
         Error::InvalidArgument(v) if v[0].field == "request.receive_time"
     );
     assert!(
-        all_requests(&*store, &RequestFilter::default())
+        all_requests(&store, &RequestFilter::default())
             .await
             .is_empty()
     );
@@ -1533,7 +1623,7 @@ async fn submission_refusals_write_nothing(store: Arc<dyn Store>) {
         }
     );
     // No number was consumed.
-    let first = file(&*store, &tree.dinkes, "2026-03-10T02:00:00Z").await;
+    let first = file(&store, &tree.dinkes, "2026-03-10T02:00:00Z").await;
     assert_eq!(first.registration_number, "KOTA-SERANG/PPID/2026/000001");
 }
 
@@ -1542,8 +1632,8 @@ async fn submission_refusals_write_nothing(store: Arc<dyn Store>) {
 // ---------------------------------------------------------------------------
 
 async fn lifecycle_persists_every_command(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
-    let s = &*store;
+    let tree = seed(&store).await;
+    let s = &store;
     let r1 = file(s, &tree.dinkes, "2026-03-10T02:00:00Z").await;
 
     let r2 = apply(
@@ -1718,11 +1808,11 @@ async fn lifecycle_persists_every_command(store: Arc<dyn Store>) {
 }
 
 async fn withdrawal_and_refused_transitions(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
-    let s = &*store;
+    let tree = seed(&store).await;
+    let s = &store;
 
     /// Applies `cmd` expecting a refusal with `reason`, and checks nothing was written.
-    async fn refused(s: &dyn Store, id: Uuid, cmd: Command, now: &str, reason: &str) {
+    async fn refused(s: &Arc<dyn Store>, id: Uuid, cmd: Command, now: &str, reason: &str) {
         let before = snapshot(s, id).await;
         let got = s.transition(id, None, cmd, t(now), PPID_DINKES).await;
         assert_err!(got, Error::FailedPrecondition { reason: r, .. } if r == reason);
@@ -1939,8 +2029,8 @@ async fn withdrawal_and_refused_transitions(store: Arc<dyn Store>) {
 }
 
 async fn stale_version_is_aborted_and_writes_nothing(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
-    let s = &*store;
+    let tree = seed(&store).await;
+    let s = &store;
     let r1 = file(s, &tree.dinkes, "2026-03-10T02:00:00Z").await;
     let before = snapshot(s, r1.id).await;
     // A version not yet reached.
@@ -1997,8 +2087,8 @@ async fn stale_version_is_aborted_and_writes_nothing(store: Arc<dyn Store>) {
 }
 
 async fn concurrent_extensions_apply_once(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
-    let r = file(&*store, &tree.dinkes, "2026-03-10T02:00:00Z").await;
+    let tree = seed(&store).await;
+    let r = file(&store, &tree.dinkes, "2026-03-10T02:00:00Z").await;
     let barrier = Arc::new(tokio::sync::Barrier::new(8));
     let tasks: Vec<_> = (0..8)
         .map(|i| {
@@ -2054,8 +2144,8 @@ async fn concurrent_extensions_apply_once(store: Arc<dyn Store>) {
 // ---------------------------------------------------------------------------
 
 async fn list_filters(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
-    let s = &*store;
+    let tree = seed(&store).await;
+    let s = &store;
     // Due dates: p1 16 Mar, k1 25 Mar, j1 27 Mar (WIT), d2 31 Mar.
     let p1 = file(s, &tree.serang, "2026-03-02T02:00:00Z").await;
     let d1 = file(s, &tree.dinkes, "2026-03-03T02:00:00Z").await;
@@ -2192,8 +2282,8 @@ async fn list_filters(store: Arc<dyn Store>) {
 }
 
 async fn list_order_and_cursor_paging(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
-    let s = &*store;
+    let tree = seed(&store).await;
+    let s = &store;
     // Fixed ids, filed in an order that is neither ascending nor descending,
     // so the id tie-break cannot pass by accident.
     let id = |n: u128| Uuid::from_u128(0x5e7a_0000_0000_4000_8000_0000_0000_0000 | n);
@@ -2392,8 +2482,8 @@ async fn undecreed_year_has_fixed_dates_only(store: Arc<dyn Store>) {
 }
 
 async fn national_holiday_moves_pending_due_dates(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
-    let s = &*store;
+    let tree = seed(&store).await;
+    let s = &store;
     // Moved: pending with the new holiday inside the counted span.
     let a = file(s, &tree.dinkes, "2026-03-10T02:00:00Z").await;
     let g = file(s, &tree.dinkes_jayapura, "2026-03-10T02:00:00Z").await;
@@ -2559,8 +2649,8 @@ async fn national_holiday_moves_pending_due_dates(store: Arc<dyn Store>) {
 }
 
 async fn holiday_after_the_original_due_date_moves_only_extensions(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
-    let s = &*store;
+    let tree = seed(&store).await;
+    let s = &store;
     let plain = file(s, &tree.dinkes, "2026-03-10T02:00:00Z").await;
     let e0 = file(s, &tree.dinkes, "2026-03-10T03:00:00Z").await;
     let e = apply(
@@ -2612,7 +2702,7 @@ async fn holiday_after_the_original_due_date_moves_only_extensions(store: Arc<dy
 
 /// The seeded tree, with Dinkes closed on Thu 12 Mar 2026 (its regional
 /// holiday, added on 1 Mar).
-async fn seed_with_dinkes_closed_on_12_march(s: &dyn Store) -> Tree {
+async fn seed_with_dinkes_closed_on_12_march(s: &Arc<dyn Store>) -> Tree {
     let tree = seed(s).await;
     s.add_holiday(
         regional("2026-03-12", "HUT Dinas Kesehatan", &tree.dinkes),
@@ -2628,7 +2718,7 @@ async fn seed_with_dinkes_closed_on_12_march(s: &dyn Store) -> Tree {
 // agencies submitting side by side keep their own regional holidays, and a
 // new holiday counts from the next submission on.
 async fn intake_counts_each_agencys_holidays_as_they_change(store: Arc<dyn Store>) {
-    let s = &*store;
+    let s = &store;
     let tree = seed_with_dinkes_closed_on_12_march(s).await;
     let (dinkes, disdik) = tokio::join!(
         file(s, &tree.dinkes, "2026-03-10T02:00:00Z"),
@@ -2661,7 +2751,7 @@ async fn intake_counts_each_agencys_holidays_as_they_change(store: Arc<dyn Store
 // agency now handling it, which would drop the days the first agency was
 // closed (its regional holiday).
 async fn holiday_change_after_forward_keeps_the_elapsed_days(store: Arc<dyn Store>) {
-    let s = &*store;
+    let s = &store;
     // Disdik is open on 12 Mar.
     let tree = seed_with_dinkes_closed_on_12_march(s).await;
     // 11, 13, 16, 17, 25, 26, 27, 30, 31 Mar, 1 Apr.
@@ -2703,8 +2793,8 @@ async fn holiday_change_after_forward_keeps_the_elapsed_days(store: Arc<dyn Stor
 }
 
 async fn regional_holiday_moves_only_its_subtree(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
-    let s = &*store;
+    let tree = seed(&store).await;
+    let s = &store;
     let r_dinkes = file(s, &tree.dinkes, "2026-03-10T02:00:00Z").await;
     let r_pusk = file(s, &tree.puskesmas, "2026-03-10T02:00:00Z").await;
     let r_disdik = file(s, &tree.disdik, "2026-03-10T02:00:00Z").await;
@@ -2855,8 +2945,8 @@ async fn regional_holiday_moves_only_its_subtree(store: Arc<dyn Store>) {
 }
 
 async fn holiday_refusals(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
-    let s = &*store;
+    let tree = seed(&store).await;
+    let s = &store;
     let r = file(s, &tree.dinkes, "2026-03-10T02:00:00Z").await;
     let (holidays_before, _) = s.list_holidays(2026, Some(&tree.dinkes)).await.unwrap();
 
@@ -2916,7 +3006,7 @@ async fn holiday_refusals(store: Arc<dyn Store>) {
 
 async fn calendar_follows_changes_across_stores(db: SameDatabase) {
     let a = db.store.clone();
-    let tree = seed(&*a).await;
+    let tree = seed(&a).await;
     let b = db.open_another().await;
     let thu = d("2026-03-26");
     // Both stores have read (and cached) the calendar.
@@ -2949,7 +3039,7 @@ async fn calendar_follows_changes_across_stores(db: SameDatabase) {
         assert_eq!(cal.holidays_on(thu)[0].name, "Libur Nasional Tambahan");
     }
     // The other store counts with the new holiday at once.
-    let r = file(&*b, &tree.dinkes, "2026-03-10T02:00:00Z").await;
+    let r = file(&b, &tree.dinkes, "2026-03-10T02:00:00Z").await;
     assert_eq!(r.due_date, Some(d("2026-04-01")));
 
     // Removing a built-in holiday (as after a decree amendment): Thu 19 Mar
@@ -2987,7 +3077,7 @@ async fn calendar_follows_changes_across_stores(db: SameDatabase) {
 /// is undone and registered again a submission at a time.)
 async fn same_ids_through_two_stores_register_once(db: SameDatabase) {
     let a = db.store.clone();
-    let tree = seed(&*a).await;
+    let tree = seed(&a).await;
     let b = db.open_another().await;
     let news: Vec<NewRequest> = (0..16)
         .map(|_| new_request(&tree.dinkes.id, "2026-03-10T02:00:00Z"))
@@ -3022,7 +3112,7 @@ async fn same_ids_through_two_stores_register_once(db: SameDatabase) {
         assert_eq!(answers[0].request, answers[1].request, "{id}");
         assert_eq!(a.request_history(*id).await.unwrap().len(), 1, "{id}");
     }
-    let mut numbers: Vec<String> = all_requests(&*a, &RequestFilter::default())
+    let mut numbers: Vec<String> = all_requests(&a, &RequestFilter::default())
         .await
         .into_iter()
         .map(|r| r.registration_number)
@@ -3038,11 +3128,11 @@ async fn same_ids_through_two_stores_register_once(db: SameDatabase) {
 /// had read (and cached) the agencies.
 async fn agencies_follow_changes_across_stores(db: SameDatabase) {
     let a = db.store.clone();
-    let tree = seed(&*a).await;
+    let tree = seed(&a).await;
     let b = db.open_another().await;
-    file(&*b, &tree.dinkes, "2026-03-10T02:00:00Z").await;
+    file(&b, &tree.dinkes, "2026-03-10T02:00:00Z").await;
     let new = create(
-        &*a,
+        &a,
         "serang-dishub",
         "Dinas Perhubungan Kota Serang",
         AgencyKind::Opd,
@@ -3050,12 +3140,12 @@ async fn agencies_follow_changes_across_stores(db: SameDatabase) {
         WIB,
     )
     .await;
-    let r = file(&*b, &new, "2026-03-10T03:00:00Z").await;
+    let r = file(&b, &new, "2026-03-10T03:00:00Z").await;
     assert_eq!(r.agency_id, "serang-dishub");
     assert_eq!(r.registration_number, "KOTA-SERANG/PPID/2026/000002");
     assert_eq!(
         all_requests(
-            &*a,
+            &a,
             &RequestFilter {
                 agency: Some(tree.serang.clone()),
                 include_sub_agencies: true,
@@ -3070,8 +3160,8 @@ async fn agencies_follow_changes_across_stores(db: SameDatabase) {
 }
 
 async fn cuti_bersama_as_working_days(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
-    let s = &*store;
+    let tree = seed(&store).await;
+    let s = &store;
     // Only Nyepi (19 Mar) and the weekend are skipped: 11, 12, 13, 16, 17,
     // 18, 20, 23, 24, 25 Mar (31 Mar under the default policy).
     let r = file(s, &tree.dinkes, "2026-03-10T02:00:00Z").await;
@@ -3151,7 +3241,7 @@ async fn cuti_bersama_as_working_days(store: Arc<dyn Store>) {
 /// grants by agency, outcome and letters, within the agencies' local year.
 async fn report_counts_withholding_by_letters(store: Arc<dyn Store>) {
     use ppid::{domain::ExemptionLetter as L, store::WithholdingCount};
-    let tree = seed(&*store).await;
+    let tree = seed(&store).await;
     let withhold = |outcome: Outcome, letters: Vec<L>, at: &'static str| {
         let mut n = notice(outcome, Some(at));
         n.exemption_letters = letters;
@@ -3187,22 +3277,22 @@ async fn report_counts_withholding_by_letters(store: Arc<dyn Store>) {
         ),
     ];
     for (agency, outcome, letters, at) in cases {
-        let r = file(&*store, agency, "2026-03-10T02:00:00Z").await;
-        apply(&*store, &r, withhold(outcome, letters, at), at, "petugas").await;
+        let r = file(&store, agency, "2026-03-10T02:00:00Z").await;
+        apply(&store, &r, withhold(outcome, letters, at), at, "petugas").await;
     }
     // Granted, and a rejection noticed in the next year: not counted.
-    let r = file(&*store, &tree.dinkes, "2026-03-10T02:00:00Z").await;
+    let r = file(&store, &tree.dinkes, "2026-03-10T02:00:00Z").await;
     apply(
-        &*store,
+        &store,
         &r,
         Command::Respond(notice(Outcome::Granted, None)),
         "2026-03-12T02:00:00Z",
         "p",
     )
     .await;
-    let late = file(&*store, &tree.dinkes, "2026-12-28T02:00:00Z").await;
+    let late = file(&store, &tree.dinkes, "2026-12-28T02:00:00Z").await;
     apply(
-        &*store,
+        &store,
         &late,
         withhold(Outcome::Rejected, vec![L::H], "2027-01-04T02:00:00Z"),
         "2027-01-04T02:00:00Z",
@@ -3257,7 +3347,7 @@ async fn report_counts_withholding_by_letters(store: Arc<dyn Store>) {
 /// The export reads every matching request in (receipt, id) order, page by
 /// page after a keyset, and counts the same set.
 async fn export_pages_in_receipt_order(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
+    let tree = seed(&store).await;
     let mut made = Vec::new();
     for (i, agency) in [
         &tree.dinkes,
@@ -3271,7 +3361,7 @@ async fn export_pages_in_receipt_order(store: Arc<dyn Store>) {
     {
         // Two at the same instant: the id breaks the tie.
         let at = format!("2026-03-1{}T02:00:00Z", i / 2);
-        made.push(file(&*store, agency, &at).await);
+        made.push(file(&store, agency, &at).await);
     }
     let mut want: Vec<(Timestamp, Uuid)> = made.iter().map(|r| (r.receive_time, r.id)).collect();
     want.sort();
@@ -3314,7 +3404,7 @@ async fn export_pages_in_receipt_order(store: Arc<dyn Store>) {
 /// every row once across pages and across a resumed cursor, filters applied,
 /// and an empty page at the end.
 async fn export_stream_reads_every_field(store: Arc<dyn Store>) {
-    let tree = seed(&*store).await;
+    let tree = seed(&store).await;
     let mut made = Vec::new();
     for (i, agency) in [
         &tree.dinkes,
@@ -3326,12 +3416,12 @@ async fn export_stream_reads_every_field(store: Arc<dyn Store>) {
     .iter()
     .enumerate()
     {
-        made.push(file(&*store, agency, &format!("2026-03-1{i}T02:00:00Z")).await);
+        made.push(file(&store, agency, &format!("2026-03-1{i}T02:00:00Z")).await);
     }
     // Extended, then partly granted with a letter, a fee and a delivery;
     // rejected; withdrawn; two left pending.
     let r = apply(
-        &*store,
+        &store,
         &made[0],
         extend("Data tersebar"),
         "2026-03-20T02:00:00Z",
@@ -3344,7 +3434,7 @@ async fn export_stream_reads_every_field(store: Arc<dyn Store>) {
     partial.fee_rupiah = 12_500;
     partial.payment_method = Some("tunai".into());
     let r = apply(
-        &*store,
+        &store,
         &r,
         Command::Respond(partial),
         "2026-03-25T03:00:00Z",
@@ -3352,7 +3442,7 @@ async fn export_stream_reads_every_field(store: Arc<dyn Store>) {
     )
     .await;
     made[0] = apply(
-        &*store,
+        &store,
         &r,
         Command::RecordDelivery {
             deliver_time: Some(t("2026-03-27T03:00:00Z")),
@@ -3365,7 +3455,7 @@ async fn export_stream_reads_every_field(store: Arc<dyn Store>) {
     let mut rejected = notice(Outcome::Rejected, Some("2026-03-16T02:00:00Z"));
     rejected.exemption_letters = vec![ppid::domain::ExemptionLetter::C];
     made[1] = apply(
-        &*store,
+        &store,
         &made[1],
         Command::Respond(rejected),
         "2026-03-16T03:00:00Z",
@@ -3373,7 +3463,7 @@ async fn export_stream_reads_every_field(store: Arc<dyn Store>) {
     )
     .await;
     made[2] = apply(
-        &*store,
+        &store,
         &made[2],
         Command::Withdraw { reason: None },
         "2026-03-17T03:00:00Z",
@@ -3384,7 +3474,7 @@ async fn export_stream_reads_every_field(store: Arc<dyn Store>) {
     want.sort_by_key(|r| (r.receive_time, r.id));
 
     async fn drain(
-        store: &dyn Store,
+        store: &Arc<dyn Store>,
         filter: RequestFilter,
         after: Option<RequestCursor>,
         page: usize,
@@ -3408,14 +3498,14 @@ async fn export_stream_reads_every_field(store: Arc<dyn Store>) {
     }
 
     for page in [1, 2, 5, 100] {
-        let got = drain(&*store, RequestFilter::default(), None, page).await;
+        let got = drain(&store, RequestFilter::default(), None, page).await;
         assert_eq!(
             got, want,
             "pages of {page}: every field of every request, in order"
         );
     }
     let resumed = drain(
-        &*store,
+        &store,
         RequestFilter::default(),
         Some(RequestCursor::of(&want[1])),
         2,
@@ -3423,7 +3513,7 @@ async fn export_stream_reads_every_field(store: Arc<dyn Store>) {
     .await;
     assert_eq!(resumed, want[2..], "resumed after the second");
     let pending = drain(
-        &*store,
+        &store,
         RequestFilter {
             agency: Some(tree.dinkes.clone()),
             include_sub_agencies: true,
@@ -3491,7 +3581,7 @@ async fn history_survives_the_migration(url: &str) {
     let store = store::connect(url, StoreSettings::default())
         .await
         .expect("open the store: migrate the rest");
-    let store = &*store;
+    let store = &store;
     let two = Uuid::parse_str("00000000-0000-4000-8000-000000000002").unwrap();
     let one = Uuid::parse_str("00000000-0000-4000-8000-000000000001").unwrap();
     let events = store.request_history(two).await.unwrap();

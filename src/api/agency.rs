@@ -1,5 +1,4 @@
 //! `ppid.v1.AgencyService`.
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use tonic::{Request, Response, Status};
 
 use super::{
@@ -125,7 +124,7 @@ impl AgencyService for AgencyApi {
             time_zone,
             comparison_group: group,
         };
-        let created = self.0.store.create_agency(new, self.0.clock.now()).await?;
+        let created = self.0.app.create_agency(new).await?;
         tracing::info!(agency = %created.id, actor = %caller.actor(), "agency created");
         Ok(Response::new(to_pb(&created)))
     }
@@ -137,7 +136,7 @@ impl AgencyService for AgencyApi {
         let mut c = Check::new();
         let id = convert::agency_id(&mut c, "name", &req.get_ref().name);
         c.finish()?;
-        let a = self.0.store.get_agency(&id.unwrap_or_default()).await?;
+        let a = self.0.app.get_agency(&id.unwrap_or_default()).await?;
         Ok(Response::new(to_pb(&a)))
     }
 
@@ -153,38 +152,18 @@ impl AgencyService for AgencyApi {
             convert::agency_id(&mut c, "parent", &r.parent)
         };
         let size = convert::page_size(&mut c, r.page_size);
-        let after = if r.page_token.is_empty() {
-            None
-        } else {
-            let decoded = URL_SAFE_NO_PAD
-                .decode(&r.page_token)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .and_then(|s| {
-                    let (p, last) = s.split_once('|')?;
-                    (p == parent.as_deref().unwrap_or("")).then(|| last.to_string())
-                });
-            if decoded.is_none() {
-                c.add(
-                    "page_token",
-                    "is not a token from a previous call with the same parent",
-                );
-            }
-            decoded
-        };
+        let pages = convert::Pages::of(&r, |f| {
+            f.page_size = 0;
+            f.page_token.clear();
+        });
+        let after = pages.cursor::<String>(&mut c, &r.page_token);
         c.finish()?;
         let mut rows = self
             .0
-            .store
+            .app
             .list_agencies(parent.as_deref(), after.as_deref(), size + 1)
             .await?;
-        let next = if rows.len() as i64 > size {
-            rows.truncate(size as usize);
-            let last = rows.last().map(|a| a.id.clone()).unwrap_or_default();
-            URL_SAFE_NO_PAD.encode(format!("{}|{last}", parent.as_deref().unwrap_or("")))
-        } else {
-            String::new()
-        };
+        let next = pages.next(&mut rows, size, |last| last.id.clone());
         Ok(Response::new(pb::ListAgenciesResponse {
             agencies: rows.iter().map(to_pb).collect(),
             next_page_token: next,
@@ -246,11 +225,7 @@ impl AgencyService for AgencyApi {
         c.finish()?;
         let id = id.unwrap_or_default();
         caller.require_agency(&self.0.access, &id).await?;
-        let updated = self
-            .0
-            .store
-            .update_agency(&id, patch, version, self.0.clock.now())
-            .await?;
+        let updated = self.0.app.update_agency(&id, patch, version).await?;
         tracing::info!(agency = %updated.id, actor = %caller.actor(), "agency updated");
         Ok(Response::new(to_pb(&updated)))
     }

@@ -17,12 +17,12 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tonic::{Code, Status};
 
 use crate::{
+    app::App,
     domain::{
         Role,
         access::{self, Principal},
         agency::Agency,
     },
-    store::Store,
 };
 
 /// The caller of one call.
@@ -107,7 +107,7 @@ impl Caller {
         match self {
             Caller::Open { .. } => Ok(()),
             Caller::Key(p) if p.role == Role::Intake => {
-                let submitter = access.store.request_submitter(id).await?;
+                let submitter = access.app.request_submitter(id).await?;
                 if submitter.as_deref() == Some(p.key_id.as_str()) {
                     Ok(())
                 } else {
@@ -117,7 +117,7 @@ impl Caller {
                 }
             }
             _ => {
-                let r = access.store.get_request(id).await?;
+                let r = access.app.get_request(id).await?;
                 self.require_agency(access, &r.agency_id).await
             }
         }
@@ -138,14 +138,14 @@ impl Caller {
     /// count.
     pub async fn filter_agency(
         &self,
-        store: &dyn Store,
+        app: &App,
         named: Option<String>,
         include_sub_agencies: bool,
     ) -> Result<(Option<Agency>, bool), Status> {
         let agency = match named {
-            Some(id) => store.get_agency(&id).await?,
+            Some(id) => app.get_agency(&id).await?,
             None => match self.scope_agency() {
-                Some(scope) => return Ok((Some(store.get_agency(&scope).await?), true)),
+                Some(scope) => return Ok((Some(app.get_agency(&scope).await?), true)),
                 None => return Ok((None, include_sub_agencies)),
             },
         };
@@ -326,7 +326,7 @@ const CACHE_TTL: Duration = Duration::from_secs(10);
 
 /// Resolves tokens to callers, with a short cache.
 pub struct Authenticator {
-    store: Arc<dyn Store>,
+    app: App,
     keys: Mutex<HashMap<String, (Instant, Option<Principal>)>>,
     /// Agency id -> path: a path never changes (an agency cannot move or be
     /// deleted), so it is cached for good.
@@ -344,10 +344,10 @@ pub struct Authenticator {
 impl Authenticator {
     /// `allow_open`: whether a database without keys runs open (local use).
     /// `track_per_minute`: TrackRequest attempts per client address.
-    pub fn new(store: Arc<dyn Store>, allow_open: bool, track_per_minute: u32) -> Self {
+    pub fn new(app: App, allow_open: bool, track_per_minute: u32) -> Self {
         let per_minute = NonZeroU32::new(track_per_minute.max(1)).expect("at least one");
         Self {
-            store,
+            app,
             keys: Mutex::default(),
             paths: Mutex::default(),
             open_seen: Mutex::default(),
@@ -362,7 +362,7 @@ impl Authenticator {
     pub async fn tracking_code(&self, request_id: &uuid::Uuid) -> Result<String, Status> {
         let secret = self
             .tracking_secret
-            .get_or_try_init(|| async { self.store.secret("tracking_code").await })
+            .get_or_try_init(|| async { self.app.secret("tracking_code").await })
             .await
             .map_err(Status::from)?;
         Ok(access::tracking_code(
@@ -376,7 +376,7 @@ impl Authenticator {
         if let Some(p) = self.paths.lock().unwrap_or_else(|e| e.into_inner()).get(id) {
             return Ok(p.clone());
         }
-        let path = self.store.get_agency(id).await?.path;
+        let path = self.app.get_agency(id).await?.path;
         self.paths
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -404,7 +404,7 @@ impl Authenticator {
         {
             return Ok(true);
         }
-        if self.store.keys_exist().await.map_err(Status::from)? {
+        if self.app.keys_exist().await.map_err(Status::from)? {
             if !self.closed.swap(true, Ordering::AcqRel) && self.was_open.load(Ordering::Acquire) {
                 tracing::warn!(
                     "OPEN MODE ENDED: an API key exists, so calls without a key are public \
@@ -480,7 +480,7 @@ impl Authenticator {
 
     async fn resolve(&self, hash: &str) -> Result<Option<Principal>, Status> {
         let Some(key) = self
-            .store
+            .app
             .key_by_token_hash(hash)
             .await
             .map_err(Status::from)?
@@ -491,14 +491,14 @@ impl Authenticator {
             return Ok(None);
         }
         let agency = match &key.agency_id {
-            Some(id) => Some(self.store.get_agency(id).await.map_err(Status::from)?),
+            Some(id) => Some(self.app.get_agency(id).await.map_err(Status::from)?),
             None => None,
         };
         // Only admins and superiors reach their whole Pemda.
         let pemda = match &agency {
             Some(a) if a.pemda_id != a.id && matches!(key.role, Role::Admin | Role::Superior) => {
                 Some(
-                    self.store
+                    self.app
                         .get_agency(&a.pemda_id)
                         .await
                         .map_err(Status::from)?,

@@ -92,11 +92,11 @@ impl CalendarService for CalendarApi {
         };
         c.finish()?;
         let agency = match agency {
-            Some(id) => Some(self.0.store.get_agency(&id).await?),
+            Some(id) => Some(self.0.app.get_agency(&id).await?),
             None => None,
         };
         let year = i16::try_from(r.year).map_err(|_| Error::invalid("year", "out of range"))?;
-        let (holidays, loaded) = self.0.store.list_holidays(year, agency.as_ref()).await?;
+        let (holidays, loaded) = self.0.app.list_holidays(year, agency.as_ref()).await?;
         Ok(Response::new(pb::ListHolidaysResponse {
             holidays: holidays.iter().map(holiday_to_pb).collect(),
             decree_loaded: loaded,
@@ -147,11 +147,7 @@ impl CalendarService for CalendarApi {
             agency_id: agency,
             built_in: false,
         };
-        let moved = self
-            .0
-            .store
-            .add_holiday(record.clone(), self.0.clock.now(), &actor)
-            .await?;
+        let moved = self.0.app.add_holiday(record.clone(), &actor).await?;
         tracing::info!(date = %record.date, kind = %kind.as_str(), rescheduled = moved, %actor, "holiday added");
         Ok(Response::new(pb::AddHolidayResponse {
             holiday: Some(holiday_to_pb(&record)),
@@ -177,8 +173,8 @@ impl CalendarService for CalendarApi {
         }
         let moved = self
             .0
-            .store
-            .remove_holiday(date, agency.as_deref(), self.0.clock.now(), &actor)
+            .app
+            .remove_holiday(date, agency.as_deref(), &actor)
             .await?;
         tracing::info!(%date, rescheduled = moved, %actor, "holiday removed");
         Ok(Response::new(pb::RemoveHolidayResponse {
@@ -202,8 +198,8 @@ impl CalendarService for CalendarApi {
         let (Some(start), Some(agency), Some(rule)) = (start, agency, rule) else {
             return Err(convert::missing());
         };
-        let agency = self.0.store.get_agency(&agency).await?;
-        let calendar = self.0.store.calendar_for(&agency).await?;
+        let agency = self.0.app.get_agency(&agency).await?;
+        let calendar = self.0.app.calendar_for(&agency).await?;
         let tz = agency.tz();
         let d = deadline::compute(&calendar, time::local_date(start, &tz), rule)
             .map_err(|e| Error::invalid("start_time", e.to_string()))?;

@@ -428,3 +428,124 @@ pub fn page_size(check: &mut Check, size: i32) -> i64 {
 pub fn actor<T>(req: &tonic::Request<T>) -> String {
     super::auth::Caller::of(req).actor()
 }
+
+/// The one page token of every list: the cursor (the last row's sort key)
+/// bound to a fingerprint of the filters it was issued for, so a token
+/// cannot be replayed against other filters. Opaque to callers.
+pub struct Pages {
+    fingerprint: String,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PageToken<C> {
+    f: String,
+    c: C,
+}
+
+impl Pages {
+    /// Pages of `request`'s results; `strip` clears its paging fields
+    /// (`page_size`, `page_token`) so only the filters are fingerprinted.
+    pub fn of<M: prost::Message + Clone>(request: &M, strip: impl FnOnce(&mut M)) -> Self {
+        use sha2::Digest;
+        let mut filters = request.clone();
+        strip(&mut filters);
+        let digest = sha2::Sha256::digest(filters.encode_to_vec());
+        Pages {
+            fingerprint: digest[..8].iter().map(|b| format!("{b:02x}")).collect(),
+        }
+    }
+
+    /// The cursor a token carries; an empty token is the first page. A
+    /// token that is not from this list with these filters is a field
+    /// violation on `page_token`.
+    pub fn cursor<C: serde::de::DeserializeOwned>(
+        &self,
+        check: &mut Check,
+        token: &str,
+    ) -> Option<C> {
+        use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+        if token.is_empty() {
+            return None;
+        }
+        let cursor = URL_SAFE_NO_PAD
+            .decode(token)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<PageToken<C>>(&b).ok())
+            .filter(|t| t.f == self.fingerprint)
+            .map(|t| t.c);
+        if cursor.is_none() {
+            check.add(
+                "page_token",
+                "is not a token from a previous call with the same filters",
+            );
+        }
+        cursor
+    }
+
+    /// Trims `rows` (fetched with one extra) to `size` and returns the token
+    /// for the next page, or "" when this is the last.
+    pub fn next<T, C: serde::Serialize>(
+        &self,
+        rows: &mut Vec<T>,
+        size: i64,
+        key: impl FnOnce(&T) -> C,
+    ) -> String {
+        use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+        if rows.len() as i64 <= size {
+            return String::new();
+        }
+        rows.truncate(size as usize);
+        let last = rows.last().expect("size >= 1");
+        let token = PageToken {
+            f: self.fingerprint.clone(),
+            c: key(last),
+        };
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&token).expect("a cursor serialises"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pb::ppid::v1 as pb;
+
+    fn list(agency: &str, token: &str) -> pb::ListObjectionsRequest {
+        pb::ListObjectionsRequest {
+            agency: agency.into(),
+            page_size: 7,
+            page_token: token.into(),
+            ..Default::default()
+        }
+    }
+
+    fn pages(r: &pb::ListObjectionsRequest) -> Pages {
+        Pages::of(r, |f| {
+            f.page_size = 0;
+            f.page_token.clear();
+        })
+    }
+
+    #[test]
+    fn a_page_token_carries_its_cursor_for_the_same_filters_only() {
+        let first = list("agencies/a", "");
+        let mut rows = vec![1, 2, 3];
+        let token = pages(&first).next(&mut rows, 2, |last| (*last, "x".to_string()));
+        assert_eq!(rows, vec![1, 2], "trimmed to the page size");
+
+        let mut c = Check::new();
+        let again = list("agencies/a", &token);
+        let cursor: Option<(i32, String)> = pages(&again).cursor(&mut c, &token);
+        assert_eq!(cursor, Some((2, "x".to_string())));
+        assert!(c.ok(), "page size and token are not filters");
+
+        for (agency, bad) in [("agencies/b", token.as_str()), ("agencies/a", "garbage")] {
+            let mut c = Check::new();
+            let other = list(agency, bad);
+            assert_eq!(pages(&other).cursor::<(i32, String)>(&mut c, bad), None);
+            assert!(!c.ok(), "{agency} {bad}");
+        }
+
+        let mut last_page = vec![1, 2];
+        assert_eq!(pages(&first).next(&mut last_page, 2, |l| *l), "");
+    }
+}

@@ -1,5 +1,4 @@
 //! `ppid.v1.ExemptionService`: the DIK.
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
@@ -55,8 +54,8 @@ pub fn to_pb(e: &Exemption, citations: i64, today: jiff::civil::Date) -> pb::Exe
 impl ExemptionApi {
     /// Today in the zone of the agency owning `agency_id`.
     async fn today(&self, agency_id: &str) -> Result<jiff::civil::Date, Error> {
-        let a = self.0.store.get_agency(agency_id).await?;
-        Ok(time::local_date(self.0.clock.now(), &a.tz()))
+        let a = self.0.app.get_agency(agency_id).await?;
+        Ok(time::local_date(self.0.app.now(), &a.tz()))
     }
 }
 
@@ -148,9 +147,9 @@ impl ExemptionService for ExemptionApi {
             end_date,
             decided_by,
             revoked: None,
-            create_time: self.0.clock.now(),
+            create_time: self.0.app.now(),
         };
-        let created = self.0.store.create_exemption(entry).await?;
+        let created = self.0.app.create_exemption(entry).await?;
         tracing::info!(exemption = %created.id, agency = %created.agency_id, letter = %created.letter, actor = %caller.actor(), "DIK entry created");
         let today = self.today(&created.agency_id).await?;
         Ok(Response::new(to_pb(&created, 0, today)))
@@ -169,7 +168,7 @@ impl ExemptionService for ExemptionApi {
         Caller::of(&req)
             .require_related(&self.0.access, &agency)
             .await?;
-        let (e, n) = self.0.store.get_exemption(&agency, id).await?;
+        let (e, n) = self.0.app.get_exemption(&agency, id).await?;
         let today = self.today(&agency).await?;
         Ok(Response::new(to_pb(&e, n, today)))
     }
@@ -190,33 +189,16 @@ impl ExemptionService for ExemptionApi {
         }
         let letter = c.optional_enum::<ExemptionLetter>("letter", r.letter);
         let size = convert::page_size(&mut c, r.page_size);
-        let fingerprint = format!("{}|{:?}|{}", r.parent, r.statuses, r.letter);
-        let after = if r.page_token.is_empty() {
-            None
-        } else {
-            let token = URL_SAFE_NO_PAD
-                .decode(&r.page_token)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .and_then(|s| {
-                    let (f, rest) = s.rsplit_once('#')?;
-                    let (d, id) = rest.split_once('~')?;
-                    (f == fingerprint).then_some(())?;
-                    Some((d.parse().ok()?, Uuid::parse_str(id).ok()?))
-                });
-            if token.is_none() {
-                c.add(
-                    "page_token",
-                    "is not a token from a previous call with the same filters",
-                );
-            }
-            token
-        };
+        let pages = convert::Pages::of(&r, |f| {
+            f.page_size = 0;
+            f.page_token.clear();
+        });
+        let after = pages.cursor::<(jiff::civil::Date, Uuid)>(&mut c, &r.page_token);
         c.finish()?;
         let agency = agency.unwrap_or_default();
         caller.require_related(&self.0.access, &agency).await?;
-        let agency = self.0.store.get_agency(&agency).await?;
-        let today = time::local_date(self.0.clock.now(), &agency.tz());
+        let agency = self.0.app.get_agency(&agency).await?;
+        let today = time::local_date(self.0.app.now(), &agency.tz());
         let filter = ExemptionFilter {
             statuses,
             letter,
@@ -224,16 +206,10 @@ impl ExemptionService for ExemptionApi {
         };
         let mut rows = self
             .0
-            .store
+            .app
             .list_exemptions(&agency, &filter, after, size + 1)
             .await?;
-        let next = if rows.len() as i64 > size {
-            rows.truncate(size as usize);
-            let (last, _) = rows.last().expect("size >= 1");
-            URL_SAFE_NO_PAD.encode(format!("{fingerprint}#{}~{}", last.decree_date, last.id))
-        } else {
-            String::new()
-        };
+        let next = pages.next(&mut rows, size, |(last, _)| (last.decree_date, last.id));
         Ok(Response::new(pb::ListExemptionsResponse {
             exemptions: rows.iter().map(|(e, n)| to_pb(e, *n, today)).collect(),
             next_page_token: next,
@@ -254,11 +230,7 @@ impl ExemptionService for ExemptionApi {
             return Err(convert::missing());
         };
         caller.require_agency(&self.0.access, &agency).await?;
-        let (e, n) = self
-            .0
-            .store
-            .revoke_exemption(&agency, id, reason, self.0.clock.now())
-            .await?;
+        let (e, n) = self.0.app.revoke_exemption(&agency, id, reason).await?;
         let today = self.today(&agency).await?;
         tracing::info!(exemption = %e.id, actor = %caller.actor(), "DIK entry revoked");
         Ok(Response::new(to_pb(&e, n, today)))
@@ -287,14 +259,14 @@ impl ExemptionService for ExemptionApi {
             return Err(convert::missing());
         };
         caller.require_related(&self.0.access, &agency).await?;
-        let (e, _) = self.0.store.get_exemption(&agency, id).await?;
+        let (e, _) = self.0.app.get_exemption(&agency, id).await?;
         let day = match date {
             Some(d) => d,
             None => self.today(&agency).await?,
         };
         let (mut in_force, mut explanation) = e.explain_on(day);
         if let Some(citing) = citing {
-            let a = self.0.store.get_agency(&citing).await?;
+            let a = self.0.app.get_agency(&citing).await?;
             if !a.path.contains(&format!("/{}/", e.agency_id)) {
                 in_force = false;
                 explanation = format!(

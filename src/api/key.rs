@@ -107,11 +107,11 @@ impl KeyService for KeyApi {
             name,
             role,
             agency_id: agency,
-            create_time: self.0.clock.now(),
+            create_time: self.0.app.now(),
             created_by: caller.actor(),
             revoke_time: None,
         };
-        self.0.store.create_key(&key, &issued.token_hash).await?;
+        let key = self.0.app.create_key(key, issued.token_hash).await?;
         self.0.access.invalidate();
         tracing::info!(key = %key.id, role = %key.role, "API key created");
         Ok(Response::new(pb::CreateApiKeyResponse {
@@ -126,7 +126,7 @@ impl KeyService for KeyApi {
     ) -> Result<Response<pb::ListApiKeysResponse>, Status> {
         let caller = Caller::of(&req);
         let mut out = Vec::new();
-        for k in self.0.store.list_keys().await? {
+        for k in self.0.app.list_keys().await? {
             if self.manages(&caller, k.agency_id.as_deref()).await? {
                 out.push(to_pb(&k));
             }
@@ -150,7 +150,7 @@ impl KeyService for KeyApi {
         };
         let Some(existing) = self
             .0
-            .store
+            .app
             .list_keys()
             .await?
             .into_iter()
@@ -165,11 +165,7 @@ impl KeyService for KeyApi {
         if !self.manages(&caller, existing.agency_id.as_deref()).await? {
             return Err(denied("this key may not revoke that key"));
         }
-        let k = self
-            .0
-            .store
-            .revoke_key(id, self.0.clock.now(), false)
-            .await?;
+        let k = self.0.app.revoke_key(id, false).await?;
         self.0.access.invalidate();
         tracing::info!(key = %k.id, "API key revoked");
         Ok(Response::new(to_pb(&k)))

@@ -10,6 +10,7 @@ use tower_http::{
 use tracing::Level;
 
 use crate::{
+    app::App,
     clock::Clock,
     pb::{
         FILE_DESCRIPTOR_SET,
@@ -42,10 +43,8 @@ pub mod request;
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    /// Persistence.
-    pub store: Arc<dyn Store>,
-    /// Time.
-    pub clock: Arc<dyn Clock>,
+    /// The use cases.
+    pub app: App,
     /// Who is calling.
     pub access: Arc<auth::Authenticator>,
 }
@@ -59,16 +58,13 @@ impl AppState {
         allow_open: bool,
         track_per_minute: u32,
     ) -> Self {
+        let app = App::new(store, clock);
         let access = Arc::new(auth::Authenticator::new(
-            store.clone(),
+            app.clone(),
             allow_open,
             track_per_minute,
         ));
-        Self {
-            store,
-            clock,
-            access,
-        }
+        Self { app, access }
     }
 }
 
@@ -102,7 +98,7 @@ pub async fn serve(
     }
     // A failed commit stops the store's writer for good: say so, for the
     // whole server ("") and each service, so load balancers take it out.
-    let mut writer = state.store.writer_health();
+    let mut writer = state.app.writer_health();
     let reporter = health.clone();
     tokio::spawn(async move {
         if writer

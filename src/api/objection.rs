@@ -1,5 +1,4 @@
 //! `ppid.v1.ObjectionService`: keberatan and sengketa.
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
@@ -9,6 +8,7 @@ use super::{
     convert::{self, Check, ProtoEnum, Text},
 };
 use crate::{
+    app::objections::{ObjectionDecisionInput, ObjectionFiling},
     domain::{
         DecisionExtent, DisputeOutcome, ObjectionDecision, ObjectionGround,
         deadline::{self, Deadline, DeadlineRule},
@@ -17,7 +17,6 @@ use crate::{
     },
     error::{Error, Result},
     pb::ppid::v1::{self as pb, objection_service_server::ObjectionService},
-    store::{ObjectionDecisionInput, ObjectionFiling},
 };
 
 const TEXT_MAX: usize = 4000;
@@ -49,9 +48,9 @@ impl ObjectionApi {
     /// An objection on the wire, its deadlines explained by the calendar of
     /// the agency it was filed with.
     async fn objection_to_pb(&self, o: &Objection, disputes: &[Uuid]) -> Result<pb::Objection> {
-        let agency = self.0.store.get_agency(&o.agency_id).await?;
-        let cal = self.0.store.calendar_for(&agency).await?;
-        let today = time::local_date(self.0.clock.now(), &agency.tz());
+        let agency = self.0.app.get_agency(&o.agency_id).await?;
+        let cal = self.0.app.calendar_for(&agency).await?;
+        let today = time::local_date(self.0.app.now(), &agency.tz());
         let explain = |start, rule| {
             deadline::compute(&cal, start, rule)
                 .map_err(|e| Error::Internal(anyhow::anyhow!("deadline: {e}")))
@@ -63,7 +62,16 @@ impl ObjectionApi {
                 &explain(*arose, DeadlineRule::ObjectionFiling)?,
             ));
         }
-        let answer = explain(o.file_date, DeadlineRule::ObjectionAnswer)?;
+        // The due date is the one fixed at filing; today's calendar only
+        // explains it (a holiday added later does not move it).
+        let mut answer = explain(o.file_date, DeadlineRule::ObjectionAnswer)?;
+        if answer.due != o.answer_due_date {
+            answer.notes.push(format!(
+                "the calendar changed after filing; the due date fixed at filing ({}) stands",
+                o.answer_due_date
+            ));
+            answer.due = o.answer_due_date;
+        }
         let dispute_window = objection::dispute_window(&cal, o, today)?;
         let a = o.decision.as_ref();
         Ok(pb::Objection {
@@ -98,9 +106,9 @@ impl ObjectionApi {
     }
 
     async fn dispute_to_pb(&self, d: &Dispute) -> Result<pb::Dispute> {
-        let (o, _) = self.0.store.get_objection(d.objection_id).await?;
-        let agency = self.0.store.get_agency(&o.agency_id).await?;
-        let cal = self.0.store.calendar_for(&agency).await?;
+        let (o, _) = self.0.app.get_objection(d.objection_id).await?;
+        let agency = self.0.app.get_agency(&o.agency_id).await?;
+        let cal = self.0.app.calendar_for(&agency).await?;
         let window = deadline::compute(&cal, d.window_start, DeadlineRule::DisputeFiling)
             .map_err(|e| Error::Internal(anyhow::anyhow!("deadline: {e}")))?;
         let s = d.settlement.as_ref();
@@ -128,7 +136,7 @@ impl ObjectionService for ObjectionApi {
         let caller = Caller::of(&req);
         let actor = caller.actor();
         let r = req.into_inner();
-        let now = self.0.clock.now();
+        let now = self.0.app.now();
         let mut c = Check::new();
         let request = convert::request_id(&mut c, "request", &r.request);
         let mut grounds = Vec::new();
@@ -161,7 +169,7 @@ impl ObjectionService for ObjectionApi {
             statement,
             file_time,
         };
-        let o = self.0.store.file_objection(filing, now, &actor).await?;
+        let o = self.0.app.file_objection(filing, &actor).await?;
         tracing::info!(objection = %o.id, number = %o.registration_number, "objection filed");
         Ok(Response::new(self.objection_to_pb(&o, &[]).await?))
     }
@@ -175,7 +183,7 @@ impl ObjectionService for ObjectionApi {
         c.finish()?;
         let (o, d) = self
             .0
-            .store
+            .app
             .get_objection(id.ok_or_else(convert::missing)?)
             .await?;
         Caller::of(&req)
@@ -202,37 +210,17 @@ impl ObjectionService for ObjectionApi {
             convert::agency_id(&mut c, "agency", &r.agency)
         };
         let size = convert::page_size(&mut c, r.page_size);
-        let fingerprint = format!("{}|{}", r.request, r.agency);
-        let after = if r.page_token.is_empty() {
-            None
-        } else {
-            let token = URL_SAFE_NO_PAD
-                .decode(&r.page_token)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .and_then(|s| {
-                    let (f, rest) = s.rsplit_once('#')?;
-                    let (t, id) = rest.split_once('~')?;
-                    (f == fingerprint).then_some(())?;
-                    Some((
-                        jiff::Timestamp::from_microsecond(t.parse().ok()?).ok()?,
-                        Uuid::parse_str(id).ok()?,
-                    ))
-                });
-            if token.is_none() {
-                c.add(
-                    "page_token",
-                    "is not a token from a previous call with the same filters",
-                );
-            }
-            token
-        };
+        let pages = convert::Pages::of(&r, |f| {
+            f.page_size = 0;
+            f.page_token.clear();
+        });
+        let after = pages.cursor::<(jiff::Timestamp, Uuid)>(&mut c, &r.page_token);
         c.finish()?;
         // A key sees its subtree: a named agency must be within reach, and
         // no agency means the key's own scope.
         let agency = match agency.or_else(|| caller.scope_agency()) {
             Some(a) => {
-                let a = self.0.store.get_agency(&a).await?;
+                let a = self.0.app.get_agency(&a).await?;
                 caller.require_reach(&a)?;
                 Some(a)
             }
@@ -243,20 +231,10 @@ impl ObjectionService for ObjectionApi {
         }
         let mut rows = self
             .0
-            .store
+            .app
             .list_objections(request, agency.as_ref(), after, size + 1)
             .await?;
-        let next = if rows.len() as i64 > size {
-            rows.truncate(size as usize);
-            let (last, _) = rows.last().expect("size >= 1");
-            URL_SAFE_NO_PAD.encode(format!(
-                "{fingerprint}#{}~{}",
-                last.file_time.as_microsecond(),
-                last.id
-            ))
-        } else {
-            String::new()
-        };
+        let next = pages.next(&mut rows, size, |(last, _)| (last.file_time, last.id));
         let mut objections = Vec::with_capacity(rows.len());
         for (o, d) in &rows {
             objections.push(self.objection_to_pb(o, d).await?);
@@ -274,7 +252,7 @@ impl ObjectionService for ObjectionApi {
         let caller = Caller::of(&req);
         let actor = caller.actor();
         let r = req.into_inner();
-        let now = self.0.clock.now();
+        let now = self.0.app.now();
         let mut c = Check::new();
         let id = convert::uuid_name(&mut c, "name", "objections", &r.name);
         let decision: Option<ObjectionDecision> = c.required_enum("decision", r.decision);
@@ -302,7 +280,7 @@ impl ObjectionService for ObjectionApi {
         else {
             return Err(convert::missing());
         };
-        let (o, _) = self.0.store.get_objection(id).await?;
+        let (o, _) = self.0.app.get_objection(id).await?;
         caller.require_agency(&self.0.access, &o.agency_id).await?;
         let input = ObjectionDecisionInput {
             decision,
@@ -312,11 +290,7 @@ impl ObjectionService for ObjectionApi {
             superior_position,
             decide_time,
         };
-        let (o, d) = self
-            .0
-            .store
-            .decide_objection(id, input, now, &actor)
-            .await?;
+        let (o, d) = self.0.app.decide_objection(id, input, &actor).await?;
         tracing::info!(objection = %o.id, decision = %decision, "objection decided");
         Ok(Response::new(self.objection_to_pb(&o, &d).await?))
     }
@@ -328,7 +302,7 @@ impl ObjectionService for ObjectionApi {
         let caller = Caller::of(&req);
         let actor = caller.actor();
         let r = req.into_inner();
-        let now = self.0.clock.now();
+        let now = self.0.app.now();
         let mut c = Check::new();
         let objection = convert::uuid_name(&mut c, "objection", "objections", &r.objection);
         let file_time = c.timestamp("file_time", r.file_time.as_ref());
@@ -342,12 +316,12 @@ impl ObjectionService for ObjectionApi {
         );
         c.finish()?;
         let objection = objection.ok_or_else(convert::missing)?;
-        let (o, _) = self.0.store.get_objection(objection).await?;
+        let (o, _) = self.0.app.get_objection(objection).await?;
         caller.require_agency(&self.0.access, &o.agency_id).await?;
         let d = self
             .0
-            .store
-            .file_dispute(Uuid::now_v7(), objection, file_time, number, now, &actor)
+            .app
+            .file_dispute(Uuid::now_v7(), objection, file_time, number, &actor)
             .await?;
         tracing::info!(dispute = %d.id, "dispute filed");
         Ok(Response::new(self.dispute_to_pb(&d).await?))
@@ -362,10 +336,10 @@ impl ObjectionService for ObjectionApi {
         c.finish()?;
         let d = self
             .0
-            .store
+            .app
             .get_dispute(id.ok_or_else(convert::missing)?)
             .await?;
-        let (o, _) = self.0.store.get_objection(d.objection_id).await?;
+        let (o, _) = self.0.app.get_objection(d.objection_id).await?;
         Caller::of(&req)
             .require_agency(&self.0.access, &o.agency_id)
             .await?;
@@ -391,8 +365,8 @@ impl ObjectionService for ObjectionApi {
         else {
             return Err(convert::missing());
         };
-        let d = self.0.store.get_dispute(id).await?;
-        let (o, _) = self.0.store.get_objection(d.objection_id).await?;
+        let d = self.0.app.get_dispute(id).await?;
+        let (o, _) = self.0.app.get_objection(d.objection_id).await?;
         caller.require_agency(&self.0.access, &o.agency_id).await?;
         let s = Settlement {
             outcome,
@@ -400,11 +374,7 @@ impl ObjectionService for ObjectionApi {
             decision_number,
             summary,
         };
-        let d = self
-            .0
-            .store
-            .record_dispute_outcome(id, s, self.0.clock.now(), &actor)
-            .await?;
+        let d = self.0.app.record_dispute_outcome(id, s, &actor).await?;
         Ok(Response::new(self.dispute_to_pb(&d).await?))
     }
 }

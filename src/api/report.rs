@@ -12,7 +12,7 @@ use super::{
     AppState,
     auth::{Caller, denied_because},
     convert::{self, Check, ProtoEnum},
-    indicator::{PeriodSpec, distribution_pb, rate},
+    indicator::{distribution_pb, parse_period, rate},
     request::to_pb,
 };
 use crate::{
@@ -23,7 +23,7 @@ use crate::{
         export::next_page,
         personal,
     },
-    store::{EXPORT_PAGE, RequestCursor, RequestFilter},
+    store::{RequestCursor, RequestFilter},
 };
 
 /// The report service.
@@ -191,7 +191,7 @@ impl ReportApi {
         let period = r
             .period
             .as_ref()
-            .and_then(|p| PeriodSpec::parse(&mut c, "period", Some(p)));
+            .and_then(|p| parse_period(&mut c, "period", Some(p)));
         let mut states = Vec::new();
         for (i, s) in r.states.iter().enumerate() {
             match RequestState::from_proto(*s) {
@@ -213,7 +213,7 @@ impl ReportApi {
         };
         c.finish()?;
         let (agency, include_sub_agencies) = caller
-            .filter_agency(self.0.store.as_ref(), agency_id, r.include_sub_agencies)
+            .filter_agency(&self.0.app, agency_id, r.include_sub_agencies)
             .await?;
         // Period days are the filter agency's local days (WIB without one).
         let tz = agency.as_ref().map_or_else(
@@ -274,7 +274,7 @@ impl ReportService for ReportApi {
         c.finish()?;
         let id = id.ok_or_else(convert::missing)?;
         caller.require_agency(&self.0.access, &id).await?;
-        let report = annual::build(&self.0, &id, r.year as i16).await?;
+        let report = self.0.app.annual_report(&id, r.year as i16).await?;
         Ok(Response::new(report_pb(&report)))
     }
 
@@ -293,12 +293,11 @@ impl ReportService for ReportApi {
             return Err(personal_data_denied());
         }
         let include_personal = r.include_personal_data;
-        let store = self.0.store.clone();
-        let clock = self.0.clock.clone();
+        let app = self.0.app.clone();
         // Two batches in flight at most: a slow reader slows the reads, and
         // memory stays a page and two batches whatever the export's size.
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<pb::ExportRequestsResponse, Status>>(2);
-        let mut pages = store.export_pages(spec.filter.clone(), spec.after, EXPORT_PAGE);
+        let mut pages = app.export_pages(spec.filter.clone(), spec.after);
         tokio::spawn(async move {
             loop {
                 let page = match next_page(&mut pages).await {
@@ -309,7 +308,7 @@ impl ReportService for ReportApi {
                         return;
                     }
                 };
-                let now = clock.now();
+                let now = app.now();
                 let mut batch = pb::ExportRequestsResponse::default();
                 let mut bytes = 0usize;
                 for mut q in page {

@@ -1,5 +1,4 @@
 //! `ppid.v1.RequestService`.
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use prost::Message;
 use sha2::{Digest, Sha256};
 use tonic::{Request, Response, Status};
@@ -16,7 +15,6 @@ use crate::{
         lifecycle::{Command, NoticeInput},
         request::{self as model, NewRequest, Proxy, Requester},
     },
-    error::Error,
     pb::ppid::v1::{self as pb, request_service_server::RequestService},
     store::{RequestCursor, RequestFilter},
 };
@@ -204,22 +202,6 @@ fn body_hash(r: &pb::SubmitRequestRequest) -> String {
     format!("{:x}", Sha256::digest(body.encode_to_vec()))
 }
 
-/// A page token binds the cursor to the filter it was issued for.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct PageToken {
-    f: String,
-    t: i64,
-    i: Uuid,
-}
-
-fn filter_fingerprint(r: &pb::ListRequestsRequest) -> String {
-    let mut f = r.clone();
-    f.page_size = 0;
-    f.page_token.clear();
-    let digest = Sha256::digest(f.encode_to_vec());
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
-}
-
 impl RequestApi {
     async fn transition(
         &self,
@@ -237,11 +219,11 @@ impl RequestApi {
             return Err(convert::missing());
         };
         caller.require_request(&self.0.access, id).await?;
-        let now = self.0.clock.now();
+        let now = self.0.app.now();
         let r = self
             .0
-            .store
-            .transition(id, version, command, now, &caller.actor())
+            .app
+            .transition(id, version, command, &caller.actor())
             .await?;
         tracing::info!(request = %r.id, state = %r.state, "request transition");
         self.view(&caller, &r, now).await.map(Response::new)
@@ -289,7 +271,7 @@ impl RequestService for RequestApi {
     ) -> Result<Response<pb::InformationRequest>, Status> {
         let caller = Caller::of(&req);
         let body = req.into_inner();
-        let now = self.0.clock.now();
+        let now = self.0.app.now();
         let mut c = Check::new();
         let id = if body.request_id.is_empty() {
             Some(Uuid::now_v7())
@@ -370,11 +352,7 @@ impl RequestService for RequestApi {
         caller
             .require_agency(&self.0.access, &new.agency_id)
             .await?;
-        let submitted = self
-            .0
-            .store
-            .submit_request(new, now, &caller.actor())
-            .await?;
+        let submitted = self.0.app.submit_request(new, &caller.actor()).await?;
         let r = &submitted.request;
         tracing::info!(
             request = %r.id,
@@ -400,8 +378,8 @@ impl RequestService for RequestApi {
         };
         let caller = Caller::of(&req);
         caller.require_request(&self.0.access, id).await?;
-        let r = self.0.store.get_request(id).await?;
-        self.view(&caller, &r, self.0.clock.now())
+        let r = self.0.app.get_request(id).await?;
+        self.view(&caller, &r, self.0.app.now())
             .await
             .map(Response::new)
     }
@@ -412,7 +390,7 @@ impl RequestService for RequestApi {
     ) -> Result<Response<pb::ListRequestsResponse>, Status> {
         let caller = Caller::of(&req);
         let r = req.into_inner();
-        let now = self.0.clock.now();
+        let now = self.0.app.now();
         let mut c = Check::new();
         let agency_id = if r.agency.is_empty() {
             if r.include_sub_agencies {
@@ -436,41 +414,25 @@ impl RequestService for RequestApi {
             c.add("receive_time_end", "must be after receive_time_start");
         }
         let size = convert::page_size(&mut c, r.page_size);
-        let fingerprint = filter_fingerprint(&r);
-        let cursor = if r.page_token.is_empty() {
-            None
-        } else {
-            let token = URL_SAFE_NO_PAD
-                .decode(&r.page_token)
-                .ok()
-                .and_then(|b| serde_json::from_slice::<PageToken>(&b).ok())
-                .filter(|t| t.f == fingerprint)
-                .and_then(|t| {
-                    Some(RequestCursor {
-                        receive_time: jiff::Timestamp::from_microsecond(t.t).ok()?,
-                        id: t.i,
-                    })
-                });
-            if token.is_none() {
-                c.add(
-                    "page_token",
-                    "is not a token from a previous call with the same filters",
-                );
-            }
-            token
-        };
+        let pages = convert::Pages::of(&r, |f| {
+            f.page_size = 0;
+            f.page_token.clear();
+        });
+        let cursor = pages
+            .cursor::<(jiff::Timestamp, Uuid)>(&mut c, &r.page_token)
+            .map(|(receive_time, id)| RequestCursor { receive_time, id });
         c.finish()?;
         // Officers and admins see their subtree; an intake key its own.
         let intake = caller.role() == Some(Role::Intake);
         let (agency, include_sub_agencies) = if intake {
             let agency = match agency_id {
-                Some(id) => Some(self.0.store.get_agency(&id).await?),
+                Some(id) => Some(self.0.app.get_agency(&id).await?),
                 None => None,
             };
             (agency, r.include_sub_agencies)
         } else {
             caller
-                .filter_agency(self.0.store.as_ref(), agency_id, r.include_sub_agencies)
+                .filter_agency(&self.0.app, agency_id, r.include_sub_agencies)
                 .await?
         };
         let submitted_by = match &caller {
@@ -486,24 +448,8 @@ impl RequestService for RequestApi {
             overdue_at: r.overdue_only.then_some(now),
             submitted_by,
         };
-        let mut rows = self
-            .0
-            .store
-            .list_requests(&filter, cursor, size + 1)
-            .await?;
-        let next = if rows.len() as i64 > size {
-            rows.truncate(size as usize);
-            let last = rows.last().expect("size >= 1");
-            let token = PageToken {
-                f: fingerprint,
-                t: last.receive_time.as_microsecond(),
-                i: last.id,
-            };
-            URL_SAFE_NO_PAD
-                .encode(serde_json::to_vec(&token).map_err(|e| Error::Internal(e.into()))?)
-        } else {
-            String::new()
-        };
+        let mut rows = self.0.app.list_requests(&filter, cursor, size + 1).await?;
+        let next = pages.next(&mut rows, size, |last| (last.receive_time, last.id));
         // Everything listed is within an admin's or officer's reach.
         let full = caller.handles_requests();
         Ok(Response::new(pb::ListRequestsResponse {
@@ -579,7 +525,7 @@ impl RequestService for RequestApi {
         let reason = c.text("reason", &r.reason, Text::opt_para(REASON_MAX));
         let cmd = match target {
             Some(t) if c.ok() => Some(Command::Forward {
-                target: self.0.store.get_agency(&t).await?,
+                target: self.0.app.get_agency(&t).await?,
                 reason,
             }),
             _ => None,
@@ -659,14 +605,14 @@ impl RequestService for RequestApi {
         };
         // One answer for an unknown number and a wrong code: no enumeration.
         let not_found = || Status::not_found("no request with that registration number and code");
-        let Some(r) = self.0.store.request_by_number(&number).await? else {
+        let Some(r) = self.0.app.request_by_number(&number).await? else {
             return Err(not_found());
         };
         let expected = self.0.access.tracking_code(&r.id).await?;
         if !access::code_matches(&expected, &code) {
             return Err(not_found());
         }
-        let agency = self.0.store.get_agency(&r.agency_id).await?;
+        let agency = self.0.app.get_agency(&r.agency_id).await?;
         Ok(Response::new(pb::TrackRequestResponse {
             registration_number: r.registration_number.clone(),
             agency_display_name: agency.display_name,
@@ -689,7 +635,7 @@ impl RequestService for RequestApi {
             return Err(convert::missing());
         };
         Caller::of(&req).require_request(&self.0.access, id).await?;
-        let events = self.0.store.request_history(id).await?;
+        let events = self.0.app.request_history(id).await?;
         Ok(Response::new(pb::GetRequestHistoryResponse {
             events: events
                 .into_iter()

@@ -139,6 +139,51 @@ pub fn default_comparison_group(
     }
 }
 
+/// A new agency under `parent`: its Pemda, its path and its default
+/// comparison group follow from where it sits.
+pub fn create(
+    new: NewAgency,
+    parent: Option<&Agency>,
+    now: Timestamp,
+) -> crate::error::Result<Agency> {
+    check_parent(new.kind, parent).map_err(|m| crate::error::Error::invalid("agency.parent", m))?;
+    let pemda_id = pemda_of(&new.id, new.kind, parent);
+    Ok(Agency {
+        path: path_of(&new.id, parent),
+        comparison_group: new
+            .comparison_group
+            .unwrap_or_else(|| default_comparison_group(new.kind, &pemda_id, parent)),
+        pemda_id,
+        id: new.id,
+        display_name: new.display_name,
+        kind: new.kind,
+        parent_id: new.parent_id,
+        time_zone: new.time_zone,
+        create_time: now,
+        update_time: now,
+        version: 1,
+    })
+}
+
+impl Agency {
+    /// The agency with `patch` applied, as a new version.
+    pub fn patched(&self, patch: AgencyPatch, now: Timestamp) -> Agency {
+        let mut a = self.clone();
+        if let Some(n) = patch.display_name {
+            a.display_name = n;
+        }
+        if let Some(z) = patch.time_zone {
+            a.time_zone = z;
+        }
+        if let Some(g) = patch.comparison_group {
+            a.comparison_group = g;
+        }
+        a.version += 1;
+        a.update_time = now;
+        a
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

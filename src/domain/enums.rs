@@ -179,6 +179,28 @@ named_enum! {
     }
 }
 
+impl RequestState {
+    /// The states of an open request: no written notice yet, not withdrawn.
+    /// The one definition of "open": backlogs, the oldest pending and the
+    /// figures' open counts (received, less decided and withdrawn) use it.
+    pub const OPEN: [RequestState; 2] = [RequestState::Pending, RequestState::AwaitingCompletion];
+
+    /// Whether a request in this state is open (see [`Self::OPEN`]).
+    pub fn is_open(self) -> bool {
+        Self::OPEN.contains(&self)
+    }
+
+    /// The states in which the legal clock runs (it is paused while the
+    /// requester completes the request): only a running clock can be overdue
+    /// or be moved by a holiday edit.
+    pub const CLOCK_RUNS: [RequestState; 1] = [RequestState::Pending];
+
+    /// Whether the legal clock runs (see [`Self::CLOCK_RUNS`]).
+    pub fn clock_runs(self) -> bool {
+        Self::CLOCK_RUNS.contains(&self)
+    }
+}
+
 named_enum! {
     /// What an entry of a request's history records.
     pub enum EventType {

@@ -158,6 +158,17 @@ impl Exemption {
     pub fn name(&self) -> String {
         format!("agencies/{}/exemptions/{}", self.agency_id, self.id)
     }
+
+    /// An entry is revoked once; a later revocation is refused.
+    pub fn check_revocable(&self) -> Result<()> {
+        match &self.revoked {
+            Some(r) => Err(Error::precondition(
+                "ALREADY_REVOKED",
+                format!("{} was already revoked on {}", self.name(), r.date),
+            )),
+            None => Ok(()),
+        }
+    }
 }
 
 /// A DIK entry cited by a notice.

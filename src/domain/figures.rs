@@ -2,6 +2,7 @@
 //! (see `stats`). Pure arithmetic, exhaustively tested.
 use std::collections::BTreeMap;
 
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -714,6 +715,324 @@ pub fn dispute_outcomes(t: &Totals) -> Vec<(DisputeOutcome, i64)> {
         .collect()
 }
 
+/// A period of figures: a year, a quarter, or any range of days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Period {
+    /// First day.
+    pub start: Date,
+    /// Last day.
+    pub end: Date,
+    /// What kind of period it is.
+    pub kind: PeriodKind,
+}
+
+/// The kind of a [`Period`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PeriodKind {
+    /// A calendar year.
+    Year(i16),
+    /// A quarter (1-4) of a year.
+    Quarter(i16, i8),
+    /// Any range of days.
+    Range,
+}
+
+impl Period {
+    /// A calendar year.
+    pub fn year(year: i16) -> Option<Self> {
+        Some(Self {
+            start: Date::new(year, 1, 1).ok()?,
+            end: Date::new(year, 12, 31).ok()?,
+            kind: PeriodKind::Year(year),
+        })
+    }
+
+    /// A quarter (1-4) of a year.
+    pub fn quarter(year: i16, quarter: i8) -> Option<Self> {
+        if !(1..=4).contains(&quarter) {
+            return None;
+        }
+        let start = Date::new(year, (quarter - 1) * 3 + 1, 1).ok()?;
+        let end = start
+            .checked_add(jiff::Span::new().months(3))
+            .ok()?
+            .yesterday()
+            .ok()?;
+        Some(Self {
+            start,
+            end,
+            kind: PeriodKind::Quarter(year, quarter),
+        })
+    }
+
+    /// The days `start..=end` (`end` not before `start`).
+    pub fn range(start: Date, end: Date) -> Self {
+        Self {
+            start,
+            end,
+            kind: PeriodKind::Range,
+        }
+    }
+
+    /// A stable key: "2026", "2026-Q1", "2026-01-01..2026-02-15".
+    pub fn key(&self) -> String {
+        match self.kind {
+            PeriodKind::Year(y) => y.to_string(),
+            PeriodKind::Quarter(y, q) => format!("{y}-Q{q}"),
+            PeriodKind::Range => format!("{}..{}", self.start, self.end),
+        }
+    }
+
+    /// The year the period starts in (its scoring policy's).
+    pub fn policy_year(&self) -> i16 {
+        self.start.year()
+    }
+
+    /// Whether it covers whole months (then the monthly cells serve it).
+    pub fn whole_months(&self) -> bool {
+        self.start.day() == 1 && self.end.tomorrow().is_ok_and(|t| t.day() == 1)
+    }
+
+    /// The cells that sum to it when it covers whole months: a year's or a
+    /// quarter's own cell, else its months (first and last key).
+    pub fn cell_keys(&self) -> (String, String) {
+        let month = |d: Date| format!("{:04}-{:02}", d.year(), d.month());
+        match self.kind {
+            PeriodKind::Year(y) => (format!("{y:04}"), format!("{y:04}")),
+            PeriodKind::Quarter(y, q) => {
+                let k = format!("{y:04}-Q{q}");
+                (k.clone(), k)
+            }
+            PeriodKind::Range => (month(self.start), month(self.end)),
+        }
+    }
+
+    /// The period before, of the same kind and length.
+    pub fn previous(&self) -> Option<Self> {
+        match self.kind {
+            PeriodKind::Year(y) => Self::year(y - 1),
+            PeriodKind::Quarter(y, 1) => Self::quarter(y - 1, 4),
+            PeriodKind::Quarter(y, q) => Self::quarter(y, q - 1),
+            PeriodKind::Range => {
+                let days = (self.end - self.start).get_days() as i64 + 1;
+                let end = self.start.yesterday().ok()?;
+                let start = end.checked_sub(jiff::Span::new().days(days - 1)).ok()?;
+                Some(Self::range(start, end))
+            }
+        }
+    }
+}
+
+/// A Pemda's assessment when the policy averages its OPDs'
+/// ([`PemdaAssessmentRule::MeanOfOpds`]): per item of the policy, the mean
+/// of the OPDs that have it; `None` when no OPD has an assessment.
+pub fn mean_of_opds(
+    policy: &ScoringPolicy,
+    opds: &[&BTreeMap<String, f64>],
+) -> Option<BTreeMap<String, f64>> {
+    if opds.is_empty() {
+        return None;
+    }
+    let mut mean = BTreeMap::new();
+    for (item, _) in &policy.assessment_items {
+        let vals: Vec<f64> = opds.iter().filter_map(|a| a.get(item).copied()).collect();
+        if !vals.is_empty() {
+            mean.insert(item.clone(), vals.iter().sum::<f64>() / vals.len() as f64);
+        }
+    }
+    Some(mean)
+}
+
+/// The move against last period's rank (`0`: none then, or unranked now):
+/// positive is up, and the label people read ("up 3", "down 1", "same",
+/// "new", "unranked").
+pub fn movement(rank: i32, previous: i32) -> (i32, String) {
+    let movement = if rank > 0 && previous > 0 {
+        previous - rank
+    } else {
+        0
+    };
+    let label = match (rank, previous) {
+        (0, _) => "unranked".to_string(),
+        (_, 0) => "new".to_string(),
+        _ if movement > 0 => format!("up {movement}"),
+        _ if movement < 0 => format!("down {}", -movement),
+        _ => "same".to_string(),
+    };
+    (movement, label)
+}
+
+/// Orders components weakest first (what to fix first); those without
+/// enough data last.
+pub fn weakest_first(parts: &mut [ComponentScore]) {
+    parts.sort_by(|a, b| match (a.score, b.score) {
+        (Some(x), Some(y)) => x.total_cmp(&y).then(a.component.cmp(&b.component)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.component.cmp(&b.component),
+    });
+}
+
+/// The one-line advice of a score explanation: the weakest component with
+/// its cause, or why there is no score.
+pub fn fix_first(parts: &[ComponentScore], policy: &ScoringPolicy) -> String {
+    let mut parts = parts.to_vec();
+    weakest_first(&mut parts);
+    match parts.iter().find(|p| p.score.is_some()) {
+        Some(w) => format!(
+            "fix first: {} ({:.1}/100): {}",
+            w.component.as_str(),
+            w.score.unwrap_or(0.0),
+            w.explanation
+        ),
+        None => format!(
+            "insufficient data: fewer than {} written notices in the period",
+            policy.min_sample
+        ),
+    }
+}
+
+/// A score's band as people read it, or "insufficient data".
+pub fn band_label(policy: &ScoringPolicy, score: Option<f64>) -> String {
+    score
+        .map(|s| policy.band(s).label().to_string())
+        .unwrap_or_else(|| "insufficient data".into())
+}
+
+/// How ties are broken, stated in every ranking.
+pub const TIE_RULE: &str = "ordered by the conservative score (every rate at its 95% Wilson \
+lower bound), then by the score, then by agency id; equal conservative score and score share a rank";
+
+/// A ranking of a group of agencies for a period (also what is published).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ranking {
+    /// The group, for people.
+    pub group: String,
+    /// The period.
+    pub period: Period,
+    /// The scoring policy's version.
+    pub policy_version: i64,
+    /// In rank order, unranked last.
+    pub entries: Vec<RankingEntry>,
+    /// When it was published, if it was.
+    pub publish_time: Option<jiff::Timestamp>,
+    /// Requests received by the ranked agencies in the period.
+    pub input_received: i64,
+    /// Written notices of the ranked agencies in the period.
+    pub input_decided: i64,
+    /// How ties are broken.
+    pub tie_rule: String,
+}
+
+/// One agency in a [`Ranking`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RankingEntry {
+    /// Agency id.
+    pub agency_id: String,
+    /// Its name.
+    pub display_name: String,
+    /// Final score.
+    pub score: Option<f64>,
+    /// Conservative score (the rank key).
+    pub conservative_score: Option<f64>,
+    /// Band label.
+    pub band: String,
+    /// 1 = best; 0 = unranked.
+    pub rank: i32,
+    /// Last period's published rank (0: none).
+    pub previous_rank: i32,
+    /// Up (positive) or down.
+    pub movement: i32,
+    /// "up 2", "same", ...
+    pub movement_label: String,
+    /// The agencies whose requests were pooled into its score.
+    pub pooled_agency_ids: Vec<String>,
+    /// Written notices in the period.
+    pub decided: i64,
+    /// Whether the Komisi Informasi's assessment entered the score.
+    pub assessment_used: bool,
+}
+
+/// The figures of an agency (or a subtree) for a period, as reported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statistics {
+    /// Requests received.
+    pub received: i64,
+    /// Open at the period's start.
+    pub pending_at_start: i64,
+    /// Open at its end.
+    pub pending_at_end: i64,
+    /// Written notices.
+    pub decided: i64,
+    /// Withdrawn.
+    pub withdrawn: i64,
+    /// Notices by outcome.
+    pub outcomes: Vec<(Outcome, i64)>,
+    /// Working days to the written notice.
+    pub time_to_notice: Option<Distribution>,
+    /// Working days to delivery.
+    pub time_to_delivery: Option<Distribution>,
+    /// Share of notices on time (with lawful extensions).
+    pub on_time: Option<Rate>,
+    /// Share of notices within the original 10 working days.
+    pub on_time_original: Option<Rate>,
+    /// Share of requests extended.
+    pub extension_rate: Option<Rate>,
+    /// Withholding notices by Pasal 17 letter.
+    pub exemptions_by_letter: Vec<(ExemptionLetter, i64)>,
+    /// Withholding notices resting on DIK entries.
+    pub withholding_with_dik: i64,
+    /// Withholding notices without a registered basis.
+    pub withholding_unregistered: i64,
+    /// Objections filed.
+    pub objections_filed: i64,
+    /// Objections answered.
+    pub objections_answered: i64,
+    /// Objections answered on time.
+    pub objections_answered_on_time: i64,
+    /// Objections overturned.
+    pub objections_overturned: i64,
+    /// Disputes filed.
+    pub disputes_filed: i64,
+    /// Disputes by outcome.
+    pub disputes: Vec<(DisputeOutcome, i64)>,
+}
+
+/// The reported figures of summed cells, with the open counts at the
+/// period's start and end.
+pub fn statistics(t: &Totals, pending_at_start: i64, pending_at_end: i64) -> Statistics {
+    let decided = t.get(Counter::Decided);
+    let received = t.get(Counter::Received);
+    Statistics {
+        received,
+        pending_at_start,
+        pending_at_end,
+        decided,
+        withdrawn: t.get(Counter::Withdrawn),
+        outcomes: Outcome::ALL
+            .iter()
+            .map(|o| (*o, t.get(Counter::Outcome(*o))))
+            .collect(),
+        time_to_notice: distribution(&t.histogram(Span::Notice), t.get(Counter::NoticeDaysSum)),
+        time_to_delivery: distribution(
+            &t.histogram(Span::Delivery),
+            t.get(Counter::DeliveryDaysSum),
+        ),
+        on_time: wilson(t.get(Counter::OnTime), decided),
+        on_time_original: wilson(t.get(Counter::OnTimeOriginal), decided),
+        extension_rate: wilson(t.get(Counter::Extended).min(received), received),
+        exemptions_by_letter: letters(t),
+        withholding_with_dik: t.get(Counter::WithholdingRegistered),
+        withholding_unregistered: t.get(Counter::WithholdingUnregistered),
+        objections_filed: t.get(Counter::ObjectionsFiled),
+        objections_answered: t.get(Counter::ObjectionsDecided),
+        objections_answered_on_time: t.get(Counter::ObjectionsOnTime),
+        objections_overturned: t.get(Counter::ObjectionsOverturned),
+        disputes_filed: t.get(Counter::DisputesFiled),
+        disputes: dispute_outcomes(t),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -947,5 +1266,78 @@ mod tests {
                 "policy.service_item"
             ]
         );
+    }
+
+    #[test]
+    fn movement_against_last_period() {
+        // (rank, previous, movement, label)
+        let cases = [
+            (3, 6, 3, "up 3"),
+            (6, 3, -3, "down 3"),
+            (2, 2, 0, "same"),
+            (1, 0, 0, "new"),
+            (0, 4, 0, "unranked"),
+            (0, 0, 0, "unranked"),
+        ];
+        for (rank, prev, m, label) in cases {
+            assert_eq!(
+                movement(rank, prev),
+                (m, label.to_string()),
+                "{rank} {prev}"
+            );
+        }
+    }
+
+    #[test]
+    fn periods_and_the_period_before() {
+        let y = Period::year(2026).unwrap();
+        assert_eq!(
+            (y.key(), y.cell_keys().0, y.whole_months()),
+            ("2026".into(), "2026".into(), true)
+        );
+        assert_eq!(y.previous().unwrap().key(), "2025");
+        let q1 = Period::quarter(2026, 1).unwrap();
+        assert_eq!(q1.end, Date::new(2026, 3, 31).unwrap());
+        assert_eq!(q1.previous().unwrap().key(), "2025-Q4");
+        assert_eq!(
+            Period::quarter(2026, 3).unwrap().previous().unwrap().key(),
+            "2026-Q2"
+        );
+        assert!(Period::quarter(2026, 5).is_none());
+        let r = Period::range(
+            Date::new(2026, 2, 1).unwrap(),
+            Date::new(2026, 2, 28).unwrap(),
+        );
+        assert!(r.whole_months());
+        assert_eq!(r.cell_keys(), ("2026-02".into(), "2026-02".into()));
+        let prev = r.previous().unwrap();
+        assert_eq!(
+            (prev.start, prev.end),
+            (
+                Date::new(2026, 1, 4).unwrap(),
+                Date::new(2026, 1, 31).unwrap()
+            )
+        );
+        let odd = Period::range(
+            Date::new(2026, 2, 3).unwrap(),
+            Date::new(2026, 2, 28).unwrap(),
+        );
+        assert!(!odd.whole_months());
+    }
+
+    #[test]
+    fn a_pemda_assessment_is_the_mean_of_its_opds() {
+        let mut policy = ScoringPolicy::default_for(2026);
+        policy.assessment_items = vec![("a".into(), 50.0), ("b".into(), 50.0)];
+        let one: BTreeMap<String, f64> = [("a".to_string(), 80.0), ("b".to_string(), 60.0)].into();
+        let two: BTreeMap<String, f64> = [("a".to_string(), 60.0)].into();
+        let mean = mean_of_opds(&policy, &[&one, &two]).unwrap();
+        assert_eq!(mean.get("a"), Some(&70.0));
+        assert_eq!(
+            mean.get("b"),
+            Some(&60.0),
+            "only the OPDs that have the item"
+        );
+        assert_eq!(mean_of_opds(&policy, &[]), None);
     }
 }

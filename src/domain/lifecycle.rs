@@ -343,6 +343,41 @@ pub fn reschedule(
     }))
 }
 
+/// The request with its running clock moved to `clock` by a calendar
+/// change on `day` (`why`: the change, for people), and the event that
+/// records it. The extension runs from the original due date, which moved
+/// too.
+pub fn move_clock(
+    req: &Request,
+    clock: Clock,
+    day: Date,
+    why: &str,
+    now: Timestamp,
+) -> (Request, NewEvent) {
+    let mut next = req.clone();
+    next.original_due_date = Some(clock.original_due);
+    next.due_date = Some(clock.due);
+    next.due_end_time = Some(clock.due_end);
+    if let Some(ext) = next.extension.as_mut() {
+        ext.previous_due_date = clock.original_due;
+    }
+    next.version += 1;
+    next.update_time = now;
+    let previous = req.due_date.map(|d| d.to_string()).unwrap_or_default();
+    let mut details = BTreeMap::new();
+    details.insert("previous_due_date".to_string(), previous.clone());
+    details.insert("due_date".to_string(), clock.due.to_string());
+    details.insert("holiday_date".to_string(), day.to_string());
+    details.insert("reason".to_string(), why.to_string());
+    let event = NewEvent {
+        kind: EventType::DueDateChanged,
+        event_time: now,
+        summary: format!("due date moved from {previous} to {} ({why})", clock.due),
+        details,
+    };
+    (next, event)
+}
+
 /// An objection overturned by the atasan sends the request back to the PPID:
 /// the clock runs again from `day` (the decision) for `working_days`, with no
 /// extension; the earlier notice stays visible until the new one replaces it.

@@ -1,14 +1,16 @@
 //! Objections to the atasan PPID (keberatan, UU KIP Pasal 35–36) and disputes
 //! before the Komisi Informasi (sengketa, Pasal 37): which grounds a request
 //! allows, when each arose, and the windows that follow.
+use std::collections::BTreeMap;
+
 use jiff::{Timestamp, civil::Date, tz::TimeZone};
 use uuid::Uuid;
 
 use super::{
-    DecisionExtent, DisputeOutcome, ObjectionDecision, ObjectionGround, RequestState,
+    DecisionExtent, DisputeOutcome, EventType, ObjectionDecision, ObjectionGround, RequestState,
     calendar::WorkingCalendar,
     deadline::{self, Deadline, DeadlineRule},
-    request::Request,
+    request::{NewEvent, Request},
     time,
 };
 use crate::error::{Error, Result};
@@ -234,6 +236,210 @@ pub fn dispute_window(
     deadline::compute(calendar, start, DeadlineRule::DisputeFiling)
         .map(Some)
         .map_err(|e| Error::invalid("file_time", e.to_string()))
+}
+
+/// Number of an objection in the Pemda's register of objections.
+pub fn registration_number(pemda_id: &str, year: i16, seq: i64) -> String {
+    format!("{}/KEB/{year}/{seq:06}", pemda_id.to_ascii_uppercase())
+}
+
+/// A filing on `req` at `file_time`, while the objection numbered
+/// `pending` (if any) on the same request awaits the atasan's answer: one
+/// objection at a time, and none before the request was received.
+pub fn check_new_filing(req: &Request, pending: Option<&str>, file_time: Timestamp) -> Result<()> {
+    if let Some(number) = pending {
+        return Err(Error::precondition(
+            "OBJECTION_PENDING",
+            format!("objection {number} on this request awaits the atasan's answer"),
+        ));
+    }
+    if file_time < req.receive_time {
+        return Err(Error::invalid(
+            "file_time",
+            "is before the request was received",
+        ));
+    }
+    Ok(())
+}
+
+/// The atasan answers an objection once (Pasal 36), not before it was filed.
+pub fn check_decision(o: &Objection, decide_time: Timestamp) -> Result<()> {
+    if let Some(a) = &o.decision {
+        return Err(Error::precondition(
+            "ALREADY_DECIDED",
+            format!(
+                "objection {} was already answered on {}",
+                o.registration_number, a.decide_date
+            ),
+        ));
+    }
+    if decide_time < o.file_time {
+        return Err(Error::invalid(
+            "decide_time",
+            "is before the objection was filed",
+        ));
+    }
+    Ok(())
+}
+
+/// A dispute on `o` filed on `file_day` (Pasal 37(2)): one per objection,
+/// after the answer or its window, within 14 working days (`window`, from
+/// [`dispute_window`] on `file_day`). Returns the window.
+pub fn check_dispute_filing(
+    o: &Objection,
+    existing: Option<Uuid>,
+    window: Option<Deadline>,
+    file_day: Date,
+) -> Result<Deadline> {
+    if let Some(existing) = existing {
+        return Err(Error::precondition(
+            "DISPUTE_ALREADY_FILED",
+            format!(
+                "objection {} already went to the Komisi Informasi as disputes/{existing}",
+                o.registration_number
+            ),
+        ));
+    }
+    let Some(window) = window else {
+        return Err(Error::precondition(
+            "OBJECTION_NOT_DECIDED",
+            format!(
+                "objection {} has not been answered and its answer is due on {}: a dispute can be \
+                 filed after the answer, or after that date",
+                o.registration_number, o.answer_due_date
+            ),
+        ));
+    };
+    if file_day < window.start {
+        return Err(Error::invalid("file_time", "is before the atasan's answer"));
+    }
+    if file_day > window.due {
+        return Err(Error::precondition(
+            "DISPUTE_TOO_LATE",
+            format!(
+                "a dispute had to be filed within 14 working days after {}, by {} (filed {file_day})",
+                window.start, window.due
+            ),
+        ));
+    }
+    Ok(window)
+}
+
+/// The Komisi Informasi's decision is recorded once, dated between the
+/// dispute's filing (`filed`, agency-local) and `today`.
+pub fn check_settlement(d: &Dispute, s: &Settlement, filed: Date, today: Date) -> Result<()> {
+    if let Some(prev) = &d.settlement {
+        return Err(Error::precondition(
+            "ALREADY_SETTLED",
+            format!(
+                "disputes/{} was already settled ({}, {})",
+                d.id, prev.outcome, prev.decision_number
+            ),
+        ));
+    }
+    if s.decision_date < filed {
+        return Err(Error::invalid(
+            "decision_date",
+            "is before the dispute was filed",
+        ));
+    }
+    if s.decision_date > today {
+        return Err(Error::invalid("decision_date", "is in the future"));
+    }
+    Ok(())
+}
+
+fn joined<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    items
+        .into_iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The request's history entry for a filed objection.
+pub fn filed_event(o: &Objection) -> NewEvent {
+    let grounds = joined(o.grounds.iter().map(|g| g.as_str()));
+    let mut details = BTreeMap::new();
+    details.insert("objection".to_string(), format!("objections/{}", o.id));
+    details.insert(
+        "objection_number".to_string(),
+        o.registration_number.clone(),
+    );
+    details.insert("grounds".to_string(), grounds.clone());
+    details.insert("answer_due_date".to_string(), o.answer_due_date.to_string());
+    NewEvent {
+        kind: EventType::ObjectionFiled,
+        event_time: o.file_time,
+        summary: format!(
+            "objection {} filed (Pasal 35(1) {grounds}); the atasan's answer is due {}",
+            o.registration_number, o.answer_due_date
+        ),
+        details,
+    }
+}
+
+/// The request's history entry for the atasan's answer.
+pub fn decided_event(o: &Objection, a: &ObjectionAnswer) -> NewEvent {
+    let mut details = BTreeMap::new();
+    details.insert("objection".to_string(), format!("objections/{}", o.id));
+    details.insert("decision".to_string(), a.decision.as_str().to_string());
+    details.insert("extent".to_string(), a.extent.as_str().to_string());
+    details.insert("answered_on_time".to_string(), a.on_time.to_string());
+    details.insert("superior_position".to_string(), a.superior_position.clone());
+    let mut summary = format!(
+        "objection {} {} {} by the atasan ({}){}",
+        o.registration_number,
+        a.decision.as_str(),
+        a.extent.as_str(),
+        a.superior_position,
+        if a.on_time { "" } else { ", answered late" }
+    );
+    if let Some(due) = a.reopened_due_date {
+        details.insert("due_date".to_string(), due.to_string());
+        summary.push_str(&format!("; the request goes back to the PPID, due {due}"));
+    }
+    NewEvent {
+        kind: EventType::ObjectionDecided,
+        event_time: a.decide_time,
+        summary,
+        details,
+    }
+}
+
+/// The request's history entry for a dispute filed with the Komisi Informasi.
+pub fn dispute_filed_event(o: &Objection, d: &Dispute) -> NewEvent {
+    let mut details = BTreeMap::new();
+    details.insert("dispute".to_string(), format!("disputes/{}", d.id));
+    details.insert("objection".to_string(), format!("objections/{}", o.id));
+    details.insert("window_due_date".to_string(), d.window_due.to_string());
+    NewEvent {
+        kind: EventType::DisputeFiled,
+        event_time: d.file_time,
+        summary: format!(
+            "dispute filed with the Komisi Informasi on objection {}",
+            o.registration_number
+        ),
+        details,
+    }
+}
+
+/// The request's history entry for the Komisi Informasi's decision.
+pub fn settled_event(d: &Dispute, s: &Settlement, now: Timestamp) -> NewEvent {
+    let mut details = BTreeMap::new();
+    details.insert("dispute".to_string(), format!("disputes/{}", d.id));
+    details.insert("outcome".to_string(), s.outcome.as_str().to_string());
+    details.insert("decision_number".to_string(), s.decision_number.clone());
+    details.insert("decision_date".to_string(), s.decision_date.to_string());
+    NewEvent {
+        kind: EventType::DisputeSettled,
+        event_time: now,
+        summary: format!(
+            "dispute settled by the Komisi Informasi: {} ({})",
+            s.outcome, s.decision_number
+        ),
+        details,
+    }
 }
 
 /// A short English name of a ground.

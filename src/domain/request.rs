@@ -58,6 +58,41 @@ mod requester_type_serde {
     }
 }
 
+/// The result of a submission.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    /// The request.
+    pub request: Request,
+    /// True when this was a retry of an earlier identical call.
+    pub replayed: bool,
+}
+
+/// A submission whose id is already registered: a retry of the same call
+/// (same body, `stored_hash` equals `new_hash`) answers as the first did;
+/// anything else reuses the key, which is refused (AIP-155). The refusal
+/// names neither the existing request's number nor its agency: the id may
+/// belong to another agency's request.
+pub fn replay(
+    existing: Request,
+    stored_hash: &str,
+    new_hash: &str,
+) -> crate::error::Result<Submitted> {
+    if stored_hash == new_hash {
+        Ok(Submitted {
+            request: existing,
+            replayed: true,
+        })
+    } else {
+        Err(crate::error::Error::AlreadyExists {
+            reason: "REQUEST_ID_REUSED",
+            message: format!(
+                "request_id {} was already used for a different request ({}); use a new request_id",
+                existing.id, existing.registration_number
+            ),
+        })
+    }
+}
+
 /// A validated new request.
 #[derive(Debug, Clone)]
 pub struct NewRequest {
@@ -190,9 +225,9 @@ pub struct Request {
 }
 
 impl Request {
-    /// Pending past its due date at `now`.
+    /// Its clock runs and its due date has passed at `now`.
     pub fn is_overdue(&self, now: Timestamp) -> bool {
-        self.state == RequestState::Pending && self.due_end_time.is_some_and(|end| now >= end)
+        self.state.clock_runs() && self.due_end_time.is_some_and(|end| now >= end)
     }
 }
 

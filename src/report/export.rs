@@ -14,7 +14,6 @@ use crate::{
     },
     error::{Error, Result},
     report::personal,
-    store::{EXPORT_PAGE, RequestFilter, Store},
 };
 
 /// What `ppid export` writes.
@@ -303,7 +302,7 @@ fn io(e: impl std::fmt::Display) -> Error {
     Error::Internal(anyhow::anyhow!("writing the export: {e}"))
 }
 
-/// The next page of [`Store::export_pages`]: empty at the end; an error if
+/// The next page of the store's export (`App::export_pages`): empty at the end; an error if
 /// the reader stopped without saying so (it panicked).
 pub async fn next_page(
     pages: &mut tokio::sync::mpsc::Receiver<Result<Vec<Request>>>,
@@ -315,23 +314,19 @@ pub async fn next_page(
     })
 }
 
-/// Writes every request `filter` matches to `out`, personal data projected
-/// by [`personal::project_requester`]; `progress` gets the running count
-/// after each page. Returns how many were written.
-pub async fn export(
-    store: &dyn Store,
-    filter: &RequestFilter,
+/// Writes every request of `pages` (as the store's export reads them; the
+/// last page is empty) to `out`, personal data projected by
+/// [`personal::project_requester`], times in each agency's zone (`zones`);
+/// `progress` gets the running count after each page. Returns how many were
+/// written.
+pub async fn write(
+    mut pages: tokio::sync::mpsc::Receiver<Result<Vec<Request>>>,
+    zones: &HashMap<String, TimeZone>,
     include_personal_data: bool,
     format: Format,
     out: &mut dyn Write,
     mut progress: impl FnMut(u64),
 ) -> Result<u64> {
-    let zones: HashMap<String, TimeZone> = store
-        .all_agencies()
-        .await?
-        .iter()
-        .map(|a| (a.id.clone(), a.tz()))
-        .collect();
     let fallback = time::parse_time_zone(time::DEFAULT_TIME_ZONE).expect("bundled zone");
     // Each page is encoded into memory and written with one call: the
     // encoders make many small writes, and through `out` (a trait object
@@ -345,7 +340,6 @@ pub async fn export(
         w.write_record(REGISTER_HEADERS).map_err(io)?;
         w.flush().map_err(io)?;
     }
-    let mut pages = store.export_pages(filter.clone(), None, EXPORT_PAGE);
     let mut written = 0u64;
     loop {
         let mut page = next_page(&mut pages).await?;

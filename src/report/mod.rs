@@ -3,7 +3,7 @@
 //! code; figures come from the store's cells and `domain::figures`.
 pub mod annual;
 pub mod chart;
-pub mod cli;
+
 pub mod export;
 pub mod personal;
 pub mod render;

@@ -16,7 +16,7 @@ use super::{
     postgres,
     rows::{AGENCY_COLUMNS, agency_from_row, holiday_from_row, ts},
     sqlite,
-    writer::{Health, Tx, Writer},
+    writer::{Tx, Writer},
 };
 use crate::{
     domain::{
@@ -309,9 +309,9 @@ impl SqlStore {
         &self.reader
     }
 
-    /// Follows the writer's health.
-    pub fn writer_health(&self) -> tokio::sync::watch::Receiver<Health> {
-        self.writer.health()
+    /// The writer.
+    pub fn writer(&self) -> &Writer {
+        &self.writer
     }
 
     /// Loads each decree year's holidays once, the first time the database

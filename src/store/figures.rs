@@ -12,8 +12,8 @@ use super::{
     register::{push_one_agency, push_subtree},
     rows::{
         AGENCY_COLUMNS, DISPUTE_COLUMNS, INSERT_EVENT, INSERT_REQUEST, NewRow, OBJECTION_COLUMNS,
-        REQUEST_COLUMNS, agency_from_row, agency_not_found, dispute_from_row, from_ts,
-        objection_from_row, request_args, request_from_row, ts,
+        REQUEST_COLUMNS, agency_from_row, dispute_from_row, from_ts, objection_from_row,
+        request_args, request_from_row, ts,
     },
     writer::Tx,
 };
@@ -36,13 +36,12 @@ const ROWS_PER_INSERT: usize = 500;
 /// Adds a change's contributions to the cells (unless the deployment
 /// switched the figures off): the writer writes a group's changes once,
 /// in the same transaction, before it commits.
-pub(crate) async fn record_figures(tx: &mut Tx<'_>, c: &Contributions) -> Result<()> {
+pub(crate) fn record_figures(tx: &mut Tx<'_>, c: &Contributions) {
     if tx.core.settings.maintain_figures {
         for (k, v) in c {
             *tx.memo.figures.entry(k.clone()).or_insert(0) += v;
         }
     }
-    Ok(())
 }
 
 /// One cell's row of counter values: (agency, month key, values).
@@ -314,9 +313,10 @@ impl super::FigureStore for SqlStore {
         include_sub_agencies: bool,
         now: Timestamp,
     ) -> Result<i64> {
-        let mut qb =
-            Sql::new("SELECT COUNT(*) FROM requests WHERE state = 'pending' AND due_end_time <= ");
-        qb.push_bind(ts(now));
+        let mut qb = Sql::new("SELECT COUNT(*) FROM requests WHERE state IN ");
+        qb.push_list(RequestState::CLOCK_RUNS.iter().map(|s| s.as_str()))
+            .push(" AND due_end_time <= ")
+            .push_bind(ts(now));
         if include_sub_agencies {
             push_subtree(&mut qb, "agency_path", &agency.path);
         } else {
@@ -334,8 +334,9 @@ impl super::FigureStore for SqlStore {
         // Pick the ids from the index first; only those rows are read.
         let mut qb = Sql::new(format!(
             "SELECT {REQUEST_COLUMNS} FROM requests WHERE id IN (SELECT id FROM requests \
-             WHERE state IN ('pending', 'awaiting_completion')"
+             WHERE state IN "
         ));
+        qb.push_list(RequestState::OPEN.iter().map(|s| s.as_str()));
         if include_sub_agencies {
             push_subtree(&mut qb, "agency_path", &agency.path);
         } else {
@@ -373,36 +374,6 @@ impl super::FigureStore for SqlStore {
         rows.iter().map(agency_from_row).collect()
     }
 
-    async fn set_policy(&self, policy: ScoringPolicy, now: Timestamp) -> Result<ScoringPolicy> {
-        self.write(move |tx| {
-            Box::pin(async move {
-                let mut policy = policy;
-                let last: Option<i64> =
-                    Sql::new("SELECT MAX(version) FROM scoring_policies WHERE year = $1")
-                        .bind(policy.year)
-                        .scalar(&mut tx.conn)
-                        .await?;
-                policy.version = last.unwrap_or(0) + 1;
-                let json = serde_json::to_string(&policy).context("encoding policy")?;
-                let inserted = Sql::new(
-                    "INSERT INTO scoring_policies (year, version, policy, create_time) \
-                     VALUES ($1, $2, $3, $4)",
-                )
-                .bind(policy.year)
-                .bind(policy.version)
-                .bind(json)
-                .bind(ts(now))
-                .execute(&mut tx.conn)
-                .await;
-                unique_or(inserted, || {
-                    Error::Aborted("another policy version was set at the same time; retry".into())
-                })?;
-                Ok(policy)
-            })
-        })
-        .await
-    }
-
     async fn get_policy(&self, year: i16) -> Result<Option<(ScoringPolicy, Timestamp)>> {
         let row = Sql::new(
             "SELECT policy, create_time FROM scoring_policies WHERE year = $1 \
@@ -419,37 +390,6 @@ impl super::FigureStore for SqlStore {
             }
             None => Ok(None),
         }
-    }
-
-    async fn record_assessment(
-        &self,
-        agency_id: &str,
-        year: i16,
-        items: &BTreeMap<String, f64>,
-        now: Timestamp,
-    ) -> Result<()> {
-        let agency_id = agency_id.to_string();
-        let items = serde_json::to_string(items).context("encoding assessment")?;
-        self.write(move |tx| {
-            Box::pin(async move {
-                tx.agency(&agency_id)
-                    .await?
-                    .ok_or_else(|| agency_not_found(&agency_id))?;
-                Sql::new(
-                    "INSERT INTO assessments (agency_id, year, items, update_time) \
-                     VALUES ($1, $2, $3, $4) ON CONFLICT (agency_id, year) \
-                     DO UPDATE SET items = excluded.items, update_time = excluded.update_time",
-                )
-                .bind(&agency_id)
-                .bind(year)
-                .bind(items)
-                .bind(ts(now))
-                .execute(&mut tx.conn)
-                .await?;
-                Ok(())
-            })
-        })
-        .await
     }
 
     async fn assessments(
@@ -620,42 +560,80 @@ impl super::FigureStore for SqlStore {
         }
         Ok(())
     }
+}
 
-    async fn save_snapshot(
-        &self,
-        group_key: &str,
-        period: &str,
-        policy_version: i64,
-        snapshot: &str,
-        now: Timestamp,
-    ) -> Result<()> {
-        let (group_key, period, snapshot) = (
-            group_key.to_string(),
-            period.to_string(),
-            snapshot.to_string(),
-        );
-        self.write(move |tx| {
-            Box::pin(async move {
-                let inserted = Sql::new(
-                    "INSERT INTO ranking_snapshots (group_key, period, policy_version, snapshot, \
-                     publish_time) VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(&group_key)
-                .bind(&period)
-                .bind(policy_version)
-                .bind(snapshot)
-                .bind(ts(now))
-                .execute(&mut tx.conn)
-                .await;
-                unique_or(inserted, || Error::AlreadyExists {
-                    reason: "RANKING_PUBLISHED",
-                    message: format!(
-                        "the ranking of {group_key} for {period} is already published"
-                    ),
-                })?;
-                Ok(())
-            })
-        })
-        .await
-    }
+/// Stores a new version of a year's policy; returns it with its version.
+pub(crate) async fn insert_policy(
+    conn: &mut Conn<'_>,
+    mut policy: ScoringPolicy,
+    now: Timestamp,
+) -> Result<ScoringPolicy> {
+    let last: Option<i64> = Sql::new("SELECT MAX(version) FROM scoring_policies WHERE year = $1")
+        .bind(policy.year)
+        .scalar(conn)
+        .await?;
+    policy.version = last.unwrap_or(0) + 1;
+    let json = serde_json::to_string(&policy).context("encoding policy")?;
+    let inserted = Sql::new(
+        "INSERT INTO scoring_policies (year, version, policy, create_time) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(policy.year)
+    .bind(policy.version)
+    .bind(json)
+    .bind(ts(now))
+    .execute(conn)
+    .await;
+    unique_or(inserted, || {
+        Error::Aborted("another policy version was set at the same time; retry".into())
+    })?;
+    Ok(policy)
+}
+
+/// Records (replaces) an agency's assessment for a year.
+pub(crate) async fn upsert_assessment(
+    conn: &mut Conn<'_>,
+    agency_id: &str,
+    year: i16,
+    items: &BTreeMap<String, f64>,
+    now: Timestamp,
+) -> Result<()> {
+    Sql::new(
+        "INSERT INTO assessments (agency_id, year, items, update_time) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (agency_id, year) \
+         DO UPDATE SET items = excluded.items, update_time = excluded.update_time",
+    )
+    .bind(agency_id)
+    .bind(year)
+    .bind(serde_json::to_string(items).context("encoding assessment")?)
+    .bind(ts(now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Publishes a ranking; a period is published once (ALREADY_EXISTS).
+pub(crate) async fn insert_snapshot(
+    conn: &mut Conn<'_>,
+    group_key: &str,
+    period: &str,
+    policy_version: i64,
+    snapshot: &str,
+    now: Timestamp,
+) -> Result<()> {
+    let inserted = Sql::new(
+        "INSERT INTO ranking_snapshots (group_key, period, policy_version, snapshot, \
+         publish_time) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(group_key)
+    .bind(period)
+    .bind(policy_version)
+    .bind(snapshot)
+    .bind(ts(now))
+    .execute(conn)
+    .await;
+    unique_or(inserted, || Error::AlreadyExists {
+        reason: "RANKING_PUBLISHED",
+        message: format!("the ranking of {group_key} for {period} is already published"),
+    })?;
+    Ok(())
 }

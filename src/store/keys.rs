@@ -1,14 +1,10 @@
 //! API keys, server secrets and facts, and who submitted a request.
-use jiff::Timestamp;
 use uuid::Uuid;
 
 use super::{
     core::SqlStore,
-    db::Sql,
-    rows::{
-        KEY_COLUMNS, REQUEST_COLUMNS, agency_not_found, key_from_row, request_from_row,
-        request_not_found, ts,
-    },
+    db::{Conn, Sql},
+    rows::{KEY_COLUMNS, REQUEST_COLUMNS, key_from_row, request_from_row, request_not_found, ts},
 };
 use crate::{
     domain::{
@@ -16,48 +12,69 @@ use crate::{
         access::{self, ApiKey},
         request::Request,
     },
-    error::{Error, Result},
+    error::Result,
 };
+
+/// Stores a new key (its token only as a hash), and the fact that a key
+/// has existed: open mode never returns.
+pub(crate) async fn insert_key(conn: &mut Conn<'_>, key: &ApiKey, token_hash: &str) -> Result<()> {
+    Sql::new(
+        "INSERT INTO api_keys (id, name, role, agency_id, token_hash, create_time, created_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&key.id)
+    .bind(&key.name)
+    .bind(key.role.as_str())
+    .bind(&key.agency_id)
+    .bind(token_hash)
+    .bind(ts(key.create_time))
+    .bind(&key.created_by)
+    .execute(conn)
+    .await?;
+    Sql::new(
+        "INSERT INTO server_facts (name, since) VALUES ('api_keys_exist', $1) \
+         ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(ts(key.create_time))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A key by id.
+pub(crate) async fn fetch_key(conn: &mut Conn<'_>, id: &str) -> Result<Option<ApiKey>> {
+    let row = Sql::new(format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(key_from_row).transpose()
+}
+
+/// Active keys that can manage keys, other than `id`.
+pub(crate) async fn other_key_managers(conn: &mut Conn<'_>, id: &str) -> Result<i64> {
+    Sql::new("SELECT COUNT(*) FROM api_keys WHERE revoke_time IS NULL AND role = $1 AND id <> $2")
+        .bind(Role::Admin.as_str())
+        .bind(id)
+        .scalar(conn)
+        .await
+}
+
+/// Marks a key revoked.
+pub(crate) async fn mark_revoked(
+    conn: &mut Conn<'_>,
+    id: &str,
+    now: jiff::Timestamp,
+) -> Result<()> {
+    Sql::new("UPDATE api_keys SET revoke_time = $1 WHERE id = $2")
+        .bind(ts(now))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
 
 #[async_trait::async_trait]
 impl super::KeyStore for SqlStore {
-    async fn create_key(&self, key: &ApiKey, token_hash: &str) -> Result<()> {
-        let key = key.clone();
-        let token_hash = token_hash.to_string();
-        self.write(move |tx| {
-            Box::pin(async move {
-                if let Some(agency) = &key.agency_id
-                    && tx.agency(agency).await?.is_none()
-                {
-                    return Err(agency_not_found(agency));
-                }
-                Sql::new(
-                    "INSERT INTO api_keys (id, name, role, agency_id, token_hash, create_time, \
-                     created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(&key.id)
-                .bind(&key.name)
-                .bind(key.role.as_str())
-                .bind(&key.agency_id)
-                .bind(token_hash)
-                .bind(ts(key.create_time))
-                .bind(&key.created_by)
-                .execute(&mut tx.conn)
-                .await?;
-                // Once a key has existed, open mode never returns.
-                Sql::new(
-                    "INSERT INTO server_facts (name, since) VALUES ('api_keys_exist', $1) \
-                     ON CONFLICT (name) DO NOTHING",
-                )
-                .bind(ts(key.create_time))
-                .execute(&mut tx.conn)
-                .await?;
-                Ok(())
-            })
-        })
-        .await
-    }
-
     async fn list_keys(&self) -> Result<Vec<ApiKey>> {
         let rows = Sql::new(format!(
             "SELECT {KEY_COLUMNS} FROM api_keys ORDER BY create_time, id"
@@ -65,56 +82,6 @@ impl super::KeyStore for SqlStore {
         .fetch_all(&mut self.read().await?.conn())
         .await?;
         rows.iter().map(key_from_row).collect()
-    }
-
-    async fn revoke_key(&self, id: &str, now: Timestamp, force: bool) -> Result<ApiKey> {
-        let id = id.to_string();
-        self.write(move |tx| {
-            Box::pin(async move {
-                let row = Sql::new(format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE id = $1"))
-                    .bind(&id)
-                    .fetch_optional(&mut tx.conn)
-                    .await?;
-                let mut key = match row {
-                    Some(r) => key_from_row(&r)?,
-                    None => {
-                        return Err(Error::NotFound {
-                            kind: "api key",
-                            name: format!("keys/{id}"),
-                        });
-                    }
-                };
-                if key.revoke_time.is_some() {
-                    return Ok(key);
-                }
-                let other_managers: i64 = Sql::new(
-                    "SELECT COUNT(*) FROM api_keys WHERE revoke_time IS NULL AND role = $1 \
-                     AND id <> $2",
-                )
-                .bind(Role::Admin.as_str())
-                .bind(&id)
-                .scalar(&mut tx.conn)
-                .await?;
-                if !force && access::revoking_leaves_no_manager(&key, other_managers) {
-                    return Err(Error::precondition(
-                        "LAST_KEY_MANAGER",
-                        format!(
-                            "keys/{id} is the last active admin key: revoking it would leave no \
-                             key that can manage keys (create another admin key first; \
-                             `ppid keys revoke --force` on the database overrides)"
-                        ),
-                    ));
-                }
-                Sql::new("UPDATE api_keys SET revoke_time = $1 WHERE id = $2")
-                    .bind(ts(now))
-                    .bind(&id)
-                    .execute(&mut tx.conn)
-                    .await?;
-                key.revoke_time = Some(now);
-                Ok(key)
-            })
-        })
-        .await
     }
 
     async fn key_by_token_hash(&self, token_hash: &str) -> Result<Option<ApiKey>> {

@@ -15,33 +15,32 @@ use uuid::Uuid;
 
 use crate::{
     domain::{
-        DecisionExtent, ExemptionLetter, ObjectionDecision, ObjectionGround, Outcome, RequestState,
-        agency::{Agency, AgencyPatch, NewAgency},
+        ExemptionLetter, ObjectionGround, Outcome, RequestState,
+        agency::Agency,
         calendar::{HolidayKind, WorkingCalendar},
         exemption::{self, Exemption},
         figures::{ScoringPolicy, Totals},
-        lifecycle::Command,
-        objection::{Dispute, Objection, Settlement},
-        request::{Event, NewRequest, Request},
+        objection::{Dispute, Objection},
+        request::{Event, Request},
         stats::Contributions,
     },
     error::{Error, Result},
 };
 
-mod core;
+pub(crate) mod core;
 pub mod db;
-mod dik;
-mod figures;
-mod keys;
+pub(crate) mod dik;
+pub(crate) mod figures;
+pub(crate) mod keys;
 mod postgres;
-mod register;
+pub(crate) mod register;
 mod report;
-mod rows;
+pub(crate) mod rows;
 mod sqlite;
 pub mod writer;
 
 pub use self::core::SqlStore;
-pub use writer::{FaultSwitch, Health};
+pub use writer::{FaultSwitch, Health, Tx, Writer};
 
 /// Settings the store's use cases apply.
 #[derive(Debug, Clone)]
@@ -133,46 +132,7 @@ impl RequestCursor {
     }
 }
 
-/// The result of a submission.
-#[derive(Debug, Clone)]
-pub struct Submitted {
-    /// The request.
-    pub request: Request,
-    /// True when this was a retry of an earlier identical call.
-    pub replayed: bool,
-}
-
-/// A new objection.
-#[derive(Debug, Clone)]
-pub struct ObjectionFiling {
-    /// Its id.
-    pub id: Uuid,
-    /// The request.
-    pub request_id: Uuid,
-    /// Grounds.
-    pub grounds: Vec<ObjectionGround>,
-    /// The requester's statement.
-    pub statement: String,
-    /// When received; `None` means now.
-    pub file_time: Option<Timestamp>,
-}
-
-/// The atasan's answer as given.
-#[derive(Debug, Clone)]
-pub struct ObjectionDecisionInput {
-    /// Upheld or overturned.
-    pub decision: ObjectionDecision,
-    /// Wholly or in part.
-    pub extent: DecisionExtent,
-    /// Written reasons.
-    pub reasons: Option<String>,
-    /// Name.
-    pub superior_name: String,
-    /// Position.
-    pub superior_position: String,
-    /// When; `None` means now.
-    pub decide_time: Option<Timestamp>,
-}
+pub use crate::domain::request::Submitted;
 
 /// Filters of [`DikStore::list_exemptions`].
 #[derive(Debug, Clone)]
@@ -185,11 +145,9 @@ pub struct ExemptionFilter {
     pub today: Date,
 }
 
-/// Persistence of the DIK, objections and disputes.
+/// Reads of the DIK, objections and disputes.
 #[async_trait::async_trait]
 pub trait DikStore: Send + Sync + 'static {
-    /// Registers a DIK entry.
-    async fn create_exemption(&self, e: Exemption) -> Result<Exemption>;
     /// Reads an entry of an agency, with how many notices cite it.
     async fn get_exemption(&self, agency_id: &str, id: Uuid) -> Result<(Exemption, i64)>;
     /// The entries of `agency` and of the agencies above it, newest decree
@@ -201,21 +159,6 @@ pub trait DikStore: Send + Sync + 'static {
         after: Option<(Date, Uuid)>,
         limit: i64,
     ) -> Result<Vec<(Exemption, i64)>>;
-    /// Revokes an entry.
-    async fn revoke_exemption(
-        &self,
-        agency_id: &str,
-        id: Uuid,
-        reason: String,
-        now: Timestamp,
-    ) -> Result<(Exemption, i64)>;
-    /// Files an objection (numbered, with an event on the request).
-    async fn file_objection(
-        &self,
-        f: ObjectionFiling,
-        now: Timestamp,
-        actor: &str,
-    ) -> Result<Objection>;
     /// Reads an objection with its disputes.
     async fn get_objection(&self, id: Uuid) -> Result<(Objection, Vec<Uuid>)>;
     /// Objections of a request or of an agency subtree, newest first, after `after`.
@@ -226,38 +169,12 @@ pub trait DikStore: Send + Sync + 'static {
         after: Option<(Timestamp, Uuid)>,
         limit: i64,
     ) -> Result<Vec<(Objection, Vec<Uuid>)>>;
-    /// Records the atasan's answer; an overturn reopens the request.
-    async fn decide_objection(
-        &self,
-        id: Uuid,
-        d: ObjectionDecisionInput,
-        now: Timestamp,
-        actor: &str,
-    ) -> Result<(Objection, Vec<Uuid>)>;
-    /// Files a dispute on an objection.
-    async fn file_dispute(
-        &self,
-        id: Uuid,
-        objection_id: Uuid,
-        file_time: Option<Timestamp>,
-        commission_register_number: Option<String>,
-        now: Timestamp,
-        actor: &str,
-    ) -> Result<Dispute>;
     /// Reads a dispute.
     async fn get_dispute(&self, id: Uuid) -> Result<Dispute>;
-    /// Records how a dispute ended.
-    async fn record_dispute_outcome(
-        &self,
-        id: Uuid,
-        s: Settlement,
-        now: Timestamp,
-        actor: &str,
-    ) -> Result<Dispute>;
 }
 
-/// Persistence of the figures: counts per (agency, month), policies,
-/// assessments and published rankings.
+/// Reads of the figures: counts per (agency, month), policies, assessments
+/// and published rankings; and the data generator's bulk loads.
 #[async_trait::async_trait]
 pub trait FigureStore: Send + Sync + 'static {
     /// Summed cells per agency for months `from..=to` (`YYYY-MM`), with the
@@ -303,18 +220,8 @@ pub trait FigureStore: Send + Sync + 'static {
     async fn all_agencies(&self) -> Result<Arc<Vec<Agency>>>;
     /// The agencies of a comparison group.
     async fn group_members(&self, group: &str) -> Result<Vec<Agency>>;
-    /// Stores a new version of a year's policy; returns it with its version.
-    async fn set_policy(&self, policy: ScoringPolicy, now: Timestamp) -> Result<ScoringPolicy>;
     /// The latest policy of a year, with its creation time.
     async fn get_policy(&self, year: i16) -> Result<Option<(ScoringPolicy, Timestamp)>>;
-    /// Records (replaces) an agency's assessment for a year.
-    async fn record_assessment(
-        &self,
-        agency_id: &str,
-        year: i16,
-        items: &BTreeMap<String, f64>,
-        now: Timestamp,
-    ) -> Result<()>;
     /// Assessments of a year by agency.
     async fn assessments(
         &self,
@@ -332,33 +239,13 @@ pub trait FigureStore: Send + Sync + 'static {
     ) -> Result<()>;
     /// Bulk-adds contributions to the cells (the generator's totals).
     async fn add_cells(&self, cells: &Contributions) -> Result<()>;
-    /// Publishes a ranking; a period is published once (ALREADY_EXISTS).
-    async fn save_snapshot(
-        &self,
-        group_key: &str,
-        period: &str,
-        policy_version: i64,
-        snapshot: &str,
-        now: Timestamp,
-    ) -> Result<()>;
 }
 
-/// API keys, server secrets and who submitted a request.
+/// Reads of API keys and facts, server secrets, and who submitted a request.
 #[async_trait::async_trait]
 pub trait KeyStore {
-    /// Stores a new key (its token only as a hash).
-    async fn create_key(&self, key: &crate::domain::access::ApiKey, token_hash: &str)
-    -> Result<()>;
     /// Every key, revoked ones too, oldest first.
     async fn list_keys(&self) -> Result<Vec<crate::domain::access::ApiKey>>;
-    /// Revokes a key (idempotent) and returns it. Refuses (LAST_KEY_MANAGER)
-    /// to revoke the last active key that can manage keys unless `force`.
-    async fn revoke_key(
-        &self,
-        id: &str,
-        now: Timestamp,
-        force: bool,
-    ) -> Result<crate::domain::access::ApiKey>;
     /// The key a token hashes to, revoked or not.
     async fn key_by_token_hash(
         &self,
@@ -444,11 +331,11 @@ pub trait ReportStore: Send + Sync + 'static {
     async fn export_count(&self, filter: &RequestFilter) -> Result<i64>;
 }
 
-/// Persistence of the register.
+/// The register's reads, and its writer. Writes are the app's use cases
+/// (`crate::app`): each runs in the writer's transaction and uses the
+/// store's primitives for rows (`store::register`, `store::dik`, ...).
 #[async_trait::async_trait]
 pub trait Store: DikStore + FigureStore + KeyStore + ReportStore + Send + Sync + 'static {
-    /// Creates an agency under an existing parent.
-    async fn create_agency(&self, new: NewAgency, now: Timestamp) -> Result<Agency>;
     /// Reads an agency.
     async fn get_agency(&self, id: &str) -> Result<Agency>;
     /// Agencies ordered by id, after `after`, optionally one parent's children.
@@ -458,22 +345,7 @@ pub trait Store: DikStore + FigureStore + KeyStore + ReportStore + Send + Sync +
         after: Option<&str>,
         limit: i64,
     ) -> Result<Vec<Agency>>;
-    /// Changes an agency; `expected_version` checks the etag.
-    async fn update_agency(
-        &self,
-        id: &str,
-        patch: AgencyPatch,
-        expected_version: Option<i64>,
-        now: Timestamp,
-    ) -> Result<Agency>;
 
-    /// Registers a request (idempotent on its id).
-    async fn submit_request(
-        &self,
-        new: NewRequest,
-        now: Timestamp,
-        actor: &str,
-    ) -> Result<Submitted>;
     /// Reads a request.
     async fn get_request(&self, id: Uuid) -> Result<Request>;
     /// A page of requests in list order, after `cursor`.
@@ -483,16 +355,6 @@ pub trait Store: DikStore + FigureStore + KeyStore + ReportStore + Send + Sync +
         cursor: Option<RequestCursor>,
         limit: i64,
     ) -> Result<Vec<Request>>;
-    /// Applies a decision (see `domain::lifecycle`); `expected_version`
-    /// checks the etag. A lost race gives `Error::Aborted`.
-    async fn transition(
-        &self,
-        id: Uuid,
-        expected_version: Option<i64>,
-        command: Command,
-        now: Timestamp,
-        actor: &str,
-    ) -> Result<Request>;
     /// The request's history, oldest first.
     async fn request_history(&self, id: Uuid) -> Result<Vec<Event>>;
 
@@ -503,24 +365,11 @@ pub trait Store: DikStore + FigureStore + KeyStore + ReportStore + Send + Sync +
         year: i16,
         agency: Option<&Agency>,
     ) -> Result<(Vec<HolidayRecord>, bool)>;
-    /// Adds a holiday and moves the due dates of the open requests it
-    /// affects; returns how many moved.
-    async fn add_holiday(&self, holiday: HolidayRecord, now: Timestamp, actor: &str)
-    -> Result<u32>;
-    /// Removes a holiday (national when `agency_id` is `None`) and moves the
-    /// due dates it affected; returns how many moved.
-    async fn remove_holiday(
-        &self,
-        date: Date,
-        agency_id: Option<&str>,
-        now: Timestamp,
-        actor: &str,
-    ) -> Result<u32>;
     /// The working-day calendar of an agency.
     async fn calendar_for(&self, agency: &Agency) -> Result<WorkingCalendar>;
 
-    /// Follows whether the store still writes (a failed commit stops it).
-    fn writer_health(&self) -> tokio::sync::watch::Receiver<Health>;
+    /// The one writer: every write of the app goes through it.
+    fn writer(&self) -> &writer::Writer;
 }
 
 /// Opens the store a URL names: `postgres://` or `postgresql://` selects

@@ -1,38 +1,33 @@
 //! The register: agencies, requests and their histories, and the holiday
 //! calendar whose changes move running clocks.
-use std::collections::{BTreeMap, HashMap};
 
 use jiff::{Timestamp, civil::Date};
 use uuid::Uuid;
 
 use super::{
-    HolidayRecord, RequestCursor, RequestFilter, Submitted,
-    core::{SqlStore, calendar_of, calendar_version, load_calendar_data},
+    HolidayRecord, RequestCursor, RequestFilter,
+    core::{SqlStore, calendar_version, load_calendar_data},
     db::{Conn, Sql, unique_or},
-    figures::record_figures,
     report::{Newest, page_requests},
     rows::{
-        AGENCY_COLUMNS, INSERT_REQUEST, MutableColumns, NewRow, REQUEST_COLUMNS,
-        agency_from_row, agency_not_found, from_ts, parse_named, request_args,
-        request_from_row, request_not_found, subtree_bounds, ts,
+        AGENCY_COLUMNS, INSERT_REQUEST, MutableColumns, NewRow, REQUEST_COLUMNS, agency_from_row,
+        agency_not_found, from_ts, parse_named, request_args, request_from_row, request_not_found,
+        subtree_bounds, ts,
     },
-    writer::Tx,
 };
 use crate::{
     domain::{
         EventType, RequestState,
-        agency::{self, Agency, AgencyPatch, NewAgency},
+        agency::Agency,
         calendar::{self, WorkingCalendar},
-        lifecycle::{self, Command},
-        request::{Event, NewEvent, NewRequest, Request},
-        stats, time,
+        request::{Event, Request},
     },
     error::{Error, Result},
 };
 
 /// The ErrorInfo reason marking a request id another process registered
 /// between our check and our insert (PostgreSQL with several servers).
-const ID_RACE: &str = "REQUEST_ID_RACE";
+pub(crate) const ID_RACE: &str = "REQUEST_ID_RACE";
 
 pub(crate) async fn fetch_agency(conn: &mut Conn<'_>, id: &str) -> Result<Option<Agency>> {
     let row = Sql::new(format!(
@@ -160,135 +155,8 @@ pub(crate) async fn insert_request(conn: &mut Conn<'_>, row: &NewRow<'_>) -> Res
     Ok(())
 }
 
-/// A retry must match the first call's body; anything else reuses the key.
-fn replay(existing: Request, stored_hash: &str, new_hash: &str) -> Result<Submitted> {
-    if stored_hash == new_hash {
-        Ok(Submitted {
-            request: existing,
-            replayed: true,
-        })
-    } else {
-        Err(Error::AlreadyExists {
-            reason: "REQUEST_ID_REUSED",
-            message: format!(
-                "request_id {} was already used for a different request ({}); use a new request_id",
-                existing.id, existing.registration_number
-            ),
-        })
-    }
-}
-
-/// Registers one request inside the writer's transaction. `check_first`:
-/// look for an earlier call with the same id first (a retry answers as that
-/// call did); without it, a taken id fails the insert (ID_RACE) and the
-/// caller tries again with the check. Most calls are new: the check is a
-/// statement they need not pay for.
-async fn register(
-    tx: &mut Tx<'_>,
-    new: NewRequest,
-    now: Timestamp,
-    actor: &str,
-    check_first: bool,
-) -> Result<Submitted> {
-    if check_first && let Some((existing, hash)) = fetch_request(&mut tx.conn, new.id).await? {
-        return replay(existing, &hash, &new.body_hash);
-    }
-    let agency = tx
-        .agency(&new.agency_id)
-        .await?
-        .ok_or_else(|| agency_not_found(&new.agency_id))?;
-    let calendar = tx.calendar(&agency).await?;
-    let tz = agency.tz();
-    let receive_time = new.receive_time.unwrap_or(now);
-    let start = time::local_date(receive_time, &tz);
-    let clock = lifecycle::run_clock(&calendar, &tz, start, false).map_err(|_| {
-        Error::invalid(
-            "request.receive_time",
-            "is outside the supported calendar range",
-        )
-    })?;
-    let seq = tx.next_number(&agency.pemda_id, start.year(), "request").await?;
-    let body_hash = new.body_hash.clone();
-    let submitted_by = new.submitted_by.clone();
-    let (request, event) = lifecycle::register(new, &agency, receive_time, start, clock, seq, now);
-    insert_request(
-        &mut tx.conn,
-        &NewRow {
-            request: &request,
-            agency_path: &agency.path,
-            body_hash: &body_hash,
-            submitted_by: submitted_by.as_deref(),
-        },
-    )
-    .await?;
-    tx.insert_event(&request, &event, now, actor)?;
-    record_figures(tx, &stats::request_contributions(&request, &tz)).await?;
-    Ok(Submitted {
-        request,
-        replayed: false,
-    })
-}
-
 #[async_trait::async_trait]
 impl super::Store for SqlStore {
-    #[tracing::instrument(skip_all, fields(agency = %new.id))]
-    async fn create_agency(&self, new: NewAgency, now: Timestamp) -> Result<Agency> {
-        self.write(move |tx| {
-            Box::pin(async move {
-                let parent = match &new.parent_id {
-                    Some(pid) => Some(
-                        tx.agency(pid)
-                            .await?
-                            .ok_or_else(|| agency_not_found(pid))?,
-                    ),
-                    None => None,
-                };
-                agency::check_parent(new.kind, parent.as_ref())
-                    .map_err(|m| Error::invalid("agency.parent", m))?;
-                let pemda_id = agency::pemda_of(&new.id, new.kind, parent.as_ref());
-                let a = Agency {
-                    path: agency::path_of(&new.id, parent.as_ref()),
-                    comparison_group: new.comparison_group.unwrap_or_else(|| {
-                        agency::default_comparison_group(new.kind, &pemda_id, parent.as_ref())
-                    }),
-                    pemda_id,
-                    id: new.id,
-                    display_name: new.display_name,
-                    kind: new.kind,
-                    parent_id: new.parent_id,
-                    time_zone: new.time_zone,
-                    create_time: now,
-                    update_time: now,
-                    version: 1,
-                };
-                let inserted = Sql::new(
-                    "INSERT INTO agencies (id, display_name, kind, parent_id, pemda_id, path, \
-                     time_zone, comparison_group, create_time, update_time, version) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                )
-                .bind(&a.id)
-                .bind(&a.display_name)
-                .bind(a.kind.as_str())
-                .bind(&a.parent_id)
-                .bind(&a.pemda_id)
-                .bind(&a.path)
-                .bind(&a.time_zone)
-                .bind(&a.comparison_group)
-                .bind(ts(now))
-                .bind(ts(now))
-                .bind(a.version)
-                .execute(&mut tx.conn)
-                .await;
-                unique_or(inserted, || Error::AlreadyExists {
-                    reason: "AGENCY_EXISTS",
-                    message: format!("agencies/{} already exists", a.id),
-                })?;
-                Ok(a)
-            })
-        })
-        .await
-    }
-
     async fn get_agency(&self, id: &str) -> Result<Agency> {
         let mut p = self.read().await?;
         fetch_agency(&mut p.conn(), id)
@@ -315,90 +183,6 @@ impl super::Store for SqlStore {
         rows.iter().map(agency_from_row).collect()
     }
 
-    #[tracing::instrument(skip_all, fields(agency = %id))]
-    async fn update_agency(
-        &self,
-        id: &str,
-        patch: AgencyPatch,
-        expected_version: Option<i64>,
-        now: Timestamp,
-    ) -> Result<Agency> {
-        let id = id.to_string();
-        self.write(move |tx| {
-            Box::pin(async move {
-                let mut a = tx.agency(&id)
-                    .await?
-                    .ok_or_else(|| agency_not_found(&id))?;
-                if expected_version.is_some_and(|v| v != a.version) {
-                    return Err(Error::Aborted(format!(
-                        "agencies/{id} changed since it was read (stale etag); read it again"
-                    )));
-                }
-                if let Some(n) = patch.display_name {
-                    a.display_name = n;
-                }
-                if let Some(z) = patch.time_zone {
-                    a.time_zone = z;
-                }
-                if let Some(g) = patch.comparison_group {
-                    a.comparison_group = g;
-                }
-                let previous = a.version;
-                a.version += 1;
-                a.update_time = now;
-                let done = Sql::new(
-                    "UPDATE agencies SET display_name = $1, time_zone = $2, comparison_group = $3, \
-                     update_time = $4, version = $5 WHERE id = $6 AND version = $7",
-                )
-                .bind(&a.display_name)
-                .bind(&a.time_zone)
-                .bind(&a.comparison_group)
-                .bind(ts(now))
-                .bind(a.version)
-                .bind(&id)
-                .bind(previous)
-                .execute(&mut tx.conn)
-                .await?;
-                if done != 1 {
-                    return Err(Error::Aborted(format!(
-                        "agencies/{id} changed concurrently; retry"
-                    )));
-                }
-                tx.memo.agencies.remove(&id);
-                Ok(a)
-            })
-        })
-        .await
-    }
-
-    #[tracing::instrument(level = "debug", skip_all, fields(request = %new.id, agency = %new.agency_id))]
-    async fn submit_request(
-        &self,
-        new: NewRequest,
-        now: Timestamp,
-        actor: &str,
-    ) -> Result<Submitted> {
-        let retry = new.clone();
-        let first_actor = actor.to_string();
-        let registered = self
-            .write(move |tx| {
-                Box::pin(async move { register(tx, new, now, &first_actor, false).await })
-            })
-            .await;
-        match registered {
-            Err(Error::AlreadyExists { reason, .. }) if reason == ID_RACE => {
-                // The id is taken (a retry, or a twin in the same group, or
-                // another server's): register again, looking first.
-                let actor = actor.to_string();
-                self.write(move |tx| {
-                    Box::pin(async move { register(tx, retry, now, &actor, true).await })
-                })
-                .await
-            }
-            other => other,
-        }
-    }
-
     async fn get_request(&self, id: Uuid) -> Result<Request> {
         let mut p = self.read().await?;
         request_or_not_found(&mut p.conn(), id).await
@@ -412,89 +196,6 @@ impl super::Store for SqlStore {
     ) -> Result<Vec<Request>> {
         let mut p = self.read().await?;
         page_requests(&mut p.conn(), filter, cursor, limit, Newest::First).await
-    }
-
-    #[tracing::instrument(skip_all, fields(request = %id, command = ?command.kind()))]
-    async fn transition(
-        &self,
-        id: Uuid,
-        expected_version: Option<i64>,
-        command: Command,
-        now: Timestamp,
-        actor: &str,
-    ) -> Result<Request> {
-        let actor = actor.to_string();
-        self.write(move |tx| {
-            Box::pin(async move {
-                let req = request_or_not_found(&mut tx.conn, id).await?;
-                if expected_version.is_some_and(|v| v != req.version) {
-                    return Err(Error::Aborted(format!(
-                        "requests/{id} changed since it was read (stale etag); read it again"
-                    )));
-                }
-                let agency = tx.referenced_agency(&req.agency_id).await?;
-                let cal = tx.calendar(&agency).await?;
-                let tz = agency.tz();
-                let mut cited = Vec::new();
-                if let Command::Respond(n) = &command {
-                    for (i, (agency_id, eid)) in n.exemptions.iter().enumerate() {
-                        let e = super::dik::fetch_exemption(&mut tx.conn, *eid)
-                            .await?
-                            .filter(|e| &e.agency_id == agency_id);
-                        cited.push(e.ok_or_else(|| Error::NotFound {
-                            kind: "exemption",
-                            name: format!(
-                                "agencies/{agency_id}/exemptions/{eid} (notice.exemptions[{i}])"
-                            ),
-                        })?);
-                    }
-                }
-                let ctx = lifecycle::Context {
-                    now,
-                    agency: &agency,
-                    tz: &tz,
-                    calendar: &cal,
-                    cited: &cited,
-                    allow_unregistered_exemption: tx.core.settings.allow_unregistered_exemption,
-                };
-                let (next, event) = lifecycle::apply(&req, command, &ctx)?;
-                let next_agency = if next.agency_id == agency.id {
-                    agency.clone()
-                } else {
-                    tx.agency(&next.agency_id)
-                        .await?
-                        .ok_or_else(|| agency_not_found(&next.agency_id))?
-                };
-                write_request(&mut tx.conn, &next, &next_agency.path, req.version).await?;
-                let change = stats::diff(
-                    &stats::request_contributions(&req, &tz),
-                    &stats::request_contributions(&next, &next_agency.tz()),
-                );
-                record_figures(tx, &change).await?;
-                tx.insert_event(&next, &event, now, &actor)?;
-                if let Some(n) = next
-                    .notice
-                    .as_ref()
-                    .filter(|_| event.kind == EventType::Responded)
-                {
-                    for c in &n.citations {
-                        Sql::new(
-                            "INSERT INTO notice_citations (request_id, request_version, \
-                             exemption_id, letter, notice_time) VALUES ($1, $2, $3, $4, $5)",
-                        )
-                        .bind(next.id.to_string())
-                        .bind(next.version)
-                        .bind(c.exemption_id.to_string())
-                        .bind(c.letter.as_str())
-                        .bind(ts(n.notice_time))
-                        .execute(&mut tx.conn)
-                        .await?;
-                    }
-                }
-                Ok(next)
-            })
-        })
-        .await
     }
 
     async fn request_history(&self, id: Uuid) -> Result<Vec<Event>> {
@@ -572,111 +273,6 @@ impl super::Store for SqlStore {
         Ok((out, loaded))
     }
 
-    #[tracing::instrument(skip_all, fields(date = %holiday.date))]
-    async fn add_holiday(
-        &self,
-        holiday: HolidayRecord,
-        now: Timestamp,
-        actor: &str,
-    ) -> Result<u32> {
-        let actor = actor.to_string();
-        self.write(move |tx| {
-            Box::pin(async move {
-                let scope_path = match &holiday.agency_id {
-                    Some(id) => Some(
-                        tx.agency(id)
-                            .await?
-                            .ok_or_else(|| agency_not_found(id))?
-                            .path,
-                    ),
-                    None => None,
-                };
-                let before = load_calendar_data(&mut tx.conn, 0).await?;
-                let inserted = Sql::new(
-                    "INSERT INTO holidays (scope, date, name, kind, built_in, create_time) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(holiday.agency_id.clone().unwrap_or_default())
-                .bind(holiday.date.to_string())
-                .bind(&holiday.name)
-                .bind(holiday.kind.as_str())
-                .bind(false)
-                .bind(ts(now))
-                .execute(&mut tx.conn)
-                .await;
-                unique_or(inserted, || Error::AlreadyExists {
-                    reason: "HOLIDAY_EXISTS",
-                    message: format!("{} is already a holiday in this calendar", holiday.date),
-                })?;
-                tx.bump_calendar_version().await?;
-                reschedule(
-                    tx,
-                    &before,
-                    holiday.date,
-                    scope_path.as_deref(),
-                    now,
-                    &actor,
-                    &format!("holiday added: {}", holiday.name),
-                )
-                .await
-            })
-        })
-        .await
-    }
-
-    #[tracing::instrument(skip_all, fields(date = %date))]
-    async fn remove_holiday(
-        &self,
-        date: Date,
-        agency_id: Option<&str>,
-        now: Timestamp,
-        actor: &str,
-    ) -> Result<u32> {
-        let actor = actor.to_string();
-        let agency_id = agency_id.map(str::to_string);
-        self.write(move |tx| {
-            Box::pin(async move {
-                let scope_path = match &agency_id {
-                    Some(id) => Some(
-                        tx.agency(id)
-                            .await?
-                            .ok_or_else(|| agency_not_found(id))?
-                            .path,
-                    ),
-                    None => None,
-                };
-                let before = load_calendar_data(&mut tx.conn, 0).await?;
-                let name: Option<String> =
-                    Sql::new("DELETE FROM holidays WHERE scope = $1 AND date = $2 RETURNING name")
-                        .bind(agency_id.clone().unwrap_or_default())
-                        .bind(date.to_string())
-                        .scalar_optional(&mut tx.conn)
-                        .await?;
-                let Some(name) = name else {
-                    return Err(Error::NotFound {
-                        kind: "holiday",
-                        name: match &agency_id {
-                            Some(a) => format!("agencies/{a}/holidays/{date}"),
-                            None => format!("holidays/{date}"),
-                        },
-                    });
-                };
-                tx.bump_calendar_version().await?;
-                reschedule(
-                    tx,
-                    &before,
-                    date,
-                    scope_path.as_deref(),
-                    now,
-                    &actor,
-                    &format!("holiday removed: {name}"),
-                )
-                .await
-            })
-        })
-        .await
-    }
-
     async fn calendar_for(&self, agency: &Agency) -> Result<WorkingCalendar> {
         let mut p = self.read().await?;
         Ok(WorkingCalendar::clone(
@@ -684,79 +280,146 @@ impl super::Store for SqlStore {
         ))
     }
 
-    fn writer_health(&self) -> tokio::sync::watch::Receiver<super::Health> {
-        SqlStore::writer_health(self)
+    fn writer(&self) -> &super::Writer {
+        SqlStore::writer(self)
     }
 }
 
-/// Moves the due dates of the running clocks a change on `date` affects
-/// (clock started before it, due on or after it), within the agency subtree
-/// `scope_path` (everything when `None`), with an event on each request
-/// whose due date moved. `before` is the calendar before the change.
-async fn reschedule(
-    tx: &mut Tx<'_>,
-    before: &super::core::CalendarData,
+/// Requests whose running clock a calendar change on `date` may move:
+/// pending, started before `date`, due on or after it, within the agency
+/// subtree at `scope_path` (everything when `None`).
+pub(crate) async fn clocks_around(
+    conn: &mut Conn<'_>,
     date: Date,
     scope_path: Option<&str>,
-    now: Timestamp,
-    actor: &str,
-    why: &str,
-) -> Result<u32> {
+) -> Result<Vec<Request>> {
     let mut qb = Sql::new(format!(
-        "SELECT {REQUEST_COLUMNS} FROM requests WHERE state = 'pending' AND clock_start_date < "
+        "SELECT {REQUEST_COLUMNS} FROM requests WHERE state IN "
     ));
-    qb.push_bind(date.to_string())
+    qb.push_list(RequestState::CLOCK_RUNS.iter().map(|s| s.as_str()))
+        .push(" AND clock_start_date < ")
+        .push_bind(date.to_string())
         .push(" AND due_date >= ")
         .push_bind(date.to_string());
     if let Some(p) = scope_path {
         push_subtree(&mut qb, "agency_path", p);
     }
-    let rows = qb.fetch_all(&mut tx.conn).await?;
-    let candidates = rows
-        .iter()
-        .map(request_from_row)
-        .collect::<Result<Vec<_>>>()?;
-    let after = load_calendar_data(&mut tx.conn, 0).await?;
-    let settings = tx.core.settings.clone();
-    let mut agencies: HashMap<String, (Agency, WorkingCalendar, WorkingCalendar)> = HashMap::new();
-    let mut moved = 0;
-    for req in candidates {
-        if !agencies.contains_key(&req.agency_id) {
-            let a = tx.referenced_agency(&req.agency_id).await?;
-            let old = calendar_of(before, &a, &settings);
-            let new = calendar_of(&after, &a, &settings);
-            agencies.insert(req.agency_id.clone(), (a, old, new));
-        }
-        let (agency, old, new) = &agencies[&req.agency_id];
-        let tz = agency.tz();
-        let Some(clock) = lifecycle::reschedule(&req, date, old, new, &tz)? else {
-            continue;
-        };
-        let mut next = req.clone();
-        next.original_due_date = Some(clock.original_due);
-        next.due_date = Some(clock.due);
-        next.due_end_time = Some(clock.due_end);
-        // The extension runs from the original due date, which moved too.
-        if let Some(ext) = next.extension.as_mut() {
-            ext.previous_due_date = clock.original_due;
-        }
-        next.version += 1;
-        next.update_time = now;
-        let previous = req.due_date.map(|d| d.to_string()).unwrap_or_default();
-        let mut details = BTreeMap::new();
-        details.insert("previous_due_date".to_string(), previous.clone());
-        details.insert("due_date".to_string(), clock.due.to_string());
-        details.insert("holiday_date".to_string(), date.to_string());
-        details.insert("reason".to_string(), why.to_string());
-        let event = NewEvent {
-            kind: EventType::DueDateChanged,
-            event_time: now,
-            summary: format!("due date moved from {previous} to {} ({why})", clock.due),
-            details,
-        };
-        write_request(&mut tx.conn, &next, &agency.path, req.version).await?;
-        tx.insert_event(&next, &event, now, actor)?;
-        moved += 1;
+    let rows = qb.fetch_all(conn).await?;
+    rows.iter().map(request_from_row).collect()
+}
+
+/// Inserts a new agency (ALREADY_EXISTS when the id is taken).
+pub(crate) async fn insert_agency(conn: &mut Conn<'_>, a: &Agency) -> Result<()> {
+    let inserted = Sql::new(
+        "INSERT INTO agencies (id, display_name, kind, parent_id, pemda_id, path, time_zone, \
+         comparison_group, create_time, update_time, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(&a.id)
+    .bind(&a.display_name)
+    .bind(a.kind.as_str())
+    .bind(&a.parent_id)
+    .bind(&a.pemda_id)
+    .bind(&a.path)
+    .bind(&a.time_zone)
+    .bind(&a.comparison_group)
+    .bind(ts(a.create_time))
+    .bind(ts(a.update_time))
+    .bind(a.version)
+    .execute(conn)
+    .await;
+    unique_or(inserted, || Error::AlreadyExists {
+        reason: "AGENCY_EXISTS",
+        message: format!("agencies/{} already exists", a.id),
+    })?;
+    Ok(())
+}
+
+/// Writes an agency's changed fields, only if nobody changed it since
+/// `previous_version` was read (else ABORTED).
+pub(crate) async fn update_agency(
+    conn: &mut Conn<'_>,
+    a: &Agency,
+    previous_version: i64,
+) -> Result<()> {
+    let done = Sql::new(
+        "UPDATE agencies SET display_name = $1, time_zone = $2, comparison_group = $3, \
+         update_time = $4, version = $5 WHERE id = $6 AND version = $7",
+    )
+    .bind(&a.display_name)
+    .bind(&a.time_zone)
+    .bind(&a.comparison_group)
+    .bind(ts(a.update_time))
+    .bind(a.version)
+    .bind(&a.id)
+    .bind(previous_version)
+    .execute(conn)
+    .await?;
+    if done != 1 {
+        return Err(Error::Aborted(format!(
+            "agencies/{} changed concurrently; retry",
+            a.id
+        )));
     }
-    Ok(moved)
+    Ok(())
+}
+
+/// Records which DIK entries a request's notice cites (for counting).
+pub(crate) async fn insert_citations(conn: &mut Conn<'_>, r: &Request) -> Result<()> {
+    let Some(n) = &r.notice else {
+        return Ok(());
+    };
+    for c in &n.citations {
+        Sql::new(
+            "INSERT INTO notice_citations (request_id, request_version, exemption_id, letter, \
+             notice_time) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(r.id.to_string())
+        .bind(r.version)
+        .bind(c.exemption_id.to_string())
+        .bind(c.letter.as_str())
+        .bind(ts(n.notice_time))
+        .execute(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Adds a holiday (ALREADY_EXISTS when that day is one in that calendar).
+pub(crate) async fn insert_holiday(
+    conn: &mut Conn<'_>,
+    h: &HolidayRecord,
+    now: Timestamp,
+) -> Result<()> {
+    let inserted = Sql::new(
+        "INSERT INTO holidays (scope, date, name, kind, built_in, create_time) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(h.agency_id.clone().unwrap_or_default())
+    .bind(h.date.to_string())
+    .bind(&h.name)
+    .bind(h.kind.as_str())
+    .bind(h.built_in)
+    .bind(ts(now))
+    .execute(conn)
+    .await;
+    unique_or(inserted, || Error::AlreadyExists {
+        reason: "HOLIDAY_EXISTS",
+        message: format!("{} is already a holiday in this calendar", h.date),
+    })?;
+    Ok(())
+}
+
+/// Removes a holiday of a calendar (national when `agency_id` is `None`);
+/// its name, or `None` when there was none.
+pub(crate) async fn delete_holiday(
+    conn: &mut Conn<'_>,
+    date: Date,
+    agency_id: Option<&str>,
+) -> Result<Option<String>> {
+    Sql::new("DELETE FROM holidays WHERE scope = $1 AND date = $2 RETURNING name")
+        .bind(agency_id.unwrap_or_default())
+        .bind(date.to_string())
+        .scalar_optional(conn)
+        .await
 }

@@ -13,7 +13,10 @@ use super::{
     rows::{REQUEST_COLUMNS, parse_named, request_from_row, subtree_bounds, ts},
 };
 use crate::{
-    domain::{ExemptionLetter, ObjectionGround, Outcome, agency::Agency, request::Request, time},
+    domain::{
+        ExemptionLetter, ObjectionGround, Outcome, RequestState, agency::Agency, request::Request,
+        time,
+    },
     error::Result,
 };
 
@@ -47,7 +50,9 @@ pub(crate) fn request_filter(q: &mut Sql, filter: &RequestFilter) {
         q.push(" AND receive_time < ").push_bind(ts(t));
     }
     if let Some(t) = filter.overdue_at {
-        q.push(" AND state = 'pending' AND due_end_time <= ")
+        q.push(" AND state IN ")
+            .push_list(RequestState::CLOCK_RUNS.iter().map(|s| s.as_str()))
+            .push(" AND due_end_time <= ")
             .push_bind(ts(t));
     }
     if let Some(key) = &filter.submitted_by {

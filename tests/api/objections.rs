@@ -17,6 +17,7 @@ on_both_backends!(
     upheld_objection_goes_to_dispute,
     unanswered_objection_opens_the_dispute_window,
     objection_refusals_write_nothing,
+    answer_deadline_is_the_one_fixed_at_filing,
 );
 
 /// Kota Serang with a DIK entry (h) and a request received Monday 2 March
@@ -501,4 +502,46 @@ async fn objection_refusals_write_nothing(backend: Backend) {
         .unwrap()
         .into_inner();
     assert!(list.objections.is_empty());
+}
+
+/// The answer deadline shown is the one stored at filing: a holiday added
+/// to the calendar afterwards does not make the shown date drift.
+async fn answer_deadline_is_the_one_fixed_at_filing(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    let r = rejected_request(&mut app).await;
+    app.set_now("2026-03-05T02:00:00Z");
+    let o = app
+        .objections
+        .file_objection(file(&r.name, &[G::Rejected]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(day(&o.answer_deadline.unwrap().due_date), "2026-04-24");
+    app.calendar
+        .add_holiday(pb::AddHolidayRequest {
+            holiday: Some(pb::Holiday {
+                date: Some(date("2026-04-08")),
+                display_name: "Hari libur daerah".into(),
+                kind: pb::holiday::Kind::NationalHoliday as i32,
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap();
+    let shown = app
+        .objections
+        .get_objection(pb::GetObjectionRequest {
+            name: o.name.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .answer_deadline
+        .unwrap();
+    assert_eq!(day(&shown.due_date), "2026-04-24");
+    assert!(
+        shown.notes.iter().any(|n| n.contains("fixed at filing")),
+        "{:?}",
+        shown.notes
+    );
 }

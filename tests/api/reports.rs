@@ -5,12 +5,11 @@ use std::{collections::HashSet, sync::Arc};
 
 use futures::StreamExt;
 use ppid::{
-    api::AppState,
     clock::ManualClock,
     pb::ppid::v1::{
         self as pb, ExemptionLetter as L, key_service_client::KeyServiceClient, notice::Outcome,
     },
-    report::{annual, export, render},
+    report::{export, render},
     store::{self, RequestFilter, StoreSettings},
 };
 use tonic::Code;
@@ -606,7 +605,9 @@ async fn export_files_open_correctly(backend: Backend) {
         let filter = filter.clone();
         async move {
             let mut buf = Vec::new();
-            let n = export::export(store.as_ref(), &filter, personal, format, &mut buf, |_| {})
+            let app = ppid::app::App::new(store, Arc::new(ppid::clock::SystemClock));
+            let n = app
+                .export_to(&filter, personal, format, &mut buf, |_| {})
                 .await
                 .unwrap();
             (n, buf)
@@ -673,15 +674,13 @@ async fn export_files_open_correctly(backend: Backend) {
 async fn html_report_renders(backend: Backend) {
     let mut app = spawn_app(backend).await;
     fixed_dataset(&mut app).await;
-    let state = AppState::new(
+    let reporter = ppid::app::App::new(
         store::connect(app.database_url(), StoreSettings::default())
             .await
             .unwrap(),
         Arc::new(ManualClock::new("2026-04-01T02:00:00Z".parse().unwrap())),
-        true,
-        1,
     );
-    let report = annual::build(&state, "kota-serang", 2026).await.unwrap();
+    let report = reporter.annual_report("kota-serang", 2026).await.unwrap();
     let mut html = Vec::new();
     render::render(&report, render::Format::Html, &mut html).unwrap();
     let html = String::from_utf8(html).unwrap();

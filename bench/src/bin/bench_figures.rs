@@ -14,6 +14,7 @@ use anyhow::Context;
 use clap::Parser;
 use ppid::{
     api::AppState,
+    app::App,
     clock::SystemClock,
     domain::{AgencyKind, agency::NewAgency},
     pb::ppid::v1::{
@@ -332,18 +333,15 @@ async fn main() -> anyhow::Result<()> {
                 ..StoreSettings::default()
             };
             let (addr, channel, store, stop) = start(&url, settings).await?;
-            store
-                .create_agency(
-                    NewAgency {
-                        id: "bench".into(),
-                        display_name: "Bench".into(),
-                        kind: AgencyKind::Pemda,
-                        parent_id: None,
-                        time_zone: "Asia/Jakarta".into(),
-                        comparison_group: None,
-                    },
-                    jiff::Timestamp::now(),
-                )
+            App::new(store.clone(), Arc::new(SystemClock))
+                .create_agency(NewAgency {
+                    id: "bench".into(),
+                    display_name: "Bench".into(),
+                    kind: AgencyKind::Pemda,
+                    parent_id: None,
+                    time_zone: "Asia/Jakarta".into(),
+                    comparison_group: None,
+                })
                 .await?;
             let mut channels = vec![channel];
             for _ in 1..8 {

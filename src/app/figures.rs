@@ -1,0 +1,653 @@
+//! Figures: statistics, openness scores, rankings and their explanations,
+//! scoring policies, the Komisi Informasi's assessments, and published
+//! rankings.
+use std::collections::{BTreeMap, HashMap};
+
+use jiff::{Timestamp, civil::Date};
+
+use super::App;
+use crate::{
+    domain::{
+        agency::Agency,
+        figures::{
+            self, ComponentScore, PemdaAssessmentRule, Period, Ranked, Ranking, RankingEntry,
+            ScoringPolicy, Statistics, Totals, Workload,
+        },
+        request::Request,
+        stats::Counter,
+    },
+    error::{Error, Result},
+    store::{
+        figures::{insert_policy, insert_snapshot, upsert_assessment},
+        rows::agency_not_found,
+    },
+};
+
+/// Which agencies a ranking compares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RankingGroup {
+    /// A comparison group (e.g. `opd/kota-serang`, `pemda/banten`).
+    Comparison(String),
+    /// The children of an agency.
+    Children(String),
+}
+
+/// An agency's figures for a period.
+#[derive(Debug, Clone)]
+pub struct AgencyStatistics {
+    /// The agency.
+    pub agency: Agency,
+    /// How many agencies were pooled (itself, or its subtree).
+    pub agency_count: usize,
+    /// The figures.
+    pub figures: Statistics,
+    /// Open requests past their due date now.
+    pub open_past_due_now: i64,
+    /// The ten oldest open requests.
+    pub oldest_pending: Vec<Request>,
+    /// "aggregates" (the cells) or "recomputed" (a range not of whole months).
+    pub source: &'static str,
+}
+
+/// One assessment item in a score explanation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemResult {
+    /// Item name.
+    pub item: String,
+    /// Its weight.
+    pub weight: f64,
+    /// Its score.
+    pub score: f64,
+    /// "requests" (the service item) or "assessment".
+    pub source: &'static str,
+}
+
+/// Why an agency scores what it scores.
+#[derive(Debug, Clone)]
+pub struct ScoreExplanation {
+    /// The agency.
+    pub agency_id: String,
+    /// Final score.
+    pub score: Option<f64>,
+    /// Band label.
+    pub band: String,
+    /// The request-based service score.
+    pub service_score: Option<f64>,
+    /// Components, weakest first.
+    pub components: Vec<ComponentScore>,
+    /// Assessment items, when the Komisi Informasi's assessment entered.
+    pub items: Vec<ItemResult>,
+    /// The policy's version.
+    pub policy_version: i64,
+    /// Agencies pooled.
+    pub pooled_agencies: usize,
+    /// What to fix first.
+    pub summary: String,
+}
+
+/// Summed figures of some agencies over a period.
+struct Figures {
+    totals: HashMap<String, Totals>,
+    pending_start: HashMap<String, i64>,
+    pending_end: HashMap<String, i64>,
+    source: &'static str,
+}
+
+impl Figures {
+    /// Open at the end of a period: open at its start, plus its flow.
+    fn new(
+        ids: &[String],
+        totals: HashMap<String, Totals>,
+        pending_start: HashMap<String, i64>,
+        source: &'static str,
+    ) -> Self {
+        let pending_end = ids
+            .iter()
+            .map(|id| {
+                let start = pending_start.get(id).copied().unwrap_or(0);
+                (
+                    id.clone(),
+                    start + totals.get(id).map_or(0, figures::open_flow),
+                )
+            })
+            .collect();
+        Self {
+            totals,
+            pending_start,
+            pending_end,
+            source,
+        }
+    }
+
+    fn pooled(&self, ids: &[String]) -> (Totals, i64, i64) {
+        let mut t = Totals::default();
+        let (mut s, mut e) = (0, 0);
+        for id in ids {
+            if let Some(x) = self.totals.get(id) {
+                t.merge(x);
+            }
+            s += self.pending_start.get(id).copied().unwrap_or(0);
+            e += self.pending_end.get(id).copied().unwrap_or(0);
+        }
+        (t, s, e)
+    }
+}
+
+/// One member's score.
+struct MemberScore {
+    agency: Agency,
+    pooled: Vec<String>,
+    parts: Vec<ComponentScore>,
+    service: Option<(f64, f64)>,
+    final_score: Option<(f64, f64, bool)>,
+    items: Option<BTreeMap<String, f64>>,
+    decided: i64,
+    received: i64,
+}
+
+impl App {
+    /// The scoring policy of a year (the built-in default until one is set),
+    /// with when it was set.
+    pub async fn policy(&self, year: i16) -> Result<(ScoringPolicy, Option<Timestamp>)> {
+        Ok(match self.store.get_policy(year).await? {
+            Some((p, t)) => (p, Some(t)),
+            None => (ScoringPolicy::default_for(year), None),
+        })
+    }
+
+    /// Stores a new version of a year's policy (checked by the caller with
+    /// `ScoringPolicy::problems`).
+    pub async fn set_policy(&self, policy: ScoringPolicy) -> Result<(ScoringPolicy, Timestamp)> {
+        let now = self.now();
+        let stored = self
+            .store
+            .writer()
+            .write(move |tx| {
+                Box::pin(async move { insert_policy(&mut tx.conn, policy, now).await })
+            })
+            .await?;
+        tracing::info!(
+            year = stored.year,
+            version = stored.version,
+            "scoring policy set"
+        );
+        Ok((stored, now))
+    }
+
+    /// Records (replaces) the Komisi Informasi's assessment of an agency for
+    /// a year (checked by the caller against the year's policy).
+    pub async fn record_assessment(
+        &self,
+        agency_id: &str,
+        year: i16,
+        items: BTreeMap<String, f64>,
+    ) -> Result<Timestamp> {
+        let now = self.now();
+        let agency_id = agency_id.to_string();
+        self.store
+            .writer()
+            .write(move |tx| {
+                Box::pin(async move {
+                    tx.agency(&agency_id)
+                        .await?
+                        .ok_or_else(|| agency_not_found(&agency_id))?;
+                    upsert_assessment(&mut tx.conn, &agency_id, year, &items, now).await
+                })
+            })
+            .await?;
+        Ok(now)
+    }
+
+    /// Figures of `agencies` for a period: from the cells, or recomputed for
+    /// ranges that do not fall on whole months.
+    async fn figures(
+        &self,
+        agencies: &[Agency],
+        period: &Period,
+        with_hist: bool,
+    ) -> Result<Figures> {
+        let ids: Vec<String> = agencies.iter().map(|a| a.id.clone()).collect();
+        if period.whole_months() {
+            let (from, to) = period.cell_keys();
+            let totals = self.store.month_totals(&ids, &from, &to, with_hist).await?;
+            let first_month = format!("{:04}-{:02}", period.start.year(), period.start.month());
+            let pending_start = self.store.pending_before(&ids, &first_month).await?;
+            return Ok(Figures::new(&ids, totals, pending_start, "aggregates"));
+        }
+        let origin = Date::new(2000, 1, 1).expect("constant");
+        let before = period
+            .start
+            .yesterday()
+            .map_err(|e| Error::invalid("period", e.to_string()))?;
+        let totals = self
+            .store
+            .recompute_totals(agencies, period.start, period.end)
+            .await?;
+        let earlier = self
+            .store
+            .recompute_totals(agencies, origin, before)
+            .await?;
+        let pending_start = ids
+            .iter()
+            .map(|id| (id.clone(), earlier.get(id).map_or(0, figures::open_flow)))
+            .collect();
+        Ok(Figures::new(&ids, totals, pending_start, "recomputed"))
+    }
+
+    /// An agency's figures for a period, alone or with its sub-agencies.
+    pub async fn statistics(
+        &self,
+        agency: &Agency,
+        include_sub_agencies: bool,
+        period: &Period,
+    ) -> Result<AgencyStatistics> {
+        let agencies = if include_sub_agencies {
+            self.store.subtree(agency).await?
+        } else {
+            vec![agency.clone()]
+        };
+        let ids: Vec<String> = agencies.iter().map(|a| a.id.clone()).collect();
+        let figs = self.figures(&agencies, period, true).await?;
+        let (t, pending_start, pending_end) = figs.pooled(&ids);
+        let oldest = self
+            .store
+            .oldest_pending(agency, include_sub_agencies, 10)
+            .await?;
+        Ok(AgencyStatistics {
+            agency: agency.clone(),
+            agency_count: agencies.len(),
+            figures: figures::statistics(&t, pending_start, pending_end),
+            open_past_due_now: self
+                .store
+                .open_past_due(agency, include_sub_agencies, self.now())
+                .await?,
+            oldest_pending: oldest.into_iter().filter(|q| q.state.is_open()).collect(),
+            source: figs.source,
+        })
+    }
+
+    /// All agencies, and each one's subtree ids (itself included).
+    async fn tree(&self) -> Result<(Vec<Agency>, HashMap<String, Vec<String>>)> {
+        let all = self.store.all_agencies().await?.as_ref().clone();
+        let mut subtrees: HashMap<String, Vec<String>> = HashMap::new();
+        for a in &all {
+            // Every ancestor-or-self on the path gets this agency.
+            for anc in a.path.split('/').filter(|s| !s.is_empty()) {
+                subtrees
+                    .entry(anc.to_string())
+                    .or_default()
+                    .push(a.id.clone());
+            }
+        }
+        Ok((all, subtrees))
+    }
+
+    /// Scores of the members of a group.
+    async fn score_members(
+        &self,
+        members: Vec<Agency>,
+        period: &Period,
+        policy: &ScoringPolicy,
+    ) -> Result<Vec<MemberScore>> {
+        let (all, subtrees) = self.tree().await?;
+        let pooled_of = |a: &Agency| {
+            subtrees
+                .get(&a.id)
+                .cloned()
+                .unwrap_or_else(|| vec![a.id.clone()])
+        };
+        let mut needed: Vec<String> = members.iter().flat_map(pooled_of).collect();
+        needed.sort();
+        needed.dedup();
+        let agencies: Vec<Agency> = all
+            .into_iter()
+            .filter(|a| needed.binary_search(&a.id).is_ok())
+            .collect();
+        let figs = self.figures(&agencies, period, false).await?;
+        let assessments = self
+            .store
+            .assessments(&needed, period.policy_year())
+            .await?;
+        let mut out = Vec::new();
+        for m in members {
+            let pooled = pooled_of(&m);
+            let (t, _, pending_end) = figs.pooled(&pooled);
+            let parts = figures::components(
+                &t,
+                Workload {
+                    pending_at_end: pending_end,
+                },
+                policy,
+            );
+            let service = figures::service_score(&parts);
+            let items = match policy.pemda_assessment_rule {
+                PemdaAssessmentRule::MeanOfOpds if pooled.len() > 1 => {
+                    let opds: Vec<&BTreeMap<String, f64>> = pooled
+                        .iter()
+                        .filter(|id| **id != m.id)
+                        .filter_map(|id| assessments.get(id))
+                        .collect();
+                    figures::mean_of_opds(policy, &opds)
+                }
+                _ => assessments.get(&m.id).cloned(),
+            };
+            let final_score = figures::final_score(policy, service, items.as_ref());
+            out.push(MemberScore {
+                decided: t.get(Counter::Decided),
+                received: t.get(Counter::Received),
+                agency: m,
+                pooled,
+                parts,
+                service,
+                final_score,
+                items,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The group of a ranking: (key, label, members). NOT_FOUND for an
+    /// unknown group or parent.
+    pub async fn ranking_group(
+        &self,
+        group: &RankingGroup,
+    ) -> Result<(String, String, Vec<Agency>)> {
+        match group {
+            RankingGroup::Comparison(g) => {
+                let members = self.store.group_members(g).await?;
+                if members.is_empty() {
+                    return Err(Error::NotFound {
+                        kind: "comparison group",
+                        name: g.clone(),
+                    });
+                }
+                Ok((format!("group:{g}"), g.clone(), members))
+            }
+            RankingGroup::Children(id) => {
+                self.store.get_agency(id).await?;
+                let members = self.store.list_agencies(Some(id), None, 100_000).await?;
+                Ok((
+                    format!("parent:{id}"),
+                    format!("children of agencies/{id}"),
+                    members,
+                ))
+            }
+        }
+    }
+
+    /// The published ranking of a group for a period, if there is one.
+    pub async fn published_ranking(&self, key: &str, period: &Period) -> Result<Option<Ranking>> {
+        match self.store.snapshot(key, &period.key()).await? {
+            Some((snap, _)) => Ok(Some(decode_snapshot(&snap)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The ranking of a group for a period: the published one when there is
+    /// one, else computed now, with last period's published ranks beside.
+    pub async fn ranking(&self, group: &RankingGroup, period: &Period) -> Result<Ranking> {
+        let (key, label, members) = self.ranking_group(group).await?;
+        if let Some(published) = self.published_ranking(&key, period).await? {
+            return Ok(published);
+        }
+        self.compute_ranking(&key, &label, members, period).await
+    }
+
+    async fn compute_ranking(
+        &self,
+        key: &str,
+        label: &str,
+        members: Vec<Agency>,
+        period: &Period,
+    ) -> Result<Ranking> {
+        let (policy, _) = self.policy(period.policy_year()).await?;
+        let scores = self.score_members(members, period, &policy).await?;
+        let ranked = figures::rank(
+            scores
+                .iter()
+                .map(|s| Ranked {
+                    agency_id: s.agency.id.clone(),
+                    score: s.final_score.map(|f| f.0),
+                    conservative: s.final_score.map(|f| f.1),
+                    rank: None,
+                })
+                .collect(),
+        );
+        let previous: HashMap<String, i32> = match period.previous() {
+            Some(prev) => match self.published_ranking(key, &prev).await? {
+                Some(r) => r
+                    .entries
+                    .into_iter()
+                    .map(|e| (e.agency_id, e.rank))
+                    .collect(),
+                None => HashMap::new(),
+            },
+            None => HashMap::new(),
+        };
+        let by_id: HashMap<&str, &MemberScore> =
+            scores.iter().map(|s| (s.agency.id.as_str(), s)).collect();
+        let entries = ranked
+            .iter()
+            .map(|r| {
+                let s = by_id[r.agency_id.as_str()];
+                let rank = r.rank.map_or(0, |x| x as i32);
+                let previous_rank = previous.get(&r.agency_id).copied().unwrap_or(0);
+                let (movement, movement_label) = figures::movement(rank, previous_rank);
+                RankingEntry {
+                    agency_id: r.agency_id.clone(),
+                    display_name: s.agency.display_name.clone(),
+                    score: r.score,
+                    conservative_score: r.conservative,
+                    band: figures::band_label(&policy, r.score),
+                    rank,
+                    previous_rank,
+                    movement,
+                    movement_label,
+                    pooled_agency_ids: s.pooled.clone(),
+                    decided: s.decided,
+                    assessment_used: s.final_score.is_some_and(|f| f.2),
+                }
+            })
+            .collect();
+        Ok(Ranking {
+            group: label.to_string(),
+            period: period.clone(),
+            policy_version: policy.version,
+            entries,
+            publish_time: None,
+            input_received: scores.iter().map(|s| s.received).sum(),
+            input_decided: scores.iter().map(|s| s.decided).sum(),
+            tie_rule: figures::TIE_RULE.into(),
+        })
+    }
+
+    /// Publishes the ranking of a group for a period (once: ALREADY_EXISTS
+    /// after).
+    pub async fn publish_ranking(&self, group: &RankingGroup, period: &Period) -> Result<Ranking> {
+        let (key, label, members) = self.ranking_group(group).await?;
+        if self.store.snapshot(&key, &period.key()).await?.is_some() {
+            return Err(Error::AlreadyExists {
+                reason: "RANKING_PUBLISHED",
+                message: format!(
+                    "the ranking of {label} for {} is already published",
+                    period.key()
+                ),
+            });
+        }
+        let now = self.now();
+        let mut ranking = self.compute_ranking(&key, &label, members, period).await?;
+        ranking.publish_time = Some(now);
+        let snapshot = serde_json::to_string(&ranking)
+            .map_err(|e| Error::Internal(anyhow::anyhow!("encoding a ranking: {e}")))?;
+        let (period_key, version) = (period.key(), ranking.policy_version);
+        self.store
+            .writer()
+            .write(move |tx| {
+                Box::pin(async move {
+                    insert_snapshot(&mut tx.conn, &key, &period_key, version, &snapshot, now).await
+                })
+            })
+            .await?;
+        tracing::info!(group = %label, period = %period.key(), "ranking published");
+        Ok(ranking)
+    }
+
+    /// Why an agency scores what it scores in a period.
+    pub async fn explain_score(
+        &self,
+        agency: &Agency,
+        period: &Period,
+    ) -> Result<ScoreExplanation> {
+        let (policy, _) = self.policy(period.policy_year()).await?;
+        let mut scores = self
+            .score_members(vec![agency.clone()], period, &policy)
+            .await?;
+        let s = scores
+            .pop()
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("no score for {}", agency.id)))?;
+        let mut parts = s.parts.clone();
+        figures::weakest_first(&mut parts);
+        let items = match (&s.items, s.final_score) {
+            (Some(items), Some((_, _, true))) => policy
+                .assessment_items
+                .iter()
+                .map(|(name, w)| {
+                    let from_requests = name == &policy.service_item;
+                    ItemResult {
+                        item: name.clone(),
+                        weight: *w,
+                        score: if from_requests {
+                            s.service.map(|x| x.0).unwrap_or(0.0)
+                        } else {
+                            items.get(name).copied().unwrap_or(0.0)
+                        },
+                        source: if from_requests {
+                            "requests"
+                        } else {
+                            "assessment"
+                        },
+                    }
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Ok(ScoreExplanation {
+            agency_id: agency.id.clone(),
+            score: s.final_score.map(|f| f.0),
+            band: figures::band_label(&policy, s.final_score.map(|f| f.0)),
+            service_score: s.service.map(|x| x.0),
+            summary: figures::fix_first(&parts, &policy),
+            components: parts,
+            items,
+            policy_version: policy.version,
+            pooled_agencies: s.pooled.len(),
+        })
+    }
+}
+
+/// A published ranking as stored: JSON of [`Ranking`]; snapshots published
+/// before it was JSON are base64 of the `ppid.v1.Ranking` message and are
+/// read as such.
+fn decode_snapshot(s: &str) -> Result<Ranking> {
+    if s.starts_with('{') {
+        return serde_json::from_str(s)
+            .map_err(|e| Error::Internal(anyhow::anyhow!("stored ranking: {e}")));
+    }
+    legacy_snapshot(s)
+}
+
+fn legacy_snapshot(s: &str) -> Result<Ranking> {
+    use base64::{Engine, engine::general_purpose::STANDARD};
+    use prost::Message;
+
+    use crate::pb::ppid::v1 as pb;
+    let bad = |e: String| Error::Internal(anyhow::anyhow!("stored ranking: {e}"));
+    let bytes = STANDARD.decode(s).map_err(|e| bad(e.to_string()))?;
+    let r = pb::Ranking::decode(bytes.as_slice()).map_err(|e| bad(e.to_string()))?;
+    let date = |d: &Option<crate::pb::google::r#type::Date>| {
+        d.as_ref()
+            .and_then(|d| Date::new(d.year as i16, d.month as i8, d.day as i8).ok())
+            .ok_or_else(|| bad("a range without dates".into()))
+    };
+    let period = match r.period.and_then(|p| p.kind) {
+        Some(pb::period::Kind::Year(y)) => Period::year(y as i16),
+        Some(pb::period::Kind::Quarter(q)) => Period::quarter(q.year as i16, q.quarter as i8),
+        Some(pb::period::Kind::Range(range)) => Some(Period::range(
+            date(&range.start_date)?,
+            date(&range.end_date)?,
+        )),
+        None => None,
+    }
+    .ok_or_else(|| bad("no period".into()))?;
+    let strip = |name: &str| name.strip_prefix("agencies/").unwrap_or(name).to_string();
+    Ok(Ranking {
+        group: r.group,
+        period,
+        policy_version: r.policy_version,
+        entries: r
+            .entries
+            .into_iter()
+            .map(|e| RankingEntry {
+                agency_id: strip(&e.agency),
+                display_name: e.display_name,
+                score: e.score,
+                conservative_score: e.conservative_score,
+                band: e.band,
+                rank: e.rank,
+                previous_rank: e.previous_rank,
+                movement: e.movement,
+                movement_label: e.movement_label,
+                pooled_agency_ids: e.pooled_agency_names.iter().map(|n| strip(n)).collect(),
+                decided: e.decided,
+                assessment_used: e.assessment_used,
+            })
+            .collect(),
+        publish_time: r
+            .publish_time
+            .and_then(|t| Timestamp::new(t.seconds, t.nanos).ok()),
+        input_received: r.input_received,
+        input_decided: r.input_decided,
+        tie_rule: r.tie_rule,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rankings published before snapshots were JSON still read.
+    #[test]
+    fn reads_legacy_snapshots() {
+        use base64::{Engine, engine::general_purpose::STANDARD};
+        use prost::Message;
+
+        use crate::pb::ppid::v1 as pb;
+        let old = pb::Ranking {
+            group: "opd/kota-serang".into(),
+            period: Some(pb::Period {
+                kind: Some(pb::period::Kind::Year(2025)),
+            }),
+            policy_version: 2,
+            entries: vec![pb::RankingEntry {
+                agency: "agencies/dinkes".into(),
+                display_name: "Dinas Kesehatan".into(),
+                rank: 1,
+                pooled_agency_names: vec!["agencies/dinkes".into()],
+                ..Default::default()
+            }],
+            published: true,
+            publish_time: Some(prost_types::Timestamp {
+                seconds: 1_767_225_600,
+                nanos: 0,
+            }),
+            ..Default::default()
+        };
+        let r = decode_snapshot(&STANDARD.encode(old.encode_to_vec())).unwrap();
+        assert_eq!(r.period, Period::year(2025).unwrap());
+        assert_eq!(r.entries[0].agency_id, "dinkes");
+        assert_eq!(r.entries[0].pooled_agency_ids, vec!["dinkes".to_string()]);
+        assert!(r.publish_time.is_some());
+        let json = serde_json::to_string(&r).unwrap();
+        assert_eq!(decode_snapshot(&json).unwrap(), r);
+    }
+}

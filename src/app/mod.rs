@@ -1,0 +1,50 @@
+//! Use cases: one function per thing a caller does (submit, each
+//! transition, the DIK, objections and disputes, calendar edits, figures,
+//! reports, keys). The gRPC handlers and the CLI call these and only convert
+//! and authorise; the domain decides (`crate::domain`); the store remembers
+//! (`crate::store`). A write runs as one job of the store's writer: it reads
+//! what it needs in the writer's transaction, asks the domain, and writes
+//! the new state with its event, all or nothing.
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use crate::{clock::Clock, store::Store};
+
+pub mod agencies;
+pub mod calendar;
+pub mod exemptions;
+pub mod figures;
+pub mod keys;
+pub mod objections;
+pub mod reports;
+pub mod requests;
+
+/// The application: the store, and the clock every use case reads time from.
+#[derive(Clone)]
+pub struct App {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+}
+
+impl App {
+    /// The application over a store, with a clock.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+
+    /// Now, by the app's clock.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// The store (reads only; writes are the use cases of this module).
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Follows whether the store still writes (a failed commit stops it).
+    pub fn writer_health(&self) -> tokio::sync::watch::Receiver<crate::store::Health> {
+        self.store.writer().health()
+    }
+}

@@ -1,0 +1,319 @@
+//! Reports: the annual service report (UU KIP Pasal 12; Perki 1/2021
+//! Pasal 56) and the complete export of the register.
+use std::collections::{BTreeMap, HashMap};
+
+use jiff::{civil::Date, tz::TimeZone};
+
+use super::{App, figures::RankingGroup};
+use crate::{
+    domain::request::Request,
+    domain::{
+        ExemptionLetter, ObjectionGround, Outcome,
+        agency::Agency,
+        figures::{self, Period, Totals},
+        stats::{Counter, Span},
+    },
+    error::{Error, Result},
+    report::{
+        annual::{AnnualReport, Change, Counts, METHOD, Pending, RankRow, Section},
+        export,
+    },
+    store::{EXPORT_PAGE, RequestCursor, RequestFilter},
+};
+
+/// What the store gives for one year of a subtree.
+struct YearData {
+    totals: HashMap<String, Totals>,
+    pending_start: HashMap<String, i64>,
+    /// (agency, outcome) -> letter -> notices.
+    withholding: HashMap<(String, Outcome), BTreeMap<ExemptionLetter, i64>>,
+    /// agency -> ground -> objections.
+    grounds: HashMap<String, BTreeMap<ObjectionGround, i64>>,
+}
+
+async fn year_data(app: &App, root: &Agency, agencies: &[Agency], year: i16) -> Result<YearData> {
+    let store = app.store();
+    let ids: Vec<String> = agencies.iter().map(|a| a.id.clone()).collect();
+    let key = format!("{year:04}");
+    // The year cell of each agency, with its distributions.
+    let totals = store.month_totals(&ids, &key, &key, true).await?;
+    let pending_start = store.pending_before(&ids, &format!("{year:04}-01")).await?;
+    let (first, last) = year_bounds(year)?;
+    let mut withholding: HashMap<(String, Outcome), BTreeMap<ExemptionLetter, i64>> =
+        HashMap::new();
+    for w in store.withholding_by_letters(agencies, first, last).await? {
+        let m = withholding.entry((w.agency_id, w.outcome)).or_default();
+        for l in w.letters {
+            *m.entry(l).or_insert(0) += w.count;
+        }
+    }
+    let mut grounds: HashMap<String, BTreeMap<ObjectionGround, i64>> = HashMap::new();
+    for g in store.objections_by_ground(root, first, last).await? {
+        let m = grounds.entry(g.agency_id).or_default();
+        for gr in g.grounds {
+            *m.entry(gr).or_insert(0) += g.count;
+        }
+    }
+    Ok(YearData {
+        totals,
+        pending_start,
+        withholding,
+        grounds,
+    })
+}
+
+fn year_bounds(year: i16) -> Result<(Date, Date)> {
+    let first = Date::new(year, 1, 1).map_err(|e| Error::invalid("year", e.to_string()))?;
+    let last = Date::new(year, 12, 31).map_err(|e| Error::invalid("year", e.to_string()))?;
+    Ok((first, last))
+}
+
+impl YearData {
+    /// The section of `ids` pooled, labelled as `agency`.
+    fn section(&self, agency: &Agency, ids: &[&str]) -> Section {
+        let mut t = Totals::default();
+        let mut pending_start = 0;
+        let mut rejected: BTreeMap<ExemptionLetter, i64> = BTreeMap::new();
+        let mut partial: BTreeMap<ExemptionLetter, i64> = BTreeMap::new();
+        let mut grounds: BTreeMap<ObjectionGround, i64> = BTreeMap::new();
+        for id in ids {
+            if let Some(x) = self.totals.get(*id) {
+                t.merge(x);
+            }
+            pending_start += self.pending_start.get(*id).copied().unwrap_or(0);
+            for (outcome, into) in [
+                (Outcome::Rejected, &mut rejected),
+                (Outcome::PartiallyGranted, &mut partial),
+            ] {
+                if let Some(m) = self.withholding.get(&(id.to_string(), outcome)) {
+                    for (l, n) in m {
+                        *into.entry(*l).or_insert(0) += n;
+                    }
+                }
+            }
+            if let Some(m) = self.grounds.get(*id) {
+                for (g, n) in m {
+                    *grounds.entry(*g).or_insert(0) += n;
+                }
+            }
+        }
+        let decided = t.get(Counter::Decided);
+        let answered = t.get(Counter::ObjectionsDecided);
+        let overturned = t.get(Counter::ObjectionsOverturned);
+        let all_letters = |m: &BTreeMap<ExemptionLetter, i64>| {
+            Counts(
+                ExemptionLetter::ALL
+                    .iter()
+                    .map(|l| (*l, m.get(l).copied().unwrap_or(0)))
+                    .collect(),
+            )
+        };
+        Section {
+            agency_id: agency.id.clone(),
+            display_name: agency.display_name.clone(),
+            agency_count: ids.len(),
+            received: t.get(Counter::Received),
+            pending_at_start: pending_start,
+            pending_at_end: pending_start + figures::open_flow(&t),
+            decided,
+            withdrawn: t.get(Counter::Withdrawn),
+            outcomes: Counts(
+                Outcome::ALL
+                    .iter()
+                    .map(|o| (*o, t.get(Counter::Outcome(*o))))
+                    .collect(),
+            ),
+            time_to_notice: figures::distribution(
+                &t.histogram(Span::Notice),
+                t.get(Counter::NoticeDaysSum),
+            ),
+            time_to_delivery: figures::distribution(
+                &t.histogram(Span::Delivery),
+                t.get(Counter::DeliveryDaysSum),
+            ),
+            on_time: figures::wilson(t.get(Counter::OnTime), decided),
+            extended: t.get(Counter::Extended),
+            rejected_by_letter: all_letters(&rejected),
+            partially_granted_by_letter: all_letters(&partial),
+            withholding_with_dik: t.get(Counter::WithholdingRegistered),
+            withholding_unregistered: t.get(Counter::WithholdingUnregistered),
+            objections_filed: t.get(Counter::ObjectionsFiled),
+            objections_by_ground: Counts(
+                ObjectionGround::ALL
+                    .iter()
+                    .map(|g| (*g, grounds.get(g).copied().unwrap_or(0)))
+                    .collect(),
+            ),
+            objections_answered: answered,
+            objections_answered_on_time: t.get(Counter::ObjectionsOnTime),
+            objections_upheld: answered - overturned,
+            objections_overturned: overturned,
+            disputes_filed: t.get(Counter::DisputesFiled),
+            dispute_outcomes: Counts(figures::dispute_outcomes(&t)),
+        }
+    }
+}
+
+/// The main figures of two sections side by side.
+fn year_on_year(now: &Section, before: &Section) -> Vec<Change> {
+    let median = |s: &Section| s.time_to_notice.as_ref().map_or(0.0, |d| d.median);
+    let mean = |s: &Section| s.time_to_notice.as_ref().map_or(0.0, |d| d.mean);
+    let on_time = |s: &Section| s.on_time.map_or(0.0, |r| r.value * 100.0);
+    let figures: Vec<(&'static str, f64, f64)> = vec![
+        ("received", now.received as f64, before.received as f64),
+        ("decided", now.decided as f64, before.decided as f64),
+        (
+            "granted",
+            now.outcomes.get(Outcome::Granted) as f64,
+            before.outcomes.get(Outcome::Granted) as f64,
+        ),
+        (
+            "partially_granted",
+            now.outcomes.get(Outcome::PartiallyGranted) as f64,
+            before.outcomes.get(Outcome::PartiallyGranted) as f64,
+        ),
+        (
+            "rejected",
+            now.outcomes.get(Outcome::Rejected) as f64,
+            before.outcomes.get(Outcome::Rejected) as f64,
+        ),
+        ("withdrawn", now.withdrawn as f64, before.withdrawn as f64),
+        (
+            "pending_at_end",
+            now.pending_at_end as f64,
+            before.pending_at_end as f64,
+        ),
+        ("median_days_to_notice", median(now), median(before)),
+        ("mean_days_to_notice", mean(now), mean(before)),
+        ("on_time_percent", on_time(now), on_time(before)),
+        (
+            "objections_filed",
+            now.objections_filed as f64,
+            before.objections_filed as f64,
+        ),
+        (
+            "disputes_filed",
+            now.disputes_filed as f64,
+            before.disputes_filed as f64,
+        ),
+    ];
+    figures
+        .into_iter()
+        .map(|(figure, current, previous)| Change {
+            figure,
+            current,
+            previous,
+            change: current - previous,
+            change_percent: (previous != 0.0).then(|| (current - previous) / previous * 100.0),
+        })
+        .collect()
+}
+
+impl App {
+    /// The annual service report of `agency_id` with its sub-agencies for
+    /// `year` (UU KIP Pasal 12; Perki 1/2021 Pasal 56).
+    pub async fn annual_report(&self, agency_id: &str, year: i16) -> Result<AnnualReport> {
+        let store = self.store();
+        let root = store.get_agency(agency_id).await?;
+        let mut agencies = store.subtree(&root).await?;
+        // The agency's own PPID first, then the others by id.
+        agencies.sort_by(|a, b| (a.id != root.id, &a.id).cmp(&(b.id != root.id, &b.id)));
+        let ids: Vec<&str> = agencies.iter().map(|a| a.id.as_str()).collect();
+        let this = year_data(self, &root, &agencies, year).await?;
+        let last = year_data(self, &root, &agencies, year - 1).await?;
+        let total = this.section(&root, &ids);
+        let previous_year = last.section(&root, &ids);
+        let per_agency = agencies
+            .iter()
+            .map(|a| this.section(a, &[a.id.as_str()]))
+            .collect();
+        let now = self.now();
+        let oldest = store.oldest_pending(&root, true, 10).await?;
+        let ranking = self.report_ranking(&root, year).await?;
+        Ok(AnnualReport {
+            agency_id: root.id.clone(),
+            display_name: root.display_name.clone(),
+            year,
+            generate_time: now,
+            year_on_year: year_on_year(&total, &previous_year),
+            total,
+            agencies: per_agency,
+            previous_year,
+            open_past_due_now: store.open_past_due(&root, true, now).await?,
+            oldest_pending: oldest
+                .into_iter()
+                .filter(|q| q.state.is_open())
+                .map(|q| Pending {
+                    request_id: q.id.to_string(),
+                    registration_number: q.registration_number,
+                    agency_id: q.agency_id,
+                    receive_time: q.receive_time,
+                    due_date: q.due_date,
+                })
+                .collect(),
+            ranking,
+            method: METHOD,
+        })
+    }
+}
+
+impl App {
+    /// The children of `root` ranked for the year, by the figures' own
+    /// ranking (the published one when there is one), so both agree.
+    async fn report_ranking(&self, root: &Agency, year: i16) -> Result<Vec<RankRow>> {
+        let period = Period::year(year).ok_or_else(|| Error::invalid("year", "out of range"))?;
+        let ranking = self
+            .ranking(&RankingGroup::Children(root.id.clone()), &period)
+            .await?;
+        Ok(ranking
+            .entries
+            .into_iter()
+            .map(|e| RankRow {
+                agency_id: e.agency_id,
+                display_name: e.display_name,
+                rank: e.rank,
+                score: e.score,
+                band: e.band,
+                previous_rank: e.previous_rank,
+            })
+            .collect())
+    }
+}
+
+impl App {
+    /// Every request `filter` matches past `after`, in export order, as
+    /// pages read ahead of the consumer (the last page is empty).
+    pub fn export_pages(
+        &self,
+        filter: RequestFilter,
+        after: Option<RequestCursor>,
+    ) -> tokio::sync::mpsc::Receiver<Result<Vec<Request>>> {
+        self.store.export_pages(filter, after, EXPORT_PAGE)
+    }
+
+    /// How many requests the filter matches.
+    pub async fn export_count(&self, filter: &RequestFilter) -> Result<i64> {
+        self.store.export_count(filter).await
+    }
+
+    /// Writes the export of `filter` to `out` (see [`export::write`]);
+    /// returns how many requests were written.
+    pub async fn export_to(
+        &self,
+        filter: &RequestFilter,
+        include_personal_data: bool,
+        format: export::Format,
+        out: &mut dyn std::io::Write,
+        progress: impl FnMut(u64),
+    ) -> Result<u64> {
+        let zones: HashMap<String, TimeZone> = self
+            .store
+            .all_agencies()
+            .await?
+            .iter()
+            .map(|a| (a.id.clone(), a.tz()))
+            .collect();
+        let pages = self.export_pages(filter.clone(), None);
+        export::write(pages, &zones, include_personal_data, format, out, progress).await
+    }
+}

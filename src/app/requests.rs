@@ -1,0 +1,211 @@
+//! Requests: submission, the lawful transitions, reads and tracking.
+use uuid::Uuid;
+
+use super::App;
+use crate::{
+    domain::{
+        EventType,
+        lifecycle::{self, Command},
+        request::{self, Event, NewRequest, Request},
+        stats, time,
+    },
+    error::{Error, Result},
+    store::{
+        RequestCursor, RequestFilter, Submitted, Tx,
+        dik::fetch_exemption,
+        figures::record_figures,
+        register::{ID_RACE, fetch_request, insert_citations, insert_request, write_request},
+        rows::{NewRow, agency_not_found, request_not_found},
+    },
+};
+
+/// Registers one request in the writer's transaction. `check_first`: look
+/// for an earlier call with the same id first (a retry answers as that call
+/// did); without it, a taken id fails the insert (ID_RACE) and the caller
+/// tries again with the check. Most calls are new: the check is a
+/// statement they need not pay for.
+async fn register(
+    tx: &mut Tx<'_>,
+    new: NewRequest,
+    now: jiff::Timestamp,
+    actor: &str,
+    check_first: bool,
+) -> Result<Submitted> {
+    if check_first && let Some((existing, hash)) = fetch_request(&mut tx.conn, new.id).await? {
+        return request::replay(existing, &hash, &new.body_hash);
+    }
+    let agency = tx
+        .agency(&new.agency_id)
+        .await?
+        .ok_or_else(|| agency_not_found(&new.agency_id))?;
+    let calendar = tx.calendar(&agency).await?;
+    let tz = agency.tz();
+    let receive_time = new.receive_time.unwrap_or(now);
+    let start = time::local_date(receive_time, &tz);
+    let clock = lifecycle::run_clock(&calendar, &tz, start, false).map_err(|_| {
+        Error::invalid(
+            "request.receive_time",
+            "is outside the supported calendar range",
+        )
+    })?;
+    let seq = tx
+        .next_number(&agency.pemda_id, start.year(), "request")
+        .await?;
+    let body_hash = new.body_hash.clone();
+    let submitted_by = new.submitted_by.clone();
+    let (request, event) = lifecycle::register(new, &agency, receive_time, start, clock, seq, now);
+    insert_request(
+        &mut tx.conn,
+        &NewRow {
+            request: &request,
+            agency_path: &agency.path,
+            body_hash: &body_hash,
+            submitted_by: submitted_by.as_deref(),
+        },
+    )
+    .await?;
+    tx.insert_event(&request, &event, now, actor)?;
+    record_figures(tx, &stats::request_contributions(&request, &tz));
+    Ok(Submitted {
+        request,
+        replayed: false,
+    })
+}
+
+impl App {
+    /// Registers a request (UU KIP Pasal 22(4)); idempotent on its id.
+    #[tracing::instrument(level = "debug", skip_all, fields(request = %new.id, agency = %new.agency_id))]
+    pub async fn submit_request(&self, new: NewRequest, actor: &str) -> Result<Submitted> {
+        let now = self.now();
+        let retry = new.clone();
+        let first_actor = actor.to_string();
+        let registered = self
+            .store
+            .writer()
+            .write(move |tx| {
+                Box::pin(async move { register(tx, new, now, &first_actor, false).await })
+            })
+            .await;
+        match registered {
+            Err(Error::AlreadyExists { reason, .. }) if reason == ID_RACE => {
+                // The id is taken (a retry, or a twin in the same group, or
+                // another server's): register again, looking first.
+                let actor = actor.to_string();
+                self.store
+                    .writer()
+                    .write(move |tx| {
+                        Box::pin(async move { register(tx, retry, now, &actor, true).await })
+                    })
+                    .await
+            }
+            other => other,
+        }
+    }
+
+    /// Applies a decision (see `domain::lifecycle`); `expected_version`
+    /// checks the etag. A lost race gives ABORTED.
+    #[tracing::instrument(skip_all, fields(request = %id, command = ?command.kind()))]
+    pub async fn transition(
+        &self,
+        id: Uuid,
+        expected_version: Option<i64>,
+        command: Command,
+        actor: &str,
+    ) -> Result<Request> {
+        let now = self.now();
+        let actor = actor.to_string();
+        self.store
+            .writer()
+            .write(move |tx| {
+                Box::pin(async move {
+                    let req = fetch_request(&mut tx.conn, id)
+                        .await?
+                        .ok_or_else(|| request_not_found(id))?
+                        .0;
+                    if expected_version.is_some_and(|v| v != req.version) {
+                        return Err(Error::Aborted(format!(
+                            "requests/{id} changed since it was read (stale etag); read it again"
+                        )));
+                    }
+                    let agency = tx.referenced_agency(&req.agency_id).await?;
+                    let cal = tx.calendar(&agency).await?;
+                    let tz = agency.tz();
+                    let mut cited = Vec::new();
+                    if let Command::Respond(n) = &command {
+                        for (i, (agency_id, eid)) in n.exemptions.iter().enumerate() {
+                            let e = fetch_exemption(&mut tx.conn, *eid)
+                                .await?
+                                .filter(|e| &e.agency_id == agency_id);
+                            cited.push(e.ok_or_else(|| Error::NotFound {
+                                kind: "exemption",
+                                name: format!(
+                                    "agencies/{agency_id}/exemptions/{eid} (notice.exemptions[{i}])"
+                                ),
+                            })?);
+                        }
+                    }
+                    let ctx = lifecycle::Context {
+                        now,
+                        agency: &agency,
+                        tz: &tz,
+                        calendar: &cal,
+                        cited: &cited,
+                        allow_unregistered_exemption: tx.core.settings.allow_unregistered_exemption,
+                    };
+                    let (next, event) = lifecycle::apply(&req, command, &ctx)?;
+                    let next_agency = if next.agency_id == agency.id {
+                        agency.clone()
+                    } else {
+                        tx.agency(&next.agency_id)
+                            .await?
+                            .ok_or_else(|| agency_not_found(&next.agency_id))?
+                    };
+                    write_request(&mut tx.conn, &next, &next_agency.path, req.version).await?;
+                    record_figures(
+                        tx,
+                        &stats::diff(
+                            &stats::request_contributions(&req, &tz),
+                            &stats::request_contributions(&next, &next_agency.tz()),
+                        ),
+                    );
+                    tx.insert_event(&next, &event, now, &actor)?;
+                    if event.kind == EventType::Responded {
+                        insert_citations(&mut tx.conn, &next).await?;
+                    }
+                    Ok(next)
+                })
+            })
+            .await
+    }
+
+    /// A request.
+    pub async fn get_request(&self, id: Uuid) -> Result<Request> {
+        self.store.get_request(id).await
+    }
+
+    /// A page of requests, newest receipt first, after `cursor`.
+    pub async fn list_requests(
+        &self,
+        filter: &RequestFilter,
+        cursor: Option<RequestCursor>,
+        limit: i64,
+    ) -> Result<Vec<Request>> {
+        self.store.list_requests(filter, cursor, limit).await
+    }
+
+    /// A request's history, oldest first.
+    pub async fn request_history(&self, id: Uuid) -> Result<Vec<Event>> {
+        self.store.request_history(id).await
+    }
+
+    /// The request with this registration number, if any (public tracking
+    /// checks its code before showing anything).
+    pub async fn request_by_number(&self, registration_number: &str) -> Result<Option<Request>> {
+        self.store.request_by_number(registration_number).await
+    }
+
+    /// The key that submitted a request (`None` in open mode).
+    pub async fn request_submitter(&self, id: Uuid) -> Result<Option<String>> {
+        self.store.request_submitter(id).await
+    }
+}
