@@ -90,6 +90,7 @@ struct Figures {
     totals: HashMap<String, Totals>,
     pending_start: HashMap<String, i64>,
     pending_end: HashMap<String, i64>,
+    overdue: HashMap<String, i64>,
     source: &'static str,
 }
 
@@ -99,6 +100,7 @@ impl Figures {
         ids: &[String],
         totals: HashMap<String, Totals>,
         pending_start: HashMap<String, i64>,
+        overdue: HashMap<String, i64>,
         source: &'static str,
     ) -> Self {
         let pending_end = ids
@@ -115,21 +117,24 @@ impl Figures {
             totals,
             pending_start,
             pending_end,
+            overdue,
             source,
         }
     }
 
-    fn pooled(&self, ids: &[String]) -> (Totals, i64, i64) {
+    fn pooled(&self, ids: &[String]) -> (Totals, i64, Workload) {
         let mut t = Totals::default();
-        let (mut s, mut e) = (0, 0);
+        let mut s = 0;
+        let mut w = Workload::default();
         for id in ids {
             if let Some(x) = self.totals.get(id) {
                 t.merge(x);
             }
             s += self.pending_start.get(id).copied().unwrap_or(0);
-            e += self.pending_end.get(id).copied().unwrap_or(0);
+            w.pending_at_end += self.pending_end.get(id).copied().unwrap_or(0);
+            w.overdue_unanswered += self.overdue.get(id).copied().unwrap_or(0);
         }
-        (t, s, e)
+        (t, s, w)
     }
 }
 
@@ -207,12 +212,22 @@ impl App {
         with_hist: bool,
     ) -> Result<Figures> {
         let ids: Vec<String> = agencies.iter().map(|a| a.id.clone()).collect();
+        let overdue = self
+            .store
+            .overdue_unanswered(&ids, period.start, period.end, self.now())
+            .await?;
         if period.whole_months() {
             let (from, to) = period.cell_keys();
             let totals = self.store.month_totals(&ids, &from, &to, with_hist).await?;
             let first_month = format!("{:04}-{:02}", period.start.year(), period.start.month());
             let pending_start = self.store.pending_before(&ids, &first_month).await?;
-            return Ok(Figures::new(&ids, totals, pending_start, "aggregates"));
+            return Ok(Figures::new(
+                &ids,
+                totals,
+                pending_start,
+                overdue,
+                "aggregates",
+            ));
         }
         let origin = Date::new(2000, 1, 1).expect("constant");
         let before = period
@@ -231,7 +246,13 @@ impl App {
             .iter()
             .map(|id| (id.clone(), earlier.get(id).map_or(0, figures::open_flow)))
             .collect();
-        Ok(Figures::new(&ids, totals, pending_start, "recomputed"))
+        Ok(Figures::new(
+            &ids,
+            totals,
+            pending_start,
+            overdue,
+            "recomputed",
+        ))
     }
 
     /// An agency's figures for a period, alone or with its sub-agencies.
@@ -248,7 +269,7 @@ impl App {
         };
         let ids: Vec<String> = agencies.iter().map(|a| a.id.clone()).collect();
         let figs = self.figures(&agencies, period, true).await?;
-        let (t, pending_start, pending_end) = figs.pooled(&ids);
+        let (t, pending_start, w) = figs.pooled(&ids);
         let oldest = self
             .store
             .oldest_pending(agency, include_sub_agencies, 10)
@@ -256,7 +277,7 @@ impl App {
         Ok(AgencyStatistics {
             agency: agency.clone(),
             agency_count: agencies.len(),
-            figures: figures::statistics(&t, pending_start, pending_end),
+            figures: figures::statistics(&t, pending_start, w.pending_at_end),
             open_past_due_now: self
                 .store
                 .open_past_due(agency, include_sub_agencies, self.now())
@@ -311,14 +332,8 @@ impl App {
         let mut out = Vec::new();
         for m in members {
             let pooled = pooled_of(&m);
-            let (t, _, pending_end) = figs.pooled(&pooled);
-            let parts = figures::components(
-                &t,
-                Workload {
-                    pending_at_end: pending_end,
-                },
-                policy,
-            );
+            let (t, _, workload) = figs.pooled(&pooled);
+            let parts = figures::components(&t, workload, policy);
             let service = figures::service_score(&parts);
             let items = match policy.pemda_assessment_rule {
                 PemdaAssessmentRule::MeanOfOpds if pooled.len() > 1 => {

@@ -456,6 +456,9 @@ impl Band {
 pub struct Workload {
     /// Requests open at the period's end.
     pub pending_at_end: i64,
+    /// Requests whose due date fell in the period, passed (by the time
+    /// of reading) and still without a written notice: late in timeliness.
+    pub overdue_unanswered: i64,
 }
 
 /// One component's result.
@@ -509,8 +512,17 @@ fn rate_component(
 /// The request-based components for summed cells.
 pub fn components(t: &Totals, w: Workload, policy: &ScoringPolicy) -> Vec<ComponentScore> {
     let decided = t.get(Counter::Decided);
-    let on_time = t.get(Counter::OnTime);
+    // Timeliness judges every request whose due date fell in the period:
+    // answered ones by their notice, unanswered ones past due as late
+    // (never answering must not score better than answering late).
+    let due_answered = t.get(Counter::DueAnswered);
+    let due_on_time = t.get(Counter::DueOnTime);
+    let due = due_answered + w.overdue_unanswered;
     let not_held = t.get(Counter::Outcome(Outcome::NotHeld));
+    // A rejection resting on DIK entries in force is lawful (Pasal 17):
+    // it does not count against fulfilment.
+    let lawful_rejections = t.get(Counter::RejectedRegistered);
+    let judged = decided - not_held - lawful_rejections;
     let given = t.get(Counter::Outcome(Outcome::Granted))
         + t.get(Counter::Outcome(Outcome::PartiallyGranted));
     let registered = t.get(Counter::WithholdingRegistered);
@@ -527,19 +539,34 @@ pub fn components(t: &Totals, w: Workload, policy: &ScoringPolicy) -> Vec<Compon
                     *c,
                     weight,
                     policy,
-                    on_time,
-                    decided,
-                    vec![("on_time".into(), on_time as f64), ("decided".into(), decided as f64)],
-                    |g, n| format!("{} of {n} requests answered after the due date", n - g),
+                    due_on_time,
+                    due,
+                    vec![
+                        ("on_time".into(), due_on_time as f64),
+                        ("due_answered".into(), due_answered as f64),
+                        ("overdue_unanswered".into(), w.overdue_unanswered as f64),
+                    ],
+                    |g, n| {
+                        let late = n - g - w.overdue_unanswered;
+                        format!(
+                            "{} of {n} requests due in the period were not answered by their due date ({late} answered late, {} not answered yet)",
+                            n - g,
+                            w.overdue_unanswered
+                        )
+                    },
                 ),
                 Component::Fulfilment => rate_component(
                     *c,
                     weight,
                     policy,
                     given,
-                    decided - not_held,
-                    vec![("granted_or_partly".into(), given as f64), ("decided_held".into(), (decided - not_held) as f64)],
-                    |g, n| format!("{} of {n} answered requests for information it holds were not granted", n - g),
+                    judged,
+                    vec![
+                        ("granted_or_partly".into(), given as f64),
+                        ("decided_held".into(), (decided - not_held) as f64),
+                        ("lawful_rejections".into(), lawful_rejections as f64),
+                    ],
+                    |g, n| format!("{} of {n} answered requests for information it holds were refused without a DIK entry or otherwise not granted (rejections resting on DIK entries in force are lawful and not counted)", n - g),
                 ),
                 Component::ExemptionDiscipline => rate_component(
                     *c,
@@ -1145,17 +1172,26 @@ mod tests {
         let mut t = Totals::default();
         t.add(Key::Count(Counter::Decided), 31);
         t.add(Key::Count(Counter::OnTime), 24);
+        t.add(Key::Count(Counter::DueAnswered), 31);
+        t.add(Key::Count(Counter::DueOnTime), 24);
         t.add(Key::Count(Counter::NoticeDaysSum), 31 * 5);
         t.add(Key::Count(Counter::Outcome(Outcome::Granted)), 20);
         t.add(Key::Count(Counter::Outcome(Outcome::NotHeld)), 1);
         t.add(Key::Count(Counter::WithholdingUnregistered), 3);
-        let parts = components(&t, Workload { pending_at_end: 9 }, &p);
+        let parts = components(
+            &t,
+            Workload {
+                pending_at_end: 9,
+                overdue_unanswered: 0,
+            },
+            &p,
+        );
         let by = |c| parts.iter().find(|x| x.component == c).unwrap();
         let tl = by(Component::Timeliness);
         assert!((tl.score.unwrap() - 24.0 / 31.0 * 100.0).abs() < 1e-9);
         assert_eq!(
             tl.explanation,
-            "7 of 31 requests answered after the due date"
+            "7 of 31 requests due in the period were not answered by their due date (7 answered late, 0 not answered yet)"
         );
         assert!(tl.conservative.unwrap() < tl.score.unwrap());
         assert_eq!(by(Component::Speed).score, Some(75.0), "5 days of 20");
@@ -1178,6 +1214,85 @@ mod tests {
             / 75.0;
         assert!((s - expected).abs() < 1e-9);
         assert!(service_score(&components(&Totals::default(), Workload::default(), &p)).is_none());
+    }
+
+    /// UU KIP Pasal 22(7)-(8): an answer is due in 10 (+7) working days;
+    /// no answer at all is the worst lateness, never "insufficient data".
+    /// Pasal 17: a rejection resting on a DIK entry in force is lawful.
+    #[test]
+    fn timeliness_and_fulfilment_judge_fairly() {
+        let p = ScoringPolicy::default_for(2026);
+        struct Case {
+            name: &'static str,
+            // (due answered, of which on time, overdue unanswered)
+            due: (i64, i64, i64),
+            // (decided, granted, rejected with DIK, rejected without)
+            notices: (i64, i64, i64, i64),
+            timeliness: Option<f64>,
+            fulfilment: Option<f64>,
+        }
+        let cases = [
+            Case {
+                name: "never answers: every due request is late",
+                due: (0, 0, 12),
+                notices: (0, 0, 0, 0),
+                timeliness: Some(0.0),
+                fulfilment: None,
+            },
+            Case {
+                name: "answers every request a day late",
+                due: (12, 0, 0),
+                notices: (12, 12, 0, 0),
+                timeliness: Some(0.0),
+                fulfilment: Some(100.0),
+            },
+            Case {
+                name: "half answered on time, half never",
+                due: (10, 10, 10),
+                notices: (10, 10, 0, 0),
+                timeliness: Some(50.0),
+                fulfilment: Some(100.0),
+            },
+            Case {
+                name: "lawful rejections do not lower fulfilment",
+                due: (20, 20, 0),
+                notices: (20, 10, 10, 0),
+                timeliness: Some(100.0),
+                fulfilment: Some(100.0),
+            },
+            Case {
+                name: "rejections without a DIK entry do",
+                due: (20, 20, 0),
+                notices: (20, 10, 0, 10),
+                timeliness: Some(100.0),
+                fulfilment: Some(50.0),
+            },
+        ];
+        for c in cases {
+            let mut t = Totals::default();
+            let (answered, on_time, overdue) = c.due;
+            let (decided, granted, lawful, unlawful) = c.notices;
+            t.add(Key::Count(Counter::DueAnswered), answered);
+            t.add(Key::Count(Counter::DueOnTime), on_time);
+            t.add(Key::Count(Counter::Decided), decided);
+            t.add(Key::Count(Counter::Outcome(Outcome::Granted)), granted);
+            t.add(
+                Key::Count(Counter::Outcome(Outcome::Rejected)),
+                lawful + unlawful,
+            );
+            t.add(Key::Count(Counter::RejectedRegistered), lawful);
+            let parts = components(
+                &t,
+                Workload {
+                    pending_at_end: overdue,
+                    overdue_unanswered: overdue,
+                },
+                &p,
+            );
+            let by = |x| parts.iter().find(|p| p.component == x).unwrap().score;
+            assert_eq!(by(Component::Timeliness), c.timeliness, "{}", c.name);
+            assert_eq!(by(Component::Fulfilment), c.fulfilment, "{}", c.name);
+        }
     }
 
     #[test]

@@ -7,7 +7,10 @@
 //! forward); each count goes to the agency-local month of its own event
 //! (received: receipt; decided and outcome: the written notice; delivered:
 //! delivery; objections: filing and answer). A request answered again after
-//! an overturned objection counts with its latest notice.
+//! an overturned objection counts with its latest notice. Timeliness is the
+//! exception: an answered request counts in the month its lawful due date
+//! falls in (`DueAnswered`, `DueOnTime`), so an unanswered one past its due
+//! date can be counted late in the same month at read time.
 use std::collections::BTreeMap;
 
 use jiff::{civil::Date, tz::TimeZone};
@@ -34,6 +37,12 @@ pub enum Counter {
     OnTime,
     /// Notices within the original 10 working days.
     OnTimeOriginal,
+    /// Answered requests, by the month of their lawful due date.
+    DueAnswered,
+    /// Of those, answered by that date.
+    DueOnTime,
+    /// Rejections resting only on DIK entries in force (lawful exemption).
+    RejectedRegistered,
     /// Sum of working days to the notice (for means).
     NoticeDaysSum,
     /// Requests extended (by the extension's month).
@@ -70,6 +79,9 @@ impl Counter {
         v.extend([
             Counter::OnTime,
             Counter::OnTimeOriginal,
+            Counter::DueAnswered,
+            Counter::DueOnTime,
+            Counter::RejectedRegistered,
             Counter::NoticeDaysSum,
             Counter::Extended,
             Counter::Delivered,
@@ -103,6 +115,9 @@ impl Counter {
             C::Outcome(Outcome::NotYetDocumented) => "not_yet_documented",
             C::OnTime => "on_time",
             C::OnTimeOriginal => "on_time_original",
+            C::DueAnswered => "due_answered",
+            C::DueOnTime => "due_on_time",
+            C::RejectedRegistered => "rejected_registered",
             C::NoticeDaysSum => "notice_days_sum",
             C::Extended => "extended",
             C::Delivered => "delivered",
@@ -224,6 +239,12 @@ pub fn request_contributions(r: &Request, tz: &TimeZone) -> Contributions {
         if r.original_due_date.is_some_and(|d| day <= d) {
             count(&mut c, day, Counter::OnTimeOriginal);
         }
+        if let Some(due) = r.due_date {
+            count(&mut c, due, Counter::DueAnswered);
+            if n.on_time {
+                count(&mut c, due, Counter::DueOnTime);
+            }
+        }
         let days = i64::from(n.working_days_taken);
         add(&mut c, a, day, Key::Count(Counter::NoticeDaysSum), days);
         add(
@@ -240,6 +261,9 @@ pub fn request_contributions(r: &Request, tz: &TimeZone) -> Contributions {
                 Counter::WithholdingRegistered
             };
             count(&mut c, day, basis);
+            if basis == Counter::WithholdingRegistered && n.outcome == Outcome::Rejected {
+                count(&mut c, day, Counter::RejectedRegistered);
+            }
             for l in &n.exemption_letters {
                 count(&mut c, day, Counter::Letter(*l));
             }

@@ -307,6 +307,36 @@ impl super::FigureStore for SqlStore {
         Ok(out)
     }
 
+    async fn overdue_unanswered(
+        &self,
+        agency_ids: &[String],
+        from: Date,
+        to: Date,
+        now: Timestamp,
+    ) -> Result<HashMap<String, i64>> {
+        let mut out = HashMap::new();
+        if agency_ids.is_empty() {
+            return Ok(out);
+        }
+        let mut qb = Sql::new(
+            "SELECT agency_id, CAST(COUNT(*) AS BIGINT) AS n FROM requests WHERE state IN ",
+        );
+        qb.push_list(RequestState::CLOCK_RUNS.iter().map(|s| s.as_str()))
+            .push(" AND agency_id IN ")
+            .push_list(agency_ids.iter().map(String::as_str))
+            .push(" AND due_end_time <= ")
+            .push_bind(ts(now))
+            .push(" AND due_date >= ")
+            .push_bind(from.to_string())
+            .push(" AND due_date <= ")
+            .push_bind(to.to_string())
+            .push(" GROUP BY agency_id");
+        for row in qb.fetch_all(&mut self.read().await?.conn()).await? {
+            out.insert(row.get::<String>("agency_id")?, row.get::<i64>("n")?);
+        }
+        Ok(out)
+    }
+
     async fn open_past_due(
         &self,
         agency: &Agency,
@@ -635,5 +665,94 @@ pub(crate) async fn insert_snapshot(
         reason: "RANKING_PUBLISHED",
         message: format!("the ranking of {group_key} for {period} is already published"),
     })?;
+    Ok(())
+}
+
+/// Counters added after a database began keeping cells (timeliness by the
+/// due date's month, lawful rejections) are filled from the register once,
+/// in one transaction, when the database is opened; `server_facts` records
+/// that it was done. Idempotent: the columns are zeroed first, so two
+/// servers starting at once on PostgreSQL end with the same cells.
+pub(crate) async fn backfill_counters(conn: &mut Conn<'_>) -> Result<()> {
+    const FACT: &str = "cells_due_month_and_lawful_rejections";
+    const ADDED: [Counter; 3] = [
+        Counter::DueAnswered,
+        Counter::DueOnTime,
+        Counter::RejectedRegistered,
+    ];
+    let done = Sql::new("SELECT since FROM server_facts WHERE name = $1")
+        .bind(FACT)
+        .fetch_optional(conn)
+        .await?
+        .is_some();
+    if done {
+        return Ok(());
+    }
+    conn.raw("BEGIN").await?;
+    let filled = async {
+        conn.execute(Sql::new(
+            "UPDATE agency_month_stats SET due_answered = 0, due_on_time = 0, \
+             rejected_registered = 0",
+        ))
+        .await?;
+        let zones: HashMap<String, jiff::tz::TimeZone> = conn
+            .fetch_all(Sql::new(format!("SELECT {AGENCY_COLUMNS} FROM agencies")))
+            .await?
+            .iter()
+            .map(|row| agency_from_row(row).map(|a| (a.id.clone(), a.tz())))
+            .collect::<Result<_>>()?;
+        let mut added = Contributions::new();
+        let mut after = String::new();
+        let mut total = 0usize;
+        loop {
+            let rows = conn
+                .fetch_all(
+                    Sql::new(format!(
+                        "SELECT {REQUEST_COLUMNS} FROM requests \
+                         WHERE notice_time IS NOT NULL AND id > $1 ORDER BY id LIMIT 5000"
+                    ))
+                    .bind(after.clone()),
+                )
+                .await?;
+            let Some(last) = rows.last() else { break };
+            after = last.get::<String>("id")?;
+            total += rows.len();
+            for row in &rows {
+                let r = request_from_row(row)?;
+                let Some(tz) = zones.get(&r.agency_id) else {
+                    continue;
+                };
+                for (k, v) in stats::request_contributions(&r, tz) {
+                    if matches!(k.1, Key::Count(c) if ADDED.contains(&c)) {
+                        *added.entry(k).or_insert(0) += v;
+                    }
+                }
+            }
+        }
+        apply_contributions(conn, &added).await?;
+        conn.execute(
+            Sql::new(
+                "INSERT INTO server_facts (name, since) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(FACT)
+            .bind(ts(Timestamp::now())),
+        )
+        .await?;
+        if total > 0 {
+            tracing::info!(
+                answered_requests = total,
+                "filled the due-month timeliness and lawful-rejection counters"
+            );
+        }
+        Ok::<(), Error>(())
+    }
+    .await;
+    match filled {
+        Ok(()) => conn.raw("COMMIT").await?,
+        Err(e) => {
+            let _ = conn.raw("ROLLBACK").await;
+            return Err(e);
+        }
+    }
     Ok(())
 }

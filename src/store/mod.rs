@@ -200,6 +200,15 @@ pub trait FigureStore: Send + Sync + 'static {
         from: Date,
         to: Date,
     ) -> Result<HashMap<String, Totals>>;
+    /// Per agency: requests whose due date falls in `from..=to`, passed
+    /// by `now`, with the clock still running (no written notice).
+    async fn overdue_unanswered(
+        &self,
+        agency_ids: &[String],
+        from: Date,
+        to: Date,
+        now: Timestamp,
+    ) -> Result<HashMap<String, i64>>;
     /// Open requests of the subtree past their due date at `now`.
     async fn open_past_due(
         &self,

@@ -36,6 +36,8 @@ pub(super) async fn open(url: &str) -> anyhow::Result<(Source, Reader)> {
     let read = pool(16).await?;
     // Several processes may start at once; sqlx's migrator takes an advisory lock.
     sqlx::migrate!("migrations/postgres").run(&read).await?;
+    super::figures::backfill_counters(&mut super::db::Conn::Postgres(&mut *read.acquire().await?))
+        .await?;
     let write = pool(1).await?;
     Ok((Source::Postgres(write), Reader::Postgres(read)))
 }

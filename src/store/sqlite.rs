@@ -60,6 +60,7 @@ pub(super) async fn open(url: &str) -> anyhow::Result<(Source, Reader)> {
         use sqlx::Connection as _;
         let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
         sqlx::migrate!("migrations/sqlite").run(&mut conn).await?;
+        super::figures::backfill_counters(&mut super::db::Conn::Sqlite(&mut conn)).await?;
         conn.close().await?;
     }
     let read = SqlitePoolOptions::new()

@@ -14,6 +14,7 @@ on_both_backends!(
     assessments_follow_the_ki_method,
     exemption_and_objection_figures,
     bad_indicator_input,
+    silence_and_lawful_rejections,
 );
 
 fn year(y: i32) -> Option<pb::Period> {
@@ -317,7 +318,8 @@ async fn scores_rankings_and_snapshots(backend: Backend) {
         ]
     );
 
-    // 2026: dinkes 2 of 3 on time; disdik and dinsos 2 of 2: a tie.
+    // 2026: dinkes 2 of 4 on time (three answered, two of them in time, and one
+    // unanswered past its due date, which counts late); disdik and dinsos 2 of 2: a tie.
     timeliness_policy(&mut app, 2026).await;
     dinkes_march(&mut app).await;
     for opd in ["disdik", "dinsos"] {
@@ -343,12 +345,12 @@ async fn scores_rankings_and_snapshots(backend: Backend) {
         "ties share a rank and list by id; previous ranks come from the 2025 snapshot"
     );
     let dinkes = &r.entries[2];
-    assert!((dinkes.score.unwrap() - 200.0 / 3.0).abs() < 1e-6);
+    assert!((dinkes.score.unwrap() - 50.0).abs() < 1e-6);
     assert!(
-        (dinkes.conservative_score.unwrap() - 20.766).abs() < 1e-2,
-        "ranked by the Wilson lower bound"
+        (dinkes.conservative_score.unwrap() - 15.004).abs() < 1e-2,
+        "ranked by the Wilson lower bound of 2 in 4"
     );
-    assert_eq!(dinkes.band, "Cukup Informatif");
+    assert_eq!(dinkes.band, "Kurang Informatif");
     assert_eq!(r.entries[0].band, "Informatif");
     assert!(r.tie_rule.contains("Wilson"));
 
@@ -443,7 +445,8 @@ async fn scores_rankings_and_snapshots(backend: Backend) {
     assert_eq!(e.components.len(), 1);
     assert_eq!(
         e.components[0].explanation,
-        "1 of 3 requests answered after the due date"
+        "2 of 4 requests due in the period were not answered by their due date \
+         (1 answered late, 1 not answered yet)"
     );
     assert!(e.summary.contains("timeliness"));
 }
@@ -503,9 +506,10 @@ async fn assessments_follow_the_ki_method(backend: Backend) {
             .into_inner()
         }
     };
-    // Service score: timeliness 2/3 (weight 30) and speed: mean 13/3 days of
-    // 20 (weight 10); exemption discipline has no data and drops out.
-    let timeliness = 200.0 / 3.0;
+    // Service score: timeliness 2/4 (the unanswered request is past due) with
+    // weight 30, and speed: mean 13/3 days of 20 (weight 10); exemption
+    // discipline has no data and drops out.
+    let timeliness = 50.0;
     let speed = 100.0 * (1.0 - 13.0 / 3.0 / 20.0);
     let service = (30.0 * timeliness + 10.0 * speed) / 40.0;
     let e = explain(&mut app).await;
@@ -700,4 +704,146 @@ async fn bad_indicator_input(backend: Backend) {
     assert_eq!(p.version, 0, "nothing was stored; the default is served");
     assert_eq!(p.band_thresholds, vec![90.0, 80.0, 60.0, 40.0]);
     let _ = reason(&err);
+}
+
+/// Never answering must not score better than answering late (UU KIP Pasal
+/// 22(7): an answer is due in 10 working days), and a rejection resting on a
+/// DIK entry in force (Pasal 17) is lawful, not a failure to fulfil.
+async fn silence_and_lawful_rejections(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    app.pemda("kota-serang").await;
+    for opd in ["diam", "telat", "dik"] {
+        app.opd(opd, "kota-serang").await;
+    }
+    app.indicators
+        .set_scoring_policy(pb::SetScoringPolicyRequest {
+            policy: Some(pb::ScoringPolicy {
+                year: 2026,
+                min_sample: 3,
+                ..ppid_default_policy()
+            }),
+        })
+        .await
+        .unwrap();
+    app.set_now("2026-04-01T02:00:00Z");
+    // Received Monday 2 March 2026: due Monday 16 March.
+    for _ in 0..3 {
+        request(&mut app, "diam", "2026-03-02T02:00:00Z", None).await;
+        request(
+            &mut app,
+            "telat",
+            "2026-03-02T02:00:00Z",
+            Some((Outcome::Granted, "2026-03-17T03:00:00Z")),
+        )
+        .await;
+    }
+    let r = ranking(&mut app, "kota-serang", 2026).await;
+    let at = |id: &str| {
+        r.entries
+            .iter()
+            .find(|e| e.agency == format!("agencies/{id}"))
+            .unwrap()
+            .clone()
+    };
+    let (diam, telat) = (at("diam"), at("telat"));
+    assert!(diam.rank > 0, "silence is ranked, not 'insufficient data'");
+    assert!(
+        telat.rank < diam.rank,
+        "a day late ({}) ranks above never answering ({})",
+        telat.rank,
+        diam.rank
+    );
+    assert!(telat.score.unwrap() > diam.score.unwrap());
+    let e = app
+        .indicators
+        .explain_score(pb::ExplainScoreRequest {
+            agency: "agencies/diam".into(),
+            period: year(2026),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let timeliness = e
+        .components
+        .iter()
+        .find(|c| c.component == "timeliness")
+        .unwrap();
+    assert_eq!(timeliness.score, Some(0.0));
+    assert_eq!(
+        timeliness.explanation,
+        "3 of 3 requests due in the period were not answered by their due date \
+         (0 answered late, 3 not answered yet)"
+    );
+
+    // Three granted, two rejected on a DIK entry in force: fulfilment 3 of 3.
+    let dik = create(&mut app, "dik", entry(pb::ExemptionLetter::H, None)).await;
+    for i in 0..5 {
+        let r = app.submit("dik", "2026-03-02T02:00:00Z").await;
+        let notice = if i < 3 {
+            pb::Notice {
+                outcome: Outcome::Granted as i32,
+                notice_text: "Diberikan".into(),
+                notice_time: Some(ts("2026-03-04T03:00:00Z")),
+                ..Default::default()
+            }
+        } else {
+            pb::Notice {
+                outcome: Outcome::Rejected as i32,
+                notice_text: "Ditolak: informasi yang dikecualikan".into(),
+                notice_time: Some(ts("2026-03-04T03:00:00Z")),
+                exemptions: vec![dik.name.clone()],
+                ..Default::default()
+            }
+        };
+        app.requests
+            .respond_request(pb::RespondRequestRequest {
+                name: r.name,
+                notice: Some(notice),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    let e = app
+        .indicators
+        .explain_score(pb::ExplainScoreRequest {
+            agency: "agencies/dik".into(),
+            period: year(2026),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let fulfilment = e
+        .components
+        .iter()
+        .find(|c| c.component == "fulfilment")
+        .unwrap();
+    assert_eq!(fulfilment.score, Some(100.0));
+    assert_eq!(fulfilment.sample, 3, "the lawful rejections are not judged");
+    assert_eq!(fulfilment.inputs["lawful_rejections"], 2.0);
+}
+
+/// The service's default policy as sent over the wire.
+fn ppid_default_policy() -> pb::ScoringPolicy {
+    pb::ScoringPolicy {
+        year: 2026,
+        components: [
+            ("timeliness", 30.0),
+            ("fulfilment", 20.0),
+            ("speed", 15.0),
+            ("exemption_discipline", 15.0),
+            ("objection_outcomes", 10.0),
+            ("backlog", 10.0),
+        ]
+        .into_iter()
+        .map(|(c, w)| pb::ComponentWeight {
+            component: c.into(),
+            weight: w,
+        })
+        .collect(),
+        min_sample: 10,
+        speed_zero_days: 20.0,
+        band_thresholds: vec![90.0, 80.0, 60.0, 40.0],
+        ..Default::default()
+    }
 }
