@@ -123,6 +123,8 @@ pub(crate) fn ranking_to_pb(r: &Ranking) -> pb::Ranking {
                 pooled_agencies: e.pooled_agency_ids.len() as i32,
                 decided: e.decided,
                 assessment_used: e.assessment_used,
+                insufficient_data: e.score.is_none(),
+                band_indicative: e.score.is_some() && !e.assessment_used,
                 pooled_agency_names: e
                     .pooled_agency_ids
                     .iter()
@@ -504,6 +506,8 @@ impl IndicatorService for IndicatorApi {
             agency: format!("agencies/{id}"),
             period: Some(period_to_pb(&period)),
             score: e.score,
+            insufficient_data: e.score.is_none(),
+            band_indicative: e.score.is_some() && !e.assessment_used,
             band: e.band,
             service_score: e.service_score,
             components: e

@@ -69,8 +69,10 @@ pub struct ScoreExplanation {
     pub agency_id: String,
     /// Final score.
     pub score: Option<f64>,
-    /// Band label.
+    /// Band label (see [`figures::band_label`]).
     pub band: String,
+    /// Whether the Komisi Informasi's assessment entered the score.
+    pub assessment_used: bool,
     /// The request-based service score.
     pub service_score: Option<f64>,
     /// Components, weakest first.
@@ -453,7 +455,7 @@ impl App {
                     display_name: s.agency.display_name.clone(),
                     score: r.score,
                     conservative_score: r.conservative,
-                    band: figures::band_label(&policy, r.score),
+                    band: figures::band_label(&policy, r.score, s.final_score.is_some_and(|f| f.2)),
                     rank,
                     previous_rank,
                     movement,
@@ -549,7 +551,12 @@ impl App {
         Ok(ScoreExplanation {
             agency_id: agency.id.clone(),
             score: s.final_score.map(|f| f.0),
-            band: figures::band_label(&policy, s.final_score.map(|f| f.0)),
+            band: figures::band_label(
+                &policy,
+                s.final_score.map(|f| f.0),
+                s.final_score.is_some_and(|f| f.2),
+            ),
+            assessment_used: s.final_score.is_some_and(|f| f.2),
             service_score: s.service.map(|x| x.0),
             summary: figures::fix_first(&parts, &policy),
             components: parts,

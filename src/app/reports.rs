@@ -273,7 +273,13 @@ impl App {
                 display_name: e.display_name,
                 rank: e.rank,
                 score: e.score,
-                band: e.band,
+                // A ranking says "insufficient data" in its own field; a
+                // report's table says it in the band's column.
+                band: if e.score.is_none() {
+                    "insufficient data".into()
+                } else {
+                    e.band
+                },
                 previous_rank: e.previous_rank,
             })
             .collect())

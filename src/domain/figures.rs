@@ -919,11 +919,16 @@ pub fn fix_first(parts: &[ComponentScore], policy: &ScoringPolicy) -> String {
     }
 }
 
-/// A score's band as people read it, or "insufficient data".
-pub fn band_label(policy: &ScoringPolicy, score: Option<f64>) -> String {
-    score
-        .map(|s| policy.band(s).label().to_string())
-        .unwrap_or_else(|| "insufficient data".into())
+/// A score's band as people read it. The Komisi Informasi's names are a
+/// qualification only when its assessment was used; a score from requests
+/// alone falls in a band that is indicative ("Informatif (indikatif)").
+/// Without a score it is empty: insufficient data is said in its own field.
+pub fn band_label(policy: &ScoringPolicy, score: Option<f64>, assessed: bool) -> String {
+    match score {
+        None => String::new(),
+        Some(s) if assessed => policy.band(s).label().to_string(),
+        Some(s) => format!("{} (indikatif)", policy.band(s).label()),
+    }
 }
 
 /// How ties are broken, stated in every ranking.
@@ -1292,6 +1297,29 @@ mod tests {
             let by = |x| parts.iter().find(|p| p.component == x).unwrap().score;
             assert_eq!(by(Component::Timeliness), c.timeliness, "{}", c.name);
             assert_eq!(by(Component::Fulfilment), c.fulfilment, "{}", c.name);
+        }
+    }
+
+    /// RULINGS (figures): the KI's names are a qualification only with its
+    /// assessment; a service score's band is indicative; no score, no band.
+    #[test]
+    fn band_labels_say_what_they_are() {
+        let p = ScoringPolicy::default_for(2026);
+        for (score, assessed, label) in [
+            (Some(95.0), true, "Informatif"),
+            (Some(95.0), false, "Informatif (indikatif)"),
+            (Some(85.0), true, "Menuju Informatif"),
+            (Some(65.0), false, "Cukup Informatif (indikatif)"),
+            (Some(45.0), true, "Kurang Informatif"),
+            (Some(10.0), false, "Tidak Informatif (indikatif)"),
+            (None, false, ""),
+            (None, true, ""),
+        ] {
+            assert_eq!(
+                band_label(&p, score, assessed),
+                label,
+                "{score:?} {assessed}"
+            );
         }
     }
 

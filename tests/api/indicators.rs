@@ -285,14 +285,13 @@ async fn scores_rankings_and_snapshots(backend: Backend) {
             .iter()
             .all(|e| e.rank == 0 && e.movement_label == "unranked" && e.score.is_none())
     );
-    assert_eq!(
-        r.entries
-            .iter()
-            .find(|e| e.agency == "agencies/dinkes")
-            .unwrap()
-            .band,
-        "insufficient data"
-    );
+    let dinkes = r
+        .entries
+        .iter()
+        .find(|e| e.agency == "agencies/dinkes")
+        .unwrap();
+    assert!(dinkes.insufficient_data && !dinkes.band_indicative);
+    assert_eq!(dinkes.band, "", "insufficient data has its own field");
 
     // 2025 with a minimum sample of 1: dinkes on time, disdik late.
     let p = timeliness_policy(&mut app, 2025).await;
@@ -350,8 +349,12 @@ async fn scores_rankings_and_snapshots(backend: Backend) {
         (dinkes.conservative_score.unwrap() - 15.004).abs() < 1e-2,
         "ranked by the Wilson lower bound of 2 in 4"
     );
-    assert_eq!(dinkes.band, "Kurang Informatif");
-    assert_eq!(r.entries[0].band, "Informatif");
+    assert_eq!(
+        dinkes.band, "Kurang Informatif (indikatif)",
+        "without the KI's assessment the band is indicative"
+    );
+    assert!(dinkes.band_indicative && !dinkes.insufficient_data);
+    assert_eq!(r.entries[0].band, "Informatif (indikatif)");
     assert!(r.tie_rule.contains("Wilson"));
 
     // Publish 2026; later data does not change the published ranking.
@@ -521,6 +524,11 @@ async fn assessments_follow_the_ki_method(backend: Backend) {
     assert_eq!(e.components[0].component, "timeliness", "weakest first");
     assert_eq!(e.components[1].component, "speed");
     assert!(e.components[2].insufficient_data);
+    assert!(
+        e.band_indicative && e.band.ends_with(" (indikatif)"),
+        "{}",
+        e.band
+    );
 
     app.indicators
         .record_assessment(pb::RecordAssessmentRequest {
@@ -534,6 +542,11 @@ async fn assessments_follow_the_ki_method(backend: Backend) {
         .unwrap();
     let e = explain(&mut app).await;
     assert!((e.score.unwrap() - (80.0 + service) / 2.0).abs() < 1e-6);
+    assert!(
+        !e.band_indicative,
+        "with the assessment the band is a qualification"
+    );
+    assert!(!e.band.contains("indikatif"), "{}", e.band);
     assert_eq!(e.items.len(), 2);
     assert_eq!(e.items[1].source, "requests");
 
