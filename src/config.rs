@@ -280,6 +280,12 @@ pub struct ServeArgs {
     #[arg(long, env = "PPID_OBJECTION_REOPEN_WORKING_DAYS", default_value_t = 10,
           value_parser = clap::value_parser!(i32).range(1..=60))]
     pub objection_reopen_working_days: i32,
+    /// Working days after receipt within which a request may be returned for
+    /// completion; later it must be answered. UU KIP sets no number; the
+    /// default (3) leans towards the requester (see README).
+    #[arg(long, env = "PPID_COMPLETION_WINDOW_WORKING_DAYS", default_value_t = 3,
+          value_parser = clap::value_parser!(i32).range(1..=10))]
+    pub completion_window_working_days: i32,
     /// Seconds to let in-flight calls finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "PPID_SHUTDOWN_GRACE_SECONDS", default_value_t = 10)]
     pub shutdown_grace_seconds: u64,
@@ -300,6 +306,7 @@ impl ServeArgs {
             cuti_bersama_is_working_day: self.cuti_bersama_is_working_day,
             allow_unregistered_exemption: self.allow_unregistered_exemption,
             objection_reopen_working_days: self.objection_reopen_working_days,
+            completion_window_working_days: self.completion_window_working_days,
             ..crate::store::StoreSettings::default()
         }
     }

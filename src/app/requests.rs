@@ -151,6 +151,10 @@ impl App {
                         calendar: &cal,
                         cited: &cited,
                         allow_unregistered_exemption: tx.core.settings.allow_unregistered_exemption,
+                        completion_window_working_days: tx
+                            .core
+                            .settings
+                            .completion_window_working_days,
                     };
                     let (next, event) = lifecycle::apply(&req, command, &ctx)?;
                     let next_agency = if next.agency_id == agency.id {

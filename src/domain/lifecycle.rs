@@ -187,7 +187,20 @@ pub struct Context<'a> {
     /// Deployment setting: a withholding may rest on a Pasal 17 letter
     /// without a DIK entry (flagged).
     pub allow_unregistered_exemption: bool,
+    /// Deployment setting: working days after receipt within which a
+    /// request may be returned for completion (see
+    /// [`DEFAULT_COMPLETION_WINDOW`]).
+    pub completion_window_working_days: i32,
 }
+
+/// Working days after receipt within which the PPID may return a request
+/// for completion. UU KIP sets no number; three leans towards the
+/// requester: checking that a request names the information and the
+/// requester needs no search, and a later return would pause a clock the
+/// PPID is already running out (the clock restarts on resubmission), so it
+/// could be used to buy time. Counted from the first receipt: a request
+/// resubmitted after the window cannot be returned again, only answered.
+pub const DEFAULT_COMPLETION_WINDOW: i32 = 3;
 
 /// The response clock started on `start`: original due date, due date and
 /// the instant it is missed.
@@ -449,6 +462,24 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
                 return Err(Error::precondition(
                     "DUE_DATE_PASSED",
                     "the due date has passed; the clock cannot be paused any more",
+                ));
+            }
+            let received = time::local_date(req.receive_time, ctx.tz);
+            let last = deadline::add_working_days(
+                ctx.calendar,
+                received,
+                ctx.completion_window_working_days,
+            )
+            .map_err(|e| Error::precondition("OUT_OF_CALENDAR", e.to_string()))?
+            .due;
+            if today > last {
+                return Err(Error::precondition(
+                    "COMPLETION_WINDOW_PASSED",
+                    format!(
+                        "a request may be returned for completion only within {} working days \
+                         of its receipt on {received} (until {last}); answer it instead",
+                        ctx.completion_window_working_days
+                    ),
                 ));
             }
             details.insert("missing_information".into(), missing_information);

@@ -215,6 +215,8 @@ struct World {
     cal: WorkingCalendar,
     /// The handling agency (the PPID Utama of Kota Serang).
     agency: Agency,
+    /// The deployment's completion window.
+    completion_window: i32,
 }
 
 impl World {
@@ -224,6 +226,7 @@ impl World {
             tz: wib(),
             cal,
             agency: agency("kota-serang", "kota-serang"),
+            completion_window: DEFAULT_COMPLETION_WINDOW,
         }
     }
 
@@ -238,6 +241,7 @@ impl World {
             calendar: &self.cal,
             cited: &[],
             allow_unregistered_exemption: true,
+            completion_window_working_days: self.completion_window,
         }
     }
 
@@ -664,13 +668,51 @@ fn extension_counts_seven_working_days_from_the_recorded_original_due_date() {
     assert_eq!(next.due_date, Some(d(EXTENDED_DUE)));
 }
 
+/// UU KIP sets no period for returning a request for completion; the
+/// deployment's window (default 3 working days from receipt) keeps it from
+/// pausing a clock that is running out, and the due date bounds it always.
 #[test]
-fn return_for_completion_only_before_an_extension_and_the_due_date() {
+fn return_for_completion_only_within_its_window_before_an_extension_and_the_due_date() {
+    // (window, last moment allowed, first moment refused, refusal)
+    let cases = [
+        // Received Tue 10 Mar: days 1-3 are Wed 11, Thu 12, Fri 13.
+        (
+            3,
+            "2026-03-13 23:59",
+            "2026-03-14 00:00",
+            "COMPLETION_WINDOW_PASSED",
+        ),
+        // Day 5 is Tue 17 Mar (Mon 16, Tue 17; 18-20 are holidays).
+        (
+            5,
+            "2026-03-17 23:59",
+            "2026-03-18 08:00",
+            "COMPLETION_WINDOW_PASSED",
+        ),
+        // A window as long as the clock: the due date (Tue 31 Mar) decides.
+        (
+            10,
+            "2026-03-31 23:59",
+            "2026-04-01 00:00",
+            "DUE_DATE_PASSED",
+        ),
+    ];
+    for (window, last, first_refused, code) in cases {
+        let w = World {
+            completion_window: window,
+            ..World::new()
+        };
+        let req = w.pending(RECEIVED);
+        let at = |now| w.run(&req, return_for_completion(), now);
+        assert!(at(last).is_ok(), "window {window} at {last}");
+        assert_eq!(refusal(at(first_refused)), code, "window {window}");
+    }
+    // Counted from the first receipt: after a resubmission past the window
+    // the request is answered, not returned again.
     let w = World::new();
-    let req = w.pending(RECEIVED);
-    let at = |now| w.run(&req, return_for_completion(), now);
-    assert!(at("2026-03-31 23:59").is_ok());
-    assert_eq!(refusal(at("2026-04-01 00:00")), "DUE_DATE_PASSED");
+    let (resubmitted, _) = w.ok(&w.awaiting(), resubmit(), "2026-03-13 10:00");
+    let res = w.run(&resubmitted, return_for_completion(), "2026-03-16 09:00");
+    assert_eq!(refusal(res), "COMPLETION_WINDOW_PASSED");
     let extended = w.extended();
     let res = w.run(&extended, return_for_completion(), "2026-03-13 10:00");
     assert_eq!(refusal(res), "ALREADY_EXTENDED");

@@ -115,6 +115,7 @@ impl World {
             calendar: &self.cal,
             cited: &[],
             allow_unregistered_exemption: true,
+            completion_window_working_days: lifecycle::DEFAULT_COMPLETION_WINDOW,
         }
     }
 

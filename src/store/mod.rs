@@ -53,6 +53,9 @@ pub struct StoreSettings {
     /// Working days the PPID gets to answer again after the atasan
     /// overturns its answer (default 10).
     pub objection_reopen_working_days: i32,
+    /// Working days after receipt within which a request may be returned
+    /// for completion (default 3).
+    pub completion_window_working_days: i32,
     /// Keep the monthly figure cells up to date on every change (default
     /// true; switched off only to measure what they cost).
     pub maintain_figures: bool,
@@ -66,6 +69,7 @@ impl Default for StoreSettings {
             cuti_bersama_is_working_day: false,
             allow_unregistered_exemption: false,
             objection_reopen_working_days: 10,
+            completion_window_working_days: crate::domain::lifecycle::DEFAULT_COMPLETION_WINDOW,
             maintain_figures: true,
             fault: None,
         }

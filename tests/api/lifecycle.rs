@@ -241,6 +241,26 @@ async fn refusals_write_nothing(backend: Backend) {
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
 
+    // Returned for completion on day 4 after receipt (Fri 6 March): past the
+    // default window of 3 working days; the clock keeps running.
+    app.set_now("2026-03-06T02:00:00Z");
+    let err = app
+        .requests
+        .return_for_completion(pb::ReturnForCompletionRequest {
+            name: name.clone(),
+            missing_information: "Salinan KTP".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    assert_eq!(reason(&err), "COMPLETION_WINDOW_PASSED");
+    assert!(
+        err.message().contains("until 2026-03-05"),
+        "{}",
+        err.message()
+    );
+
     // Extending after the due date (16 March) has passed.
     app.set_now("2026-03-17T02:00:00Z");
     let err = app
