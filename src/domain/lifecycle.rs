@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use jiff::{Timestamp, civil::Date, tz::TimeZone};
 
 use super::{
-    AgencyKind, DeliveryMethod, EventType, ExemptionLetter, Outcome, RequestState,
+    AccessMethod, AgencyKind, DeliveryMethod, EventType, ExemptionLetter, Outcome, RequestState,
     agency::Agency,
     calendar::WorkingCalendar,
     deadline::{self, DeadlineRule},
@@ -427,6 +427,32 @@ pub fn reopen(
     Ok(next)
 }
 
+/// UU KIP Pasal 21 allows only a light fee (biaya ringan), which pays for
+/// copies; its explanation and Perki 1/2021 make seeing and reading
+/// information free. So no fee on a request to inspect, and none on a notice
+/// that gives nothing (a refusal, information not held or not documented).
+fn check_fee(req: &Request, n: &NoticeInput) -> Result<()> {
+    if n.fee_rupiah <= 0 {
+        return Ok(());
+    }
+    if !n.outcome.gives_information() {
+        return Err(Error::invalid(
+            "notice.fee_rupiah",
+            format!(
+                "a notice that gives no information ({}) carries no fee",
+                n.outcome
+            ),
+        ));
+    }
+    if req.access_method == AccessMethod::Inspect {
+        return Err(Error::invalid(
+            "notice.fee_rupiah",
+            "inspecting information (melihat dan mengetahui) is free; a fee pays only for copies (Pasal 21)",
+        ));
+    }
+    Ok(())
+}
+
 /// Applies `cmd` to `req`: the new projection and the event to append, or a
 /// refusal. Pure: the caller stores both in one transaction.
 pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request, NewEvent)> {
@@ -638,6 +664,7 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
                     ),
                 ));
             }
+            check_fee(req, &n)?;
             let due = req
                 .due_date
                 .ok_or_else(|| anyhow::anyhow!("pending request without due date"))?;

@@ -846,6 +846,42 @@ fn respond_refuses_a_notice_before_receipt_or_in_the_future() {
     }
 }
 
+/// Pasal 21: a light fee, for copies only; nothing for inspection or for a
+/// notice that gives nothing.
+#[test]
+fn fees_only_on_copies_that_are_given() {
+    // (access method, outcome, fee, refused)
+    let cases = [
+        (AccessMethod::Copy, Outcome::Granted, 5_000, false),
+        (AccessMethod::Copy, Outcome::PartiallyGranted, 2_000, false),
+        (AccessMethod::Copy, Outcome::Rejected, 5_000, true),
+        (AccessMethod::Copy, Outcome::NotHeld, 1, true),
+        (AccessMethod::Copy, Outcome::NotYetDocumented, 1, true),
+        (AccessMethod::Inspect, Outcome::Granted, 5_000, true),
+        (AccessMethod::Inspect, Outcome::Granted, 0, false),
+        (AccessMethod::Copy, Outcome::Rejected, 0, false),
+    ];
+    let w = World::new();
+    for (access, outcome, fee, refused) in cases {
+        let mut req = w.pending(RECEIVED);
+        req.access_method = access;
+        let n = NoticeInput {
+            fee_rupiah: fee,
+            ..notice(outcome, Some("2026-03-13 14:00"))
+        };
+        let res = w.run(&req, Command::Respond(n), "2026-03-13 14:00");
+        if refused {
+            assert_eq!(
+                invalid_field(res),
+                "notice.fee_rupiah",
+                "{access} {outcome}"
+            );
+        } else {
+            assert!(res.is_ok(), "{access} {outcome} {fee}: {res:?}");
+        }
+    }
+}
+
 #[test]
 fn only_granted_information_is_delivered() {
     let cases = [

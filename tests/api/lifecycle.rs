@@ -282,6 +282,24 @@ async fn refusals_write_nothing(backend: Backend) {
         .into_inner();
     assert!(overdue.overdue);
 
+    // A fee on a notice that gives nothing (Pasal 21: fees pay for copies).
+    let err = app
+        .requests
+        .respond_request(pb::RespondRequestRequest {
+            name: name.clone(),
+            notice: Some(pb::Notice {
+                fee_rupiah: 5_000,
+                payment_method: "Transfer bank".into(),
+                holder: "Bappeda Kota Serang".into(),
+                ..notice(pb::notice::Outcome::NotHeld)
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert_eq!(violations(&err), vec!["notice.fee_rupiah"]);
+
     // Withdrawn, then answered: refused.
     app.requests
         .withdraw_request(pb::WithdrawRequestRequest {
