@@ -286,6 +286,12 @@ pub struct ServeArgs {
     #[arg(long, env = "PPID_COMPLETION_WINDOW_WORKING_DAYS", default_value_t = 3,
           value_parser = clap::value_parser!(i32).range(1..=10))]
     pub completion_window_working_days: i32,
+    /// The longest period, in years from its start, of a DIK entry under
+    /// Pasal 17 letters a–f (Pasal 20: never permanent). PP 61/2010 lets
+    /// the head of the body set it; 30 is the longest it allows.
+    #[arg(long, env = "PPID_DIK_MAX_PERIOD_YEARS", default_value_t = 30,
+          value_parser = clap::value_parser!(i16).range(1..=30))]
+    pub dik_max_period_years: i16,
     /// Seconds to let in-flight calls finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "PPID_SHUTDOWN_GRACE_SECONDS", default_value_t = 10)]
     pub shutdown_grace_seconds: u64,
@@ -307,6 +313,7 @@ impl ServeArgs {
             allow_unregistered_exemption: self.allow_unregistered_exemption,
             objection_reopen_working_days: self.objection_reopen_working_days,
             completion_window_working_days: self.completion_window_working_days,
+            dik_max_period_years: self.dik_max_period_years,
             ..crate::store::StoreSettings::default()
         }
     }

@@ -111,7 +111,16 @@ impl ExemptionService for ExemptionApi {
         if let (Some(l), Some(d), Some(s)) = (letter, decree_date, start_date)
             && (e.end_date.is_none() || end_date.is_some())
         {
-            for v in exemption::check_new("exemption", l, other_law.as_deref(), d, s, end_date) {
+            let max_years = self.0.app.settings().dik_max_period_years;
+            for v in exemption::check_new(
+                "exemption",
+                l,
+                other_law.as_deref(),
+                d,
+                s,
+                end_date,
+                max_years,
+            ) {
                 c.add(v.field, v.description);
             }
         }

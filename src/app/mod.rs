@@ -33,6 +33,11 @@ impl App {
         Self { store, clock }
     }
 
+    /// The deployment's settings.
+    pub fn settings(&self) -> &crate::store::StoreSettings {
+        self.store.settings()
+    }
+
     /// Now, by the app's clock.
     pub fn now(&self) -> Timestamp {
         self.clock.now()

@@ -74,7 +74,12 @@ pub fn needs_end_date(letter: ExemptionLetter) -> bool {
     matches!(letter, A | B | C | D | E | F)
 }
 
+/// The longest period of an a–f entry by default, in years from its start:
+/// PP 61/2010 has the head of the body set the period, at most 30 years.
+pub const DEFAULT_MAX_PERIOD_YEARS: i16 = 30;
+
 /// Checks the period and basis of a new entry; `field` prefixes the paths.
+/// `max_years` bounds the period of an a–f entry.
 pub fn check_new(
     field: &str,
     letter: ExemptionLetter,
@@ -82,6 +87,7 @@ pub fn check_new(
     decree_date: Date,
     start_date: Date,
     end_date: Option<Date>,
+    max_years: i16,
 ) -> Vec<FieldViolation> {
     let f = |n: &str| format!("{field}.{n}");
     let mut v = Vec::new();
@@ -114,6 +120,19 @@ pub fn check_new(
         }
         Some(end) if end < start_date => {
             v.push(FieldViolation::new(f("end_date"), "is before the start date"))
+        }
+        Some(end)
+            if needs_end_date(letter)
+                && start_date
+                    .checked_add(jiff::Span::new().years(max_years))
+                    .is_ok_and(|last| end > last) =>
+        {
+            v.push(FieldViolation::new(
+                f("end_date"),
+                format!(
+                    "an exemption under letter {letter} may last at most {max_years} years from its start (this deployment's limit)"
+                ),
+            ))
         }
         _ => {}
     }
@@ -355,9 +374,12 @@ mod tests {
             (J, Some("UU 27/2022"), d, None, &[]),
             (H, Some("UU 27/2022"), d, None, &["x.other_law"]),
             (H, None, date(2026, 1, 4), None, &["x.start_date"]), // start before decree
+            (A, None, d, Some(date(2056, 1, 5)), &[]),            // 30 years: the limit
+            (A, None, d, Some(date(2056, 1, 6)), &["x.end_date"]), // a day longer
+            (H, None, d, Some(date(2086, 1, 5)), &[]),            // g–j: no limit
         ];
         for (letter, law, start, end, want) in cases {
-            let got: Vec<String> = check_new("x", *letter, *law, d, *start, *end)
+            let got: Vec<String> = check_new("x", *letter, *law, d, *start, *end, 30)
                 .into_iter()
                 .map(|v| v.field)
                 .collect();

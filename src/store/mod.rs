@@ -56,6 +56,9 @@ pub struct StoreSettings {
     /// Working days after receipt within which a request may be returned
     /// for completion (default 3).
     pub completion_window_working_days: i32,
+    /// The longest period, in years from its start, of a DIK entry under
+    /// Pasal 17 letters a–f (default 30).
+    pub dik_max_period_years: i16,
     /// Keep the monthly figure cells up to date on every change (default
     /// true; switched off only to measure what they cost).
     pub maintain_figures: bool,
@@ -70,6 +73,7 @@ impl Default for StoreSettings {
             allow_unregistered_exemption: false,
             objection_reopen_working_days: 10,
             completion_window_working_days: crate::domain::lifecycle::DEFAULT_COMPLETION_WINDOW,
+            dik_max_period_years: crate::domain::exemption::DEFAULT_MAX_PERIOD_YEARS,
             maintain_figures: true,
             fault: None,
         }
@@ -383,6 +387,9 @@ pub trait Store: DikStore + FigureStore + KeyStore + ReportStore + Send + Sync +
 
     /// The one writer: every write of the app goes through it.
     fn writer(&self) -> &writer::Writer;
+
+    /// The deployment's settings.
+    fn settings(&self) -> &StoreSettings;
 }
 
 /// Opens the store a URL names: `postgres://` or `postgresql://` selects

@@ -283,6 +283,10 @@ impl super::Store for SqlStore {
     fn writer(&self) -> &super::Writer {
         SqlStore::writer(self)
     }
+
+    fn settings(&self) -> &super::StoreSettings {
+        &self.core.settings
+    }
 }
 
 /// Requests whose running clock a calendar change on `date` may move:

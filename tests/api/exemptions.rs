@@ -278,6 +278,11 @@ async fn dik_bad_input(backend: Backend) {
             vec!["exemption.end_date"],
         ),
         (
+            "a period longer than 30 years (the default limit)",
+            entry(L::A, Some("2056-01-06")),
+            vec!["exemption.end_date"],
+        ),
+        (
             "j without the other law",
             pb::Exemption {
                 other_law: String::new(),
