@@ -701,6 +701,7 @@ fn notice(outcome: Outcome, notice_time: Option<&str>) -> NoticeInput {
 fn extend(reason: &str) -> Command {
     Command::Extend {
         reason: reason.into(),
+        extend_time: None,
     }
 }
 
@@ -1661,6 +1662,7 @@ async fn lifecycle_persists_every_command(store: Arc<dyn Store>) {
                 "Realisasi anggaran imunisasi 2025 per puskesmas dan per bulan".into(),
             ),
             purpose: None,
+            resubmit_time: None,
         },
         "2026-03-16T02:00:00Z",
         WEB_FORM,

@@ -504,11 +504,13 @@ impl RequestService for RequestApi {
             Text::opt_para(INFO_MAX),
         );
         let purpose = c.text("purpose", &r.purpose, Text::opt_para(REASON_MAX));
+        let resubmit_time = c.timestamp("resubmit_time", r.resubmit_time.as_ref());
         let cmd = Some(Command::Resubmit {
             note,
             requester,
             information_requested: info,
             purpose,
+            resubmit_time,
         });
         self.transition("name", &r.name, &r.etag, c, cmd, caller)
             .await
@@ -542,7 +544,11 @@ impl RequestService for RequestApi {
         let r = req.into_inner();
         let mut c = Check::new();
         let reason = c.text("reason", &r.reason, Text::para(REASON_MAX));
-        let cmd = reason.map(|reason| Command::Extend { reason });
+        let extend_time = c.timestamp("extend_time", r.extend_time.as_ref());
+        let cmd = reason.map(|reason| Command::Extend {
+            reason,
+            extend_time,
+        });
         self.transition("name", &r.name, &r.etag, c, cmd, caller)
             .await
     }

@@ -67,6 +67,8 @@ pub enum Command {
         information_requested: Option<String>,
         /// Replacement purpose.
         purpose: Option<String>,
+        /// When the completed request was received; `None` means now.
+        resubmit_time: Option<Timestamp>,
     },
     /// To another agency of the same Pemda; the clock keeps running.
     Forward {
@@ -79,6 +81,8 @@ pub enum Command {
     Extend {
         /// Written reason.
         reason: String,
+        /// When the extension was given; `None` means now.
+        extend_time: Option<Timestamp>,
     },
     /// The written notice (Pasal 22(7)).
     Respond(NoticeInput),
@@ -453,6 +457,25 @@ fn check_fee(req: &Request, n: &NoticeInput) -> Result<()> {
     Ok(())
 }
 
+/// A step's effective time, entered after the fact from a paper register:
+/// never in the future, never before `after` (the previous step, `what`).
+fn effective_time(
+    field: &str,
+    given: Option<Timestamp>,
+    now: Timestamp,
+    after: Timestamp,
+    what: &str,
+) -> Result<Timestamp> {
+    let t = given.unwrap_or(now);
+    if t > now {
+        return Err(Error::invalid(field, "is in the future"));
+    }
+    if t < after {
+        return Err(Error::invalid(field, format!("is before {what}")));
+    }
+    Ok(t)
+}
+
 /// Applies `cmd` to `req`: the new projection and the event to append, or a
 /// refusal. Pure: the caller stores both in one transaction.
 pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request, NewEvent)> {
@@ -527,7 +550,18 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
             requester,
             information_requested,
             purpose,
+            resubmit_time,
         } => {
+            // Awaiting completion, nothing else happens to a request: its
+            // last change is the return.
+            let at = effective_time(
+                "resubmit_time",
+                resubmit_time,
+                ctx.now,
+                req.update_time,
+                "the request was returned for completion",
+            )?;
+            let today = time::local_date(at, ctx.tz);
             let clock = run_clock(ctx.calendar, ctx.tz, today, false)?;
             next.state = RequestState::Pending;
             next.clock_start_date = today;
@@ -557,7 +591,7 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
             details.insert("due_date".into(), clock.due.to_string());
             (
                 EventType::Resubmitted,
-                ctx.now,
+                at,
                 format!("completed; the clock restarts, due {}", clock.due),
             )
         }
@@ -601,7 +635,28 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
                 ),
             )
         }
-        Command::Extend { reason } => {
+        Command::Extend {
+            reason,
+            extend_time,
+        } => {
+            // Judged against the due date on the day it was given.
+            let at = effective_time(
+                "extend_time",
+                extend_time,
+                ctx.now,
+                req.receive_time,
+                "the request was received",
+            )?;
+            let today = time::local_date(at, ctx.tz);
+            if today < req.clock_start_date {
+                return Err(Error::invalid(
+                    "extend_time",
+                    format!(
+                        "is before the day the clock started ({})",
+                        req.clock_start_date
+                    ),
+                ));
+            }
             if req.extension.is_some() {
                 return Err(Error::precondition(
                     "ALREADY_EXTENDED",
@@ -615,7 +670,7 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
                 return Err(Error::precondition(
                     "EXTENSION_TOO_LATE",
                     format!(
-                        "an extension must be given by the original due date {original}, and today is {today}"
+                        "an extension must be given by the original due date {original}, and it was given on {today}"
                     ),
                 ));
             }
@@ -629,7 +684,7 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
                 .ok_or_else(|| Error::precondition("OUT_OF_CALENDAR", "due date out of range"))?;
             next.extension = Some(Extension {
                 reason: reason.clone(),
-                extend_time: ctx.now,
+                extend_time: at,
                 previous_due_date: original,
             });
             next.due_date = Some(due);
@@ -639,7 +694,7 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
             details.insert("due_date".into(), due.to_string());
             (
                 EventType::Extended,
-                ctx.now,
+                at,
                 format!("extended by 7 working days: due {due} instead of {original}"),
             )
         }

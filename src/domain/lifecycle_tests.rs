@@ -108,6 +108,7 @@ fn resubmit() -> Command {
         requester: None,
         information_requested: None,
         purpose: None,
+        resubmit_time: None,
     }
 }
 
@@ -121,6 +122,7 @@ fn forward(to: &str, pemda: &str) -> Command {
 fn extend() -> Command {
     Command::Extend {
         reason: "arsip di gudang".into(),
+        extend_time: None,
     }
 }
 
@@ -760,6 +762,7 @@ fn resubmission_replaces_the_fields_given() {
         requester: Some(new_requester.clone()),
         information_requested: Some("Realisasi anggaran Dinkes 2025 per program".into()),
         purpose: Some("Penelitian".into()),
+        resubmit_time: None,
     };
     let (next, ev) = w.ok(&awaiting, cmd, "2026-03-16 08:00");
     assert_eq!(next.requester, new_requester);
@@ -882,6 +885,60 @@ fn fees_only_on_copies_that_are_given() {
     }
 }
 
+/// Registers kept on paper are entered after the fact: an extension and a
+/// resubmission take the time they happened, judged on that day.
+#[test]
+fn extension_and_resubmission_can_be_back_filed() {
+    let w = World::new();
+    let req = w.pending(RECEIVED);
+    let extend_at = |at: &str| Command::Extend {
+        reason: "arsip di gudang".into(),
+        extend_time: Some(t(at)),
+    };
+    // Entered on 2 April, given on the original due date (31 March): lawful.
+    let (next, ev) = w.ok(&req, extend_at("2026-03-31 15:00"), "2026-04-02 09:00");
+    assert_eq!(next.due_date, Some(d(EXTENDED_DUE)));
+    assert_eq!(ev.event_time, t("2026-03-31 15:00"));
+    assert_eq!(next.extension.unwrap().extend_time, t("2026-03-31 15:00"));
+    // (given at, entered at, refusal or invalid field)
+    let cases = [
+        ("2026-04-01 09:00", "2026-04-02 09:00", "EXTENSION_TOO_LATE"),
+        ("2026-04-03 09:00", "2026-04-02 09:00", "extend_time"), // future
+        ("2026-03-10 08:00", "2026-04-02 09:00", "extend_time"), // before receipt
+    ];
+    for (given, entered, want) in cases {
+        let got = match w.run(&req, extend_at(given), entered) {
+            Err(Error::FailedPrecondition { reason, .. }) => reason.to_string(),
+            Err(Error::InvalidArgument(v)) => v[0].field.clone(),
+            other => panic!("{given}: {other:?}"),
+        };
+        assert_eq!(got, want, "{given}");
+    }
+
+    // Returned Thu 12 Mar 10:00; the completed request came Mon 16 Mar,
+    // entered Fri 20 Mar: the clock restarts on the 16th.
+    let awaiting = w.awaiting();
+    let resubmit_at = |at: &str| Command::Resubmit {
+        note: None,
+        requester: None,
+        information_requested: None,
+        purpose: None,
+        resubmit_time: Some(t(at)),
+    };
+    let (next, ev) = w.ok(
+        &awaiting,
+        resubmit_at("2026-03-16 08:00"),
+        "2026-03-20 10:00",
+    );
+    assert_eq!(next.clock_start_date, d("2026-03-16"));
+    assert_eq!(next.due_date, Some(d("2026-04-07")));
+    assert_eq!(ev.event_time, t("2026-03-16 08:00"));
+    for given in ["2026-03-12 09:59", "2026-03-20 10:01"] {
+        let res = w.run(&awaiting, resubmit_at(given), "2026-03-20 10:00");
+        assert_eq!(invalid_field(res), "resubmit_time", "{given}");
+    }
+}
+
 #[test]
 fn only_granted_information_is_delivered() {
     let cases = [
@@ -945,6 +1002,7 @@ fn no_event_reveals_the_requesters_personal_data() {
         requester: Some(new_requester),
         information_requested: None,
         purpose: None,
+        resubmit_time: None,
     };
     let steps = [
         (return_for_completion(), "2026-03-12 10:00"),

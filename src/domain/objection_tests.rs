@@ -224,7 +224,13 @@ impl Fixture<'_> {
 
     fn extend(self, at: &str) -> Self {
         let reason = "arsip kontrak di gudang".into();
-        self.then(Command::Extend { reason }, at)
+        self.then(
+            Command::Extend {
+                reason,
+                extend_time: None,
+            },
+            at,
+        )
     }
 
     fn return_for_completion(self, at: &str) -> Self {

@@ -13,6 +13,7 @@ on_both_backends!(
     refusals_write_nothing,
     rejection_needs_pasal_17,
     one_winner_per_transition,
+    paper_registers_are_back_filed,
 );
 
 fn as_officer<T>(msg: T) -> Request<T> {
@@ -100,6 +101,7 @@ async fn full_path_with_history(backend: Backend) {
             name: r.name.clone(),
             etag: r.etag.clone(),
             reason: "Data perlu dihimpun dari 6 kecamatan".into(),
+            extend_time: None,
         })
         .await
         .unwrap()
@@ -216,6 +218,7 @@ async fn refusals_write_nothing(backend: Backend) {
             name: name.clone(),
             etag: "\"9\"".into(),
             reason: "Butuh waktu".into(),
+            extend_time: None,
         })
         .await
         .unwrap_err();
@@ -509,4 +512,51 @@ async fn one_winner_per_transition(backend: Backend) {
     let history = app.history(&r.name).await;
     assert_eq!(history.len(), 2);
     assert_eq!(history[1].r#type, Type::Extended as i32);
+}
+
+/// A register kept on paper is entered after the fact: an extension takes
+/// the time it was given and is judged on that day.
+async fn paper_registers_are_back_filed(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    app.pemda("kota-serang").await;
+    let r = app.submit("kota-serang", "2026-03-02T02:00:00Z").await;
+    assert_eq!(day(&r.due_date), "2026-03-16");
+    app.set_now("2026-03-20T02:00:00Z");
+    let extend = |at: &str| pb::ExtendRequestRequest {
+        name: r.name.clone(),
+        reason: "Arsip di gudang".into(),
+        extend_time: Some(ts(at)),
+        ..Default::default()
+    };
+    // Given the day after the due date: too late, whenever it is entered.
+    let err = app
+        .requests
+        .extend_request(extend("2026-03-17T02:00:00Z"))
+        .await
+        .unwrap_err();
+    assert_eq!(reason(&err), "EXTENSION_TOO_LATE");
+    let err = app
+        .requests
+        .extend_request(extend("2026-03-21T02:00:00Z"))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&err), vec!["extend_time"], "in the future");
+    assert_eq!(app.history(&r.name).await.len(), 1, "nothing written");
+
+    // Given on the due date, entered four days later: lawful; 7 working days
+    // from 16 March skip Nyepi and the Idul Fitri leave (18-24 March).
+    let e = app
+        .requests
+        .extend_request(extend("2026-03-16T03:00:00Z"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(day(&e.due_date), "2026-04-01");
+    assert_eq!(
+        e.extension.unwrap().extend_time,
+        Some(ts("2026-03-16T03:00:00Z"))
+    );
+    let history = app.history(&r.name).await;
+    assert_eq!(history[1].r#type, Type::Extended as i32);
+    assert_eq!(history[1].event_time, Some(ts("2026-03-16T03:00:00Z")));
 }

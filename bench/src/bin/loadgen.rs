@@ -894,6 +894,7 @@ impl Worker {
                 name: t.name.clone(),
                 etag: t.etag.clone(),
                 reason: "Data perlu dihimpun dari beberapa kecamatan".into(),
+                extend_time: None,
             };
             (
                 Op::Extend,
