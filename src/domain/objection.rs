@@ -102,7 +102,10 @@ pub struct Settlement {
 }
 
 /// The day `ground` arose for `req`, or why the request does not allow it.
-/// "Not answered" and "answered late" arise when the response deadline passes.
+/// "Not answered" arises when the response deadline passes; "answered late"
+/// (Pasal 35(1) g) when the late notice reaches the requester, which is the
+/// notice's day until receipt dates are recorded: before it, the requester
+/// has nothing late to object to, only silence (ground c).
 pub fn ground_arose(
     ground: ObjectionGround,
     req: &Request,
@@ -128,10 +131,9 @@ pub fn ground_arose(
             ),
         },
         G::AnsweredLate => match notice {
-            Some(n) if !n.on_time => Ok(req
-                .due_date
-                .or(req.original_due_date)
-                .unwrap_or(req.clock_start_date)),
+            Some(_) if !notice.is_some_and(|n| n.on_time) => {
+                Ok(notice_day.expect("notice has a day"))
+            }
             Some(_) => Err("the request was answered by its due date".into()),
             None => Err("the request has not been answered (use ground c, not answered)".into()),
         },

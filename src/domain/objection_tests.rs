@@ -534,7 +534,8 @@ fn every_ground_arises_on_the_right_day_or_says_why_not() {
                 On("2026-04-02"),
                 On("2026-04-02"),
                 NO_FEE,
-                On("2026-03-31"),
+                // g arises when the late notice reaches the requester.
+                On("2026-04-02"),
             ],
         ),
         (
@@ -550,7 +551,8 @@ fn every_ground_arises_on_the_right_day_or_says_why_not() {
                 On("2026-04-02"),
                 On("2026-04-02"),
                 NO_FEE,
-                On("2026-03-31"),
+                // g arises when the late notice reaches the requester.
+                On("2026-04-02"),
             ],
         ),
         (
@@ -567,7 +569,7 @@ fn every_ground_arises_on_the_right_day_or_says_why_not() {
                 On("2026-04-14"),
                 On("2026-04-14"),
                 On("2026-04-14"),
-                On("2026-04-10"),
+                On("2026-04-14"),
             ],
         ),
         (
@@ -796,35 +798,28 @@ fn filing_windows_are_thirty_working_days_from_each_ground() {
             ),
         ),
         (
-            "three grounds, each with its own window",
+            "three grounds arising with the late notice (g: not at the due date, 31 March)",
             &late_partial_fee,
             &[G::Rejected, G::UnreasonableFee, G::AnsweredLate],
-            "2026-05-18 16:00",
+            "2026-05-20 16:00",
             Accepted(&[
                 (G::Rejected, "2026-04-02", "2026-05-20"),
                 (G::UnreasonableFee, "2026-04-02", "2026-05-20"),
-                (G::AnsweredLate, "2026-03-31", "2026-05-18"),
+                (G::AnsweredLate, "2026-04-02", "2026-05-20"),
             ]),
         ),
         (
-            "one late ground refuses the whole filing",
+            "the late ground named first, the day after its window",
             &late_partial_fee,
-            &[G::Rejected, G::UnreasonableFee, G::AnsweredLate],
-            "2026-05-19 08:00",
+            &[G::AnsweredLate, G::Rejected],
+            "2026-05-21 09:00",
             Refused(
                 "OBJECTION_TOO_LATE",
                 &[
-                    "ground answered late arose on 2026-03-31",
-                    "by 2026-05-18 (filed 2026-05-19)",
+                    "ground answered late arose on 2026-04-02",
+                    "by 2026-05-20 (filed 2026-05-21)",
                 ],
             ),
-        ),
-        (
-            "the late ground named first",
-            &late_partial_fee,
-            &[G::AnsweredLate, G::Rejected],
-            "2026-05-20 09:00",
-            Refused("OBJECTION_TOO_LATE", &["answered late", "by 2026-05-18"]),
         ),
         (
             "without the late ground, the last day of the others",
@@ -863,18 +858,18 @@ fn filing_windows_are_thirty_working_days_from_each_ground() {
             "2026-05-29 16:00",
             Accepted(&[
                 (G::UnreasonableFee, "2026-04-14", "2026-06-03"),
-                (G::AnsweredLate, "2026-04-10", "2026-05-29"),
+                (G::AnsweredLate, "2026-04-14", "2026-06-03"),
                 (G::NotFulfilled, "2026-04-14", "2026-06-03"),
             ]),
         ),
         (
             "extended and late, g the day after its last day",
             &extended_late,
-            &[G::UnreasonableFee, G::AnsweredLate],
-            "2026-05-30 09:00",
+            &[G::AnsweredLate, G::UnreasonableFee],
+            "2026-06-04 09:00",
             Refused(
                 "OBJECTION_TOO_LATE",
-                &["answered late arose on 2026-04-10", "by 2026-05-29"],
+                &["answered late arose on 2026-04-14", "by 2026-06-03"],
             ),
         ),
         (
