@@ -103,9 +103,10 @@ pub struct Settlement {
 
 /// The day `ground` arose for `req`, or why the request does not allow it.
 /// "Not answered" arises when the response deadline passes; "answered late"
-/// (Pasal 35(1) g) when the late notice reaches the requester, which is the
-/// notice's day until receipt dates are recorded: before it, the requester
-/// has nothing late to object to, only silence (ground c).
+/// (Pasal 35(1) g) when the late notice or the late information reaches the
+/// requester (their days until receipt dates are recorded): before it, the
+/// requester has nothing late to object to, only silence (ground c). d and
+/// e arise from the notice or, once delivered, from the delivery.
 pub fn ground_arose(
     ground: ObjectionGround,
     req: &Request,
@@ -117,6 +118,15 @@ pub fn ground_arose(
     // a notice given afterwards does not count yet.
     let notice = req.notice.as_ref().filter(|n| n.notice_time <= now);
     let notice_day = notice.map(|n| time::local_date(n.notice_time, tz));
+    // The information handed over, as it stood at `now`.
+    let delivery_day = req
+        .deliver_time
+        .filter(|t| *t <= now)
+        .map(|t| time::local_date(t, tz));
+    // d and e may lie in the notice or in what was delivered: the window
+    // runs from the later of the two (towards the requester, who cannot
+    // judge what was given before receiving it).
+    let answer_day = notice_day.max(delivery_day);
     let past_due = req.due_end_time.is_some_and(|end| now >= end);
     match ground {
         G::NotAnswered => match (notice, req.due_date) {
@@ -131,8 +141,14 @@ pub fn ground_arose(
             ),
         },
         G::AnsweredLate => match notice {
-            Some(_) if !notice.is_some_and(|n| n.on_time) => {
-                Ok(notice_day.expect("notice has a day"))
+            Some(n) if !n.on_time => Ok(answer_day.expect("notice has a day")),
+            // An answer on time whose information came after the due date.
+            Some(_)
+                if delivery_day
+                    .zip(req.due_date)
+                    .is_some_and(|(d, due)| d > due) =>
+            {
+                Ok(delivery_day.expect("delivered"))
             }
             Some(_) => Err("the request was answered by its due date".into()),
             None => Err("the request has not been answered (use ground c, not answered)".into()),
@@ -150,7 +166,11 @@ pub fn ground_arose(
             Some(_) => Err("the notice charged no fee".into()),
             None => Err("the request has not been answered".into()),
         },
-        G::AnsweredOtherwise | G::NotFulfilled | G::PeriodicNotProvided => match notice_day {
+        G::AnsweredOtherwise | G::NotFulfilled => match answer_day {
+            Some(d) => Ok(d),
+            None => Err("the request has not been answered".into()),
+        },
+        G::PeriodicNotProvided => match notice_day {
             Some(d) => Ok(d),
             None if ground == G::PeriodicNotProvided && past_due => {
                 Ok(req.due_date.expect("overdue has a due date"))

@@ -421,10 +421,28 @@ fn every_ground_arises_on_the_right_day_or_says_why_not() {
                 No("the notice was granted, not a rejection"),
                 On("2026-03-26"),
                 No("answered on 2026-03-26"),
-                On("2026-03-26"),
-                On("2026-03-26"),
+                // d and e: from the delivery, where what was given shows.
+                On("2026-03-30"),
+                On("2026-03-30"),
                 On("2026-03-26"),
                 ON_TIME,
+            ],
+        ),
+        (
+            "granted on time, the information delivered after the due date",
+            w.standard()
+                .respond(Outcome::Granted, 0, "2026-03-26 10:00")
+                .deliver("2026-04-02 11:00")
+                .build(),
+            "2026-04-06 10:00",
+            [
+                No("the notice was granted, not a rejection"),
+                On("2026-03-26"),
+                No("answered on 2026-03-26"),
+                On("2026-04-02"),
+                On("2026-04-02"),
+                NO_FEE,
+                On("2026-04-02"),
             ],
         ),
         (
@@ -548,11 +566,11 @@ fn every_ground_arises_on_the_right_day_or_says_why_not() {
                 No("the notice was granted"),
                 On("2026-04-02"),
                 No("answered on 2026-04-02"),
-                On("2026-04-02"),
-                On("2026-04-02"),
+                On("2026-04-06"),
+                On("2026-04-06"),
                 NO_FEE,
-                // g arises when the late notice reaches the requester.
-                On("2026-04-02"),
+                // g: when the late information reached the requester.
+                On("2026-04-06"),
             ],
         ),
         (
