@@ -283,13 +283,15 @@ pub struct ServeArgs {
     /// Working days after receipt within which a request may be returned for
     /// completion; later it must be answered. UU KIP sets no number; the
     /// default (3) leans towards the requester (see README).
-    #[arg(long, env = "PPID_COMPLETION_WINDOW_WORKING_DAYS", default_value_t = 3,
+    #[arg(long, env = "PPID_COMPLETION_WINDOW_WORKING_DAYS",
+          default_value_t = crate::domain::lifecycle::DEFAULT_COMPLETION_WINDOW,
           value_parser = clap::value_parser!(i32).range(1..=10))]
     pub completion_window_working_days: i32,
     /// The longest period, in years from its start, of a DIK entry under
     /// Pasal 17 letters a–f (Pasal 20: never permanent). PP 61/2010 lets
     /// the head of the body set it; 30 is the longest it allows.
-    #[arg(long, env = "PPID_DIK_MAX_PERIOD_YEARS", default_value_t = 30,
+    #[arg(long, env = "PPID_DIK_MAX_PERIOD_YEARS",
+          default_value_t = crate::domain::exemption::DEFAULT_MAX_PERIOD_YEARS,
           value_parser = clap::value_parser!(i16).range(1..=30))]
     pub dik_max_period_years: i16,
     /// Seconds to let in-flight calls finish after SIGTERM or Ctrl-C.

@@ -152,6 +152,13 @@ struct MemberScore {
     received: i64,
 }
 
+impl MemberScore {
+    /// Whether the Komisi Informasi's assessment entered the final score.
+    fn assessment_used(&self) -> bool {
+        self.final_score.is_some_and(|f| f.2)
+    }
+}
+
 impl App {
     /// The scoring policy of a year (the built-in default until one is set),
     /// with when it was set.
@@ -455,14 +462,14 @@ impl App {
                     display_name: s.agency.display_name.clone(),
                     score: r.score,
                     conservative_score: r.conservative,
-                    band: figures::band_label(&policy, r.score, s.final_score.is_some_and(|f| f.2)),
+                    band: figures::band_label(&policy, r.score, s.assessment_used()),
                     rank,
                     previous_rank,
                     movement,
                     movement_label,
                     pooled_agency_ids: s.pooled.clone(),
                     decided: s.decided,
-                    assessment_used: s.final_score.is_some_and(|f| f.2),
+                    assessment_used: s.assessment_used(),
                 }
             })
             .collect();
@@ -551,12 +558,8 @@ impl App {
         Ok(ScoreExplanation {
             agency_id: agency.id.clone(),
             score: s.final_score.map(|f| f.0),
-            band: figures::band_label(
-                &policy,
-                s.final_score.map(|f| f.0),
-                s.final_score.is_some_and(|f| f.2),
-            ),
-            assessment_used: s.final_score.is_some_and(|f| f.2),
+            band: figures::band_label(&policy, s.final_score.map(|f| f.0), s.assessment_used()),
+            assessment_used: s.assessment_used(),
             service_score: s.service.map(|x| x.0),
             summary: figures::fix_first(&parts, &policy),
             components: parts,

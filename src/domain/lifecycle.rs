@@ -476,6 +476,22 @@ fn effective_time(
     Ok(t)
 }
 
+/// The agency-local day of `at`, a step on the running clock: never before
+/// the day the clock started.
+fn clock_day(field: &str, at: Timestamp, req: &Request, tz: &TimeZone) -> Result<Date> {
+    let day = time::local_date(at, tz);
+    if day < req.clock_start_date {
+        return Err(Error::invalid(
+            field,
+            format!(
+                "is before the day the clock started ({})",
+                req.clock_start_date
+            ),
+        ));
+    }
+    Ok(day)
+}
+
 /// Applies `cmd` to `req`: the new projection and the event to append, or a
 /// refusal. Pure: the caller stores both in one transaction.
 pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request, NewEvent)> {
@@ -647,16 +663,7 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
                 req.receive_time,
                 "the request was received",
             )?;
-            let today = time::local_date(at, ctx.tz);
-            if today < req.clock_start_date {
-                return Err(Error::invalid(
-                    "extend_time",
-                    format!(
-                        "is before the day the clock started ({})",
-                        req.clock_start_date
-                    ),
-                ));
-            }
+            let today = clock_day("extend_time", at, req, ctx.tz)?;
             if req.extension.is_some() {
                 return Err(Error::precondition(
                     "ALREADY_EXTENDED",
@@ -699,26 +706,14 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
             )
         }
         Command::Respond(n) => {
-            let notice_time = n.notice_time.unwrap_or(ctx.now);
-            if notice_time > ctx.now {
-                return Err(Error::invalid("notice.notice_time", "is in the future"));
-            }
-            if notice_time < req.receive_time {
-                return Err(Error::invalid(
-                    "notice.notice_time",
-                    "is before the request was received",
-                ));
-            }
-            let day = time::local_date(notice_time, ctx.tz);
-            if day < req.clock_start_date {
-                return Err(Error::invalid(
-                    "notice.notice_time",
-                    format!(
-                        "is before the day the clock started ({})",
-                        req.clock_start_date
-                    ),
-                ));
-            }
+            let notice_time = effective_time(
+                "notice.notice_time",
+                n.notice_time,
+                ctx.now,
+                req.receive_time,
+                "the request was received",
+            )?;
+            let day = clock_day("notice.notice_time", notice_time, req, ctx.tz)?;
             check_fee(req, &n)?;
             let due = req
                 .due_date
@@ -789,16 +784,13 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
                     ),
                 ));
             }
-            let t = deliver_time.unwrap_or(ctx.now);
-            if t > ctx.now {
-                return Err(Error::invalid("deliver_time", "is in the future"));
-            }
-            if t < notice.notice_time {
-                return Err(Error::invalid(
-                    "deliver_time",
-                    "is before the written notice",
-                ));
-            }
+            let t = effective_time(
+                "deliver_time",
+                deliver_time,
+                ctx.now,
+                notice.notice_time,
+                "the written notice",
+            )?;
             let taken = deadline::working_days_between(
                 ctx.calendar,
                 req.clock_start_date,

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Context as _;
+use futures::TryStreamExt as _;
 use jiff::{Timestamp, civil::Date};
 
 use super::{
@@ -702,33 +703,23 @@ pub(crate) async fn backfill_counters(conn: &mut Conn<'_>) -> Result<()> {
             .map(|row| agency_from_row(row).map(|a| (a.id.clone(), a.tz())))
             .collect::<Result<_>>()?;
         let mut added = Contributions::new();
-        let mut after = String::new();
         let mut total = 0usize;
-        loop {
-            let rows = conn
-                .fetch_all(
-                    Sql::new(format!(
-                        "SELECT {REQUEST_COLUMNS} FROM requests \
-                         WHERE notice_time IS NOT NULL AND id > $1 ORDER BY id LIMIT 5000"
-                    ))
-                    .bind(after.clone()),
-                )
-                .await?;
-            let Some(last) = rows.last() else { break };
-            after = last.get::<String>("id")?;
-            total += rows.len();
-            for row in &rows {
-                let r = request_from_row(row)?;
-                let Some(tz) = zones.get(&r.agency_id) else {
-                    continue;
-                };
-                for (k, v) in stats::request_contributions(&r, tz) {
-                    if matches!(k.1, Key::Count(c) if ADDED.contains(&c)) {
-                        *added.entry(k).or_insert(0) += v;
-                    }
+        let mut rows = conn.fetch(Sql::new(format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE notice_time IS NOT NULL"
+        )));
+        while let Some(row) = rows.try_next().await? {
+            total += 1;
+            let r = request_from_row(&row)?;
+            let Some(tz) = zones.get(&r.agency_id) else {
+                continue;
+            };
+            for (k, v) in stats::request_contributions(&r, tz) {
+                if matches!(k.1, Key::Count(c) if ADDED.contains(&c)) {
+                    *added.entry(k).or_insert(0) += v;
                 }
             }
         }
+        drop(rows);
         apply_contributions(conn, &added).await?;
         conn.execute(
             Sql::new(
