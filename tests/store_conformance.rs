@@ -389,6 +389,7 @@ conformance! {
     calendar_follows_changes_across_stores;
     same_ids_through_two_stores_register_once;
     agencies_follow_changes_across_stores;
+    counters_added_later_are_filled_from_the_register;
     cuti_bersama_as_working_days with cuti_bersama_counts();
     report_counts_withholding_by_letters with unregistered_allowed();
     export_pages_in_receipt_order;
@@ -3658,4 +3659,79 @@ mod history_survives_the_events_migration {
         pool.close().await;
         history_survives_the_migration(&url).await;
     }
+}
+
+/// A database that kept cells before the due-month timeliness counters
+/// existed gets them filled from the register when a server opens it: the
+/// same cells as if they had been kept all along.
+async fn counters_added_later_are_filled_from_the_register(db: SameDatabase) {
+    use ppid::domain::stats::Counter;
+    let a = db.store.clone();
+    let tree = seed(&a).await;
+    let dinkes = tree.dinkes.id.clone();
+    // Received Tue 10 Mar, due Tue 31 Mar: one answered in time, one late,
+    // one not answered.
+    for answer in [
+        Some("2026-03-12T02:00:00Z"),
+        Some("2026-04-02T02:00:00Z"),
+        None,
+    ] {
+        let s = a
+            .submit_request(
+                new_request(&dinkes, "2026-03-10T02:00:00Z"),
+                t("2026-03-10T02:10:00Z"),
+                WEB_FORM,
+            )
+            .await
+            .unwrap();
+        if let Some(at) = answer {
+            a.transition(
+                s.request.id,
+                None,
+                Command::Respond(notice(Outcome::Granted, Some(at))),
+                t("2026-04-03T02:00:00Z"),
+                PPID_UTAMA,
+            )
+            .await
+            .unwrap();
+        }
+    }
+    let ids = vec![dinkes.clone()];
+    let cells = |store: Arc<dyn Store>| {
+        let ids = ids.clone();
+        async move {
+            store
+                .month_totals(&ids, "2026", "2026", true)
+                .await
+                .unwrap()
+        }
+    };
+    let kept = cells(a.clone()).await;
+    let due = |t: &std::collections::HashMap<String, ppid::domain::figures::Totals>| {
+        let t = &t[&dinkes];
+        (t.get(Counter::DueAnswered), t.get(Counter::DueOnTime))
+    };
+    assert_eq!(due(&kept), (2, 1));
+
+    // As an older database: the columns empty, the backfill never done.
+    let sql = [
+        "UPDATE agency_month_stats SET due_answered = 0, due_on_time = 0, rejected_registered = 0",
+        "DELETE FROM server_facts WHERE name = 'cells_due_month_and_lawful_rejections'",
+    ];
+    if db.url.starts_with("postgres") {
+        let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        for q in sql {
+            sqlx::query(q).execute(&mut c).await.unwrap();
+        }
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.url))
+            .await
+            .unwrap();
+        for q in sql {
+            sqlx::query(q).execute(&mut c).await.unwrap();
+        }
+    }
+    assert_eq!(due(&cells(a.clone()).await), (0, 0), "emptied");
+    let b = db.open_another().await;
+    assert_eq!(cells(b).await, kept, "filled from the register on open");
 }
