@@ -286,6 +286,9 @@ pub async fn generate(
             withdraw_time: None,
             create_time: receive_time,
             update_time: receive_time,
+            return_time: None,
+            notice_receipt_date: None,
+            first_notice: None,
             version: 1,
         };
         match fate {
@@ -441,9 +444,11 @@ pub async fn generate(
             .file_objection(
                 ObjectionFiling {
                     id: Uuid::now_v7(),
-                    request_id: r.id,
+                    request_id: Some(r.id),
+                    agency_id: None,
                     grounds: vec![ground],
                     statement: "Keberatan pemohon".into(),
+                    unpublished_information: None,
                     file_time: Some(filed),
                 },
                 "generator",
@@ -469,6 +474,10 @@ pub async fn generate(
             superior_name: "Sekretaris Daerah".into(),
             superior_position: "Atasan PPID".into(),
             decide_time: Some(decided),
+            // Overturning an unreasonable fee halves it.
+            corrected_fee_rupiah: (decision == ObjectionDecision::Overturned
+                && ground == ObjectionGround::UnreasonableFee)
+                .then_some(n.fee_rupiah / 2),
         };
         clock.set(decided);
         if app

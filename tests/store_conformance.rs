@@ -77,7 +77,10 @@ trait UseCases {
         now: Timestamp,
         actor: &str,
     ) -> Result<u32, Error> {
-        self.at(now).add_holiday(holiday, actor).await
+        self.at(now)
+            .add_holiday(holiday, actor)
+            .await
+            .map(|m| m.requests)
     }
     async fn remove_holiday(
         &self,
@@ -86,7 +89,10 @@ trait UseCases {
         now: Timestamp,
         actor: &str,
     ) -> Result<u32, Error> {
-        self.at(now).remove_holiday(date, agency_id, actor).await
+        self.at(now)
+            .remove_holiday(date, agency_id, actor)
+            .await
+            .map(|m| m.requests)
     }
     async fn create_key(
         &self,

@@ -297,7 +297,10 @@ fn rule(path: &str) -> Option<Rule> {
             keyed(OBJECTIONS)
         }
         ("ppid.v1.ObjectionService", "DecideObjection") => keyed(DECIDES),
-        ("ppid.v1.ObjectionService", "FileDispute" | "RecordDisputeOutcome") => keyed(STAFF),
+        (
+            "ppid.v1.ObjectionService",
+            "FileDispute" | "RecordDisputeOutcome" | "RecordAnswerReceipt",
+        ) => keyed(STAFF),
         ("ppid.v1.RequestService", "TrackRequest") => public,
         (
             "ppid.v1.RequestService",
@@ -311,7 +314,8 @@ fn rule(path: &str) -> Option<Rule> {
             | "ForwardRequest"
             | "ExtendRequest"
             | "RespondRequest"
-            | "RecordDelivery",
+            | "RecordDelivery"
+            | "RecordNoticeReceipt",
         ) => keyed(STAFF),
         ("ppid.v1.ReportService", _) => keyed(SEES_FIGURES),
         ("ppid.v1.KeyService", _) => keyed(ADMIN),

@@ -148,10 +148,11 @@ impl CalendarService for CalendarApi {
             built_in: false,
         };
         let moved = self.0.app.add_holiday(record.clone(), &actor).await?;
-        tracing::info!(date = %record.date, kind = %kind.as_str(), rescheduled = moved, %actor, "holiday added");
+        tracing::info!(date = %record.date, kind = %kind.as_str(), rescheduled = moved.requests, objections = moved.objections, %actor, "holiday added");
         Ok(Response::new(pb::AddHolidayResponse {
             holiday: Some(holiday_to_pb(&record)),
-            rescheduled_requests: i32::try_from(moved).unwrap_or(i32::MAX),
+            rescheduled_requests: i32::try_from(moved.requests).unwrap_or(i32::MAX),
+            rescheduled_objections: i32::try_from(moved.objections).unwrap_or(i32::MAX),
         }))
     }
 
@@ -176,9 +177,10 @@ impl CalendarService for CalendarApi {
             .app
             .remove_holiday(date, agency.as_deref(), &actor)
             .await?;
-        tracing::info!(%date, rescheduled = moved, %actor, "holiday removed");
+        tracing::info!(%date, rescheduled = moved.requests, objections = moved.objections, %actor, "holiday removed");
         Ok(Response::new(pb::RemoveHolidayResponse {
-            rescheduled_requests: i32::try_from(moved).unwrap_or(i32::MAX),
+            rescheduled_requests: i32::try_from(moved.requests).unwrap_or(i32::MAX),
+            rescheduled_objections: i32::try_from(moved.objections).unwrap_or(i32::MAX),
         }))
     }
 

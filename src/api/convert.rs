@@ -63,7 +63,9 @@ proto_enum!(domain::EventType => pb::request_event::Type {
     Responded => Responded, Delivered => Delivered, Withdrawn => Withdrawn,
     DueDateChanged => DueDateChanged, ObjectionFiled => ObjectionFiled,
     ObjectionDecided => ObjectionDecided, DisputeFiled => DisputeFiled,
-    DisputeSettled => DisputeSettled,
+    DisputeSettled => DisputeSettled, NoticeReceived => NoticeReceived,
+    ObjectionAnswerReceived => ObjectionAnswerReceived,
+    ObjectionDeadlineChanged => ObjectionDeadlineChanged,
 });
 proto_enum!(domain::ObjectionGround => pb::ObjectionGround {
     Rejected => Rejected, PeriodicNotProvided => PeriodicNotProvided, NotAnswered => NotAnswered,
@@ -71,7 +73,17 @@ proto_enum!(domain::ObjectionGround => pb::ObjectionGround {
     UnreasonableFee => UnreasonableFee, AnsweredLate => AnsweredLate,
 });
 proto_enum!(domain::ObjectionDecision => pb::objection::Decision {
-    Upheld => Upheld, Overturned => Overturned,
+    Upheld => Upheld, Overturned => Overturned, Inadmissible => Inadmissible,
+});
+proto_enum!(domain::OverturnEffect => pb::objection::Effect {
+    Reopened => Reopened, FeeCorrected => FeeCorrected, Acknowledged => Acknowledged,
+    PublicationOrdered => PublicationOrdered,
+});
+proto_enum!(domain::FilingTiming => pb::dispute::FilingTiming {
+    WithinWindow => WithinWindow, Late => Late, Early => Early,
+});
+proto_enum!(domain::Admissibility => pb::ground_check::Admissibility {
+    Admissible => Admissible, Late => Late, NotApplicable => NotApplicable,
 });
 proto_enum!(domain::DecisionExtent => pb::objection::Extent { Wholly => Wholly, Partly => Partly });
 proto_enum!(domain::DisputeOutcome => pb::dispute::Outcome {

@@ -202,6 +202,8 @@ fn statistics_to_pb(
         objections_answered: f.objections_answered,
         objections_answered_on_time: f.objections_answered_on_time,
         objections_overturned: f.objections_overturned,
+        answers_after_overturn: f.answers_after_overturn,
+        answers_after_overturn_on_time: f.answers_after_overturn_on_time,
         disputes_filed: f.disputes_filed,
         disputes_mediated: count(DisputeOutcome::MediationAgreement),
         disputes_granted: count(DisputeOutcome::AdjudicationGranted),

@@ -46,39 +46,69 @@ pub fn deadline_to_pb(rule: DeadlineRule, d: &Deadline) -> pb::Deadline {
 
 impl ObjectionApi {
     /// An objection on the wire, its deadlines explained by the calendar of
-    /// the agency it was filed with.
+    /// the agency it was filed with. The due dates shown are the stored ones;
+    /// today's calendar only explains them.
     async fn objection_to_pb(&self, o: &Objection, disputes: &[Uuid]) -> Result<pb::Objection> {
         let agency = self.0.app.get_agency(&o.agency_id).await?;
         let cal = self.0.app.calendar_for(&agency).await?;
         let today = time::local_date(self.0.app.now(), &agency.tz());
-        let explain = |start, rule| {
-            deadline::compute(&cal, start, rule)
-                .map_err(|e| Error::Internal(anyhow::anyhow!("deadline: {e}")))
+        let explain = |start, rule, stored: Option<jiff::civil::Date>| {
+            let mut d = deadline::compute(&cal, start, rule)
+                .map_err(|e| Error::Internal(anyhow::anyhow!("deadline: {e}")))?;
+            if let Some(stored) = stored
+                && stored != d.due
+            {
+                d.notes.push(format!(
+                    "the calendar changed since; the due date as recorded ({stored}) stands"
+                ));
+                d.due = stored;
+            }
+            Ok::<_, Error>(d)
         };
         let mut windows = Vec::new();
-        for arose in &o.grounds_arose {
-            windows.push(deadline_to_pb(
-                DeadlineRule::ObjectionFiling,
-                &explain(*arose, DeadlineRule::ObjectionFiling)?,
-            ));
+        let mut checks = Vec::new();
+        for gc in &o.checks {
+            let window = match gc.arose {
+                Some(arose) => Some(deadline_to_pb(
+                    DeadlineRule::ObjectionFiling,
+                    &explain(arose, DeadlineRule::ObjectionFiling, gc.window_due)?,
+                )),
+                None => None,
+            };
+            if let Some(w) = &window {
+                windows.push(w.clone());
+            }
+            checks.push(pb::GroundCheck {
+                ground: gc.ground.to_proto(),
+                admissibility: gc.admissibility.to_proto(),
+                arose_date: gc.arose.map(convert::date),
+                counted_from: gc.counted_from.clone().unwrap_or_default(),
+                window,
+                reason: gc.reason.clone().unwrap_or_default(),
+            });
         }
-        // The due date is the one fixed at filing; today's calendar only
-        // explains it (a holiday added later does not move it).
-        let mut answer = explain(o.file_date, DeadlineRule::ObjectionAnswer)?;
-        if answer.due != o.answer_due_date {
-            answer.notes.push(format!(
-                "the calendar changed after filing; the due date fixed at filing ({}) stands",
-                o.answer_due_date
-            ));
-            answer.due = o.answer_due_date;
-        }
-        let dispute_window = objection::dispute_window(&cal, o, today)?;
+        let answer = explain(
+            o.file_date,
+            DeadlineRule::ObjectionAnswer,
+            Some(o.answer_due_date),
+        )?;
+        let dispute_window = match objection::dispute_window(&cal, o, today)? {
+            Some(w) => Some(deadline_to_pb(
+                DeadlineRule::DisputeFiling,
+                &explain(w.start, DeadlineRule::DisputeFiling, Some(w.due))?,
+            )),
+            None => None,
+        };
         let a = o.decision.as_ref();
+        let overturned = a.is_some_and(|a| a.decision == ObjectionDecision::Overturned);
         Ok(pb::Objection {
             name: format!("objections/{}", o.id),
             registration_number: o.registration_number.clone(),
-            request: format!("requests/{}", o.request_id),
-            request_registration_number: o.request_registration_number.clone(),
+            request: o
+                .request_id
+                .map(|r| format!("requests/{r}"))
+                .unwrap_or_default(),
+            request_registration_number: o.request_registration_number.clone().unwrap_or_default(),
             agency: format!("agencies/{}", o.agency_id),
             grounds: o.grounds.iter().map(|g| g.to_proto()).collect(),
             statement: o.statement.clone(),
@@ -98,10 +128,33 @@ impl ObjectionApi {
             decide_time: a.map(|a| convert::timestamp(a.decide_time)),
             answered_on_time: a.is_some_and(|a| a.on_time),
             reopened_due_date: a.and_then(|a| a.reopened_due_date).map(convert::date),
-            dispute_window: dispute_window
-                .as_ref()
-                .map(|d| deadline_to_pb(DeadlineRule::DisputeFiling, d)),
+            dispute_window,
             disputes: disputes.iter().map(|d| format!("disputes/{d}")).collect(),
+            unpublished_information: o.unpublished_information.clone().unwrap_or_default(),
+            ground_checks: checks,
+            admissible: o.admissible(),
+            answer_receipt_date: a.and_then(|a| a.receipt_date).map(convert::date),
+            effect: if overturned {
+                o.overturn_effect().to_proto()
+            } else {
+                0
+            },
+            corrected_fee_rupiah: a.and_then(|a| a.corrected_fee_rupiah),
+            refund_rupiah: a.map_or(0, |a| a.refund_rupiah),
+            history: o
+                .history
+                .iter()
+                .map(|e| pb::RequestEvent {
+                    sequence: e.sequence,
+                    r#type: e.kind.to_proto(),
+                    event_time: Some(convert::timestamp(e.event_time)),
+                    actor: e.actor.clone(),
+                    state: 0,
+                    summary: e.summary.clone(),
+                    details: e.details.clone().into_iter().collect(),
+                    record_time: Some(convert::timestamp(e.record_time)),
+                })
+                .collect(),
         })
     }
 
@@ -109,13 +162,17 @@ impl ObjectionApi {
         let (o, _) = self.0.app.get_objection(d.objection_id).await?;
         let agency = self.0.app.get_agency(&o.agency_id).await?;
         let cal = self.0.app.calendar_for(&agency).await?;
-        let window = deadline::compute(&cal, d.window_start, DeadlineRule::DisputeFiling)
+        let mut window = deadline::compute(&cal, d.window_start, DeadlineRule::DisputeFiling)
             .map_err(|e| Error::Internal(anyhow::anyhow!("deadline: {e}")))?;
+        window.due = d.window_due;
         let s = d.settlement.as_ref();
         Ok(pb::Dispute {
             name: format!("disputes/{}", d.id),
             objection: format!("objections/{}", d.objection_id),
-            request: format!("requests/{}", d.request_id),
+            request: d
+                .request_id
+                .map(|r| format!("requests/{r}"))
+                .unwrap_or_default(),
             commission_register_number: d.commission_register_number.clone().unwrap_or_default(),
             file_time: Some(convert::timestamp(d.file_time)),
             filing_window: Some(deadline_to_pb(DeadlineRule::DisputeFiling, &window)),
@@ -123,6 +180,7 @@ impl ObjectionApi {
             decision_date: s.map(|s| convert::date(s.decision_date)),
             decision_number: s.map(|s| s.decision_number.clone()).unwrap_or_default(),
             summary: s.and_then(|s| s.summary.clone()).unwrap_or_default(),
+            filing_timing: d.timing.to_proto(),
         })
     }
 }
@@ -138,7 +196,36 @@ impl ObjectionService for ObjectionApi {
         let r = req.into_inner();
         let now = self.0.app.now();
         let mut c = Check::new();
-        let request = convert::request_id(&mut c, "request", &r.request);
+        // Ground b may name an agency instead of a request (Pasal 9
+        // information is owed to everyone, asked for or not).
+        let request = if r.request.is_empty() && !r.agency.is_empty() {
+            None
+        } else {
+            convert::request_id(&mut c, "request", &r.request)
+        };
+        let agency = if r.agency.is_empty() {
+            None
+        } else if !r.request.is_empty() {
+            c.add("agency", "is given only without a request (ground b)");
+            None
+        } else {
+            convert::agency_id(&mut c, "agency", &r.agency)
+        };
+        let unpublished = c.text(
+            "unpublished_information",
+            &r.unpublished_information,
+            if agency.is_some() {
+                Text::para(TEXT_MAX)
+            } else {
+                Text::opt_para(TEXT_MAX)
+            },
+        );
+        if !r.request.is_empty() && unpublished.is_some() {
+            c.add(
+                "unpublished_information",
+                "is given only without a request (ground b); say it in the statement",
+            );
+        }
         let mut grounds = Vec::new();
         if r.grounds.is_empty() {
             c.add("grounds", "at least one ground of Pasal 35(1) is required");
@@ -152,21 +239,38 @@ impl ObjectionService for ObjectionApi {
             }
         }
         grounds.sort();
+        if agency.is_some()
+            && grounds
+                .iter()
+                .any(|g| *g != ObjectionGround::PeriodicNotProvided)
+        {
+            c.add(
+                "grounds",
+                "without a request only ground b (periodic information not published, Pasal 9) \
+                 can be filed",
+            );
+        }
         let statement = c.text("statement", &r.statement, Text::para(TEXT_MAX));
         let file_time = c.timestamp("file_time", r.file_time.as_ref());
         if file_time.is_some_and(|t| t > now) {
             c.add("file_time", "is in the future");
         }
         c.finish()?;
-        let (Some(request_id), Some(statement)) = (request, statement) else {
+        let Some(statement) = statement else {
             return Err(convert::missing());
         };
-        caller.require_request(&self.0.access, request_id).await?;
+        match (request, &agency) {
+            (Some(id), _) => caller.require_request(&self.0.access, id).await?,
+            (None, Some(a)) => caller.require_agency(&self.0.access, a).await?,
+            (None, None) => return Err(convert::missing()),
+        }
         let filing = ObjectionFiling {
             id: Uuid::now_v7(),
-            request_id,
+            request_id: request,
+            agency_id: agency,
             grounds,
             statement,
+            unpublished_information: unpublished,
             file_time,
         };
         let o = self.0.app.file_objection(filing, &actor).await?;
@@ -264,6 +368,12 @@ impl ObjectionService for ObjectionApi {
                 "an atasan who upholds the PPID gives written reasons (UU KIP Pasal 36(3))",
             );
         }
+        if decision == Some(ObjectionDecision::Inadmissible) && r.reasons.trim().is_empty() {
+            c.add(
+                "reasons",
+                "an objection declared inadmissible (tidak dapat diterima) says why",
+            );
+        }
         let superior_name = c.text("superior_name", &r.superior_name, Text::line(LINE_MAX));
         let superior_position = c.text(
             "superior_position",
@@ -289,9 +399,34 @@ impl ObjectionService for ObjectionApi {
             superior_name,
             superior_position,
             decide_time,
+            corrected_fee_rupiah: r.corrected_fee_rupiah,
         };
         let (o, d) = self.0.app.decide_objection(id, input, &actor).await?;
         tracing::info!(objection = %o.id, decision = %decision, "objection decided");
+        Ok(Response::new(self.objection_to_pb(&o, &d).await?))
+    }
+
+    async fn record_answer_receipt(
+        &self,
+        req: Request<pb::RecordAnswerReceiptRequest>,
+    ) -> Result<Response<pb::Objection>, Status> {
+        let caller = Caller::of(&req);
+        let actor = caller.actor();
+        let r = req.into_inner();
+        let mut c = Check::new();
+        let id = convert::uuid_name(&mut c, "name", "objections", &r.name);
+        let receipt_date = c.date("receipt_date", r.receipt_date.as_ref());
+        c.finish()?;
+        let (Some(id), Some(receipt_date)) = (id, receipt_date) else {
+            return Err(convert::missing());
+        };
+        let (o, _) = self.0.app.get_objection(id).await?;
+        caller.require_agency(&self.0.access, &o.agency_id).await?;
+        let (o, d) = self
+            .0
+            .app
+            .record_answer_receipt(id, receipt_date, &actor)
+            .await?;
         Ok(Response::new(self.objection_to_pb(&o, &d).await?))
     }
 

@@ -30,6 +30,25 @@ const FUTURE_SKEW: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
 /// The request service.
 pub struct RequestApi(pub AppState);
 
+fn notice_to_pb(n: &model::Notice) -> pb::Notice {
+    pb::Notice {
+        outcome: n.outcome.to_proto(),
+        notice_text: n.notice_text.clone(),
+        exemption_letters: n.exemption_letters.iter().map(|l| l.to_proto()).collect(),
+        withheld_parts: n.withheld_parts.clone().unwrap_or_default(),
+        holder: n.holder.clone().unwrap_or_default(),
+        fee_rupiah: n.fee_rupiah,
+        payment_method: n.payment_method.clone().unwrap_or_default(),
+        delivery_method: n.delivery_method.map_or(0, ProtoEnum::to_proto),
+        format: n.format.clone().unwrap_or_default(),
+        notice_time: Some(convert::timestamp(n.notice_time)),
+        working_days_taken: n.working_days_taken,
+        on_time: n.on_time,
+        exemptions: n.citations.iter().map(|c| c.name()).collect(),
+        unregistered_exemption_basis: n.unregistered_basis,
+    }
+}
+
 /// A request on the wire, with `overdue` evaluated at `now`.
 pub fn to_pb(r: &model::Request, now: jiff::Timestamp) -> pb::InformationRequest {
     let q = &r.requester;
@@ -69,22 +88,9 @@ pub fn to_pb(r: &model::Request, now: jiff::Timestamp) -> pb::InformationRequest
             previous_due_date: Some(convert::date(e.previous_due_date)),
             due_date: r.due_date.map(convert::date),
         }),
-        notice: r.notice.as_ref().map(|n| pb::Notice {
-            outcome: n.outcome.to_proto(),
-            notice_text: n.notice_text.clone(),
-            exemption_letters: n.exemption_letters.iter().map(|l| l.to_proto()).collect(),
-            withheld_parts: n.withheld_parts.clone().unwrap_or_default(),
-            holder: n.holder.clone().unwrap_or_default(),
-            fee_rupiah: n.fee_rupiah,
-            payment_method: n.payment_method.clone().unwrap_or_default(),
-            delivery_method: n.delivery_method.map_or(0, ProtoEnum::to_proto),
-            format: n.format.clone().unwrap_or_default(),
-            notice_time: Some(convert::timestamp(n.notice_time)),
-            working_days_taken: n.working_days_taken,
-            on_time: n.on_time,
-            exemptions: n.citations.iter().map(|c| c.name()).collect(),
-            unregistered_exemption_basis: n.unregistered_basis,
-        }),
+        notice: r.notice.as_ref().map(notice_to_pb),
+        notice_receipt_date: r.notice_receipt_date.map(convert::date),
+        first_notice: r.first_notice.as_ref().map(|f| notice_to_pb(&f.notice)),
         deliver_time: r.deliver_time.map(convert::timestamp),
         withdraw_time: r.withdraw_time.map(convert::timestamp),
         overdue: r.is_overdue(now),
@@ -575,6 +581,20 @@ impl RequestService for RequestApi {
         let deliver_time = c.timestamp("deliver_time", r.deliver_time.as_ref());
         let note = c.text("note", &r.note, Text::opt_para(REASON_MAX));
         let cmd = Some(Command::RecordDelivery { deliver_time, note });
+        self.transition("name", &r.name, &r.etag, c, cmd, caller)
+            .await
+    }
+
+    async fn record_notice_receipt(
+        &self,
+        req: Request<pb::RecordNoticeReceiptRequest>,
+    ) -> Result<Response<pb::InformationRequest>, Status> {
+        let caller = Caller::of(&req);
+        let r = req.into_inner();
+        let mut c = Check::new();
+        let cmd = c
+            .date("receipt_date", r.receipt_date.as_ref())
+            .map(|receipt_date| Command::RecordNoticeReceipt { receipt_date });
         self.transition("name", &r.name, &r.etag, c, cmd, caller)
             .await
     }

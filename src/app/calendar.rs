@@ -4,18 +4,19 @@ use std::collections::HashMap;
 
 use jiff::{Timestamp, civil::Date};
 
-use super::App;
+use super::{App, objections::record_step};
 use crate::{
     domain::{
         agency::Agency,
         calendar::WorkingCalendar,
         deadline::{self, Deadline, DeadlineRule},
-        lifecycle, time,
+        lifecycle, objection, time,
     },
     error::{Error, Result},
     store::{
         HolidayRecord, Tx,
         core::{CalendarData, calendar_of, load_calendar_data},
+        dik::{objections_around, write_objection},
         register::{clocks_around, delete_holiday, insert_holiday, write_request},
         rows::agency_not_found,
     },
@@ -32,10 +33,11 @@ impl App {
         self.store.list_holidays(year, agency).await
     }
 
-    /// Adds a holiday and moves the due dates of the running clocks it
-    /// affects, with an event on each; returns how many moved.
+    /// Adds a holiday and moves the due dates of the running clocks and the
+    /// objection deadlines it affects, with an event on each; returns how
+    /// many moved.
     #[tracing::instrument(skip_all, fields(date = %holiday.date))]
-    pub async fn add_holiday(&self, holiday: HolidayRecord, actor: &str) -> Result<u32> {
+    pub async fn add_holiday(&self, holiday: HolidayRecord, actor: &str) -> Result<Rescheduled> {
         let now = self.now();
         let actor = actor.to_string();
         self.store
@@ -74,7 +76,7 @@ impl App {
         date: Date,
         agency_id: Option<&str>,
         actor: &str,
-    ) -> Result<u32> {
+    ) -> Result<Rescheduled> {
         let now = self.now();
         let actor = actor.to_string();
         let agency_id = agency_id.map(str::to_string);
@@ -137,6 +139,15 @@ async fn scope_path(tx: &mut Tx<'_>, agency_id: Option<&str>) -> Result<Option<S
     }
 }
 
+/// What a holiday edit moved.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Rescheduled {
+    /// Running requests whose due date moved.
+    pub requests: u32,
+    /// Objections whose answer due date or dispute window moved.
+    pub objections: u32,
+}
+
 /// Moves the due dates of the running clocks a change on `date` affects,
 /// within the agency subtree `scope_path` (everything when `None`), with an
 /// event on each request whose due date moved. `before` is the calendar
@@ -149,7 +160,7 @@ async fn reschedule(
     now: Timestamp,
     actor: &str,
     why: &str,
-) -> Result<u32> {
+) -> Result<Rescheduled> {
     let candidates = clocks_around(&mut tx.conn, date, scope_path).await?;
     let after = load_calendar_data(&mut tx.conn, 0).await?;
     let settings = tx.core.settings.clone();
@@ -171,5 +182,27 @@ async fn reschedule(
         tx.insert_event(&next, &event, now, actor)?;
         moved += 1;
     }
-    Ok(moved)
+    // Objections keep their deadlines in the same calendar (Pasal 36(1):
+    // 30 working days; Pasal 37(2): 14), so the same edit moves them.
+    let mut objections = 0;
+    for mut o in objections_around(&mut tx.conn, date, scope_path).await? {
+        if !agencies.contains_key(&o.agency_id) {
+            let a = tx.referenced_agency(&o.agency_id).await?;
+            let old = calendar_of(before, &a, &settings);
+            let new = calendar_of(&after, &a, &settings);
+            agencies.insert(o.agency_id.clone(), (a, old, new));
+        }
+        let (_, _, new) = &agencies[&o.agency_id];
+        let Some((next, event)) = objection::reschedule(&o, date, new, why, now)? else {
+            continue;
+        };
+        o = next;
+        record_step(tx, &mut o, event, now, actor).await?;
+        write_objection(&mut tx.conn, &o).await?;
+        objections += 1;
+    }
+    Ok(Rescheduled {
+        requests: moved,
+        objections,
+    })
 }

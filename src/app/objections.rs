@@ -1,24 +1,24 @@
 //! Objections to the atasan PPID (keberatan, UU KIP Pasal 35–36) and
 //! disputes before the Komisi Informasi (sengketa, Pasal 37).
-use jiff::Timestamp;
+use jiff::{Timestamp, civil::Date};
 use uuid::Uuid;
 
 use super::App;
 use crate::{
     domain::{
-        DecisionExtent, ObjectionDecision, ObjectionGround, RequestState,
+        DecisionExtent, ObjectionDecision, ObjectionGround, OverturnEffect, RequestState,
         agency::Agency,
         lifecycle,
-        objection::{self, Dispute, Objection, ObjectionAnswer, Settlement},
+        objection::{self, Dispute, Objection, ObjectionAnswer, ObjectionEvent, Settlement},
         request::{NewEvent, Request},
         stats, time,
     },
-    error::Result,
+    error::{Error, Result},
     store::{
         Tx,
         dik::{
-            fetch_dispute, fetch_objection, insert_dispute, insert_objection, pending_objection,
-            record_answer, record_settlement,
+            fetch_dispute, fetch_objection, insert_dispute, insert_objection, record_settlement,
+            write_objection,
         },
         figures::record_figures,
         register::{fetch_request, write_request},
@@ -31,12 +31,16 @@ use crate::{
 pub struct ObjectionFiling {
     /// Its id.
     pub id: Uuid,
-    /// The request.
-    pub request_id: Uuid,
+    /// The request; `None` for ground b filed against an agency.
+    pub request_id: Option<Uuid>,
+    /// Without a request: the agency that did not publish.
+    pub agency_id: Option<String>,
     /// Grounds (Pasal 35(1)).
     pub grounds: Vec<ObjectionGround>,
     /// The requester's statement.
     pub statement: String,
+    /// Without a request: what was not published.
+    pub unpublished_information: Option<String>,
     /// When received; `None` means now.
     pub file_time: Option<Timestamp>,
 }
@@ -44,7 +48,7 @@ pub struct ObjectionFiling {
 /// The atasan's answer as given.
 #[derive(Debug, Clone)]
 pub struct ObjectionDecisionInput {
-    /// Upheld or overturned.
+    /// Upheld, overturned or inadmissible.
     pub decision: ObjectionDecision,
     /// Wholly or in part.
     pub extent: DecisionExtent,
@@ -56,6 +60,8 @@ pub struct ObjectionDecisionInput {
     pub superior_position: String,
     /// When; `None` means now.
     pub decide_time: Option<Timestamp>,
+    /// Overturning on ground f: the corrected fee.
+    pub corrected_fee_rupiah: Option<i64>,
 }
 
 /// A request and its handling agency, read in the writer's transaction.
@@ -93,6 +99,36 @@ async fn append_request_event(
     Ok(())
 }
 
+/// Records a step of an objection (or of its dispute) in its history: the
+/// request's, or, for an objection without a request, the objection's own
+/// (the caller writes `o` afterwards).
+pub(crate) async fn record_step(
+    tx: &mut Tx<'_>,
+    o: &mut Objection,
+    event: NewEvent,
+    now: Timestamp,
+    actor: &str,
+) -> Result<()> {
+    match o.request_id {
+        Some(id) => {
+            let (req, _) = request_and_agency(tx, id).await?;
+            append_request_event(tx, &req, &bumped(&req, now), event, now, actor).await
+        }
+        None => {
+            o.history.push(ObjectionEvent {
+                sequence: o.history.len() as i64 + 1,
+                kind: event.kind,
+                event_time: event.event_time,
+                record_time: now,
+                actor: actor.to_string(),
+                summary: event.summary,
+                details: event.details,
+            });
+            Ok(())
+        }
+    }
+}
+
 fn bumped(req: &Request, now: Timestamp) -> Request {
     let mut next = req.clone();
     next.version += 1;
@@ -100,10 +136,17 @@ fn bumped(req: &Request, now: Timestamp) -> Request {
     next
 }
 
+async fn objection_in(tx: &mut Tx<'_>, id: Uuid) -> Result<(Objection, Vec<Uuid>)> {
+    fetch_objection(&mut tx.conn, id)
+        .await?
+        .ok_or_else(|| objection_not_found(id))
+}
+
 impl App {
-    /// Files an objection: numbered in the Pemda's register, with an event
-    /// on the request.
-    #[tracing::instrument(skip_all, fields(request = %f.request_id))]
+    /// Registers an objection as received: numbered in the Pemda's register,
+    /// each ground assessed (never refused for lateness or fit), with an
+    /// event on the request (or on the objection, without a request).
+    #[tracing::instrument(skip_all)]
     pub async fn file_objection(&self, f: ObjectionFiling, actor: &str) -> Result<Objection> {
         let now = self.now();
         let actor = actor.to_string();
@@ -111,48 +154,66 @@ impl App {
             .writer()
             .write(move |tx| {
                 Box::pin(async move {
-                    let (req, agency) = request_and_agency(tx, f.request_id).await?;
                     let file_time = f.file_time.unwrap_or(now);
-                    let pending = pending_objection(&mut tx.conn, req.id).await?;
-                    objection::check_new_filing(&req, pending.as_deref(), file_time)?;
+                    let (req, agency) = match (f.request_id, &f.agency_id) {
+                        (Some(id), _) => {
+                            let (req, agency) = request_and_agency(tx, id).await?;
+                            objection::check_new_filing(&req, file_time)?;
+                            (Some(req), agency)
+                        }
+                        (None, Some(a)) => (None, tx.referenced_agency(a).await?),
+                        (None, None) => {
+                            return Err(Error::invalid(
+                                "request",
+                                "a request or an agency is required",
+                            ));
+                        }
+                    };
                     let tz = agency.tz();
                     let cal = tx.calendar(&agency).await?;
-                    let windows = objection::check_filing(&f.grounds, &req, &tz, &cal, file_time)?;
+                    let checks =
+                        objection::assess_filing(&f.grounds, req.as_ref(), &tz, &cal, file_time)?;
                     let file_date = time::local_date(file_time, &tz);
                     let answer = objection::answer_deadline(&cal, file_date)?;
                     let seq = tx
                         .next_number(&agency.pemda_id, file_date.year(), "objection")
                         .await?;
-                    let o = Objection {
+                    let mut o = Objection {
                         id: f.id,
                         registration_number: objection::registration_number(
                             &agency.pemda_id,
                             file_date.year(),
                             seq,
                         ),
-                        request_id: req.id,
-                        request_registration_number: req.registration_number.clone(),
+                        request_id: req.as_ref().map(|r| r.id),
+                        request_registration_number: req
+                            .as_ref()
+                            .map(|r| r.registration_number.clone()),
                         agency_id: agency.id.clone(),
                         grounds: f.grounds,
                         statement: f.statement,
+                        unpublished_information: f.unpublished_information,
                         file_time,
                         file_date,
-                        grounds_arose: windows.iter().map(|(_, arose, _)| *arose).collect(),
+                        checks,
                         answer_due_date: answer.due,
+                        // The window that opens if the atasan stays silent.
+                        dispute_window: Some(objection::dispute_window_from(&cal, answer.due)?),
                         decision: None,
+                        history: Vec::new(),
                     };
-                    insert_objection(&mut tx.conn, &o, &agency.path, now).await?;
                     record_figures(tx, &stats::objection_contributions(&o));
                     let event = objection::filed_event(&o);
-                    append_request_event(tx, &req, &bumped(&req, now), event, now, &actor).await?;
+                    record_step(tx, &mut o, event, now, &actor).await?;
+                    insert_objection(&mut tx.conn, &o, &agency.path, now).await?;
                     Ok(o)
                 })
             })
             .await
     }
 
-    /// Records the atasan's answer; an overturn sends the request back to
-    /// the PPID.
+    /// Records the atasan's answer. What an overturn does depends on the
+    /// grounds (see [`Objection::overturn_effect`]).
     #[tracing::instrument(skip_all, fields(objection = %id))]
     pub async fn decide_objection(
         &self,
@@ -166,29 +227,46 @@ impl App {
             .writer()
             .write(move |tx| {
                 Box::pin(async move {
-                    let (o, disputes) = fetch_objection(&mut tx.conn, id)
-                        .await?
-                        .ok_or_else(|| objection_not_found(id))?;
+                    let (o, disputes) = objection_in(tx, id).await?;
                     let decide_time = d.decide_time.unwrap_or(now);
-                    objection::check_decision(&o, decide_time)?;
-                    let (req, agency) = request_and_agency(tx, o.request_id).await?;
+                    let req = match o.request_id {
+                        Some(rid) => Some(request_and_agency(tx, rid).await?.0),
+                        None => None,
+                    };
+                    let fee = req
+                        .as_ref()
+                        .and_then(|r| r.notice.as_ref())
+                        .map_or(0, |n| n.fee_rupiah);
+                    let refund = objection::check_decision(
+                        &o,
+                        d.decision,
+                        decide_time,
+                        d.corrected_fee_rupiah,
+                        fee,
+                    )?;
+                    let agency = tx.referenced_agency(&o.agency_id).await?;
                     let tz = agency.tz();
+                    let cal = tx.calendar(&agency).await?;
                     let decide_date = time::local_date(decide_time, &tz);
-                    let mut next = bumped(&req, now);
+                    let mut next = req.as_ref().map(|r| bumped(r, now));
                     let mut reopened = None;
-                    if d.decision == ObjectionDecision::Overturned
-                        && req.state != RequestState::Withdrawn
+                    if let Some(r) = &req
+                        && d.decision == ObjectionDecision::Overturned
+                        && o.overturn_effect() == OverturnEffect::Reopened
+                        && r.state != RequestState::Withdrawn
                     {
-                        let cal = tx.calendar(&agency).await?;
-                        next = lifecycle::reopen(
-                            &req,
-                            decide_date,
+                        let handling = tx.referenced_agency(&r.agency_id).await?;
+                        let rcal = tx.calendar(&handling).await?;
+                        let n = lifecycle::reopen(
+                            r,
+                            time::local_date(decide_time, &handling.tz()),
                             tx.core.settings.objection_reopen_working_days,
-                            &cal,
-                            &tz,
+                            &rcal,
+                            &handling.tz(),
                             now,
                         )?;
-                        reopened = next.due_date;
+                        reopened = n.due_date;
+                        next = Some(n);
                     }
                     let answer = ObjectionAnswer {
                         decision: d.decision,
@@ -200,11 +278,15 @@ impl App {
                         decide_date,
                         on_time: decide_date <= o.answer_due_date,
                         reopened_due_date: reopened,
+                        corrected_fee_rupiah: d.corrected_fee_rupiah,
+                        refund_rupiah: refund,
+                        receipt_date: None,
                     };
-                    record_answer(&mut tx.conn, id, &answer).await?;
                     let event = objection::decided_event(&o, &answer);
                     let mut decided = o.clone();
                     decided.decision = Some(answer);
+                    decided.dispute_window =
+                        Some(objection::dispute_window_from(&cal, decide_date)?);
                     record_figures(
                         tx,
                         &stats::diff(
@@ -212,14 +294,49 @@ impl App {
                             &stats::objection_contributions(&decided),
                         ),
                     );
-                    append_request_event(tx, &req, &next, event, now, &actor).await?;
+                    match (&req, &next) {
+                        (Some(r), Some(n)) => {
+                            append_request_event(tx, r, n, event, now, &actor).await?
+                        }
+                        _ => record_step(tx, &mut decided, event, now, &actor).await?,
+                    }
+                    write_objection(&mut tx.conn, &decided).await?;
                     Ok((decided, disputes))
                 })
             })
             .await
     }
 
-    /// Files a dispute on an objection with the Komisi Informasi.
+    /// Records when the requester received the atasan's answer.
+    #[tracing::instrument(skip_all, fields(objection = %id))]
+    pub async fn record_answer_receipt(
+        &self,
+        id: Uuid,
+        receipt_date: Date,
+        actor: &str,
+    ) -> Result<(Objection, Vec<Uuid>)> {
+        let now = self.now();
+        let actor = actor.to_string();
+        self.store
+            .writer()
+            .write(move |tx| {
+                Box::pin(async move {
+                    let (o, disputes) = objection_in(tx, id).await?;
+                    let agency = tx.referenced_agency(&o.agency_id).await?;
+                    let cal = tx.calendar(&agency).await?;
+                    let today = time::local_date(now, &agency.tz());
+                    let (mut next, event) =
+                        objection::record_answer_receipt(&o, receipt_date, &cal, today, now)?;
+                    record_step(tx, &mut next, event, now, &actor).await?;
+                    write_objection(&mut tx.conn, &next).await?;
+                    Ok((next, disputes))
+                })
+            })
+            .await
+    }
+
+    /// Registers a dispute on an objection as reported to the Komisi
+    /// Informasi: filed late or early, it is recorded and flagged.
     #[tracing::instrument(skip_all, fields(objection = %objection_id))]
     pub async fn file_dispute(
         &self,
@@ -235,30 +352,33 @@ impl App {
             .writer()
             .write(move |tx| {
                 Box::pin(async move {
-                    let (o, disputes) = fetch_objection(&mut tx.conn, objection_id)
-                        .await?
-                        .ok_or_else(|| objection_not_found(objection_id))?;
-                    let (req, _) = request_and_agency(tx, o.request_id).await?;
+                    let (mut o, disputes) = objection_in(tx, objection_id).await?;
                     let agency = tx.referenced_agency(&o.agency_id).await?;
                     let tz = agency.tz();
                     let cal = tx.calendar(&agency).await?;
                     let file_time = file_time.unwrap_or(now);
                     let file_day = time::local_date(file_time, &tz);
                     let window = objection::dispute_window(&cal, &o, file_day)?;
-                    let window = objection::check_dispute_filing(
+                    let timing = objection::check_dispute_filing(
                         &o,
                         disputes.first().copied(),
                         window,
                         file_day,
                     )?;
+                    // Filed early: the window it should have waited for.
+                    let window = match window.or(o.dispute_window) {
+                        Some(w) => w,
+                        None => objection::dispute_window_from(&cal, o.answer_due_date)?,
+                    };
                     let dispute = Dispute {
                         id,
                         objection_id,
-                        request_id: req.id,
+                        request_id: o.request_id,
                         commission_register_number,
                         file_time,
                         window_start: window.start,
                         window_due: window.due,
+                        timing,
                         settlement: None,
                     };
                     insert_dispute(&mut tx.conn, &dispute, now).await?;
@@ -267,7 +387,8 @@ impl App {
                         &stats::dispute_contributions(&dispute, &o.agency_id, &tz),
                     );
                     let event = objection::dispute_filed_event(&o, &dispute);
-                    append_request_event(tx, &req, &bumped(&req, now), event, now, &actor).await?;
+                    record_step(tx, &mut o, event, now, &actor).await?;
+                    write_objection(&mut tx.conn, &o).await?;
                     Ok(dispute)
                 })
             })
@@ -291,7 +412,8 @@ impl App {
                     let dispute = fetch_dispute(&mut tx.conn, id)
                         .await?
                         .ok_or_else(|| dispute_not_found(id))?;
-                    let (req, agency) = request_and_agency(tx, dispute.request_id).await?;
+                    let (mut o, _) = objection_in(tx, dispute.objection_id).await?;
+                    let agency = tx.referenced_agency(&o.agency_id).await?;
                     let tz = agency.tz();
                     objection::check_settlement(
                         &dispute,
@@ -300,9 +422,6 @@ impl App {
                         time::local_date(now, &tz),
                     )?;
                     record_settlement(&mut tx.conn, id, &s).await?;
-                    let (o, _) = fetch_objection(&mut tx.conn, dispute.objection_id)
-                        .await?
-                        .ok_or_else(|| objection_not_found(dispute.objection_id))?;
                     let event = objection::settled_event(&dispute, &s, now);
                     let mut settled = dispute.clone();
                     settled.settlement = Some(s);
@@ -313,7 +432,8 @@ impl App {
                             &stats::dispute_contributions(&settled, &o.agency_id, &tz),
                         ),
                     );
-                    append_request_event(tx, &req, &bumped(&req, now), event, now, &actor).await?;
+                    record_step(tx, &mut o, event, now, &actor).await?;
+                    write_objection(&mut tx.conn, &o).await?;
                     Ok(settled)
                 })
             })

@@ -28,6 +28,24 @@ macro_rules! named_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        // Stored documents (JSON) carry the storage name too.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                Self::parse(&s).ok_or_else(|| {
+                    <D::Error as serde::de::Error>::custom(format!(
+                        "unknown {} {s:?}", stringify!($name)
+                    ))
+                })
+            }
+        }
     };
 }
 
@@ -230,6 +248,13 @@ named_enum! {
         DisputeFiled = "dispute_filed",
         /// A dispute was settled.
         DisputeSettled = "dispute_settled",
+        /// The requester received the written notice (e.g. by post).
+        NoticeReceived = "notice_received",
+        /// The requester received the atasan's answer to an objection.
+        ObjectionAnswerReceived = "objection_answer_received",
+        /// An objection's answer due date or dispute window moved because
+        /// the holiday calendar changed.
+        ObjectionDeadlineChanged = "objection_deadline_changed",
     }
 }
 
@@ -260,6 +285,49 @@ named_enum! {
         Upheld = "upheld",
         /// The objection is granted.
         Overturned = "overturned",
+        /// Not admissible (tidak dapat diterima): late, or on a ground that
+        /// does not fit; written reasons required.
+        Inadmissible = "inadmissible",
+    }
+}
+
+named_enum! {
+    /// What an overturned objection did (UU KIP Pasal 35-36).
+    pub enum OverturnEffect {
+        /// Grounds a-e: the request went back to the PPID for a new answer.
+        Reopened = "reopened",
+        /// Ground f alone: the fee was corrected and the difference refunded.
+        FeeCorrected = "fee_corrected",
+        /// Ground g alone: the lateness is acknowledged; nothing reopens.
+        Acknowledged = "acknowledged",
+        /// Ground b without a request: the agency is to publish.
+        PublicationOrdered = "publication_ordered",
+    }
+}
+
+named_enum! {
+    /// When a dispute was filed, against the window of Pasal 37(2). The
+    /// Komisi Informasi decides admissibility; the register only says.
+    pub enum FilingTiming {
+        /// Within the 14 working days.
+        WithinWindow = "within_window",
+        /// After them.
+        Late = "late",
+        /// Before the atasan answered or the answer window passed.
+        Early = "early",
+    }
+}
+
+named_enum! {
+    /// Whether a ground of an objection could be raised when it was filed,
+    /// as the register computed it (the atasan decides).
+    pub enum Admissibility {
+        /// Raised within its window, on a ground that fits the request.
+        Admissible = "admissible",
+        /// Raised after its 30-working-day window (Pasal 35(2)).
+        Late = "late",
+        /// The ground does not fit the request as it stood.
+        NotApplicable = "not_applicable",
     }
 }
 

@@ -191,7 +191,7 @@ impl Exemption {
 }
 
 /// A DIK entry cited by a notice.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Citation {
     /// The entry.
     pub exemption_id: Uuid,

@@ -1024,6 +1024,10 @@ pub struct Statistics {
     pub objections_answered_on_time: i64,
     /// Objections overturned.
     pub objections_overturned: i64,
+    /// New answers after an overturn sent a request back.
+    pub answers_after_overturn: i64,
+    /// Of those, by the new due date.
+    pub answers_after_overturn_on_time: i64,
     /// Disputes filed.
     pub disputes_filed: i64,
     /// Disputes by outcome.
@@ -1060,6 +1064,8 @@ pub fn statistics(t: &Totals, pending_at_start: i64, pending_at_end: i64) -> Sta
         objections_answered: t.get(Counter::ObjectionsDecided),
         objections_answered_on_time: t.get(Counter::ObjectionsOnTime),
         objections_overturned: t.get(Counter::ObjectionsOverturned),
+        answers_after_overturn: t.get(Counter::Reanswered),
+        answers_after_overturn_on_time: t.get(Counter::ReansweredOnTime),
         disputes_filed: t.get(Counter::DisputesFiled),
         disputes: dispute_outcomes(t),
     }

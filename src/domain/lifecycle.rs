@@ -16,7 +16,7 @@ use super::{
     calendar::WorkingCalendar,
     deadline::{self, DeadlineRule},
     exemption::{self, Exemption},
-    request::{self, Extension, NewEvent, NewRequest, Notice, Request, Requester},
+    request::{self, Extension, FirstNotice, NewEvent, NewRequest, Notice, Request, Requester},
     time,
 };
 use crate::error::{Error, Result};
@@ -98,6 +98,11 @@ pub enum Command {
         /// Reason.
         reason: Option<String>,
     },
+    /// The requester received the written notice on this agency-local day.
+    RecordNoticeReceipt {
+        /// The day.
+        receipt_date: Date,
+    },
 }
 
 /// The kind of a [`Command`], for the transition table.
@@ -117,11 +122,13 @@ pub enum CommandKind {
     RecordDelivery,
     /// [`Command::Withdraw`].
     Withdraw,
+    /// [`Command::RecordNoticeReceipt`].
+    RecordNoticeReceipt,
 }
 
 impl CommandKind {
     /// Every kind.
-    pub const ALL: [CommandKind; 7] = [
+    pub const ALL: [CommandKind; 8] = [
         Self::ReturnForCompletion,
         Self::Resubmit,
         Self::Forward,
@@ -129,6 +136,7 @@ impl CommandKind {
         Self::Respond,
         Self::RecordDelivery,
         Self::Withdraw,
+        Self::RecordNoticeReceipt,
     ];
 
     fn verb(self) -> &'static str {
@@ -140,6 +148,7 @@ impl CommandKind {
             Self::Respond => "answered",
             Self::RecordDelivery => "marked delivered",
             Self::Withdraw => "withdrawn",
+            Self::RecordNoticeReceipt => "marked as received by the requester",
         }
     }
 }
@@ -155,6 +164,7 @@ impl Command {
             Self::Respond(_) => CommandKind::Respond,
             Self::RecordDelivery { .. } => CommandKind::RecordDelivery,
             Self::Withdraw { .. } => CommandKind::Withdraw,
+            Self::RecordNoticeReceipt { .. } => CommandKind::RecordNoticeReceipt,
         }
     }
 }
@@ -170,8 +180,9 @@ pub fn allowed(state: RequestState, kind: CommandKind) -> bool {
             K::ReturnForCompletion | K::Forward | K::Extend | K::Respond | K::Withdraw
         ),
         S::AwaitingCompletion => matches!(kind, K::Resubmit | K::Withdraw),
-        S::Responded => kind == K::RecordDelivery,
-        S::Delivered | S::Withdrawn => false,
+        S::Responded => matches!(kind, K::RecordDelivery | K::RecordNoticeReceipt),
+        S::Delivered => kind == K::RecordNoticeReceipt,
+        S::Withdrawn => false,
     }
 }
 
@@ -283,6 +294,9 @@ pub fn register(
         withdraw_time: None,
         create_time: now,
         update_time: now,
+        return_time: None,
+        notice_receipt_date: None,
+        first_notice: None,
         version: 1,
     };
     let mut details = BTreeMap::new();
@@ -396,8 +410,9 @@ pub fn move_clock(
 }
 
 /// An objection overturned by the atasan sends the request back to the PPID:
-/// the clock runs again from `day` (the decision) for `working_days`, with no
-/// extension; the earlier notice stays visible until the new one replaces it.
+/// the clock runs again from `day` (the decision) for `working_days` (a
+/// policy setting: the law gives the atasan's order no period), with no
+/// extension. The first notice moves to `first_notice`, kept for good.
 pub fn reopen(
     req: &Request,
     day: Date,
@@ -418,6 +433,20 @@ pub fn reopen(
     let due_end = time::end_of_day(due, tz)
         .ok_or_else(|| Error::precondition("OUT_OF_CALENDAR", "due date out of range"))?;
     let mut next = req.clone();
+    // The first written notice is never erased: the figures judge the
+    // request by it and count the new answer separately.
+    if next.first_notice.is_none()
+        && let Some(n) = next.notice.take()
+    {
+        next.first_notice = Some(FirstNotice {
+            notice: n,
+            due_date: req.due_date,
+            original_due_date: req.original_due_date,
+            receipt_date: req.notice_receipt_date,
+        });
+    }
+    next.notice = None;
+    next.notice_receipt_date = None;
     next.state = RequestState::Pending;
     next.clock_start_date = day;
     next.original_due_date = Some(due);
@@ -429,6 +458,57 @@ pub fn reopen(
     next.version += 1;
     next.update_time = now;
     Ok(next)
+}
+
+/// Records when the requester received the written notice (e.g. by post),
+/// on `receipt_date` (agency-local), judged on `today`. Windows the law
+/// counts from receipt (an objection on grounds a and f) then run from it.
+/// Recording it again corrects it; the event says what it replaced.
+pub fn record_notice_receipt(
+    req: &Request,
+    receipt_date: Date,
+    tz: &TimeZone,
+    now: Timestamp,
+) -> Result<(Request, NewEvent)> {
+    let Some(n) = &req.notice else {
+        return Err(Error::precondition(
+            "NOT_ANSWERED",
+            format!(
+                "request {} has no written notice to receive",
+                req.registration_number
+            ),
+        ));
+    };
+    let notice_day = time::local_date(n.notice_time, tz);
+    if receipt_date < notice_day {
+        return Err(Error::invalid(
+            "receipt_date",
+            format!("is before the written notice of {notice_day}"),
+        ));
+    }
+    if receipt_date > time::local_date(now, tz) {
+        return Err(Error::invalid("receipt_date", "is in the future"));
+    }
+    let mut next = req.clone();
+    next.notice_receipt_date = Some(receipt_date);
+    next.version += 1;
+    next.update_time = now;
+    let mut details = BTreeMap::new();
+    details.insert("receipt_date".to_string(), receipt_date.to_string());
+    let mut summary = format!("the requester received the written notice on {receipt_date}");
+    if let Some(prev) = req.notice_receipt_date {
+        details.insert("previous_receipt_date".to_string(), prev.to_string());
+        summary.push_str(&format!(" (corrected from {prev})"));
+    }
+    Ok((
+        next,
+        NewEvent {
+            kind: EventType::NoticeReceived,
+            event_time: now,
+            summary,
+            details,
+        },
+    ))
 }
 
 /// UU KIP Pasal 21 allows only a light fee (biaya ringan), which pays for
@@ -552,6 +632,7 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
                 details.insert("previous_due_date".into(), d.to_string());
             }
             next.state = RequestState::AwaitingCompletion;
+            next.return_time = Some(ctx.now);
             next.original_due_date = None;
             next.due_date = None;
             next.due_end_time = None;
@@ -574,7 +655,7 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
                 "resubmit_time",
                 resubmit_time,
                 ctx.now,
-                req.update_time,
+                req.return_time.unwrap_or(req.update_time),
                 "the request was returned for completion",
             )?;
             let today = time::local_date(at, ctx.tz);
@@ -820,6 +901,9 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
                 ctx.now,
                 "withdrawn by the requester".to_string(),
             )
+        }
+        Command::RecordNoticeReceipt { receipt_date } => {
+            return record_notice_receipt(req, receipt_date, ctx.tz, ctx.now);
         }
     };
     Ok((

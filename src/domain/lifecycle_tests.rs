@@ -194,6 +194,10 @@ fn sample(kind: CommandKind) -> Command {
         CommandKind::Respond => respond(Outcome::Granted, None),
         CommandKind::RecordDelivery => deliver(None),
         CommandKind::Withdraw => withdraw(None),
+        // A day after every fixture's notice (13 March), before its `now`.
+        CommandKind::RecordNoticeReceipt => Command::RecordNoticeReceipt {
+            receipt_date: d("2026-03-14"),
+        },
     }
 }
 
@@ -283,6 +287,9 @@ impl World {
             withdraw_time: None,
             create_time: receive_time,
             update_time: receive_time,
+            return_time: None,
+            notice_receipt_date: None,
+            first_notice: None,
             version: 1,
         }
     }
@@ -378,8 +385,11 @@ fn the_state_table_is_exactly_the_lifecycle() {
             RequestState::AwaitingCompletion,
             &[K::Resubmit, K::Withdraw],
         ),
-        (RequestState::Responded, &[K::RecordDelivery]),
-        (RequestState::Delivered, &[]),
+        (
+            RequestState::Responded,
+            &[K::RecordDelivery, K::RecordNoticeReceipt],
+        ),
+        (RequestState::Delivered, &[K::RecordNoticeReceipt]),
         (RequestState::Withdrawn, &[]),
     ];
     assert_eq!(table.map(|(s, _)| s).as_slice(), RequestState::ALL);
@@ -418,7 +428,7 @@ fn apply_refuses_every_pair_the_table_refuses_and_leaves_the_request_alone() {
             assert_eq!(*req, before);
         }
     }
-    assert_eq!(refused, 5 * 7 - 8);
+    assert_eq!(refused, 5 * 8 - 10);
 }
 
 #[test]
@@ -446,8 +456,20 @@ fn every_allowed_transition_changes_exactly_what_it_should() {
             ],
             changes: |r| {
                 r.state = RequestState::AwaitingCompletion;
+                r.return_time = Some(t("2026-03-12 10:00"));
                 (r.original_due_date, r.due_date, r.due_end_time) = (None, None, None);
             },
+        },
+        Case {
+            from: RequestState::Responded,
+            cmd: Command::RecordNoticeReceipt {
+                receipt_date: d("2026-03-14"),
+            },
+            now: "2026-03-16 09:00",
+            event: EventType::NoticeReceived,
+            event_time: "2026-03-16 09:00",
+            details: &[("receipt_date", "2026-03-14")],
+            changes: |r| r.notice_receipt_date = Some(d("2026-03-14")),
         },
         // Returned Thu 12 Mar, completed Mon 16 Mar: day 1 is 17 Mar, then 25 Mar on.
         Case {
@@ -1011,6 +1033,12 @@ fn no_event_reveals_the_requesters_personal_data() {
         (extend(), "2026-03-17 09:00"),
         (respond(Outcome::PartiallyGranted, None), "2026-04-08 09:00"),
         (deliver(None), "2026-04-09 09:00"),
+        (
+            Command::RecordNoticeReceipt {
+                receipt_date: d("2026-04-09"),
+            },
+            "2026-04-10 09:00",
+        ),
     ];
     let mut kinds = Vec::new();
     let mut current = req.clone();
@@ -1035,6 +1063,8 @@ fn no_event_reveals_the_requesters_personal_data() {
                 | EventType::ObjectionDecided
                 | EventType::DisputeFiled
                 | EventType::DisputeSettled
+                | EventType::ObjectionAnswerReceived
+                | EventType::ObjectionDeadlineChanged
         )
     });
     assert!(produced.all(|k| kinds.contains(k)), "{kinds:?}");

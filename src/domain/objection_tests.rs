@@ -43,7 +43,7 @@ use crate::domain::{
     agency::Agency,
     calendar::{DECREE_YEARS, builtin_holidays},
     lifecycle::{self, Command, Context, NoticeInput},
-    request::Requester,
+    request::{FirstNotice, Requester},
 };
 
 use ObjectionGround as G;
@@ -52,6 +52,46 @@ const RECEIVED: &str = "2026-03-10 09:00";
 
 fn d(s: &str) -> Date {
     s.parse().expect(s)
+}
+
+/// The assessment in the shape of a refusal, as the register once gave it:
+/// every ground admissible gives (ground, arose, window), each window checked
+/// against the stored last day; the first flagged ground gives its reason
+/// (late: OBJECTION_TOO_LATE; withdrawn: REQUEST_WITHDRAWN; otherwise
+/// GROUND_NOT_APPLICABLE) with the recorded explanation as the message.
+fn check_filing(
+    grounds: &[ObjectionGround],
+    req: &Request,
+    tz: &TimeZone,
+    cal: &WorkingCalendar,
+    at: Timestamp,
+) -> Result<Vec<(ObjectionGround, Date, Deadline)>> {
+    let checks = assess_filing(grounds, Some(req), tz, cal, at)?;
+    assert_eq!(checks.len(), grounds.len());
+    let mut out = Vec::new();
+    for c in checks {
+        let reason = c.reason.clone().unwrap_or_default();
+        match c.admissibility {
+            Admissibility::Admissible => {
+                assert_eq!(c.reason, None);
+                let arose = c.arose.expect("an admissible ground arose");
+                let window = deadline::compute(cal, arose, DeadlineRule::ObjectionFiling).unwrap();
+                assert_eq!(c.window_due, Some(window.due));
+                out.push((c.ground, arose, window));
+            }
+            Admissibility::Late => {
+                assert!(c.arose.is_some() && c.window_due.is_some());
+                return Err(Error::precondition("OBJECTION_TOO_LATE", reason));
+            }
+            Admissibility::NotApplicable if req.state == RequestState::Withdrawn => {
+                return Err(Error::precondition("REQUEST_WITHDRAWN", reason));
+            }
+            Admissibility::NotApplicable => {
+                return Err(Error::precondition("GROUND_NOT_APPLICABLE", reason));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The reason and message of a refusal.
@@ -160,6 +200,9 @@ impl World {
             withdraw_time: None,
             create_time: receive_time,
             update_time: receive_time,
+            return_time: None,
+            notice_receipt_date: None,
+            first_notice: None,
             version: 1,
         };
         Fixture { w: self, req }
@@ -178,15 +221,25 @@ impl World {
         Objection {
             id: Uuid::from_u128(8),
             registration_number: "KOTA-SERANG/KEB/2026/000001".into(),
-            request_id: Uuid::from_u128(7),
-            request_registration_number: "KOTA-SERANG/PPID/2026/000007".into(),
+            request_id: Some(Uuid::from_u128(7)),
+            request_registration_number: Some("KOTA-SERANG/PPID/2026/000007".into()),
             agency_id: "kota-serang".into(),
             grounds: vec![G::Rejected],
             statement: "Informasi kontrak bukan informasi yang dikecualikan".into(),
+            unpublished_information: None,
             file_time,
             file_date,
-            grounds_arose: vec![d("2026-03-26")],
+            checks: vec![GroundCheck {
+                ground: G::Rejected,
+                admissibility: Admissibility::Admissible,
+                arose: Some(d("2026-03-26")),
+                counted_from: None,
+                window_due: None,
+                reason: None,
+            }],
             answer_due_date,
+            dispute_window: None,
+            history: Vec::new(),
             decision: decided.map(|(decision, at)| {
                 let decide_date = self.day(at);
                 ObjectionAnswer {
@@ -200,6 +253,9 @@ impl World {
                     decide_date,
                     on_time: decide_date <= answer_due_date,
                     reopened_due_date: None,
+                    corrected_fee_rupiah: None,
+                    refund_rupiah: 0,
+                    receipt_date: None,
                 }
             }),
         }
@@ -375,7 +431,8 @@ fn every_ground_arises_on_the_right_day_or_says_why_not() {
             [
                 NOT_ANSWERED,
                 NOT_ANSWERED,
-                No("awaiting completion by the requester; its clock is paused"),
+                // Pasal 35(1) c against the return for completion itself.
+                On("2026-03-12"),
                 NOT_ANSWERED,
                 NOT_ANSWERED,
                 NOT_ANSWERED,
@@ -625,7 +682,7 @@ fn every_ground_arises_on_the_right_day_or_says_why_not() {
         let now = w.t(now);
         for (&g, want) in G::ALL.iter().zip(wants) {
             let case = format!("{situation}, ground {g}");
-            let got = ground_arose(g, req, &w.tz, now);
+            let got = ground_arose(g, req, &w.tz, now).map(|a| a.day);
             let filed = check_filing(&[g], req, &w.tz, &w.cal, now);
             match (*want, got) {
                 (On(day), Ok(arose)) => {
@@ -1009,7 +1066,7 @@ fn grounds_and_filings_use_the_agency_local_day() {
         let w = World::in_zone(zone);
         assert_eq!(w.t(local), notice, "{zone}");
         let req = w.standard().respond(Outcome::Rejected, 0, local).build();
-        let day = ground_arose(G::Rejected, &req, &w.tz, w.t("2026-04-01 09:00"));
+        let day = ground_arose(G::Rejected, &req, &w.tz, w.t("2026-04-01 09:00")).map(|a| a.day);
         assert_eq!(day, Ok(d(arose)), "{zone}");
 
         let before_midnight_wib: Timestamp = "2026-05-11T16:59:59Z".parse().unwrap();
@@ -1190,10 +1247,7 @@ fn dispute_window_runs_from_the_answer_or_from_the_unanswered_due_date() {
         let o = w.objection(filed, decided);
         let case = format!("filed {filed}, decided {decided:?}, today {today}");
         let got = dispute_window(&w.cal, &o, d(today)).unwrap();
-        let got = got.map(|window| {
-            assert_eq!(window.working_days, 14, "{case}");
-            (window.start, window.due)
-        });
+        let got = got.map(|window| (window.start, window.due));
         assert_eq!(got, want.map(|(s, due)| (d(s), d(due))), "{case}");
     }
     // Unanswered, the window ends 44 working days after filing (30 + 14).
@@ -1223,7 +1277,7 @@ fn dispute_window_ignores_a_decision_made_after_the_day_asked_about() {
 }
 
 /// An overturn sends the request back to the PPID: Pending again, the clock restarting on the
-/// decision day for N working days, no extension, no delivery, the old notice kept.
+/// decision day for N working days, no extension, no delivery, the old notice kept as the first.
 #[test]
 fn an_overturn_reopens_the_request_from_the_decision_day() {
     let w = World::new();
@@ -1288,6 +1342,14 @@ fn an_overturn_reopens_the_request_from_the_decision_day() {
         want.extension = None;
         want.deliver_time = None;
         want.deliver_working_days = None;
+        // The first notice is kept apart, never erased (Pasal 12(b)).
+        want.notice = None;
+        want.first_notice = req.notice.clone().map(|notice| FirstNotice {
+            notice,
+            due_date: req.due_date,
+            original_due_date: req.original_due_date,
+            receipt_date: None,
+        });
         want.version = req.version + 1;
         want.update_time = now;
         assert_eq!(got, want, "{case}");

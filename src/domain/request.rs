@@ -123,7 +123,7 @@ pub struct NewRequest {
 }
 
 /// The written notice as recorded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {
     /// Decision.
     pub outcome: Outcome,
@@ -153,6 +153,21 @@ pub struct Notice {
     pub citations: Vec<super::exemption::Citation>,
     /// Some Pasal 17 letter rests on no DIK entry.
     pub unregistered_basis: bool,
+}
+
+/// The first written notice of a request an overturned objection sent back:
+/// never erased, the figures judge the request by it (Pasal 12(b): the time
+/// taken for each request) and count the new answer separately.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirstNotice {
+    /// The notice.
+    pub notice: Notice,
+    /// The due date it was judged against.
+    pub due_date: Option<Date>,
+    /// The due date without extension then.
+    pub original_due_date: Option<Date>,
+    /// When the requester received it, when recorded.
+    pub receipt_date: Option<Date>,
 }
 
 /// A recorded extension (Pasal 22(8)).
@@ -220,6 +235,14 @@ pub struct Request {
     pub create_time: Timestamp,
     /// Last changed.
     pub update_time: Timestamp,
+    /// When it was last returned for completion (ground c may object to
+    /// the return while the clock is paused).
+    pub return_time: Option<Timestamp>,
+    /// When the requester received the written notice, when recorded.
+    pub notice_receipt_date: Option<Date>,
+    /// The first written notice, kept when an overturned objection sent the
+    /// request back for a new answer.
+    pub first_notice: Option<FirstNotice>,
     /// Version (the etag).
     pub version: i64,
 }

@@ -18,7 +18,7 @@ use jiff::{civil::Date, tz::TimeZone};
 use super::{
     DisputeOutcome, ExemptionLetter, ObjectionDecision, Outcome, RequestState,
     objection::{Dispute, Objection},
-    request::Request,
+    request::{Notice, Request},
     time,
 };
 
@@ -69,6 +69,11 @@ pub enum Counter {
     DisputesFiled,
     /// Disputes settled, by outcome.
     Dispute(DisputeOutcome),
+    /// New answers after an overturned objection sent a request back
+    /// (counted apart from the first notice, by which the request is judged).
+    Reanswered,
+    /// Of those, given by the new due date.
+    ReansweredOnTime,
 }
 
 impl Counter {
@@ -98,6 +103,7 @@ impl Counter {
             Counter::DisputesFiled,
         ]);
         v.extend(DisputeOutcome::ALL.iter().map(|o| Counter::Dispute(*o)));
+        v.extend([Counter::Reanswered, Counter::ReansweredOnTime]);
         v
     }
 
@@ -145,6 +151,8 @@ impl Counter {
             C::Dispute(DisputeOutcome::AdjudicationGranted) => "dispute_granted",
             C::Dispute(DisputeOutcome::AdjudicationPartlyGranted) => "dispute_partly_granted",
             C::Dispute(DisputeOutcome::AdjudicationRefused) => "dispute_refused",
+            C::Reanswered => "reanswered",
+            C::ReansweredOnTime => "reanswered_on_time",
         }
     }
 }
@@ -229,44 +237,23 @@ pub fn request_contributions(r: &Request, tz: &TimeZone) -> Contributions {
             Counter::Extended,
         );
     }
-    if let Some(n) = &r.notice {
+    // A request sent back by an overturned objection is judged by its
+    // first notice; the new answer counts apart.
+    let judged = match &r.first_notice {
+        Some(f) => Some((&f.notice, f.due_date, f.original_due_date)),
+        None => r
+            .notice
+            .as_ref()
+            .map(|n| (n, r.due_date, r.original_due_date)),
+    };
+    if let Some((n, due_date, original_due_date)) = judged {
+        notice_contributions(&mut c, a, n, due_date, original_due_date, tz);
+    }
+    if let (Some(_), Some(n)) = (&r.first_notice, &r.notice) {
         let day = time::local_date(n.notice_time, tz);
-        count(&mut c, day, Counter::Decided);
-        count(&mut c, day, Counter::Outcome(n.outcome));
+        count(&mut c, day, Counter::Reanswered);
         if n.on_time {
-            count(&mut c, day, Counter::OnTime);
-        }
-        if r.original_due_date.is_some_and(|d| day <= d) {
-            count(&mut c, day, Counter::OnTimeOriginal);
-        }
-        if let Some(due) = r.due_date {
-            count(&mut c, due, Counter::DueAnswered);
-            if n.on_time {
-                count(&mut c, due, Counter::DueOnTime);
-            }
-        }
-        let days = i64::from(n.working_days_taken);
-        add(&mut c, a, day, Key::Count(Counter::NoticeDaysSum), days);
-        add(
-            &mut c,
-            a,
-            day,
-            Key::Hist(Span::Notice, n.working_days_taken.min(HIST_CAP)),
-            1,
-        );
-        if n.outcome.withholds() {
-            let basis = if n.unregistered_basis || n.citations.is_empty() {
-                Counter::WithholdingUnregistered
-            } else {
-                Counter::WithholdingRegistered
-            };
-            count(&mut c, day, basis);
-            if basis == Counter::WithholdingRegistered && n.outcome == Outcome::Rejected {
-                count(&mut c, day, Counter::RejectedRegistered);
-            }
-            for l in &n.exemption_letters {
-                count(&mut c, day, Counter::Letter(*l));
-            }
+            count(&mut c, day, Counter::ReansweredOnTime);
         }
     }
     if let (Some(t), Some(days)) = (r.deliver_time, r.deliver_working_days) {
@@ -288,6 +275,56 @@ pub fn request_contributions(r: &Request, tz: &TimeZone) -> Contributions {
         );
     }
     c
+}
+
+/// What a written notice contributes, judged against its due dates.
+fn notice_contributions(
+    c: &mut Contributions,
+    a: &str,
+    n: &Notice,
+    due_date: Option<Date>,
+    original_due_date: Option<Date>,
+    tz: &TimeZone,
+) {
+    let count = |c: &mut Contributions, day, counter| add(c, a, day, Key::Count(counter), 1);
+    let day = time::local_date(n.notice_time, tz);
+    count(c, day, Counter::Decided);
+    count(c, day, Counter::Outcome(n.outcome));
+    if n.on_time {
+        count(c, day, Counter::OnTime);
+    }
+    if original_due_date.is_some_and(|d| day <= d) {
+        count(c, day, Counter::OnTimeOriginal);
+    }
+    if let Some(due) = due_date {
+        count(c, due, Counter::DueAnswered);
+        if n.on_time {
+            count(c, due, Counter::DueOnTime);
+        }
+    }
+    let days = i64::from(n.working_days_taken);
+    add(c, a, day, Key::Count(Counter::NoticeDaysSum), days);
+    add(
+        c,
+        a,
+        day,
+        Key::Hist(Span::Notice, n.working_days_taken.min(HIST_CAP)),
+        1,
+    );
+    if n.outcome.withholds() {
+        let basis = if n.unregistered_basis || n.citations.is_empty() {
+            Counter::WithholdingUnregistered
+        } else {
+            Counter::WithholdingRegistered
+        };
+        count(c, day, basis);
+        if basis == Counter::WithholdingRegistered && n.outcome == Outcome::Rejected {
+            count(c, day, Counter::RejectedRegistered);
+        }
+        for l in &n.exemption_letters {
+            count(c, day, Counter::Letter(*l));
+        }
+    }
 }
 
 /// What an objection contributes, at the agency it was filed with.

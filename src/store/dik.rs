@@ -1,4 +1,5 @@
 //! The DIK (exempt information), objections and disputes.
+use anyhow::Context;
 use jiff::{Timestamp, civil::Date};
 use uuid::Uuid;
 
@@ -8,15 +9,16 @@ use super::{
     db::{Conn, Sql},
     register::push_subtree,
     rows::{
-        DISPUTE_COLUMNS, EXEMPTION_COLUMNS, OBJECTION_COLUMNS, dispute_from_row, dispute_not_found,
-        exemption_from_row, exemption_not_found, join, objection_from_row, objection_not_found, ts,
+        DISPUTE_COLUMNS, EXEMPTION_COLUMNS, OBJECTION_COLUMNS, OBJECTION_FROM, dispute_from_row,
+        dispute_not_found, exemption_from_row, exemption_not_found, join, objection_from_row,
+        objection_not_found, ts,
     },
 };
 use crate::{
     domain::{
         agency::Agency,
         exemption::{Exemption, Revocation},
-        objection::{Dispute, Objection, ObjectionAnswer, Settlement},
+        objection::{Dispute, Objection, Settlement},
     },
     error::Result,
 };
@@ -41,8 +43,7 @@ pub(crate) async fn fetch_objection(
     id: Uuid,
 ) -> Result<Option<(Objection, Vec<Uuid>)>> {
     let row = Sql::new(format!(
-        "SELECT {OBJECTION_COLUMNS} FROM objections o JOIN requests r ON r.id = o.request_id \
-         WHERE o.id = $1"
+        "SELECT {OBJECTION_COLUMNS} {OBJECTION_FROM} WHERE o.id = $1"
     ))
     .bind(id.to_string())
     .fetch_optional(conn)
@@ -136,7 +137,7 @@ impl super::DikStore for SqlStore {
         limit: i64,
     ) -> Result<Vec<(Objection, Vec<Uuid>)>> {
         let mut qb = Sql::new(format!(
-            "SELECT {OBJECTION_COLUMNS} FROM objections o JOIN requests r ON r.id = o.request_id WHERE 1 = 1"
+            "SELECT {OBJECTION_COLUMNS} {OBJECTION_FROM} WHERE 1 = 1"
         ));
         if let Some(r) = request {
             qb.push(" AND o.request_id = ").push_bind(r.to_string());
@@ -208,19 +209,6 @@ pub(crate) async fn revoke_exemption(conn: &mut Conn<'_>, id: Uuid, r: &Revocati
     Ok(())
 }
 
-/// The number of the objection on a request that awaits an answer, if any.
-pub(crate) async fn pending_objection(
-    conn: &mut Conn<'_>,
-    request_id: Uuid,
-) -> Result<Option<String>> {
-    Sql::new(
-        "SELECT registration_number FROM objections WHERE request_id = $1 AND decision IS NULL",
-    )
-    .bind(request_id.to_string())
-    .scalar_optional(conn)
-    .await
-}
-
 /// Registers an objection with the agency (path) it is filed with.
 pub(crate) async fn insert_objection(
     conn: &mut Conn<'_>,
@@ -230,66 +218,107 @@ pub(crate) async fn insert_objection(
 ) -> Result<()> {
     Sql::new(
         "INSERT INTO objections (id, registration_number, request_id, agency_id, agency_path, \
-         grounds, grounds_arose, statement, file_time, file_date, answer_due_date, create_time) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         grounds, grounds_arose, statement, file_time, file_date, answer_due_date, create_time, \
+         unpublished_information, ground_checks) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(o.id.to_string())
     .bind(&o.registration_number)
-    .bind(o.request_id.to_string())
+    .bind(o.request_id.map(|r| r.to_string()))
     .bind(&o.agency_id)
     .bind(agency_path)
     .bind(join(o.grounds.iter().map(|g| g.as_str())))
-    .bind(join(&o.grounds_arose))
+    .bind(join(o.checks.iter().filter_map(|c| c.arose)))
     .bind(&o.statement)
     .bind(ts(o.file_time))
     .bind(o.file_date.to_string())
     .bind(o.answer_due_date.to_string())
     .bind(ts(now))
+    .bind(&o.unpublished_information)
+    .bind(serde_json::to_string(&o.checks).context("encoding ground checks")?)
+    .execute(conn)
+    .await?;
+    write_objection(conn, o).await
+}
+
+/// Writes what changes on an objection after filing: its deadlines (moved
+/// by holiday edits), the atasan's answer and its receipt, its history.
+pub(crate) async fn write_objection(conn: &mut Conn<'_>, o: &Objection) -> Result<()> {
+    let a = o.decision.as_ref();
+    let history = if o.history.is_empty() {
+        None
+    } else {
+        Some(serde_json::to_string(&o.history).context("encoding objection history")?)
+    };
+    Sql::new(
+        "UPDATE objections SET answer_due_date = $1, dispute_window_start = $2, \
+         dispute_window_due = $3, decision = $4, extent = $5, reasons = $6, superior_name = $7, \
+         superior_position = $8, decide_time = $9, decide_date = $10, answered_on_time = $11, \
+         reopened_due_date = $12, corrected_fee_rupiah = $13, refund_rupiah = $14, \
+         answer_receipt_date = $15, history = $16 WHERE id = $17",
+    )
+    .bind(o.answer_due_date.to_string())
+    .bind(o.dispute_window.map(|w| w.start.to_string()))
+    .bind(o.dispute_window.map(|w| w.due.to_string()))
+    .bind(a.map(|a| a.decision.as_str()))
+    .bind(a.map(|a| a.extent.as_str()))
+    .bind(a.and_then(|a| a.reasons.clone()))
+    .bind(a.map(|a| a.superior_name.clone()))
+    .bind(a.map(|a| a.superior_position.clone()))
+    .bind(a.map(|a| ts(a.decide_time)))
+    .bind(a.map(|a| a.decide_date.to_string()))
+    .bind(a.map(|a| a.on_time))
+    .bind(a.and_then(|a| a.reopened_due_date).map(|r| r.to_string()))
+    .bind(a.and_then(|a| a.corrected_fee_rupiah))
+    .bind(a.map(|a| a.refund_rupiah))
+    .bind(a.and_then(|a| a.receipt_date).map(|r| r.to_string()))
+    .bind(history)
+    .bind(o.id.to_string())
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Records the atasan's answer to an objection.
-pub(crate) async fn record_answer(
+/// Objections whose deadlines a calendar change on `date` may move, within
+/// the agency subtree `scope_path` (everything when `None`): unanswered ones
+/// whose answer window spans it, and those whose stored dispute window does.
+pub(crate) async fn objections_around(
     conn: &mut Conn<'_>,
-    id: Uuid,
-    a: &ObjectionAnswer,
-) -> Result<()> {
-    Sql::new(
-        "UPDATE objections SET decision = $1, extent = $2, reasons = $3, superior_name = $4, \
-         superior_position = $5, decide_time = $6, decide_date = $7, answered_on_time = $8, \
-         reopened_due_date = $9 WHERE id = $10",
-    )
-    .bind(a.decision.as_str())
-    .bind(a.extent.as_str())
-    .bind(&a.reasons)
-    .bind(&a.superior_name)
-    .bind(&a.superior_position)
-    .bind(ts(a.decide_time))
-    .bind(a.decide_date.to_string())
-    .bind(a.on_time)
-    .bind(a.reopened_due_date.map(|r| r.to_string()))
-    .bind(id.to_string())
-    .execute(conn)
-    .await?;
-    Ok(())
+    date: Date,
+    scope_path: Option<&str>,
+) -> Result<Vec<Objection>> {
+    let d = date.to_string();
+    let mut q = Sql::new(format!(
+        "SELECT {OBJECTION_COLUMNS} {OBJECTION_FROM} WHERE ((o.decision IS NULL AND \
+         o.file_date <= $1 AND o.answer_due_date >= $1) OR (o.dispute_window_due >= $1 \
+         AND o.dispute_window_start <= $1))"
+    ))
+    .bind(d);
+    if let Some(path) = scope_path {
+        push_subtree(&mut q, "o.agency_path", path);
+    }
+    let rows = q.fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| objection_from_row(r).map(|(o, _)| o))
+        .collect()
 }
 
 /// Registers a dispute.
 pub(crate) async fn insert_dispute(conn: &mut Conn<'_>, d: &Dispute, now: Timestamp) -> Result<()> {
     Sql::new(
         "INSERT INTO disputes (id, objection_id, request_id, commission_register_number, \
-         file_time, window_start, window_due, create_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         file_time, window_start, window_due, create_time, filing_timing) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(d.id.to_string())
     .bind(d.objection_id.to_string())
-    .bind(d.request_id.to_string())
+    .bind(d.request_id.map(|r| r.to_string()))
     .bind(&d.commission_register_number)
     .bind(ts(d.file_time))
     .bind(d.window_start.to_string())
     .bind(d.window_due.to_string())
     .bind(ts(now))
+    .bind(d.timing.as_str())
     .execute(conn)
     .await?;
     Ok(())

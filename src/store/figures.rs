@@ -13,8 +13,8 @@ use super::{
     register::{push_one_agency, push_subtree},
     rows::{
         AGENCY_COLUMNS, DISPUTE_COLUMNS, INSERT_EVENT, INSERT_REQUEST, NewRow, OBJECTION_COLUMNS,
-        REQUEST_COLUMNS, agency_from_row, dispute_from_row, from_ts, objection_from_row,
-        request_args, request_from_row, ts,
+        OBJECTION_FROM, REQUEST_COLUMNS, agency_from_row, dispute_from_row, from_ts,
+        objection_from_row, request_args, request_from_row, ts,
     },
     writer::Tx,
 };
@@ -280,8 +280,7 @@ impl super::FigureStore for SqlStore {
             }
         }
         let mut qb = Sql::new(format!(
-            "SELECT {OBJECTION_COLUMNS} FROM objections o JOIN requests r ON r.id = o.request_id \
-             WHERE o.agency_id IN "
+            "SELECT {OBJECTION_COLUMNS} {OBJECTION_FROM} WHERE o.agency_id IN "
         ));
         qb.push_list(ids.iter().copied());
         let objections = qb.fetch_all(&mut conn).await?;
@@ -331,7 +330,9 @@ impl super::FigureStore for SqlStore {
             .push_bind(from.to_string())
             .push(" AND due_date <= ")
             .push_bind(to.to_string())
-            .push(" GROUP BY agency_id");
+            // A request an overturn sent back is judged by its first
+            // notice (counted in the cells), not by its new due date.
+            .push(" AND first_notice IS NULL GROUP BY agency_id");
         for row in qb.fetch_all(&mut self.read().await?.conn()).await? {
             out.insert(row.get::<String>("agency_id")?, row.get::<i64>("n")?);
         }

@@ -103,7 +103,8 @@ pub(crate) async fn write_request(
          notice_working_days = $16, notice_on_time = $17, exemption_letters = $18, notice = $19, \
          deliver_time = $20, withdraw_time = $21, update_time = $22, version = $23, \
          exemption_citations = $24, unregistered_exemption_basis = $25, \
-         deliver_working_days = $26 WHERE id = $27 AND version = $28",
+         deliver_working_days = $26, return_time = $27, notice_receipt_date = $28, \
+         first_notice = $29 WHERE id = $30 AND version = $31",
     )
     .bind(c.agency_id)
     .bind(c.agency_path)
@@ -131,6 +132,9 @@ pub(crate) async fn write_request(
     .bind(c.exemption_citations)
     .bind(c.unregistered_exemption_basis)
     .bind(c.deliver_working_days)
+    .bind(c.return_time)
+    .bind(c.notice_receipt_date)
+    .bind(c.first_notice)
     .bind(r.id.to_string())
     .bind(previous_version)
     .execute(conn)

@@ -10,12 +10,13 @@ use super::{
 };
 use crate::{
     domain::{
-        AccessMethod, AgencyKind, Channel, CopyForm, DecisionExtent, DeliveryMethod,
-        DisputeOutcome, ExemptionLetter, ObjectionDecision, ObjectionGround, Outcome, RequestState,
+        AccessMethod, Admissibility, AgencyKind, Channel, CopyForm, DecisionExtent, DeliveryMethod,
+        DisputeOutcome, ExemptionLetter, FilingTiming, ObjectionDecision, ObjectionGround, Outcome,
+        RequestState,
         agency::Agency,
         calendar::HolidayKind,
         exemption::{Citation, Exemption, Revocation},
-        objection::{Dispute, Objection, ObjectionAnswer, Settlement},
+        objection::{Dispute, GroundCheck, Objection, ObjectionAnswer, Settlement, Window},
         request::{Extension, NewEvent, Notice, Request, Requester},
     },
     error::{Error, Result},
@@ -32,7 +33,8 @@ pub const REQUEST_COLUMNS: &str = "id, registration_number, agency_id, receiving
      due_date, due_end_time, extension_reason, extend_time, extension_previous_due_date, \
      outcome, notice_time, notice_working_days, notice_on_time, exemption_letters, notice, \
      deliver_time, withdraw_time, create_time, update_time, version, exemption_citations, \
-     unregistered_exemption_basis, deliver_working_days";
+     unregistered_exemption_basis, deliver_working_days, return_time, notice_receipt_date, \
+     first_notice";
 
 /// The columns of an exemption, with how many notices cite it.
 pub const EXEMPTION_COLUMNS: &str = "id, agency_id, information, letter, sub_item, other_law, \
@@ -46,12 +48,18 @@ pub const OBJECTION_COLUMNS: &str = "o.id, o.registration_number, o.request_id, 
      r.registration_number AS request_registration_number, o.agency_id, o.grounds, \
      o.grounds_arose, o.statement, o.file_time, o.file_date, o.answer_due_date, o.decision, \
      o.extent, o.reasons, o.superior_name, o.superior_position, o.decide_time, o.decide_date, \
-     o.answered_on_time, o.reopened_due_date, \
+     o.answered_on_time, o.reopened_due_date, o.unpublished_information, o.ground_checks, \
+     o.answer_receipt_date, o.dispute_window_start, o.dispute_window_due, \
+     o.corrected_fee_rupiah, o.refund_rupiah, o.history, \
      (SELECT d.id FROM disputes d WHERE d.objection_id = o.id) AS dispute_id";
+
+/// `FROM` an objection with its request, if any (ground b may have none).
+pub const OBJECTION_FROM: &str = "FROM objections o LEFT JOIN requests r ON r.id = o.request_id";
 
 /// The columns of a dispute.
 pub const DISPUTE_COLUMNS: &str = "id, objection_id, request_id, commission_register_number, \
-     file_time, window_start, window_due, outcome, decision_date, decision_number, summary";
+     file_time, window_start, window_due, outcome, decision_date, decision_number, summary, \
+     filing_timing";
 
 /// The columns of an API key.
 pub const KEY_COLUMNS: &str = "id, name, role, agency_id, create_time, created_by, revoke_time";
@@ -218,10 +226,13 @@ pub(crate) enum Col {
     ExemptionCitations,
     UnregisteredExemptionBasis,
     DeliverWorkingDays,
+    ReturnTime,
+    NoticeReceiptDate,
+    FirstNotice,
 }
 
 impl Col {
-    pub(crate) const NAMES: [&str; 35] = [
+    pub(crate) const NAMES: [&str; 38] = [
         "id",
         "registration_number",
         "agency_id",
@@ -257,6 +268,9 @@ impl Col {
         "exemption_citations",
         "unregistered_exemption_basis",
         "deliver_working_days",
+        "return_time",
+        "notice_receipt_date",
+        "first_notice",
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -389,6 +403,12 @@ pub(crate) fn request_from(r: &impl Columns) -> Result<Request> {
         withdraw_time: opt_ts(r.int(Col::WithdrawTime)?)?,
         create_time: from_ts(r.num(Col::CreateTime)?)?,
         update_time: from_ts(r.num(Col::UpdateTime)?)?,
+        return_time: opt_ts(r.int(Col::ReturnTime)?)?,
+        notice_receipt_date: r.str(Col::NoticeReceiptDate)?.map(parse_date).transpose()?,
+        first_notice: r
+            .str(Col::FirstNotice)?
+            .map(|doc| serde_json::from_str(doc).context("stored first notice is not valid JSON"))
+            .transpose()?,
         version: r.num(Col::Version)?,
     })
 }
@@ -420,6 +440,9 @@ pub(crate) struct MutableColumns {
     pub(crate) exemption_citations: Option<String>,
     pub(crate) unregistered_exemption_basis: Option<bool>,
     pub(crate) deliver_working_days: Option<i64>,
+    pub(crate) return_time: Option<i64>,
+    pub(crate) notice_receipt_date: Option<String>,
+    pub(crate) first_notice: Option<String>,
 }
 
 impl MutableColumns {
@@ -473,6 +496,14 @@ impl MutableColumns {
             exemption_citations: r.notice.as_ref().map(|n| citations_to_text(&n.citations)),
             unregistered_exemption_basis: r.notice.as_ref().map(|n| n.unregistered_basis),
             deliver_working_days: r.deliver_working_days.map(i64::from),
+            return_time: r.return_time.map(ts),
+            notice_receipt_date: r.notice_receipt_date.map(|d| d.to_string()),
+            first_notice: r
+                .first_notice
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .context("encoding first notice")?,
         })
     }
 }
@@ -519,7 +550,8 @@ pub(crate) const INSERT_REQUEST: &str = "INSERT INTO requests (id, body_hash, re
      clock_start_date, original_due_date, due_date, due_end_time, extension_reason, extend_time, \
      extension_previous_due_date, outcome, notice_time, notice_working_days, notice_on_time, \
      exemption_letters, notice, deliver_time, withdraw_time, create_time, update_time, version, \
-     exemption_citations, unregistered_exemption_basis, deliver_working_days, submitted_by) ";
+     exemption_citations, unregistered_exemption_basis, deliver_working_days, submitted_by, \
+     return_time, notice_receipt_date, first_notice) ";
 
 /// A new request row's values, in [`INSERT_REQUEST`]'s order.
 pub(crate) fn request_args(row: &NewRow<'_>) -> Result<Vec<Arg>> {
@@ -564,6 +596,9 @@ pub(crate) fn request_args(row: &NewRow<'_>) -> Result<Vec<Arg>> {
         c.unregistered_exemption_basis.into(),
         c.deliver_working_days.into(),
         row.submitted_by.into(),
+        c.return_time.into(),
+        c.notice_receipt_date.into(),
+        c.first_notice.into(),
     ])
 }
 
@@ -650,11 +685,45 @@ pub(crate) fn objection_from_row(r: &Row) -> Result<(Objection, Vec<Uuid>)> {
             decide_date: parse_date(&r.get::<Option<String>>("decide_date")?.unwrap_or_default())?,
             on_time: r.get::<Option<bool>>("answered_on_time")?.unwrap_or(false),
             reopened_due_date: opt_date(r.get("reopened_due_date")?)?,
+            corrected_fee_rupiah: r.get("corrected_fee_rupiah")?,
+            refund_rupiah: r.get::<Option<i64>>("refund_rupiah")?.unwrap_or(0),
+            receipt_date: opt_date(r.get("answer_receipt_date")?)?,
         }),
         None => None,
     };
     let id: String = r.get("id")?;
-    let request_id: String = r.get("request_id")?;
+    let request_id: Option<String> = r.get("request_id")?;
+    let grounds = split_list(&r.get::<String>("grounds")?, |g| {
+        parse_named(g, ObjectionGround::parse, "objection ground")
+    })?;
+    let checks = match r.get::<Option<String>>("ground_checks")? {
+        Some(doc) => serde_json::from_str(&doc).context("stored ground checks")?,
+        // Registered before checks were stored: every ground was admissible
+        // then (the others were refused), its window computed on read.
+        None => grounds
+            .iter()
+            .zip(split_list(&r.get::<String>("grounds_arose")?, parse_date)?)
+            .map(|(g, arose)| GroundCheck {
+                ground: *g,
+                admissibility: Admissibility::Admissible,
+                arose: Some(arose),
+                counted_from: None,
+                window_due: None,
+                reason: None,
+            })
+            .collect(),
+    };
+    let dispute_window = match (
+        opt_date(r.get("dispute_window_start")?)?,
+        opt_date(r.get("dispute_window_due")?)?,
+    ) {
+        (Some(start), Some(due)) => Some(Window { start, due }),
+        _ => None,
+    };
+    let history = match r.get::<Option<String>>("history")? {
+        Some(doc) => serde_json::from_str(&doc).context("stored objection history")?,
+        None => Vec::new(),
+    };
     let disputes = r
         .get::<Option<String>>("dispute_id")?
         .map(|d| Uuid::parse_str(&d).context("stored dispute id"))
@@ -665,18 +734,21 @@ pub(crate) fn objection_from_row(r: &Row) -> Result<(Objection, Vec<Uuid>)> {
         Objection {
             id: Uuid::parse_str(&id).context("stored objection id")?,
             registration_number: r.get("registration_number")?,
-            request_id: Uuid::parse_str(&request_id).context("stored request id")?,
+            request_id: request_id
+                .map(|id| Uuid::parse_str(&id).context("stored request id"))
+                .transpose()?,
             request_registration_number: r.get("request_registration_number")?,
             agency_id: r.get("agency_id")?,
-            grounds: split_list(&r.get::<String>("grounds")?, |g| {
-                parse_named(g, ObjectionGround::parse, "objection ground")
-            })?,
-            grounds_arose: split_list(&r.get::<String>("grounds_arose")?, parse_date)?,
+            grounds,
             statement: r.get("statement")?,
+            unpublished_information: r.get("unpublished_information")?,
             file_time: from_ts(r.get("file_time")?)?,
             file_date: parse_date(&r.get::<String>("file_date")?)?,
+            checks,
             answer_due_date: parse_date(&r.get::<String>("answer_due_date")?)?,
+            dispute_window,
             decision,
+            history,
         },
         disputes,
     ))
@@ -699,11 +771,18 @@ pub(crate) fn dispute_from_row(r: &Row) -> Result<Dispute> {
     };
     let id: String = r.get("id")?;
     let oid: String = r.get("objection_id")?;
-    let rid: String = r.get("request_id")?;
+    let rid: Option<String> = r.get("request_id")?;
     Ok(Dispute {
         id: Uuid::parse_str(&id).context("stored dispute id")?,
         objection_id: Uuid::parse_str(&oid).context("stored objection id")?,
-        request_id: Uuid::parse_str(&rid).context("stored request id")?,
+        request_id: rid
+            .map(|id| Uuid::parse_str(&id).context("stored request id"))
+            .transpose()?,
+        timing: parse_named(
+            &r.get::<String>("filing_timing")?,
+            FilingTiming::parse,
+            "filing timing",
+        )?,
         commission_register_number: r.get("commission_register_number")?,
         file_time: from_ts(r.get("file_time")?)?,
         window_start: parse_date(&r.get::<String>("window_start")?)?,

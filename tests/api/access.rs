@@ -147,7 +147,10 @@ fn policy(path: &str) -> (&'static [&'static str], bool) {
         ("ppid.v1.IndicatorService", _) => (&["operator"], false),
         ("ppid.v1.ObjectionService", "FileObjection") => (STAFF, false),
         ("ppid.v1.ObjectionService", "DecideObjection") => (DECIDES, false),
-        ("ppid.v1.ObjectionService", "FileDispute" | "RecordDisputeOutcome") => (STAFF, false),
+        (
+            "ppid.v1.ObjectionService",
+            "FileDispute" | "RecordDisputeOutcome" | "RecordAnswerReceipt",
+        ) => (STAFF, false),
         ("ppid.v1.ObjectionService", _) => (OBJECTIONS, false),
         ("ppid.v1.RequestService", "TrackRequest") => (ALL, true),
         (

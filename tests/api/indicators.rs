@@ -17,7 +17,7 @@ on_both_backends!(
     silence_and_lawful_rejections,
 );
 
-fn year(y: i32) -> Option<pb::Period> {
+pub(crate) fn year(y: i32) -> Option<pb::Period> {
     Some(pb::Period {
         kind: Some(pb::period::Kind::Year(y)),
     })
@@ -59,7 +59,7 @@ async fn request(
     r.name
 }
 
-async fn stats(
+pub(crate) async fn stats(
     app: &mut TestApp,
     agency: &str,
     period: Option<pb::Period>,
@@ -598,6 +598,7 @@ async fn exemption_and_objection_figures(backend: Backend) {
             grounds: vec![pb::ObjectionGround::Rejected as i32],
             statement: "Keberatan".into(),
             file_time: None,
+            ..Default::default()
         })
         .await
         .unwrap()

@@ -9,6 +9,7 @@ use tonic::Code;
 use crate::{
     exemptions::{create, date, entry},
     helpers::{Backend, TestApp, day, reason, spawn_app, ts, violations},
+    indicators::{stats, year},
     on_both_backends,
 };
 
@@ -16,8 +17,8 @@ on_both_backends!(
     overturned_rejection_is_answered_again,
     upheld_objection_goes_to_dispute,
     unanswered_objection_opens_the_dispute_window,
-    objection_refusals_write_nothing,
-    answer_deadline_is_the_one_fixed_at_filing,
+    unfit_and_late_grounds_are_recorded_and_flagged,
+    holiday_edits_move_objection_deadlines,
 );
 
 /// Kota Serang with a DIK entry (h) and a request received Monday 2 March
@@ -49,6 +50,7 @@ fn file(request: &str, grounds: &[G]) -> pb::FileObjectionRequest {
         grounds: grounds.iter().map(|g| *g as i32).collect(),
         statement: "Informasi tersebut menyangkut anggaran publik, bukan rahasia pribadi.".into(),
         file_time: None,
+        ..Default::default()
     }
 }
 
@@ -61,6 +63,7 @@ fn decide(name: &str, decision: objection::Decision, reasons: &str) -> pb::Decid
         superior_name: "Drs. H. Ahmad Sobari".into(),
         superior_position: "Sekretaris Daerah Kota Serang".into(),
         decide_time: None,
+        ..Default::default()
     }
 }
 
@@ -186,6 +189,37 @@ async fn overturned_rejection_is_answered_again(backend: Backend) {
         listed.objections[0].decision,
         objection::Decision::Overturned as i32
     );
+    assert_eq!(
+        listed.objections[0].effect,
+        objection::Effect::Reopened as i32
+    );
+    // The first notice is never erased: the request is judged by it, the
+    // new answer is counted apart.
+    let got = app
+        .requests
+        .get_request(pb::GetRequestRequest {
+            name: r.name.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let first = got.first_notice.expect("first notice kept");
+    assert_eq!(first.outcome, pb::notice::Outcome::Rejected as i32);
+    assert_eq!(
+        got.notice.unwrap().outcome,
+        pb::notice::Outcome::Granted as i32
+    );
+    let f = stats(&mut app, "kota-serang", year(2026), true).await;
+    assert_eq!(f.decided, 1, "one request, one decision: the first notice");
+    let outcomes: Vec<(i32, i64)> = f
+        .outcomes
+        .iter()
+        .filter(|o| o.count > 0)
+        .map(|o| (o.outcome, o.count))
+        .collect();
+    assert_eq!(outcomes, vec![(pb::notice::Outcome::Rejected as i32, 1)]);
+    assert_eq!(f.answers_after_overturn, 1);
+    assert_eq!(f.answers_after_overturn_on_time, 1);
 }
 
 async fn upheld_objection_goes_to_dispute(backend: Backend) {
@@ -240,31 +274,30 @@ async fn upheld_objection_goes_to_dispute(backend: Backend) {
         "an upheld objection leaves the answer standing"
     );
 
-    // 8 April is one day late; filed on 7 April (received late) it stands.
+    // 8 April is one day late: recorded as reported and flagged; the
+    // Komisi Informasi decides whether it is admissible.
     app.set_now("2026-04-08T02:00:00Z");
-    let late = app
-        .objections
-        .file_dispute(pb::FileDisputeRequest {
-            objection: o.name.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
-    assert_eq!(late.code(), Code::FailedPrecondition);
-    assert_eq!(reason(&late), "DISPUTE_TOO_LATE");
-    assert!(late.message().contains("2026-04-07"), "{}", late.message());
     let d = app
         .objections
         .file_dispute(pb::FileDisputeRequest {
             objection: o.name.clone(),
-            file_time: Some(ts("2026-04-07T03:00:00Z")),
+            file_time: Some(ts("2026-04-08T01:00:00Z")),
             commission_register_number: "REG/SENGKETA/KI-BANTEN/2026/012".into(),
         })
         .await
         .unwrap()
         .into_inner();
     assert_eq!(d.request, r.name);
+    assert_eq!(d.filing_timing, pb::dispute::FilingTiming::Late as i32);
     assert_eq!(day(&d.filing_window.unwrap().due_date), "2026-04-07");
+    let filed = app.history(&r.name).await.pop().unwrap();
+    assert!(
+        filed
+            .summary
+            .contains("after its window closed on 2026-04-07"),
+        "{}",
+        filed.summary
+    );
     let twice = app
         .objections
         .file_dispute(pb::FileDisputeRequest {
@@ -342,16 +375,34 @@ async fn unanswered_objection_opens_the_dispute_window(backend: Backend) {
     // Never answered: due 16 March; ground c arises then.
     let r = app.submit("kota-serang", "2026-03-02T02:00:00Z").await;
     app.set_now("2026-03-10T02:00:00Z");
+    // Too early for ground c: registered all the same, flagged.
     let early = app
         .objections
         .file_objection(file(&r.name, &[G::NotAnswered]))
         .await
-        .unwrap_err();
-    assert_eq!(reason(&early), "GROUND_NOT_APPLICABLE");
-    assert!(
-        early.message().contains("2026-03-16"),
-        "{}",
-        early.message()
+        .unwrap()
+        .into_inner();
+    assert!(!early.admissible);
+    let check = &early.ground_checks[0];
+    assert_eq!(
+        check.admissibility,
+        pb::ground_check::Admissibility::NotApplicable as i32
+    );
+    assert!(check.reason.contains("2026-03-16"), "{}", check.reason);
+    assert!(early.filing_windows.is_empty());
+    // A dispute on it before the atasan could answer: recorded, early.
+    let premature = app
+        .objections
+        .file_dispute(pb::FileDisputeRequest {
+            objection: early.name.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        premature.filing_timing,
+        pb::dispute::FilingTiming::Early as i32
     );
 
     app.set_now("2026-03-17T02:00:00Z");
@@ -361,23 +412,18 @@ async fn unanswered_objection_opens_the_dispute_window(backend: Backend) {
         .await
         .unwrap()
         .into_inner();
+    assert!(o.admissible);
+    assert_eq!(o.registration_number, "KOTA-SERANG/KEB/2026/000002");
     assert_eq!(day(&o.filing_windows[0].start_date), "2026-03-16");
     assert_eq!(day(&o.filing_windows[0].due_date), "2026-05-06");
+    assert!(
+        o.ground_checks[0].counted_from.contains("2026-03-16"),
+        "{}",
+        o.ground_checks[0].counted_from
+    );
     // 30 working days from 17 March.
     let answer_due = day(&o.answer_deadline.clone().unwrap().due_date);
     assert_eq!(answer_due, "2026-05-07");
-
-    app.set_now("2026-04-20T02:00:00Z");
-    let err = app
-        .objections
-        .file_dispute(pb::FileDisputeRequest {
-            objection: o.name.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
-    assert_eq!(reason(&err), "OBJECTION_NOT_DECIDED");
-    assert!(err.message().contains("2026-05-07"), "{}", err.message());
 
     // The answer window passed unanswered: 14 working days from 7 May
     // (14–15 May, 27–28 May, 1 June are holidays or cuti bersama).
@@ -412,7 +458,9 @@ async fn unanswered_objection_opens_the_dispute_window(backend: Backend) {
     assert!(!late.answered_on_time);
 }
 
-async fn objection_refusals_write_nothing(backend: Backend) {
+/// Grounds that do not fit, or come late, are registered and flagged with
+/// why; only malformed input is refused, and then nothing is written.
+async fn unfit_and_late_grounds_are_recorded_and_flagged(backend: Backend) {
     let mut app = spawn_app(backend).await;
     app.pemda("kota-serang").await;
     let granted = app.submit("kota-serang", "2026-03-02T02:00:00Z").await;
@@ -430,33 +478,89 @@ async fn objection_refusals_write_nothing(backend: Backend) {
         .await
         .unwrap();
 
-    // Objecting to a rejection, on a granted request.
+    // Objecting to a rejection, to lateness and to a fee, on a granted
+    // request answered on time without a fee.
+    let o = app
+        .objections
+        .file_objection(file(
+            &granted.name,
+            &[G::Rejected, G::UnreasonableFee, G::AnsweredLate],
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!o.admissible);
+    let checks: Vec<(i32, i32)> = o
+        .ground_checks
+        .iter()
+        .map(|c| (c.ground, c.admissibility))
+        .collect();
+    let na = pb::ground_check::Admissibility::NotApplicable as i32;
+    assert_eq!(
+        checks,
+        vec![
+            (G::Rejected as i32, na),
+            (G::UnreasonableFee as i32, na),
+            (G::AnsweredLate as i32, na),
+        ]
+    );
+    assert!(
+        o.ground_checks[0]
+            .reason
+            .contains("not a rejection under Pasal 17")
+    );
+    assert!(o.ground_checks[1].reason.contains("charged no fee"));
+    assert!(o.ground_checks[2].reason.contains("by its due date"));
+    // The atasan declares it inadmissible, with reasons.
     let err = app
         .objections
-        .file_objection(file(&granted.name, &[G::Rejected]))
+        .decide_objection(decide(&o.name, objection::Decision::Inadmissible, ""))
         .await
         .unwrap_err();
-    assert_eq!(err.code(), Code::FailedPrecondition);
-    assert_eq!(reason(&err), "GROUND_NOT_APPLICABLE");
-    // "Answered late" on an answer given on time; an unreasonable fee with no fee.
-    for g in [G::AnsweredLate, G::UnreasonableFee] {
-        let err = app
-            .objections
-            .file_objection(file(&granted.name, &[g]))
-            .await
-            .unwrap_err();
-        assert_eq!(reason(&err), "GROUND_NOT_APPLICABLE", "{g:?}");
-    }
-    // Ground d (answered otherwise) is open until 30 working days after 4 March: 23 April.
+    assert_eq!(violations(&err), vec!["reasons"]);
+    let decided = app
+        .objections
+        .decide_objection(decide(
+            &o.name,
+            objection::Decision::Inadmissible,
+            "Permohonan telah dipenuhi tepat waktu tanpa biaya.",
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(decided.decision, objection::Decision::Inadmissible as i32);
+    assert_eq!(decided.effect, 0);
+
+    // Ground d (answered otherwise) is open until 30 working days after 4
+    // March: 23 April. On 24 April it is late, and says by when.
     app.set_now("2026-04-24T02:00:00Z");
-    let err = app
+    let late = app
         .objections
         .file_objection(file(&granted.name, &[G::AnsweredOtherwise]))
         .await
-        .unwrap_err();
-    assert_eq!(reason(&err), "OBJECTION_TOO_LATE");
-    assert!(err.message().contains("2026-04-23"), "{}", err.message());
+        .unwrap()
+        .into_inner();
+    let check = &late.ground_checks[0];
+    assert_eq!(
+        check.admissibility,
+        pb::ground_check::Admissibility::Late as i32
+    );
+    assert!(check.reason.contains("by 2026-04-23"), "{}", check.reason);
+    assert_eq!(day(&check.window.clone().unwrap().due_date), "2026-04-23");
+    assert_eq!(day(&check.arose_date), "2026-03-04");
+    let history = app.history(&granted.name).await;
+    assert!(
+        history
+            .last()
+            .unwrap()
+            .summary
+            .contains("not admissible as computed: d late"),
+        "{}",
+        history.last().unwrap().summary
+    );
+    let before = history.len();
 
+    // Malformed: refused, nothing written.
     let err = app
         .objections
         .file_objection(pb::FileObjectionRequest {
@@ -471,6 +575,15 @@ async fn objection_refusals_write_nothing(backend: Backend) {
         violations(&err),
         vec!["request", "grounds[0]", "grounds[1]", "statement"]
     );
+    let err = app
+        .objections
+        .file_objection(pb::FileObjectionRequest {
+            file_time: Some(ts("2026-03-01T02:00:00Z")),
+            ..file(&granted.name, &[G::AnsweredOtherwise])
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&err), vec!["file_time"], "before the request");
     let err = app
         .objections
         .file_objection(file(
@@ -490,23 +603,20 @@ async fn objection_refusals_write_nothing(backend: Backend) {
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
 
-    assert_eq!(
-        app.history(&granted.name).await.len(),
-        2,
-        "nothing was written"
-    );
+    assert_eq!(app.history(&granted.name).await.len(), before);
     let list = app
         .objections
         .list_objections(pb::ListObjectionsRequest::default())
         .await
         .unwrap()
         .into_inner();
-    assert!(list.objections.is_empty());
+    assert_eq!(list.objections.len(), 2, "the two filings, nothing more");
 }
 
-/// The answer deadline shown is the one stored at filing: a holiday added
-/// to the calendar afterwards does not make the shown date drift.
-async fn answer_deadline_is_the_one_fixed_at_filing(backend: Backend) {
+/// A holiday added within an objection's answer window moves its due date
+/// (and the dispute window that follows silence), with an event, as it
+/// moves request due dates; the date shown is the one stored.
+async fn holiday_edits_move_objection_deadlines(backend: Backend) {
     let mut app = spawn_app(backend).await;
     let r = rejected_request(&mut app).await;
     app.set_now("2026-03-05T02:00:00Z");
@@ -517,7 +627,8 @@ async fn answer_deadline_is_the_one_fixed_at_filing(backend: Backend) {
         .unwrap()
         .into_inner();
     assert_eq!(day(&o.answer_deadline.unwrap().due_date), "2026-04-24");
-    app.calendar
+    let added = app
+        .calendar
         .add_holiday(pb::AddHolidayRequest {
             holiday: Some(pb::Holiday {
                 date: Some(date("2026-04-08")),
@@ -527,21 +638,42 @@ async fn answer_deadline_is_the_one_fixed_at_filing(backend: Backend) {
             }),
         })
         .await
-        .unwrap();
-    let shown = app
+        .unwrap()
+        .into_inner();
+    assert_eq!(added.rescheduled_objections, 1);
+    let got = app
         .objections
         .get_objection(pb::GetObjectionRequest {
             name: o.name.clone(),
         })
         .await
         .unwrap()
-        .into_inner()
-        .answer_deadline
-        .unwrap();
-    assert_eq!(day(&shown.due_date), "2026-04-24");
-    assert!(
-        shown.notes.iter().any(|n| n.contains("fixed at filing")),
-        "{:?}",
-        shown.notes
-    );
+        .into_inner();
+    let shown = got.answer_deadline.unwrap();
+    // Friday 24 April moves to Monday 27 April.
+    assert_eq!(day(&shown.due_date), "2026-04-27");
+    assert!(shown.notes.is_empty(), "{:?}", shown.notes);
+    let moved = app.history(&r.name).await.pop().unwrap();
+    assert_eq!(moved.r#type, Type::ObjectionDeadlineChanged as i32);
+    assert_eq!(moved.details["answer_due_date"], "2026-04-27");
+    assert_eq!(moved.details["previous_answer_due_date"], "2026-04-24");
+    // Removing it moves it back.
+    let removed = app
+        .calendar
+        .remove_holiday(pb::RemoveHolidayRequest {
+            name: "holidays/2026-04-08".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(removed.rescheduled_objections, 1);
+    let got = app
+        .objections
+        .get_objection(pb::GetObjectionRequest {
+            name: o.name.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(day(&got.answer_deadline.unwrap().due_date), "2026-04-24");
 }

@@ -110,6 +110,7 @@ async fn fixed_dataset(app: &mut TestApp) {
             grounds: vec![pb::ObjectionGround::Rejected as i32],
             statement: "Keberatan atas penolakan".into(),
             file_time: None,
+            ..Default::default()
         })
         .await
         .expect("objection")
