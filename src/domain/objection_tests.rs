@@ -41,7 +41,7 @@ use crate::domain::{
     AccessMethod, AgencyKind, Channel, CopyForm, DeliveryMethod, ExemptionLetter, Outcome,
     RequesterType,
     agency::Agency,
-    calendar::{DECREE_YEARS, builtin_holidays},
+    calendar::{DECREE_YEARS, Holiday, HolidayKind, builtin_holidays},
     lifecycle::{self, Command, Context, NoticeInput},
     request::{FirstNotice, Requester},
 };
@@ -1435,4 +1435,305 @@ fn every_ground_has_a_name() {
             "answered late",
         ]
     );
+}
+
+/// Grounds a and f (and g's late notice) run from the requester's receipt of
+/// the written notice when it is recorded by the filing day (Pasal 35(2),
+/// 36(1) read with the Perki: the requester cannot object to what has not
+/// reached them); otherwise from the notice's date. A receipt dated after
+/// the filing is not yet known then and is ignored.
+#[test]
+fn a_recorded_receipt_moves_grounds_a_f_and_g_but_not_d() {
+    let w = World::new();
+    // Rejected 26 Mar with a (questionable) fee; late partial grant 1 Apr.
+    let rejected = w
+        .standard()
+        .respond(Outcome::Rejected, 0, "2026-03-26 10:00")
+        .build();
+    let late_fee = w
+        .standard()
+        .respond(Outcome::PartiallyGranted, 25_000, "2026-04-01 10:00")
+        .build();
+    let received = |r: &Request, day: &str| {
+        let mut r = r.clone();
+        r.notice_receipt_date = Some(d(day));
+        r
+    };
+    let rows: Vec<(&str, Request, G, &str, &str, &str)> = vec![
+        (
+            "a, no receipt",
+            rejected.clone(),
+            G::Rejected,
+            "2026-04-06 10:00",
+            "2026-03-26",
+            "the written notice of 2026-03-26",
+        ),
+        (
+            "a, received by post",
+            received(&rejected, "2026-03-30"),
+            G::Rejected,
+            "2026-04-06 10:00",
+            "2026-03-30",
+            "receipt of the written notice on 2026-03-30",
+        ),
+        (
+            "a, receipt after the filing",
+            received(&rejected, "2026-04-07"),
+            G::Rejected,
+            "2026-04-06 10:00",
+            "2026-03-26",
+            "the written notice of 2026-03-26",
+        ),
+        (
+            "f, received by post",
+            received(&late_fee, "2026-04-06"),
+            G::UnreasonableFee,
+            "2026-04-08 10:00",
+            "2026-04-06",
+            "receipt of the written notice on 2026-04-06",
+        ),
+        (
+            "g, the late notice reaching the requester",
+            received(&late_fee, "2026-04-06"),
+            G::AnsweredLate,
+            "2026-04-08 10:00",
+            "2026-04-06",
+            "late notice reaching the requester",
+        ),
+        (
+            "d runs from the notice itself",
+            received(&late_fee, "2026-04-06"),
+            G::AnsweredOtherwise,
+            "2026-04-08 10:00",
+            "2026-04-01",
+            "the written notice of 2026-04-01",
+        ),
+    ];
+    for (case, req, g, at, arose, from) in rows {
+        let a = ground_arose(g, &req, &w.tz, w.t(at)).unwrap_or_else(|e| panic!("{case}: {e}"));
+        assert_eq!(a.day, d(arose), "{case}");
+        assert!(a.from.contains(from), "{case}: {}", a.from);
+        let checks = assess_filing(&[g], Some(&req), &w.tz, &w.cal, w.t(at)).unwrap();
+        assert_eq!(checks[0].arose, Some(d(arose)), "{case}");
+        assert_eq!(
+            checks[0].counted_from.as_deref(),
+            Some(a.from.as_str()),
+            "{case}"
+        );
+    }
+}
+
+/// Ground b filed against an agency (no request): admissible, with no window
+/// to count, whatever the day (Pasal 9(4): at least every six months, always owed).
+#[test]
+fn ground_b_without_a_request_has_no_window() {
+    let w = World::new();
+    let checks = assess_filing(
+        &[G::PeriodicNotProvided],
+        None,
+        &w.tz,
+        &w.cal,
+        w.t("2026-12-30 10:00"),
+    )
+    .unwrap();
+    assert_eq!(checks.len(), 1);
+    let c = &checks[0];
+    assert_eq!(c.admissibility, Admissibility::Admissible);
+    assert_eq!(
+        (c.arose, c.window_due, c.reason.as_deref()),
+        (None, None, None)
+    );
+    assert!(c.counted_from.as_deref().unwrap().contains("Pasal 9(4)"));
+}
+
+/// What an overturn does, by the grounds filed (Pasal 35(1)).
+#[test]
+fn an_overturn_does_what_its_grounds_ask() {
+    use OverturnEffect as E;
+    let w = World::new();
+    let rows: &[(&[G], bool, E)] = &[
+        (&[G::Rejected], true, E::Reopened),
+        (&[G::PeriodicNotProvided], true, E::Reopened),
+        (&[G::NotAnswered], true, E::Reopened),
+        (&[G::AnsweredOtherwise], true, E::Reopened),
+        (&[G::NotFulfilled], true, E::Reopened),
+        (&[G::UnreasonableFee], true, E::FeeCorrected),
+        (&[G::AnsweredLate], true, E::Acknowledged),
+        (
+            &[G::UnreasonableFee, G::AnsweredLate],
+            true,
+            E::FeeCorrected,
+        ),
+        (&[G::Rejected, G::UnreasonableFee], true, E::Reopened),
+        (&[G::Rejected, G::AnsweredLate], true, E::Reopened),
+        (&[G::PeriodicNotProvided], false, E::PublicationOrdered),
+    ];
+    for (grounds, with_request, want) in rows {
+        let mut o = w.objection("2026-03-30 10:00", None);
+        o.grounds = grounds.to_vec();
+        if !with_request {
+            o.request_id = None;
+        }
+        assert_eq!(o.overturn_effect(), *want, "{grounds:?}");
+    }
+}
+
+/// Overturning on ground f states the corrected fee, below the notice's,
+/// and the refund is the difference; nothing else may carry one.
+#[test]
+fn a_fee_is_corrected_only_by_overturning_on_ground_f() {
+    use ObjectionDecision::{Inadmissible, Overturned, Upheld};
+    let w = World::new();
+    let at = w.t("2026-04-02 10:00");
+    let rows: &[(&[G], ObjectionDecision, Option<i64>, Result<i64, &str>)] = &[
+        (&[G::UnreasonableFee], Overturned, Some(20_000), Ok(30_000)),
+        (&[G::UnreasonableFee], Overturned, Some(0), Ok(50_000)),
+        (
+            &[G::UnreasonableFee],
+            Overturned,
+            None,
+            Err("states the corrected fee"),
+        ),
+        (
+            &[G::UnreasonableFee],
+            Overturned,
+            Some(50_000),
+            Err("below the notice's fee of Rp 50000"),
+        ),
+        (
+            &[G::UnreasonableFee],
+            Overturned,
+            Some(-5),
+            Err("at least 0"),
+        ),
+        (
+            &[G::UnreasonableFee],
+            Upheld,
+            Some(20_000),
+            Err("only when overturning on ground f"),
+        ),
+        (&[G::UnreasonableFee], Upheld, None, Ok(0)),
+        (&[G::UnreasonableFee], Inadmissible, None, Ok(0)),
+        (
+            &[G::Rejected],
+            Overturned,
+            Some(10),
+            Err("only when overturning on ground f"),
+        ),
+        (&[G::Rejected], Overturned, None, Ok(0)),
+    ];
+    for (grounds, decision, corrected, want) in rows {
+        let mut o = w.objection("2026-03-30 10:00", None);
+        o.grounds = grounds.to_vec();
+        let got = check_decision(&o, *decision, at, *corrected, 50_000);
+        match (want, got) {
+            (Ok(refund), Ok(got)) => {
+                assert_eq!(got, *refund, "{grounds:?} {decision} {corrected:?}")
+            }
+            (Err(text), Err(Error::InvalidArgument(violations))) => {
+                assert_eq!(violations[0].field, "corrected_fee_rupiah");
+                assert!(
+                    violations[0].description.contains(text),
+                    "{}",
+                    violations[0].description
+                );
+            }
+            (want, got) => {
+                panic!("{grounds:?} {decision} {corrected:?}: wanted {want:?}, got {got:?}")
+            }
+        }
+    }
+}
+
+/// The answer's receipt starts the dispute window (Pasal 37(2) "setelah
+/// diterimanya tanggapan tertulis"); not before the answer, not in the future.
+#[test]
+fn the_answers_receipt_starts_the_dispute_window() {
+    let w = World::new();
+    let o = w.objection(
+        "2026-03-30 10:00",
+        Some((ObjectionDecision::Upheld, "2026-04-06 10:00")),
+    );
+    let now = w.t("2026-04-20 10:00");
+    let today = d("2026-04-20");
+    for (day, ok) in [
+        ("2026-04-05", false),
+        ("2026-04-06", true),
+        ("2026-04-09", true),
+        ("2026-04-21", false),
+    ] {
+        let res = record_answer_receipt(&o, d(day), &w.cal, today, now);
+        assert_eq!(res.is_ok(), ok, "{day}");
+        if let Ok((next, ev)) = res {
+            let want = dispute_window_from(&w.cal, d(day)).unwrap();
+            assert_eq!(next.dispute_window, Some(want));
+            assert_eq!(next.decision.unwrap().receipt_date, Some(d(day)));
+            assert_eq!(ev.kind, EventType::ObjectionAnswerReceived);
+            let mut received = o.clone();
+            received.dispute_window = Some(want);
+            if let Some(a) = received.decision.as_mut() {
+                a.receipt_date = Some(d(day));
+            }
+            assert_eq!(
+                dispute_window(&w.cal, &received, today).unwrap(),
+                Some(want)
+            );
+        }
+    }
+    let pending = w.objection("2026-03-30 10:00", None);
+    let err = record_answer_receipt(&pending, d("2026-04-06"), &w.cal, today, now);
+    assert_eq!(refusal(err).0, "OBJECTION_NOT_DECIDED");
+}
+
+/// A holiday inside an unanswered objection's answer window moves its due
+/// date and the silence window after it; one outside moves nothing; a
+/// decided objection's answer date stays, its dispute window moves.
+#[test]
+fn holiday_edits_move_objection_deadlines() {
+    let w = World::new();
+    let now = w.t("2026-04-01 10:00");
+    // Filed Mon 30 Mar: answer due 13 May.
+    let mut pending = w.objection("2026-03-30 10:00", None);
+    pending.dispute_window = Some(dispute_window_from(&w.cal, pending.answer_due_date).unwrap());
+    let mut holidays = builtin_holidays();
+    holidays.push(Holiday::new(
+        d("2026-04-08"),
+        "Hari jadi kota",
+        HolidayKind::Regional,
+    ));
+    let extra = WorkingCalendar::new(holidays, DECREE_YEARS.iter().copied(), false);
+    let (moved, ev) = reschedule(&pending, d("2026-04-08"), &extra, "holiday added", now)
+        .unwrap()
+        .expect("moved");
+    assert_eq!(
+        moved.answer_due_date,
+        d("2026-05-18"),
+        "13 May + one working day (14–15 May off)"
+    );
+    assert_eq!(moved.dispute_window.unwrap().start, d("2026-05-18"));
+    assert_eq!(ev.kind, EventType::ObjectionDeadlineChanged);
+    assert_eq!(ev.details["previous_answer_due_date"], "2026-05-13");
+    // Outside every window: nothing.
+    assert_eq!(
+        reschedule(&pending, d("2026-03-20"), &extra, "x", now).unwrap(),
+        None
+    );
+    // Decided 6 Apr: its dispute window (from 6 Apr) spans 8 Apr and moves.
+    let mut decided = w.objection(
+        "2026-03-30 10:00",
+        Some((ObjectionDecision::Upheld, "2026-04-06 10:00")),
+    );
+    let window = dispute_window_from(&w.cal, d("2026-04-06")).unwrap();
+    decided.dispute_window = Some(window);
+    let (moved, _) = reschedule(&decided, d("2026-04-08"), &extra, "holiday added", now)
+        .unwrap()
+        .expect("moved");
+    assert_eq!(moved.answer_due_date, decided.answer_due_date);
+    let nw = moved.dispute_window.unwrap();
+    assert_eq!(nw.start, window.start);
+    assert_eq!(
+        nw.due,
+        dispute_window_from(&extra, d("2026-04-06")).unwrap().due
+    );
+    assert_ne!(nw.due, window.due);
 }

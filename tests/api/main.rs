@@ -14,6 +14,7 @@ mod indicators;
 mod keys_cli;
 mod lifecycle;
 mod listing;
+mod objection_register;
 mod objections;
 mod outage;
 mod pii_logs;

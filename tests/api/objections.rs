@@ -23,7 +23,7 @@ on_both_backends!(
 
 /// Kota Serang with a DIK entry (h) and a request received Monday 2 March
 /// 2026 that the PPID rejected on Wednesday 4 March citing it.
-async fn rejected_request(app: &mut TestApp) -> pb::InformationRequest {
+pub(crate) async fn rejected_request(app: &mut TestApp) -> pb::InformationRequest {
     app.pemda("kota-serang").await;
     let dik = create(app, "kota-serang", entry(L::H, None)).await;
     let r = app.submit("kota-serang", "2026-03-02T02:00:00Z").await;
@@ -44,7 +44,7 @@ async fn rejected_request(app: &mut TestApp) -> pb::InformationRequest {
         .into_inner()
 }
 
-fn file(request: &str, grounds: &[G]) -> pb::FileObjectionRequest {
+pub(crate) fn file(request: &str, grounds: &[G]) -> pb::FileObjectionRequest {
     pb::FileObjectionRequest {
         request: request.into(),
         grounds: grounds.iter().map(|g| *g as i32).collect(),
@@ -54,7 +54,11 @@ fn file(request: &str, grounds: &[G]) -> pb::FileObjectionRequest {
     }
 }
 
-fn decide(name: &str, decision: objection::Decision, reasons: &str) -> pb::DecideObjectionRequest {
+pub(crate) fn decide(
+    name: &str,
+    decision: objection::Decision,
+    reasons: &str,
+) -> pb::DecideObjectionRequest {
     pb::DecideObjectionRequest {
         name: name.into(),
         decision: decision as i32,
