@@ -1585,7 +1585,13 @@ fn a_fee_is_corrected_only_by_overturning_on_ground_f() {
     use ObjectionDecision::{Inadmissible, Overturned, Upheld};
     let w = World::new();
     let at = w.t("2026-04-02 10:00");
-    let rows: &[(&[G], ObjectionDecision, Option<i64>, Result<i64, &str>)] = &[
+    type Row = (
+        &'static [G],
+        ObjectionDecision,
+        Option<i64>,
+        Result<i64, &'static str>,
+    );
+    let rows: &[Row] = &[
         (&[G::UnreasonableFee], Overturned, Some(20_000), Ok(30_000)),
         (&[G::UnreasonableFee], Overturned, Some(0), Ok(50_000)),
         (
