@@ -280,6 +280,13 @@ pub struct ServeArgs {
     #[arg(long, env = "PPID_OBJECTION_REOPEN_WORKING_DAYS", default_value_t = 10,
           value_parser = clap::value_parser!(i32).range(1..=60))]
     pub objection_reopen_working_days: i32,
+    /// Working days an agency has to comply with a Komisi Informasi decision
+    /// once it is final (its appeal window closed), when the decision states
+    /// no date. UU KIP sets none; the default (10) is the PPID's own
+    /// response period (Pasal 22(7)).
+    #[arg(long, env = "PPID_DISPUTE_COMPLIANCE_WORKING_DAYS", default_value_t = crate::domain::dispute::DEFAULT_COMPLIANCE_WORKING_DAYS,
+          value_parser = clap::value_parser!(i32).range(1..=120))]
+    pub dispute_compliance_working_days: i32,
     /// Working days after receipt within which a request may be returned for
     /// completion; later it must be answered. UU KIP sets no number; the
     /// default (3) leans towards the requester (see README).
@@ -314,6 +321,7 @@ impl ServeArgs {
             cuti_bersama_is_working_day: self.cuti_bersama_is_working_day,
             allow_unregistered_exemption: self.allow_unregistered_exemption,
             objection_reopen_working_days: self.objection_reopen_working_days,
+            dispute_compliance_working_days: self.dispute_compliance_working_days,
             completion_window_working_days: self.completion_window_working_days,
             dik_max_period_years: self.dik_max_period_years,
             ..crate::store::StoreSettings::default()

@@ -10,6 +10,8 @@ ALTER TABLE requests ADD COLUMN first_notice TEXT;
 
 ALTER TABLE agency_month_stats ADD COLUMN reanswered BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE agency_month_stats ADD COLUMN reanswered_on_time BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE agency_month_stats ADD COLUMN dispute_inadmissible BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE agency_month_stats ADD COLUMN dispute_withdrawn BIGINT NOT NULL DEFAULT 0;
 
 ALTER TABLE objections ALTER COLUMN request_id DROP NOT NULL;
 ALTER TABLE objections ADD COLUMN unpublished_information TEXT;
@@ -22,3 +24,9 @@ ALTER TABLE objections ADD COLUMN refund_rupiah BIGINT;
 ALTER TABLE objections ADD COLUMN history TEXT;
 ALTER TABLE disputes ALTER COLUMN request_id DROP NOT NULL;
 ALTER TABLE disputes ADD COLUMN filing_timing TEXT NOT NULL DEFAULT 'within_window';
+ALTER TABLE disputes ADD COLUMN stage TEXT NOT NULL DEFAULT 'registered';
+ALTER TABLE disputes ADD COLUMN steps TEXT;
+ALTER TABLE disputes ADD COLUMN agency_path TEXT COLLATE "C";
+UPDATE disputes SET stage = 'decided' WHERE outcome IS NOT NULL;
+UPDATE disputes SET agency_path = (SELECT o.agency_path FROM objections o WHERE o.id = disputes.objection_id);
+CREATE INDEX disputes_by_time ON disputes (file_time DESC, id DESC);

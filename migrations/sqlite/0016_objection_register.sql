@@ -12,6 +12,8 @@ ALTER TABLE requests ADD COLUMN first_notice TEXT;
 
 ALTER TABLE agency_month_stats ADD COLUMN reanswered INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE agency_month_stats ADD COLUMN reanswered_on_time INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE agency_month_stats ADD COLUMN dispute_inadmissible INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE agency_month_stats ADD COLUMN dispute_withdrawn INTEGER NOT NULL DEFAULT 0;
 
 CREATE TABLE objections_v2 (
     id                      TEXT PRIMARY KEY,
@@ -66,7 +68,10 @@ CREATE TABLE disputes_v2 (
     decision_number            TEXT,
     summary                    TEXT,
     create_time                INTEGER NOT NULL,
-    filing_timing              TEXT NOT NULL DEFAULT 'within_window'
+    filing_timing              TEXT NOT NULL DEFAULT 'within_window',
+    stage                      TEXT NOT NULL DEFAULT 'registered',
+    steps                      TEXT,
+    agency_path                TEXT
 );
 INSERT INTO disputes_v2 (id, objection_id, request_id, commission_register_number, file_time,
     window_start, window_due, outcome, decision_date, decision_number, summary, create_time)
@@ -81,3 +86,7 @@ ALTER TABLE objections_v2 RENAME TO objections;
 ALTER TABLE disputes_v2 RENAME TO disputes;
 CREATE INDEX objections_by_request ON objections (request_id, file_time DESC);
 CREATE INDEX objections_by_time ON objections (file_time DESC, id DESC);
+-- Settled disputes of the old register: decided.
+UPDATE disputes SET stage = 'decided' WHERE outcome IS NOT NULL;
+UPDATE disputes SET agency_path = (SELECT o.agency_path FROM objections o WHERE o.id = disputes.objection_id);
+CREATE INDEX disputes_by_time ON disputes (file_time DESC, id DESC);

@@ -293,13 +293,14 @@ fn rule(path: &str) -> Option<Rule> {
             "SetScoringPolicy" | "RecordAssessment" | "PublishRanking",
         ) => keyed(ADMIN),
         ("ppid.v1.ObjectionService", "FileObjection") => keyed(STAFF),
-        ("ppid.v1.ObjectionService", "GetObjection" | "ListObjections" | "GetDispute") => {
-            keyed(OBJECTIONS)
-        }
+        (
+            "ppid.v1.ObjectionService",
+            "GetObjection" | "ListObjections" | "GetDispute" | "ListDisputes",
+        ) => keyed(OBJECTIONS),
         ("ppid.v1.ObjectionService", "DecideObjection") => keyed(DECIDES),
         (
             "ppid.v1.ObjectionService",
-            "FileDispute" | "RecordDisputeOutcome" | "RecordAnswerReceipt",
+            "FileDispute" | "RecordDisputeOutcome" | "RecordDisputeStep" | "RecordAnswerReceipt",
         ) => keyed(STAFF),
         ("ppid.v1.RequestService", "TrackRequest") => public,
         (

@@ -66,6 +66,7 @@ proto_enum!(domain::EventType => pb::request_event::Type {
     DisputeSettled => DisputeSettled, NoticeReceived => NoticeReceived,
     ObjectionAnswerReceived => ObjectionAnswerReceived,
     ObjectionDeadlineChanged => ObjectionDeadlineChanged,
+    DisputeStepRecorded => DisputeStepRecorded,
 });
 proto_enum!(domain::ObjectionGround => pb::ObjectionGround {
     Rejected => Rejected, PeriodicNotProvided => PeriodicNotProvided, NotAnswered => NotAnswered,
@@ -89,7 +90,19 @@ proto_enum!(domain::DecisionExtent => pb::objection::Extent { Wholly => Wholly, 
 proto_enum!(domain::DisputeOutcome => pb::dispute::Outcome {
     MediationAgreement => MediationAgreement, AdjudicationGranted => AdjudicationGranted,
     AdjudicationPartlyGranted => AdjudicationPartlyGranted,
-    AdjudicationRefused => AdjudicationRefused,
+    AdjudicationRefused => AdjudicationRefused, Inadmissible => Inadmissible,
+    Withdrawn => Withdrawn,
+});
+proto_enum!(domain::DisputeStage => pb::dispute::Stage {
+    Registered => Registered, Mediation => Mediation, MediationFailed => MediationFailed,
+    Adjudication => Adjudication, Decided => Decided, Appealed => Appealed,
+    CourtDecided => CourtDecided, Cassation => Cassation, CassationDecided => CassationDecided,
+});
+proto_enum!(domain::Court => pb::Court { Ptun => Ptun, Pn => Pn });
+proto_enum!(domain::Party => pb::Party { Agency => Agency, Requester => Requester });
+proto_enum!(domain::CourtOutcome => pb::CourtOutcome {
+    Upheld => Upheld, Overturned => Overturned, PartlyOverturned => PartlyOverturned,
+    Inadmissible => Inadmissible,
 });
 proto_enum!(domain::exemption::Status => pb::exemption::Status {
     NotYetInForce => NotYetInForce, Active => Active, Expired => Expired, Revoked => Revoked,

@@ -10,13 +10,17 @@ use super::{
 use crate::{
     app::objections::{ObjectionDecisionInput, ObjectionFiling},
     domain::{
-        DecisionExtent, DisputeOutcome, ObjectionDecision, ObjectionGround,
+        Court, CourtOutcome, DecisionExtent, DisputeOutcome, DisputeStage, FilingTiming,
+        ObjectionDecision, ObjectionGround, Party,
+        calendar::WorkingCalendar,
         deadline::{self, Deadline, DeadlineRule},
-        objection::{self, Dispute, Objection, Settlement},
+        dispute::{self, DisputeStep},
+        objection::{self, Dispute, Objection},
         time,
     },
     error::{Error, Result},
     pb::ppid::v1::{self as pb, objection_service_server::ObjectionService},
+    store::DisputeFilter,
 };
 
 const TEXT_MAX: usize = 4000;
@@ -45,6 +49,36 @@ pub fn deadline_to_pb(rule: DeadlineRule, d: &Deadline) -> pb::Deadline {
 }
 
 impl ObjectionApi {
+    /// Records a dispute step for a caller who may act on its objection;
+    /// `date_field` names the step's date in the caller's message.
+    async fn dispute_step(
+        &self,
+        caller: &Caller,
+        actor: &str,
+        id: Uuid,
+        step: DisputeStep,
+        date_field: &str,
+    ) -> Result<Response<pb::Dispute>, Status> {
+        let d = self.0.app.get_dispute(id).await?;
+        let (o, _) = self.0.app.get_objection(d.objection_id).await?;
+        caller.require_agency(&self.0.access, &o.agency_id).await?;
+        let kind = step.kind();
+        let d = match self.0.app.record_dispute_step(id, step, actor).await {
+            Ok(d) => d,
+            Err(Error::InvalidArgument(mut v)) => {
+                for f in &mut v {
+                    if f.field == "step.date" {
+                        f.field = date_field.to_string();
+                    }
+                }
+                return Err(Error::InvalidArgument(v).into());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        tracing::info!(dispute = %d.id, step = kind, "dispute step recorded");
+        Ok(Response::new(self.dispute_to_pb(&d).await?))
+    }
+
     /// An objection on the wire, its deadlines explained by the calendar of
     /// the agency it was filed with. The due dates shown are the stored ones;
     /// today's calendar only explains them.
@@ -162,27 +196,299 @@ impl ObjectionApi {
         let (o, _) = self.0.app.get_objection(d.objection_id).await?;
         let agency = self.0.app.get_agency(&o.agency_id).await?;
         let cal = self.0.app.calendar_for(&agency).await?;
-        let mut window = deadline::compute(&cal, d.window_start, DeadlineRule::DisputeFiling)
-            .map_err(|e| Error::Internal(anyhow::anyhow!("deadline: {e}")))?;
-        window.due = d.window_due;
-        let s = d.settlement.as_ref();
-        Ok(pb::Dispute {
-            name: format!("disputes/{}", d.id),
-            objection: format!("objections/{}", d.objection_id),
-            request: d
-                .request_id
-                .map(|r| format!("requests/{r}"))
-                .unwrap_or_default(),
-            commission_register_number: d.commission_register_number.clone().unwrap_or_default(),
-            file_time: Some(convert::timestamp(d.file_time)),
-            filing_window: Some(deadline_to_pb(DeadlineRule::DisputeFiling, &window)),
-            outcome: s.map_or(0, |s| s.outcome.to_proto()),
-            decision_date: s.map(|s| convert::date(s.decision_date)),
-            decision_number: s.map(|s| s.decision_number.clone()).unwrap_or_default(),
-            summary: s.and_then(|s| s.summary.clone()).unwrap_or_default(),
-            filing_timing: d.timing.to_proto(),
-        })
+        let today = time::local_date(self.0.app.now(), &agency.tz());
+        Ok(dispute_pb(d, &cal, today))
     }
+}
+
+/// A window on the wire: explained by the calendar, its stored last day shown.
+fn window_pb(
+    cal: &WorkingCalendar,
+    rule: DeadlineRule,
+    start: jiff::civil::Date,
+    due: jiff::civil::Date,
+    working_days: Option<i32>,
+) -> pb::Deadline {
+    let mut d = match working_days {
+        Some(n) => deadline::add_working_days(cal, start, n),
+        None => deadline::compute(cal, start, rule),
+    }
+    .unwrap_or_else(|_| Deadline {
+        start,
+        due,
+        working_days: 0,
+        skipped: Vec::new(),
+        notes: Vec::new(),
+    });
+    if d.due != due {
+        d.notes
+            .push(format!("the due date as recorded ({due}) stands"));
+        d.due = due;
+    }
+    deadline_to_pb(rule, &d)
+}
+
+fn dispute_pb(d: &Dispute, cal: &WorkingCalendar, today: jiff::civil::Date) -> pb::Dispute {
+    let s = d.settlement.as_ref();
+    let appeal = d.appeal_window().map(|w| {
+        window_pb(
+            cal,
+            DeadlineRule::DisputeFiling,
+            w.start,
+            w.due,
+            Some(dispute::APPEAL_WORKING_DAYS),
+        )
+    });
+    let cassation = d.cassation_window().map(|w| pb::Deadline {
+        rule: 0,
+        start_date: Some(convert::date(w.start)),
+        due_date: Some(convert::date(w.due)),
+        skipped_days: Vec::new(),
+        notes: vec![
+            "14 days (calendar days) from receiving the court's decision, UU KIP Pasal 50".into(),
+        ],
+        explanation: format!(
+            "cassation may be filed until {} (14 days after {}, UU KIP Pasal 50)",
+            w.due, w.start
+        ),
+    });
+    pb::Dispute {
+        name: format!("disputes/{}", d.id),
+        objection: format!("objections/{}", d.objection_id),
+        request: d
+            .request_id
+            .map(|r| format!("requests/{r}"))
+            .unwrap_or_default(),
+        commission_register_number: d.commission_register_number.clone().unwrap_or_default(),
+        file_time: Some(convert::timestamp(d.file_time)),
+        filing_window: Some(window_pb(
+            cal,
+            DeadlineRule::DisputeFiling,
+            d.window_start,
+            d.window_due,
+            None,
+        )),
+        outcome: s.map_or(0, |s| s.outcome.to_proto()),
+        decision_date: s.map(|s| convert::date(s.decision_date)),
+        decision_number: s.map(|s| s.decision_number.clone()).unwrap_or_default(),
+        summary: s.and_then(|s| s.summary.clone()).unwrap_or_default(),
+        filing_timing: d.timing.to_proto(),
+        stage: d.stage().to_proto(),
+        steps: d
+            .steps
+            .iter()
+            .map(|r| pb::RecordedDisputeStep {
+                step: Some(step_pb(&r.step)),
+                record_time: Some(convert::timestamp(r.record_time)),
+                window: match (r.window_start, r.window_due) {
+                    (Some(start), Some(due)) => Some(pb::Deadline {
+                        rule: 0,
+                        start_date: Some(convert::date(start)),
+                        due_date: Some(convert::date(due)),
+                        skipped_days: Vec::new(),
+                        notes: Vec::new(),
+                        explanation: format!("from {start} until {due}"),
+                    }),
+                    _ => None,
+                },
+                late: r.late,
+            })
+            .collect(),
+        compliance_due_date: d.compliance_due_date().map(convert::date),
+        complied_date: d.complied_date().map(convert::date),
+        compliance_overdue: d.compliance_overdue(today),
+        appeal_window: appeal,
+        cassation_window: cassation,
+    }
+}
+
+fn opt_text(s: &Option<String>) -> String {
+    s.clone().unwrap_or_default()
+}
+
+fn step_pb(s: &DisputeStep) -> pb::DisputeStep {
+    use pb::dispute_step as ps;
+    use ps::Step as P;
+    let step = match s {
+        DisputeStep::Registration {
+            register_number, ..
+        } => P::Registration(ps::Registration {
+            register_number: register_number.clone(),
+        }),
+        DisputeStep::MediationStart { .. } => P::MediationStart(ps::MediationStart {}),
+        DisputeStep::MediationEnd {
+            agreement, note, ..
+        } => P::MediationEnd(ps::MediationEnd {
+            agreement: *agreement,
+            note: opt_text(note),
+        }),
+        DisputeStep::Hearing { note, .. } => P::Hearing(ps::Hearing {
+            note: opt_text(note),
+        }),
+        DisputeStep::Decision {
+            outcome,
+            number,
+            summary,
+            receipt_date,
+            compliance_due_date,
+            ..
+        } => P::Decision(ps::Decision {
+            outcome: outcome.to_proto(),
+            number: number.clone(),
+            summary: opt_text(summary),
+            receipt_date: receipt_date.map(convert::date),
+            compliance_due_date: compliance_due_date.map(convert::date),
+        }),
+        DisputeStep::Compliance { note, .. } => P::Compliance(ps::Compliance {
+            note: opt_text(note),
+        }),
+        DisputeStep::Appeal {
+            court, appellant, ..
+        } => P::Appeal(ps::Appeal {
+            court: court.to_proto(),
+            appellant: appellant.to_proto(),
+        }),
+        DisputeStep::CourtDecision {
+            outcome,
+            number,
+            receipt_date,
+            ..
+        } => P::CourtDecision(ps::CourtDecision {
+            outcome: outcome.to_proto(),
+            number: number.clone(),
+            receipt_date: receipt_date.map(convert::date),
+        }),
+        DisputeStep::Cassation { appellant, .. } => P::Cassation(ps::Cassation {
+            appellant: appellant.to_proto(),
+        }),
+        DisputeStep::CassationDecision {
+            outcome, number, ..
+        } => P::CassationDecision(ps::CassationDecision {
+            outcome: outcome.to_proto(),
+            number: number.clone(),
+        }),
+    };
+    pb::DisputeStep {
+        date: Some(convert::date(s.date())),
+        step: Some(step),
+    }
+}
+
+/// A step from the wire, every field checked.
+fn step_from_pb(c: &mut Check, s: Option<&pb::DisputeStep>) -> Option<DisputeStep> {
+    use pb::dispute_step::Step as P;
+    let Some(s) = s else {
+        c.add("step", "is required");
+        return None;
+    };
+    let date = c.date("step.date", s.date.as_ref());
+    let note = |c: &mut Check, field: &str, v: &str| c.text(field, v, Text::opt_para(TEXT_MAX));
+    let step = match s.step.as_ref() {
+        None => {
+            c.add("step", "names no step (registration, mediation_start, ...)");
+            return None;
+        }
+        Some(P::Registration(r)) => {
+            let n = c.text(
+                "step.registration.register_number",
+                &r.register_number,
+                Text::line(LINE_MAX),
+            );
+            DisputeStep::Registration {
+                date: date?,
+                register_number: n?,
+            }
+        }
+        Some(P::MediationStart(_)) => DisputeStep::MediationStart { date: date? },
+        Some(P::MediationEnd(m)) => {
+            let note = note(c, "step.mediation_end.note", &m.note);
+            DisputeStep::MediationEnd {
+                date: date?,
+                agreement: m.agreement,
+                note,
+            }
+        }
+        Some(P::Hearing(h)) => {
+            let note = note(c, "step.hearing.note", &h.note);
+            DisputeStep::Hearing { date: date?, note }
+        }
+        Some(P::Decision(dec)) => {
+            let outcome: Option<DisputeOutcome> =
+                c.required_enum("step.decision.outcome", dec.outcome);
+            let number = c.text("step.decision.number", &dec.number, Text::line(LINE_MAX));
+            let summary = note(c, "step.decision.summary", &dec.summary);
+            let receipt = dec
+                .receipt_date
+                .as_ref()
+                .and_then(|d| c.date("step.decision.receipt_date", Some(d)));
+            let comply = dec
+                .compliance_due_date
+                .as_ref()
+                .and_then(|d| c.date("step.decision.compliance_due_date", Some(d)));
+            DisputeStep::Decision {
+                date: date?,
+                outcome: outcome?,
+                number: number?,
+                summary,
+                receipt_date: receipt,
+                compliance_due_date: comply,
+            }
+        }
+        Some(P::Compliance(x)) => {
+            let note = note(c, "step.compliance.note", &x.note);
+            DisputeStep::Compliance { date: date?, note }
+        }
+        Some(P::Appeal(a)) => {
+            let court: Option<Court> = c.required_enum("step.appeal.court", a.court);
+            let who: Option<Party> = c.required_enum("step.appeal.appellant", a.appellant);
+            DisputeStep::Appeal {
+                date: date?,
+                court: court?,
+                appellant: who?,
+            }
+        }
+        Some(P::CourtDecision(x)) => {
+            let outcome: Option<CourtOutcome> =
+                c.required_enum("step.court_decision.outcome", x.outcome);
+            let number = c.text(
+                "step.court_decision.number",
+                &x.number,
+                Text::line(LINE_MAX),
+            );
+            let receipt = x
+                .receipt_date
+                .as_ref()
+                .and_then(|d| c.date("step.court_decision.receipt_date", Some(d)));
+            DisputeStep::CourtDecision {
+                date: date?,
+                outcome: outcome?,
+                number: number?,
+                receipt_date: receipt,
+            }
+        }
+        Some(P::Cassation(x)) => {
+            let who: Option<Party> = c.required_enum("step.cassation.appellant", x.appellant);
+            DisputeStep::Cassation {
+                date: date?,
+                appellant: who?,
+            }
+        }
+        Some(P::CassationDecision(x)) => {
+            let outcome: Option<CourtOutcome> =
+                c.required_enum("step.cassation_decision.outcome", x.outcome);
+            let number = c.text(
+                "step.cassation_decision.number",
+                &x.number,
+                Text::line(LINE_MAX),
+            );
+            DisputeStep::CassationDecision {
+                date: date?,
+                outcome: outcome?,
+                number: number?,
+            }
+        }
+    };
+    Some(step)
 }
 
 #[tonic::async_trait]
@@ -495,21 +801,105 @@ impl ObjectionService for ObjectionApi {
         let number = c.text("decision_number", &r.decision_number, Text::line(LINE_MAX));
         let summary = c.text("summary", &r.summary, Text::opt_para(TEXT_MAX));
         c.finish()?;
-        let (Some(id), Some(outcome), Some(decision_date), Some(decision_number)) =
+        let (Some(id), Some(outcome), Some(date), Some(number)) =
             (id, outcome, decision_date, number)
         else {
             return Err(convert::missing());
         };
-        let d = self.0.app.get_dispute(id).await?;
-        let (o, _) = self.0.app.get_objection(d.objection_id).await?;
-        caller.require_agency(&self.0.access, &o.agency_id).await?;
-        let s = Settlement {
-            outcome,
-            decision_date,
-            decision_number,
-            summary,
+        self.dispute_step(
+            &caller,
+            &actor,
+            id,
+            DisputeStep::Decision {
+                date,
+                outcome,
+                number,
+                summary,
+                receipt_date: None,
+                compliance_due_date: None,
+            },
+            "decision_date",
+        )
+        .await
+    }
+
+    async fn record_dispute_step(
+        &self,
+        req: Request<pb::RecordDisputeStepRequest>,
+    ) -> Result<Response<pb::Dispute>, Status> {
+        let caller = Caller::of(&req);
+        let actor = caller.actor();
+        let r = req.into_inner();
+        let mut c = Check::new();
+        let id = convert::uuid_name(&mut c, "name", "disputes", &r.name);
+        let step = step_from_pb(&mut c, r.step.as_ref());
+        c.finish()?;
+        let (Some(id), Some(step)) = (id, step) else {
+            return Err(convert::missing());
         };
-        let d = self.0.app.record_dispute_outcome(id, s, &actor).await?;
-        Ok(Response::new(self.dispute_to_pb(&d).await?))
+        self.dispute_step(&caller, &actor, id, step, "step.date")
+            .await
+    }
+
+    async fn list_disputes(
+        &self,
+        req: Request<pb::ListDisputesRequest>,
+    ) -> Result<Response<pb::ListDisputesResponse>, Status> {
+        let caller = Caller::of(&req);
+        let r = req.into_inner();
+        let mut c = Check::new();
+        let request = if r.request.is_empty() {
+            None
+        } else {
+            convert::request_id(&mut c, "request", &r.request)
+        };
+        let agency = if r.agency.is_empty() {
+            None
+        } else {
+            convert::agency_id(&mut c, "agency", &r.agency)
+        };
+        let mut stages = Vec::new();
+        for (i, s) in r.stages.iter().enumerate() {
+            if let Some(s) = c.required_enum::<DisputeStage>(format!("stages[{i}]"), *s) {
+                stages.push(s);
+            }
+        }
+        let outcome: Option<DisputeOutcome> = c.optional_enum("outcome", r.outcome);
+        let timing: Option<FilingTiming> = c.optional_enum("filing_timing", r.filing_timing);
+        let size = convert::page_size(&mut c, r.page_size);
+        let pages = convert::Pages::of(&r, |f| {
+            f.page_size = 0;
+            f.page_token.clear();
+        });
+        let after = pages.cursor::<(jiff::Timestamp, Uuid)>(&mut c, &r.page_token);
+        c.finish()?;
+        let agency = match agency.or_else(|| caller.scope_agency()) {
+            Some(a) => {
+                let a = self.0.app.get_agency(&a).await?;
+                caller.require_reach(&a)?;
+                Some(a)
+            }
+            None => None,
+        };
+        if let Some(request) = request {
+            caller.require_request(&self.0.access, request).await?;
+        }
+        let filter = DisputeFilter {
+            request,
+            agency_path: agency.map(|a| a.path),
+            stages,
+            outcome,
+            timing,
+        };
+        let mut rows = self.0.app.list_disputes(&filter, after, size + 1).await?;
+        let next = pages.next(&mut rows, size, |last| (last.file_time, last.id));
+        let mut disputes = Vec::with_capacity(rows.len());
+        for d in &rows {
+            disputes.push(self.dispute_to_pb(d).await?);
+        }
+        Ok(Response::new(pb::ListDisputesResponse {
+            disputes,
+            next_page_token: next,
+        }))
     }
 }

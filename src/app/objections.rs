@@ -8,16 +8,17 @@ use crate::{
     domain::{
         DecisionExtent, ObjectionDecision, ObjectionGround, OverturnEffect, RequestState,
         agency::Agency,
+        dispute::{self, DisputeStep},
         lifecycle,
-        objection::{self, Dispute, Objection, ObjectionAnswer, ObjectionEvent, Settlement},
+        objection::{self, Dispute, Objection, ObjectionAnswer, ObjectionEvent},
         request::{NewEvent, Request},
         stats, time,
     },
     error::{Error, Result},
     store::{
-        Tx,
+        DisputeFilter, Tx,
         dik::{
-            fetch_dispute, fetch_objection, insert_dispute, insert_objection, record_settlement,
+            fetch_dispute, fetch_objection, insert_dispute, insert_objection, write_dispute,
             write_objection,
         },
         figures::record_figures,
@@ -379,9 +380,10 @@ impl App {
                         window_start: window.start,
                         window_due: window.due,
                         timing,
+                        steps: Vec::new(),
                         settlement: None,
                     };
-                    insert_dispute(&mut tx.conn, &dispute, now).await?;
+                    insert_dispute(&mut tx.conn, &dispute, &agency.path, now).await?;
                     record_figures(
                         tx,
                         &stats::dispute_contributions(&dispute, &o.agency_id, &tz),
@@ -395,12 +397,13 @@ impl App {
             .await
     }
 
-    /// Records how a dispute ended.
-    #[tracing::instrument(skip_all, fields(dispute = %id))]
-    pub async fn record_dispute_outcome(
+    /// Records a step of a dispute before the Komisi Informasi or the
+    /// courts (see `domain::dispute`).
+    #[tracing::instrument(skip_all, fields(dispute = %id, step = step.kind()))]
+    pub async fn record_dispute_step(
         &self,
         id: Uuid,
-        s: Settlement,
+        step: DisputeStep,
         actor: &str,
     ) -> Result<Dispute> {
         let now = self.now();
@@ -415,29 +418,40 @@ impl App {
                     let (mut o, _) = objection_in(tx, dispute.objection_id).await?;
                     let agency = tx.referenced_agency(&o.agency_id).await?;
                     let tz = agency.tz();
-                    objection::check_settlement(
+                    let cal = tx.calendar(&agency).await?;
+                    let (next, event) = dispute::apply(
                         &dispute,
-                        &s,
+                        step,
                         time::local_date(dispute.file_time, &tz),
                         time::local_date(now, &tz),
+                        &cal,
+                        tx.core.settings.dispute_compliance_working_days,
+                        now,
                     )?;
-                    record_settlement(&mut tx.conn, id, &s).await?;
-                    let event = objection::settled_event(&dispute, &s, now);
-                    let mut settled = dispute.clone();
-                    settled.settlement = Some(s);
+                    write_dispute(&mut tx.conn, &next).await?;
                     record_figures(
                         tx,
                         &stats::diff(
                             &stats::dispute_contributions(&dispute, &o.agency_id, &tz),
-                            &stats::dispute_contributions(&settled, &o.agency_id, &tz),
+                            &stats::dispute_contributions(&next, &o.agency_id, &tz),
                         ),
                     );
                     record_step(tx, &mut o, event, now, &actor).await?;
                     write_objection(&mut tx.conn, &o).await?;
-                    Ok(settled)
+                    Ok(next)
                 })
             })
             .await
+    }
+
+    /// Disputes matching `filter`, newest filing first.
+    pub async fn list_disputes(
+        &self,
+        filter: &DisputeFilter,
+        after: Option<(Timestamp, Uuid)>,
+        limit: i64,
+    ) -> Result<Vec<Dispute>> {
+        self.store.list_disputes(filter, after, limit).await
     }
 
     /// An objection with its disputes.

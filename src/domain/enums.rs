@@ -255,6 +255,8 @@ named_enum! {
         /// An objection's answer due date or dispute window moved because
         /// the holiday calendar changed.
         ObjectionDeadlineChanged = "objection_deadline_changed",
+        /// A step of a dispute before the Komisi Informasi or the courts.
+        DisputeStepRecorded = "dispute_step_recorded",
     }
 }
 
@@ -352,6 +354,69 @@ named_enum! {
         AdjudicationPartlyGranted = "adjudication_partly_granted",
         /// Adjudication: refused.
         AdjudicationRefused = "adjudication_refused",
+        /// Not admissible (e.g. filed late, or without an objection first).
+        Inadmissible = "inadmissible",
+        /// Withdrawn by the requester.
+        Withdrawn = "withdrawn",
+    }
+}
+
+named_enum! {
+    /// Where a dispute stands before the Komisi Informasi and the courts
+    /// (UU KIP Pasal 37-50; Perki 1/2013 on dispute procedure).
+    pub enum DisputeStage {
+        /// Filed with the Komisi Informasi.
+        Registered = "registered",
+        /// In mediation (mediasi).
+        Mediation = "mediation",
+        /// Mediation failed; awaiting adjudication.
+        MediationFailed = "mediation_failed",
+        /// In adjudication (ajudikasi): hearings held.
+        Adjudication = "adjudication",
+        /// The Komisi Informasi decided (or the dispute was settled, withdrawn).
+        Decided = "decided",
+        /// Appealed to the PTUN or the PN (Pasal 47-48).
+        Appealed = "appealed",
+        /// The court decided.
+        CourtDecided = "court_decided",
+        /// In cassation at the Mahkamah Agung (Pasal 50).
+        Cassation = "cassation",
+        /// The Mahkamah Agung decided.
+        CassationDecided = "cassation_decided",
+    }
+}
+
+named_enum! {
+    /// The court of an appeal against a Komisi Informasi decision (Pasal 47).
+    pub enum Court {
+        /// Pengadilan Tata Usaha Negara: for state public bodies.
+        Ptun = "ptun",
+        /// Pengadilan Negeri: for other public bodies.
+        Pn = "pn",
+    }
+}
+
+named_enum! {
+    /// A party to a dispute.
+    pub enum Party {
+        /// The public body (termohon).
+        Agency = "agency",
+        /// The requester (pemohon).
+        Requester = "requester",
+    }
+}
+
+named_enum! {
+    /// What a court did with the decision before it.
+    pub enum CourtOutcome {
+        /// The decision stands.
+        Upheld = "upheld",
+        /// The decision is overturned.
+        Overturned = "overturned",
+        /// Overturned in part.
+        PartlyOverturned = "partly_overturned",
+        /// The appeal is not admissible.
+        Inadmissible = "inadmissible",
     }
 }
 

@@ -1065,6 +1065,7 @@ fn no_event_reveals_the_requesters_personal_data() {
                 | EventType::DisputeSettled
                 | EventType::ObjectionAnswerReceived
                 | EventType::ObjectionDeadlineChanged
+                | EventType::DisputeStepRecorded
         )
     });
     assert!(produced.all(|k| kinds.contains(k)), "{kinds:?}");

@@ -4,6 +4,7 @@ pub mod access;
 pub mod agency;
 pub mod calendar;
 pub mod deadline;
+pub mod dispute;
 pub mod enums;
 pub mod exemption;
 pub mod figures;

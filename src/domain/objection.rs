@@ -181,6 +181,8 @@ pub struct Dispute {
     /// Filed within the window, late or early (the Komisi Informasi
     /// decides admissibility).
     pub timing: FilingTiming,
+    /// Its steps before the Komisi Informasi and the courts, in order.
+    pub steps: Vec<super::dispute::RecordedStep>,
     /// The settlement, once recorded.
     pub settlement: Option<Settlement>,
 }
@@ -687,30 +689,6 @@ pub fn check_dispute_filing(
     })
 }
 
-/// The Komisi Informasi's decision is recorded once, dated between the
-/// dispute's filing (`filed`, agency-local) and `today`.
-pub fn check_settlement(d: &Dispute, s: &Settlement, filed: Date, today: Date) -> Result<()> {
-    if let Some(prev) = &d.settlement {
-        return Err(Error::precondition(
-            "ALREADY_SETTLED",
-            format!(
-                "disputes/{} was already settled ({}, {})",
-                d.id, prev.outcome, prev.decision_number
-            ),
-        ));
-    }
-    if s.decision_date < filed {
-        return Err(Error::invalid(
-            "decision_date",
-            "is before the dispute was filed",
-        ));
-    }
-    if s.decision_date > today {
-        return Err(Error::invalid("decision_date", "is in the future"));
-    }
-    Ok(())
-}
-
 fn joined<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
     items
         .into_iter()
@@ -820,24 +798,6 @@ pub fn dispute_filed_event(o: &Objection, d: &Dispute) -> NewEvent {
         summary: format!(
             "dispute filed with the Komisi Informasi on objection {}{timing}",
             o.registration_number
-        ),
-        details,
-    }
-}
-
-/// The request's history entry for the Komisi Informasi's decision.
-pub fn settled_event(d: &Dispute, s: &Settlement, now: Timestamp) -> NewEvent {
-    let mut details = BTreeMap::new();
-    details.insert("dispute".to_string(), format!("disputes/{}", d.id));
-    details.insert("outcome".to_string(), s.outcome.as_str().to_string());
-    details.insert("decision_number".to_string(), s.decision_number.clone());
-    details.insert("decision_date".to_string(), s.decision_date.to_string());
-    NewEvent {
-        kind: EventType::DisputeSettled,
-        event_time: now,
-        summary: format!(
-            "dispute settled by the Komisi Informasi: {} ({})",
-            s.outcome, s.decision_number
         ),
         details,
     }

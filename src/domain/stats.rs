@@ -151,6 +151,8 @@ impl Counter {
             C::Dispute(DisputeOutcome::AdjudicationGranted) => "dispute_granted",
             C::Dispute(DisputeOutcome::AdjudicationPartlyGranted) => "dispute_partly_granted",
             C::Dispute(DisputeOutcome::AdjudicationRefused) => "dispute_refused",
+            C::Dispute(DisputeOutcome::Inadmissible) => "dispute_inadmissible",
+            C::Dispute(DisputeOutcome::Withdrawn) => "dispute_withdrawn",
             C::Reanswered => "reanswered",
             C::ReansweredOnTime => "reanswered_on_time",
         }

@@ -71,6 +71,8 @@ fn dispute_label(d: DisputeOutcome) -> &'static str {
         DisputeOutcome::AdjudicationGranted => "adjudication: granted",
         DisputeOutcome::AdjudicationPartlyGranted => "adjudication: partly granted",
         DisputeOutcome::AdjudicationRefused => "adjudication: refused",
+        DisputeOutcome::Inadmissible => "not admissible",
+        DisputeOutcome::Withdrawn => "withdrawn",
     }
 }
 

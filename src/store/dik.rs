@@ -4,7 +4,7 @@ use jiff::{Timestamp, civil::Date};
 use uuid::Uuid;
 
 use super::{
-    ExemptionFilter,
+    DisputeFilter, ExemptionFilter,
     core::SqlStore,
     db::{Conn, Sql},
     register::push_subtree,
@@ -18,7 +18,7 @@ use crate::{
     domain::{
         agency::Agency,
         exemption::{Exemption, Revocation},
-        objection::{Dispute, Objection, Settlement},
+        objection::{Dispute, Objection},
     },
     error::Result,
 };
@@ -167,6 +167,46 @@ impl super::DikStore for SqlStore {
             .await?
             .ok_or_else(|| dispute_not_found(id))
     }
+
+    async fn list_disputes(
+        &self,
+        filter: &DisputeFilter,
+        after: Option<(Timestamp, Uuid)>,
+        limit: i64,
+    ) -> Result<Vec<Dispute>> {
+        let mut qb = Sql::new(format!(
+            "SELECT {DISPUTE_COLUMNS} FROM disputes WHERE 1 = 1"
+        ));
+        if let Some(r) = filter.request {
+            qb.push(" AND request_id = ").push_bind(r.to_string());
+        }
+        if let Some(path) = &filter.agency_path {
+            push_subtree(&mut qb, "agency_path", path);
+        }
+        if !filter.stages.is_empty() {
+            qb.push(" AND stage IN ")
+                .push_list(filter.stages.iter().map(|s| s.as_str()));
+        }
+        if let Some(o) = filter.outcome {
+            qb.push(" AND outcome = ").push_bind(o.as_str());
+        }
+        if let Some(t) = filter.timing {
+            qb.push(" AND filing_timing = ").push_bind(t.as_str());
+        }
+        if let Some((t, id)) = after {
+            qb.push(" AND (file_time < ")
+                .push_bind(ts(t))
+                .push(" OR (file_time = ")
+                .push_bind(ts(t))
+                .push(" AND id < ")
+                .push_bind(id.to_string())
+                .push("))");
+        }
+        qb.push(" ORDER BY file_time DESC, id DESC LIMIT ")
+            .push_bind(limit);
+        let rows = qb.fetch_all(&mut self.read().await?.conn()).await?;
+        rows.iter().map(dispute_from_row).collect()
+    }
 }
 
 /// Registers a DIK entry.
@@ -303,12 +343,17 @@ pub(crate) async fn objections_around(
         .collect()
 }
 
-/// Registers a dispute.
-pub(crate) async fn insert_dispute(conn: &mut Conn<'_>, d: &Dispute, now: Timestamp) -> Result<()> {
+/// Registers a dispute under the objection's agency (path).
+pub(crate) async fn insert_dispute(
+    conn: &mut Conn<'_>,
+    d: &Dispute,
+    agency_path: &str,
+    now: Timestamp,
+) -> Result<()> {
     Sql::new(
         "INSERT INTO disputes (id, objection_id, request_id, commission_register_number, \
-         file_time, window_start, window_due, create_time, filing_timing) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         file_time, window_start, window_due, create_time, filing_timing, agency_path) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(d.id.to_string())
     .bind(d.objection_id.to_string())
@@ -319,22 +364,32 @@ pub(crate) async fn insert_dispute(conn: &mut Conn<'_>, d: &Dispute, now: Timest
     .bind(d.window_due.to_string())
     .bind(ts(now))
     .bind(d.timing.as_str())
+    .bind(agency_path)
     .execute(conn)
     .await?;
-    Ok(())
+    write_dispute(conn, d).await
 }
 
-/// Records how a dispute ended.
-pub(crate) async fn record_settlement(conn: &mut Conn<'_>, id: Uuid, s: &Settlement) -> Result<()> {
+/// Writes a dispute's steps, stage and decision.
+pub(crate) async fn write_dispute(conn: &mut Conn<'_>, d: &Dispute) -> Result<()> {
+    let s = d.settlement.as_ref();
+    let steps = if d.steps.is_empty() {
+        None
+    } else {
+        Some(serde_json::to_string(&d.steps).context("encoding dispute steps")?)
+    };
     Sql::new(
-        "UPDATE disputes SET outcome = $1, decision_date = $2, decision_number = $3, summary = $4 \
-         WHERE id = $5",
+        "UPDATE disputes SET commission_register_number = $1, outcome = $2, decision_date = $3, \
+         decision_number = $4, summary = $5, stage = $6, steps = $7 WHERE id = $8",
     )
-    .bind(s.outcome.as_str())
-    .bind(s.decision_date.to_string())
-    .bind(&s.decision_number)
-    .bind(&s.summary)
-    .bind(id.to_string())
+    .bind(&d.commission_register_number)
+    .bind(s.map(|s| s.outcome.as_str()))
+    .bind(s.map(|s| s.decision_date.to_string()))
+    .bind(s.map(|s| s.decision_number.clone()))
+    .bind(s.and_then(|s| s.summary.clone()))
+    .bind(d.stage().as_str())
+    .bind(steps)
+    .bind(d.id.to_string())
     .execute(conn)
     .await?;
     Ok(())

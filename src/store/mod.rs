@@ -56,6 +56,9 @@ pub struct StoreSettings {
     /// Working days after receipt within which a request may be returned
     /// for completion (default 3).
     pub completion_window_working_days: i32,
+    /// Working days an agency has to comply with a Komisi Informasi
+    /// decision once it is final, when the decision states no date.
+    pub dispute_compliance_working_days: i32,
     /// The longest period, in years from its start, of a DIK entry under
     /// Pasal 17 letters a–f (default 30).
     pub dik_max_period_years: i16,
@@ -73,6 +76,8 @@ impl Default for StoreSettings {
             allow_unregistered_exemption: false,
             objection_reopen_working_days: 10,
             completion_window_working_days: crate::domain::lifecycle::DEFAULT_COMPLETION_WINDOW,
+            dispute_compliance_working_days:
+                crate::domain::dispute::DEFAULT_COMPLIANCE_WORKING_DAYS,
             dik_max_period_years: crate::domain::exemption::DEFAULT_MAX_PERIOD_YEARS,
             maintain_figures: true,
             fault: None,
@@ -153,6 +158,21 @@ pub struct ExemptionFilter {
     pub today: Date,
 }
 
+/// Filters of [`DikStore::list_disputes`].
+#[derive(Debug, Clone, Default)]
+pub struct DisputeFilter {
+    /// Only this request's.
+    pub request: Option<uuid::Uuid>,
+    /// Only disputes on objections of this agency subtree (its path).
+    pub agency_path: Option<String>,
+    /// Only at these stages (empty: any).
+    pub stages: Vec<crate::domain::DisputeStage>,
+    /// Only with this outcome.
+    pub outcome: Option<crate::domain::DisputeOutcome>,
+    /// Only filed so.
+    pub timing: Option<crate::domain::FilingTiming>,
+}
+
 /// Reads of the DIK, objections and disputes.
 #[async_trait::async_trait]
 pub trait DikStore: Send + Sync + 'static {
@@ -179,6 +199,13 @@ pub trait DikStore: Send + Sync + 'static {
     ) -> Result<Vec<(Objection, Vec<Uuid>)>>;
     /// Reads a dispute.
     async fn get_dispute(&self, id: Uuid) -> Result<Dispute>;
+    /// Disputes matching `filter`, newest filing first, after `after`.
+    async fn list_disputes(
+        &self,
+        filter: &DisputeFilter,
+        after: Option<(Timestamp, Uuid)>,
+        limit: i64,
+    ) -> Result<Vec<Dispute>>;
 }
 
 /// Reads of the figures: counts per (agency, month), policies, assessments

@@ -59,7 +59,7 @@ pub const OBJECTION_FROM: &str = "FROM objections o LEFT JOIN requests r ON r.id
 /// The columns of a dispute.
 pub const DISPUTE_COLUMNS: &str = "id, objection_id, request_id, commission_register_number, \
      file_time, window_start, window_due, outcome, decision_date, decision_number, summary, \
-     filing_timing";
+     filing_timing, steps";
 
 /// The columns of an API key.
 pub const KEY_COLUMNS: &str = "id, name, role, agency_id, create_time, created_by, revoke_time";
@@ -783,6 +783,10 @@ pub(crate) fn dispute_from_row(r: &Row) -> Result<Dispute> {
             FilingTiming::parse,
             "filing timing",
         )?,
+        steps: match r.get::<Option<String>>("steps")? {
+            Some(doc) => serde_json::from_str(&doc).context("stored dispute steps")?,
+            None => Vec::new(),
+        },
         commission_register_number: r.get("commission_register_number")?,
         file_time: from_ts(r.get("file_time")?)?,
         window_start: parse_date(&r.get::<String>("window_start")?)?,

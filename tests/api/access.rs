@@ -149,7 +149,7 @@ fn policy(path: &str) -> (&'static [&'static str], bool) {
         ("ppid.v1.ObjectionService", "DecideObjection") => (DECIDES, false),
         (
             "ppid.v1.ObjectionService",
-            "FileDispute" | "RecordDisputeOutcome" | "RecordAnswerReceipt",
+            "FileDispute" | "RecordDisputeOutcome" | "RecordDisputeStep" | "RecordAnswerReceipt",
         ) => (STAFF, false),
         ("ppid.v1.ObjectionService", _) => (OBJECTIONS, false),
         ("ppid.v1.RequestService", "TrackRequest") => (ALL, true),

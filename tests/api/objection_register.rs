@@ -8,7 +8,7 @@ use tonic::Code;
 
 use crate::{
     exemptions::date,
-    helpers::{Backend, TestApp, day, spawn_app, violations},
+    helpers::{Backend, TestApp, day, reason, spawn_app, violations},
     indicators::{stats, year},
     objections::{decide, file, rejected_request},
     on_both_backends,
@@ -19,7 +19,58 @@ on_both_backends!(
     an_overturn_does_what_its_grounds_ask,
     receipts_start_the_windows_the_law_counts_from_receipt,
     a_return_for_completion_can_be_objected_to,
+    a_dispute_runs_its_course_before_the_commission_and_the_courts,
 );
+
+fn step(on: &str, s: pb::dispute_step::Step) -> pb::DisputeStep {
+    pb::DisputeStep {
+        date: Some(date(on)),
+        step: Some(s),
+    }
+}
+
+async fn record(
+    app: &mut TestApp,
+    dispute: &str,
+    s: pb::DisputeStep,
+) -> Result<pb::Dispute, tonic::Status> {
+    app.objections
+        .record_dispute_step(pb::RecordDisputeStepRequest {
+            name: dispute.into(),
+            step: Some(s),
+        })
+        .await
+        .map(|r| r.into_inner())
+}
+
+/// An upheld objection on a rejected request, taken to the Komisi Informasi.
+async fn dispute_on(app: &mut TestApp, r: &pb::InformationRequest) -> pb::Dispute {
+    app.set_now("2026-03-05T02:00:00Z");
+    let o = app
+        .objections
+        .file_objection(file(&r.name, &[G::Rejected]))
+        .await
+        .unwrap()
+        .into_inner();
+    app.set_now("2026-03-10T02:00:00Z");
+    app.objections
+        .decide_objection(decide(
+            &o.name,
+            objection::Decision::Upheld,
+            "Data pribadi dikecualikan.",
+        ))
+        .await
+        .unwrap();
+    app.set_now("2026-03-12T02:00:00Z");
+    app.objections
+        .file_dispute(pb::FileDisputeRequest {
+            objection: o.name.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
 
 fn periodic(agency: &str) -> pb::FileObjectionRequest {
     pb::FileObjectionRequest {
@@ -412,4 +463,327 @@ async fn a_return_for_completion_can_be_objected_to(backend: Backend) {
         "{}",
         check.counted_from
     );
+}
+
+/// UU KIP Pasal 37-50: registration, mediation (failed), adjudication, the
+/// decision with its compliance date, a late appeal to the PTUN recorded and
+/// flagged, the court's decision, cassation in time and its decision, then
+/// compliance; a second dispute settled by mediation. Impossible orders are
+/// refused with a reason and write nothing; ListDisputes filters.
+async fn a_dispute_runs_its_course_before_the_commission_and_the_courts(backend: Backend) {
+    use pb::dispute_step::{self as ps, Step as S};
+    let mut app = spawn_app(backend).await;
+    let r = rejected_request(&mut app).await;
+    let d = dispute_on(&mut app, &r).await;
+    assert_eq!(d.stage, pb::dispute::Stage::Registered as i32);
+    let n = d.name.clone();
+
+    // Malformed steps.
+    let err = app
+        .objections
+        .record_dispute_step(pb::RecordDisputeStepRequest {
+            name: n.clone(),
+            step: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&err), vec!["step"]);
+    let err = record(
+        &mut app,
+        &n,
+        step("2026-03-13", S::Decision(ps::Decision::default())),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        violations(&err),
+        vec!["step.decision.outcome", "step.decision.number"]
+    );
+    let err = record(
+        &mut app,
+        &n,
+        step("2026-03-13", S::MediationStart(ps::MediationStart {})),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(violations(&err), vec!["step.date"], "in the future");
+
+    app.set_now("2026-04-21T02:00:00Z");
+    let reg = ps::Registration {
+        register_number: "REG/012/III/KI-BANTEN-PS/2026".into(),
+    };
+    let got = record(&mut app, &n, step("2026-03-13", S::Registration(reg)))
+        .await
+        .unwrap();
+    assert_eq!(
+        got.commission_register_number,
+        "REG/012/III/KI-BANTEN-PS/2026"
+    );
+    record(
+        &mut app,
+        &n,
+        step("2026-03-16", S::MediationStart(ps::MediationStart {})),
+    )
+    .await
+    .unwrap();
+    let failed = ps::MediationEnd {
+        agreement: false,
+        note: "Para pihak tidak sepakat.".into(),
+    };
+    let got = record(&mut app, &n, step("2026-03-26", S::MediationEnd(failed)))
+        .await
+        .unwrap();
+    assert_eq!(got.stage, pb::dispute::Stage::MediationFailed as i32);
+    // A step dated before the previous one; a mediated settlement without
+    // agreement; compliance before any decision; an appeal before a decision.
+    let err = record(
+        &mut app,
+        &n,
+        step("2026-03-20", S::Hearing(ps::Hearing::default())),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(violations(&err), vec!["step.date"]);
+    let settle = |outcome: pb::dispute::Outcome| {
+        S::Decision(ps::Decision {
+            outcome: outcome as i32,
+            number: "001/IV/KI-BANTEN-PS-A/2026".into(),
+            ..Default::default()
+        })
+    };
+    for s in [
+        settle(pb::dispute::Outcome::MediationAgreement),
+        settle(pb::dispute::Outcome::AdjudicationGranted),
+        S::Compliance(ps::Compliance::default()),
+        S::Appeal(ps::Appeal {
+            court: pb::Court::Ptun as i32,
+            appellant: pb::Party::Agency as i32,
+        }),
+    ] {
+        let err = record(&mut app, &n, step("2026-03-27", s))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            reason(&err),
+            "DISPUTE_STEP_OUT_OF_ORDER",
+            "{}",
+            err.message()
+        );
+    }
+    for on in ["2026-04-07", "2026-04-14"] {
+        record(&mut app, &n, step(on, S::Hearing(ps::Hearing::default())))
+            .await
+            .unwrap();
+    }
+    // Granted on 21 April, received the next day: the appeal window runs 14
+    // working days from 22 April (1 May off) to 13 May; the decision is
+    // final then, and the agency complies within 10 working days more
+    // (14–15, 27–28 May and 1 June off): by 3 June.
+    app.set_now("2026-04-22T08:00:00Z");
+    let granted = ps::Decision {
+        outcome: pb::dispute::Outcome::AdjudicationGranted as i32,
+        number: "001/IV/KI-BANTEN-PS-A/2026".into(),
+        summary: "Dokumen kontrak dibuka.".into(),
+        receipt_date: Some(date("2026-04-22")),
+        compliance_due_date: None,
+    };
+    let got = record(&mut app, &n, step("2026-04-21", S::Decision(granted)))
+        .await
+        .unwrap();
+    assert_eq!(got.stage, pb::dispute::Stage::Decided as i32);
+    assert_eq!(
+        got.outcome,
+        pb::dispute::Outcome::AdjudicationGranted as i32
+    );
+    let appeal = got.appeal_window.unwrap();
+    assert_eq!(day(&appeal.start_date), "2026-04-22");
+    assert_eq!(day(&appeal.due_date), "2026-05-13");
+    assert_eq!(day(&got.compliance_due_date), "2026-06-03");
+    assert!(!got.compliance_overdue);
+
+    // Appealed on 15 May: two days late, recorded and flagged.
+    app.set_now("2026-05-15T02:00:00Z");
+    let got = record(
+        &mut app,
+        &n,
+        step(
+            "2026-05-15",
+            S::Appeal(ps::Appeal {
+                court: pb::Court::Ptun as i32,
+                appellant: pb::Party::Agency as i32,
+            }),
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(got.stage, pb::dispute::Stage::Appealed as i32);
+    let last = got.steps.last().unwrap();
+    assert!(last.late);
+    assert_eq!(day(&last.window.clone().unwrap().due_date), "2026-05-13");
+    // Before a court, compliance is not overdue.
+    app.set_now("2026-06-10T02:00:00Z");
+    let got = app
+        .objections
+        .get_dispute(pb::GetDisputeRequest { name: n.clone() })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!got.compliance_overdue);
+
+    // The court upholds the decision on 1 July, received 3 July: cassation
+    // within 14 days, by 17 July. Filed on 10 July, in time.
+    app.set_now("2026-07-10T02:00:00Z");
+    let court = ps::CourtDecision {
+        outcome: pb::CourtOutcome::Upheld as i32,
+        number: "12/G/KI/2026/PTUN.SRG".into(),
+        receipt_date: Some(date("2026-07-03")),
+    };
+    let got = record(&mut app, &n, step("2026-07-01", S::CourtDecision(court)))
+        .await
+        .unwrap();
+    let cassation = got.cassation_window.unwrap();
+    assert_eq!(day(&cassation.due_date), "2026-07-17");
+    let got = record(
+        &mut app,
+        &n,
+        step(
+            "2026-07-10",
+            S::Cassation(ps::Cassation {
+                appellant: pb::Party::Agency as i32,
+            }),
+        ),
+    )
+    .await
+    .unwrap();
+    assert!(!got.steps.last().unwrap().late);
+    app.set_now("2026-09-15T02:00:00Z");
+    let ma = ps::CassationDecision {
+        outcome: pb::CourtOutcome::Upheld as i32,
+        number: "345 K/TUN/KI/2026".into(),
+    };
+    let got = record(&mut app, &n, step("2026-09-01", S::CassationDecision(ma)))
+        .await
+        .unwrap();
+    assert_eq!(got.stage, pb::dispute::Stage::CassationDecided as i32);
+    assert!(got.compliance_overdue, "final, past 3 June, not complied");
+    let got = record(
+        &mut app,
+        &n,
+        step("2026-09-10", S::Compliance(ps::Compliance::default())),
+    )
+    .await
+    .unwrap();
+    assert_eq!(day(&got.complied_date), "2026-09-10");
+    assert!(!got.compliance_overdue);
+    assert_eq!(got.steps.len(), 11);
+
+    // A second dispute, settled by mediation: compliance due 10 working
+    // days after the agreement (3 April, Good Friday, off), nothing to appeal.
+    let d2 = dispute_on(&mut app, &r).await;
+    app.set_now("2026-04-01T02:00:00Z");
+    record(
+        &mut app,
+        &d2.name,
+        step("2026-03-16", S::MediationStart(ps::MediationStart {})),
+    )
+    .await
+    .unwrap();
+    let agreed = ps::MediationEnd {
+        agreement: true,
+        note: String::new(),
+    };
+    record(
+        &mut app,
+        &d2.name,
+        step("2026-03-26", S::MediationEnd(agreed)),
+    )
+    .await
+    .unwrap();
+    let got = record(
+        &mut app,
+        &d2.name,
+        step(
+            "2026-03-26",
+            settle(pb::dispute::Outcome::MediationAgreement),
+        ),
+    )
+    .await
+    .unwrap();
+    assert!(got.appeal_window.is_none());
+    assert_eq!(day(&got.compliance_due_date), "2026-04-10");
+    let err = record(
+        &mut app,
+        &d2.name,
+        step(
+            "2026-03-30",
+            S::Appeal(ps::Appeal {
+                court: pb::Court::Ptun as i32,
+                appellant: pb::Party::Requester as i32,
+            }),
+        ),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(reason(&err), "DISPUTE_STEP_OUT_OF_ORDER");
+
+    // Filters.
+    app.set_now("2026-09-15T02:00:00Z");
+    let list = |f: pb::ListDisputesRequest| {
+        let mut c = app.objections.clone();
+        async move {
+            c.list_disputes(f)
+                .await
+                .unwrap()
+                .into_inner()
+                .disputes
+                .into_iter()
+                .map(|d| d.name)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        list(pb::ListDisputesRequest::default()).await,
+        vec![d2.name.clone(), n.clone()]
+    );
+    let in_cassation = pb::ListDisputesRequest {
+        stages: vec![pb::dispute::Stage::CassationDecided as i32],
+        ..Default::default()
+    };
+    assert_eq!(list(in_cassation).await, vec![n.clone()]);
+    let mediated = pb::ListDisputesRequest {
+        outcome: pb::dispute::Outcome::MediationAgreement as i32,
+        agency: "agencies/kota-serang".into(),
+        ..Default::default()
+    };
+    assert_eq!(list(mediated).await, vec![d2.name.clone()]);
+    let late = pb::ListDisputesRequest {
+        filing_timing: pb::dispute::FilingTiming::Late as i32,
+        ..Default::default()
+    };
+    assert!(list(late).await.is_empty());
+    let err = app
+        .objections
+        .list_disputes(pb::ListDisputesRequest {
+            stages: vec![0, 42],
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&err), vec!["stages[0]", "stages[1]"]);
+
+    let kinds: Vec<i32> = app
+        .history(&r.name)
+        .await
+        .iter()
+        .map(|e| e.r#type)
+        .collect();
+    let steps = kinds
+        .iter()
+        .filter(|k| **k == Type::DisputeStepRecorded as i32)
+        .count();
+    let decisions = kinds
+        .iter()
+        .filter(|k| **k == Type::DisputeSettled as i32)
+        .count();
+    assert_eq!((steps, decisions), (10 + 2, 2));
 }

@@ -330,6 +330,31 @@ async fn upheld_objection_goes_to_dispute(backend: Backend) {
         vec!["decision_date"],
         "not before the filing"
     );
+    // An adjudicated outcome needs a hearing first.
+    let out_of_order = app
+        .objections
+        .record_dispute_outcome(pb::RecordDisputeOutcomeRequest {
+            name: d.name.clone(),
+            outcome: pb::dispute::Outcome::AdjudicationPartlyGranted as i32,
+            decision_date: Some(date("2026-06-09")),
+            decision_number: "001/KIP-BANTEN/2026".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(reason(&out_of_order), "DISPUTE_STEP_OUT_OF_ORDER");
+    app.objections
+        .record_dispute_step(pb::RecordDisputeStepRequest {
+            name: d.name.clone(),
+            step: Some(pb::DisputeStep {
+                date: Some(date("2026-05-20")),
+                step: Some(pb::dispute_step::Step::Hearing(
+                    pb::dispute_step::Hearing::default(),
+                )),
+            }),
+        })
+        .await
+        .unwrap();
     let settled = app
         .objections
         .record_dispute_outcome(pb::RecordDisputeOutcomeRequest {
@@ -367,6 +392,7 @@ async fn upheld_objection_goes_to_dispute(backend: Backend) {
             Type::ObjectionFiled,
             Type::ObjectionDecided,
             Type::DisputeFiled,
+            Type::DisputeStepRecorded,
             Type::DisputeSettled
         ]
         .map(|t| t as i32)
