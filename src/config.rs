@@ -280,6 +280,13 @@ pub struct ServeArgs {
     #[arg(long, env = "PPID_OBJECTION_REOPEN_WORKING_DAYS", default_value_t = 10,
           value_parser = clap::value_parser!(i32).range(1..=60))]
     pub objection_reopen_working_days: i32,
+    /// Working days after a notice that sets no delivery date within which
+    /// the information is delivered, at least (the default delivery date is
+    /// the request's due date, or this many working days after the notice
+    /// if later).
+    #[arg(long, env = "PPID_DELIVERY_WORKING_DAYS", default_value_t = crate::domain::lifecycle::DEFAULT_DELIVERY_WORKING_DAYS,
+          value_parser = clap::value_parser!(i32).range(1..=60))]
+    pub delivery_working_days: i32,
     /// Working days an agency has to comply with a Komisi Informasi decision
     /// once it is final (its appeal window closed), when the decision states
     /// no date. UU KIP sets none; the default (10) is the PPID's own
@@ -322,6 +329,7 @@ impl ServeArgs {
             allow_unregistered_exemption: self.allow_unregistered_exemption,
             objection_reopen_working_days: self.objection_reopen_working_days,
             dispute_compliance_working_days: self.dispute_compliance_working_days,
+            delivery_working_days: self.delivery_working_days,
             completion_window_working_days: self.completion_window_working_days,
             dik_max_period_years: self.dik_max_period_years,
             ..crate::store::StoreSettings::default()

@@ -365,6 +365,15 @@ pub async fn generate(
                     }
                 }
                 let due = r.due_date.expect("set");
+                // The default delivery date (lifecycle::delivery_due).
+                let delivery_due_date = if outcome.gives_information() {
+                    Some(due.max(days.add(
+                        notice_day,
+                        crate::domain::lifecycle::DEFAULT_DELIVERY_WORKING_DAYS,
+                    )?))
+                } else {
+                    None
+                };
                 r.state = RequestState::Responded;
                 r.notice = Some(Notice {
                     outcome,
@@ -382,6 +391,8 @@ pub async fn generate(
                     on_time: notice_day <= due,
                     citations,
                     unregistered_basis: unregistered,
+                    delivery_due_date,
+                    delivery_due_end_time: delivery_due_date.and_then(|d| time::end_of_day(d, tz)),
                 });
                 r.update_time = notice_time;
                 r.version = 2;

@@ -177,6 +177,7 @@ fn statistics_to_pb(
         on_time_original: Some(rate(f.on_time_original)),
         extension_rate: Some(rate(f.extension_rate)),
         open_past_due_now: s.open_past_due_now,
+        overdue_for_delivery_now: s.overdue_for_delivery_now,
         oldest_pending: s
             .oldest_pending
             .iter()
@@ -204,6 +205,7 @@ fn statistics_to_pb(
         objections_overturned: f.objections_overturned,
         answers_after_overturn: f.answers_after_overturn,
         answers_after_overturn_on_time: f.answers_after_overturn_on_time,
+        delivered_late: f.delivered_late,
         disputes_filed: f.disputes_filed,
         disputes_mediated: count(DisputeOutcome::MediationAgreement),
         disputes_granted: count(DisputeOutcome::AdjudicationGranted),

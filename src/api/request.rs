@@ -46,6 +46,7 @@ fn notice_to_pb(n: &model::Notice) -> pb::Notice {
         on_time: n.on_time,
         exemptions: n.citations.iter().map(|c| c.name()).collect(),
         unregistered_exemption_basis: n.unregistered_basis,
+        delivery_due_date: n.delivery_due_date.map(convert::date),
     }
 }
 
@@ -94,6 +95,7 @@ pub fn to_pb(r: &model::Request, now: jiff::Timestamp) -> pb::InformationRequest
         deliver_time: r.deliver_time.map(convert::timestamp),
         withdraw_time: r.withdraw_time.map(convert::timestamp),
         overdue: r.is_overdue(now),
+        overdue_for_delivery: r.is_overdue_for_delivery(now),
         create_time: Some(convert::timestamp(r.create_time)),
         update_time: Some(convert::timestamp(r.update_time)),
         etag: convert::etag_of(r.version),
@@ -772,6 +774,10 @@ fn check_notice(c: &mut Check, n: Option<&pb::Notice>) -> Option<NoticeInput> {
     let delivery = c.optional_enum("notice.delivery_method", n.delivery_method);
     let format = c.text("notice.format", &n.format, Text::opt_line(NAME_MAX));
     let notice_time = c.timestamp("notice.notice_time", n.notice_time.as_ref());
+    let delivery_due_date = n
+        .delivery_due_date
+        .as_ref()
+        .and_then(|d| c.date("notice.delivery_due_date", Some(d)));
     Some(NoticeInput {
         outcome: outcome?,
         notice_text: text?,
@@ -783,6 +789,7 @@ fn check_notice(c: &mut Check, n: Option<&pb::Notice>) -> Option<NoticeInput> {
         delivery_method: delivery,
         format,
         notice_time,
+        delivery_due_date,
         exemptions,
     })
 }

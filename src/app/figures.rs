@@ -43,6 +43,8 @@ pub struct AgencyStatistics {
     pub figures: Statistics,
     /// Open requests past their due date now.
     pub open_past_due_now: i64,
+    /// Answered requests overdue for delivery now.
+    pub overdue_for_delivery_now: i64,
     /// The ten oldest open requests.
     pub oldest_pending: Vec<Request>,
     /// "aggregates" (the cells) or "recomputed" (a range not of whole months).
@@ -290,6 +292,10 @@ impl App {
             open_past_due_now: self
                 .store
                 .open_past_due(agency, include_sub_agencies, self.now())
+                .await?,
+            overdue_for_delivery_now: self
+                .store
+                .overdue_for_delivery(agency, include_sub_agencies, self.now())
                 .await?,
             oldest_pending: oldest.into_iter().filter(|q| q.state.is_open()).collect(),
             source: figs.source,

@@ -155,6 +155,7 @@ impl App {
                             .core
                             .settings
                             .completion_window_working_days,
+                        delivery_working_days: tx.core.settings.delivery_working_days,
                     };
                     let (next, event) = lifecycle::apply(&req, command, &ctx)?;
                     let next_agency = if next.agency_id == agency.id {

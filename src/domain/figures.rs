@@ -1028,6 +1028,8 @@ pub struct Statistics {
     pub answers_after_overturn: i64,
     /// Of those, by the new due date.
     pub answers_after_overturn_on_time: i64,
+    /// Deliveries after the notice's delivery date.
+    pub delivered_late: i64,
     /// Disputes filed.
     pub disputes_filed: i64,
     /// Disputes by outcome.
@@ -1066,6 +1068,7 @@ pub fn statistics(t: &Totals, pending_at_start: i64, pending_at_end: i64) -> Sta
         objections_overturned: t.get(Counter::ObjectionsOverturned),
         answers_after_overturn: t.get(Counter::Reanswered),
         answers_after_overturn_on_time: t.get(Counter::ReansweredOnTime),
+        delivered_late: t.get(Counter::DeliveredLate),
         disputes_filed: t.get(Counter::DisputesFiled),
         disputes: dispute_outcomes(t),
     }

@@ -44,6 +44,9 @@ pub struct NoticeInput {
     pub format: Option<String>,
     /// When given; `None` means now.
     pub notice_time: Option<Timestamp>,
+    /// The day the information is to be delivered by; `None`: the default
+    /// rule (see [`delivery_due`]).
+    pub delivery_due_date: Option<Date>,
     /// The DIK entries cited, as (agency id, entry id); the caller resolves
     /// them into [`Context::cited`].
     pub exemptions: Vec<(String, uuid::Uuid)>,
@@ -206,6 +209,30 @@ pub struct Context<'a> {
     /// request may be returned for completion (see
     /// [`DEFAULT_COMPLETION_WINDOW`]).
     pub completion_window_working_days: i32,
+    /// Deployment setting: working days after the notice to deliver the
+    /// information when the notice sets no date (see [`delivery_due`]).
+    pub delivery_working_days: i32,
+}
+
+/// Working days to copy and send the information after a notice that
+/// sets no delivery date, when the notice comes late in the response period.
+pub const DEFAULT_DELIVERY_WORKING_DAYS: i32 = 3;
+
+/// The day information granted on `notice_day` must be delivered by, when
+/// the notice sets none: the request's lawful due date (Pasal 22(7) expects
+/// the information within the response period), but never fewer than
+/// `working_days` after the notice, to copy and send it. Leans towards the
+/// requester: most notices come well within the period.
+pub fn delivery_due(
+    calendar: &WorkingCalendar,
+    notice_day: Date,
+    due_date: Date,
+    working_days: i32,
+) -> Result<Date> {
+    let min = deadline::add_working_days(calendar, notice_day, working_days)
+        .map_err(|e| Error::precondition("OUT_OF_CALENDAR", e.to_string()))?
+        .due;
+    Ok(due_date.max(min))
 }
 
 /// Working days after receipt within which the PPID may return a request
@@ -809,6 +836,41 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
             )?;
             let taken = deadline::working_days_between(ctx.calendar, req.clock_start_date, day);
             let on_time = day <= due;
+            let delivery_due_date = match (n.outcome.gives_information(), n.delivery_due_date) {
+                (true, Some(d)) if d < day => {
+                    return Err(Error::invalid(
+                        "notice.delivery_due_date",
+                        format!("is before the notice ({day})"),
+                    ));
+                }
+                (true, Some(d)) => Some(d),
+                (true, None) => Some(delivery_due(
+                    ctx.calendar,
+                    day,
+                    due,
+                    ctx.delivery_working_days,
+                )?),
+                (false, Some(_)) => {
+                    return Err(Error::invalid(
+                        "notice.delivery_due_date",
+                        format!(
+                            "a notice that gives no information ({}) delivers nothing",
+                            n.outcome
+                        ),
+                    ));
+                }
+                (false, None) => None,
+            };
+            let delivery_due_end_time = delivery_due_date
+                .map(|d| {
+                    time::end_of_day(d, ctx.tz).ok_or_else(|| {
+                        Error::invalid("notice.delivery_due_date", "is out of range")
+                    })
+                })
+                .transpose()?;
+            if let Some(d) = delivery_due_date {
+                details.insert("delivery_due_date".into(), d.to_string());
+            }
             details.insert("outcome".into(), n.outcome.as_str().into());
             details.insert("working_days_taken".into(), taken.to_string());
             details.insert("on_time".into(), on_time.to_string());
@@ -840,6 +902,8 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
                 on_time,
                 citations: basis.citations,
                 unregistered_basis: basis.unregistered,
+                delivery_due_date,
+                delivery_due_end_time,
             });
             let late = if on_time { "on time" } else { "late" };
             (
@@ -881,13 +945,25 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
             if let Some(n) = note {
                 details.insert("note".into(), n);
             }
+            let late = notice
+                .delivery_due_date
+                .filter(|due| time::local_date(t, ctx.tz) > *due);
+            if let Some(due) = late {
+                details.insert("delivered_late".into(), "true".into());
+                details.insert("delivery_due_date".into(), due.to_string());
+            }
             next.state = RequestState::Delivered;
             next.deliver_time = Some(t);
             next.deliver_working_days = Some(taken);
             (
                 EventType::Delivered,
                 t,
-                format!("information delivered after {taken} working day(s)"),
+                match late {
+                    Some(due) => format!(
+                        "information delivered after {taken} working day(s), late (due {due})"
+                    ),
+                    None => format!("information delivered after {taken} working day(s)"),
+                },
             )
         }
         Command::Withdraw { reason } => {

@@ -143,6 +143,7 @@ fn notice(outcome: Outcome, at: Option<&str>) -> NoticeInput {
         delivery_method: Some(DeliveryMethod::Email),
         format: Some("PDF".into()),
         notice_time: at.map(t),
+        delivery_due_date: None,
         exemptions: Vec::new(),
     }
 }
@@ -164,6 +165,8 @@ fn recorded(n: NoticeInput, notice_time: Timestamp, taken: i32, on_time: bool) -
         on_time,
         citations: Vec::new(),
         unregistered_basis: n.outcome.withholds(),
+        delivery_due_date: None,
+        delivery_due_end_time: None,
     }
 }
 
@@ -248,6 +251,7 @@ impl World {
             cited: &[],
             allow_unregistered_exemption: true,
             completion_window_working_days: self.completion_window,
+            delivery_working_days: DEFAULT_DELIVERY_WORKING_DAYS,
         }
     }
 
@@ -533,6 +537,7 @@ fn every_allowed_transition_changes_exactly_what_it_should() {
             event: EventType::Responded,
             event_time: "2026-03-12 10:00",
             details: &[
+                ("delivery_due_date", DUE),
                 ("due_date", DUE),
                 ("on_time", "true"),
                 ("outcome", "granted"),
@@ -541,7 +546,12 @@ fn every_allowed_transition_changes_exactly_what_it_should() {
             changes: |r| {
                 r.state = RequestState::Responded;
                 let n = notice(Outcome::Granted, None);
-                r.notice = Some(recorded(n, t("2026-03-12 10:00"), 2, true));
+                let mut n = recorded(n, t("2026-03-12 10:00"), 2, true);
+                // Delivered by the request's due date (more than 3 working
+                // days after the notice).
+                n.delivery_due_date = Some(d(DUE));
+                n.delivery_due_end_time = Some(t("2026-04-01 00:00"));
+                r.notice = Some(n);
             },
         },
         // Granted Fri 13 Mar, delivered Mon 16 Mar: 11, 12, 13, 16 Mar.
@@ -1069,4 +1079,84 @@ fn no_event_reveals_the_requesters_personal_data() {
         )
     });
     assert!(produced.all(|k| kinds.contains(k)), "{kinds:?}");
+}
+
+/// Delivery has a due date (the notice's, else the default rule): the
+/// request's due date, but at least three working days after the notice.
+#[test]
+fn information_is_due_for_delivery_by_the_notices_date() {
+    let w = World::new();
+    // (outcome, notice at, given delivery date, want: Ok(due) or the field's complaint)
+    type Row = (
+        Outcome,
+        &'static str,
+        Option<&'static str>,
+        Result<Option<&'static str>, &'static str>,
+    );
+    let rows: [Row; 6] = [
+        (Outcome::Granted, "2026-03-12 10:00", None, Ok(Some(DUE))),
+        // On the last day: 1, 2 April, (3 April Good Friday), 6 April.
+        (
+            Outcome::PartiallyGranted,
+            "2026-03-31 10:00",
+            None,
+            Ok(Some("2026-04-06")),
+        ),
+        (
+            Outcome::Granted,
+            "2026-03-12 10:00",
+            Some("2026-03-20"),
+            Ok(Some("2026-03-20")),
+        ),
+        (
+            Outcome::Granted,
+            "2026-03-12 10:00",
+            Some("2026-03-11"),
+            Err("is before the notice"),
+        ),
+        (Outcome::NotHeld, "2026-03-12 10:00", None, Ok(None)),
+        (
+            Outcome::NotHeld,
+            "2026-03-12 10:00",
+            Some("2026-03-20"),
+            Err("delivers nothing"),
+        ),
+    ];
+    for (outcome, at, given, want) in rows {
+        let mut n = notice(outcome, Some(at));
+        n.delivery_due_date = given.map(d);
+        let res = w.run(
+            &w.pending(RECEIVED),
+            Command::Respond(n),
+            "2026-04-20 10:00",
+        );
+        match (want, res) {
+            (Ok(due), Ok((next, _))) => {
+                let got = next.notice.unwrap().delivery_due_date;
+                assert_eq!(got, due.map(d), "{outcome} {at} {given:?}");
+            }
+            (Err(text), Err(Error::InvalidArgument(v))) => {
+                assert_eq!(v[0].field, "notice.delivery_due_date");
+                assert!(v[0].description.contains(text), "{}", v[0].description);
+            }
+            (want, got) => panic!("{outcome} {at} {given:?}: wanted {want:?}, got {got:?}"),
+        }
+    }
+    // Delivered after its date: the event says so; overdue until then.
+    let mut n = notice(Outcome::Granted, Some("2026-03-12 10:00"));
+    n.delivery_due_date = Some(d("2026-03-16"));
+    let (answered, _) = w.ok(
+        &w.pending(RECEIVED),
+        Command::Respond(n),
+        "2026-03-12 10:00",
+    );
+    assert!(!answered.is_overdue_for_delivery(t("2026-03-16 23:59")));
+    assert!(answered.is_overdue_for_delivery(t("2026-03-17 00:00")));
+    let (delivered, ev) = w.ok(
+        &answered,
+        deliver(Some("2026-03-17 09:00")),
+        "2026-03-17 10:00",
+    );
+    assert_eq!(ev.details["delivered_late"], "true");
+    assert!(!delivered.is_overdue_for_delivery(t("2026-03-18 00:00")));
 }

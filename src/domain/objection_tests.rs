@@ -156,6 +156,7 @@ impl World {
             cited: &[],
             allow_unregistered_exemption: true,
             completion_window_working_days: lifecycle::DEFAULT_COMPLETION_WINDOW,
+            delivery_working_days: lifecycle::DEFAULT_DELIVERY_WORKING_DAYS,
         }
     }
 
@@ -316,6 +317,7 @@ impl Fixture<'_> {
             payment_method: (fee_rupiah > 0).then(|| "transfer bank".into()),
             delivery_method: Some(DeliveryMethod::Email),
             format: Some("PDF".into()),
+            delivery_due_date: None,
             notice_time: None,
             exemptions: Vec::new(),
         };

@@ -149,6 +149,12 @@ pub struct Notice {
     pub working_days_taken: i32,
     /// Given by the lawful due date.
     pub on_time: bool,
+    /// Information given: the day it must be delivered by.
+    #[serde(default)]
+    pub delivery_due_date: Option<Date>,
+    /// The instant that day ends in the agency's zone.
+    #[serde(default)]
+    pub delivery_due_end_time: Option<Timestamp>,
     /// The DIK entries the withholding rests on.
     pub citations: Vec<super::exemption::Citation>,
     /// Some Pasal 17 letter rests on no DIK entry.
@@ -251,6 +257,17 @@ impl Request {
     /// Its clock runs and its due date has passed at `now`.
     pub fn is_overdue(&self, now: Timestamp) -> bool {
         self.state.clock_runs() && self.due_end_time.is_some_and(|end| now >= end)
+    }
+
+    /// Answered with information that was not delivered by the date the
+    /// notice set, at `now`.
+    pub fn is_overdue_for_delivery(&self, now: Timestamp) -> bool {
+        self.state == RequestState::Responded
+            && self
+                .notice
+                .as_ref()
+                .and_then(|n| n.delivery_due_end_time)
+                .is_some_and(|end| now >= end)
     }
 }
 

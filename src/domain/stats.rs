@@ -74,6 +74,8 @@ pub enum Counter {
     Reanswered,
     /// Of those, given by the new due date.
     ReansweredOnTime,
+    /// Deliveries after the date the notice set.
+    DeliveredLate,
 }
 
 impl Counter {
@@ -103,7 +105,11 @@ impl Counter {
             Counter::DisputesFiled,
         ]);
         v.extend(DisputeOutcome::ALL.iter().map(|o| Counter::Dispute(*o)));
-        v.extend([Counter::Reanswered, Counter::ReansweredOnTime]);
+        v.extend([
+            Counter::Reanswered,
+            Counter::ReansweredOnTime,
+            Counter::DeliveredLate,
+        ]);
         v
     }
 
@@ -155,6 +161,7 @@ impl Counter {
             C::Dispute(DisputeOutcome::Withdrawn) => "dispute_withdrawn",
             C::Reanswered => "reanswered",
             C::ReansweredOnTime => "reanswered_on_time",
+            C::DeliveredLate => "delivered_late",
         }
     }
 }
@@ -261,6 +268,10 @@ pub fn request_contributions(r: &Request, tz: &TimeZone) -> Contributions {
     if let (Some(t), Some(days)) = (r.deliver_time, r.deliver_working_days) {
         let day = time::local_date(t, tz);
         count(&mut c, day, Counter::Delivered);
+        let due = r.notice.as_ref().and_then(|n| n.delivery_due_date);
+        if due.is_some_and(|due| day > due) {
+            count(&mut c, day, Counter::DeliveredLate);
+        }
         add(
             &mut c,
             a,

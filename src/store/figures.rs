@@ -339,6 +339,27 @@ impl super::FigureStore for SqlStore {
         Ok(out)
     }
 
+    async fn overdue_for_delivery(
+        &self,
+        agency: &Agency,
+        include_sub_agencies: bool,
+        now: Timestamp,
+    ) -> Result<i64> {
+        let mut qb = Sql::new("SELECT COUNT(*) FROM requests WHERE state = ");
+        qb.push_bind(RequestState::Responded.as_str())
+            .push(" AND delivery_due_end_time <= ")
+            .push_bind(ts(now));
+        if include_sub_agencies {
+            push_subtree(&mut qb, "agency_path", &agency.path);
+        } else {
+            qb.push(" AND agency_path = ")
+                .push_bind(agency.path.clone())
+                .push(" AND agency_id = ")
+                .push_bind(agency.id.clone());
+        }
+        qb.scalar::<i64>(&mut self.read().await?.conn()).await
+    }
+
     async fn open_past_due(
         &self,
         agency: &Agency,

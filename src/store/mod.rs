@@ -56,6 +56,9 @@ pub struct StoreSettings {
     /// Working days after receipt within which a request may be returned
     /// for completion (default 3).
     pub completion_window_working_days: i32,
+    /// Working days after a notice that sets no delivery date to deliver
+    /// the information (at least; default 3).
+    pub delivery_working_days: i32,
     /// Working days an agency has to comply with a Komisi Informasi
     /// decision once it is final, when the decision states no date.
     pub dispute_compliance_working_days: i32,
@@ -78,6 +81,7 @@ impl Default for StoreSettings {
             completion_window_working_days: crate::domain::lifecycle::DEFAULT_COMPLETION_WINDOW,
             dispute_compliance_working_days:
                 crate::domain::dispute::DEFAULT_COMPLIANCE_WORKING_DAYS,
+            delivery_working_days: crate::domain::lifecycle::DEFAULT_DELIVERY_WORKING_DAYS,
             dik_max_period_years: crate::domain::exemption::DEFAULT_MAX_PERIOD_YEARS,
             maintain_figures: true,
             fault: None,
@@ -114,7 +118,7 @@ pub struct RequestFilter {
     pub receive_start: Option<Timestamp>,
     /// Received before.
     pub receive_end: Option<Timestamp>,
-    /// Pending and past due at this instant.
+    /// Past due at this instant: for the notice, or for delivery.
     pub overdue_at: Option<Timestamp>,
     /// Submitted with this key (an intake system's own requests).
     pub submitted_by: Option<String>,
@@ -244,6 +248,14 @@ pub trait FigureStore: Send + Sync + 'static {
         to: Date,
         now: Timestamp,
     ) -> Result<HashMap<String, i64>>;
+    /// Answered requests of the agency (or subtree) with information not
+    /// delivered by the notice's delivery date at `now`.
+    async fn overdue_for_delivery(
+        &self,
+        agency: &Agency,
+        include_sub_agencies: bool,
+        now: Timestamp,
+    ) -> Result<i64>;
     /// Open requests of the subtree past their due date at `now`.
     async fn open_past_due(
         &self,

@@ -104,7 +104,7 @@ pub(crate) async fn write_request(
          deliver_time = $20, withdraw_time = $21, update_time = $22, version = $23, \
          exemption_citations = $24, unregistered_exemption_basis = $25, \
          deliver_working_days = $26, return_time = $27, notice_receipt_date = $28, \
-         first_notice = $29 WHERE id = $30 AND version = $31",
+         first_notice = $29, delivery_due_end_time = $30 WHERE id = $31 AND version = $32",
     )
     .bind(c.agency_id)
     .bind(c.agency_path)
@@ -135,6 +135,7 @@ pub(crate) async fn write_request(
     .bind(c.return_time)
     .bind(c.notice_receipt_date)
     .bind(c.first_notice)
+    .bind(c.delivery_due_end_time)
     .bind(r.id.to_string())
     .bind(previous_version)
     .execute(conn)

@@ -50,10 +50,16 @@ pub(crate) fn request_filter(q: &mut Sql, filter: &RequestFilter) {
         q.push(" AND receive_time < ").push_bind(ts(t));
     }
     if let Some(t) = filter.overdue_at {
-        q.push(" AND state IN ")
+        // Overdue for the notice, or answered and overdue for delivery.
+        q.push(" AND ((state IN ")
             .push_list(RequestState::CLOCK_RUNS.iter().map(|s| s.as_str()))
             .push(" AND due_end_time <= ")
-            .push_bind(ts(t));
+            .push_bind(ts(t))
+            .push(") OR (state = ")
+            .push_bind(RequestState::Responded.as_str())
+            .push(" AND delivery_due_end_time <= ")
+            .push_bind(ts(t))
+            .push("))");
     }
     if let Some(key) = &filter.submitted_by {
         q.push(" AND submitted_by = ").push_bind(key.clone());

@@ -150,6 +150,10 @@ pub(crate) struct NoticeDoc {
     pub(crate) payment_method: Option<String>,
     pub(crate) delivery_method: Option<String>,
     pub(crate) format: Option<String>,
+    #[serde(default)]
+    pub(crate) delivery_due_date: Option<Date>,
+    #[serde(default)]
+    pub(crate) delivery_due_end_time: Option<Timestamp>,
 }
 
 /// Citations as `agency:uuid:letter,...` (the projection; `notice_citations`
@@ -360,6 +364,8 @@ pub(crate) fn request_from(r: &impl Columns) -> Result<Request> {
                     .ok_or_else(|| null_column(Col::NoticeOnTime))?,
                 citations: citations_from_text(r.str(Col::ExemptionCitations)?.unwrap_or(""))?,
                 unregistered_basis: r.flag(Col::UnregisteredExemptionBasis)?.unwrap_or(false),
+                delivery_due_date: doc.delivery_due_date,
+                delivery_due_end_time: doc.delivery_due_end_time,
             })
         }
         None => None,
@@ -443,6 +449,7 @@ pub(crate) struct MutableColumns {
     pub(crate) return_time: Option<i64>,
     pub(crate) notice_receipt_date: Option<String>,
     pub(crate) first_notice: Option<String>,
+    pub(crate) delivery_due_end_time: Option<i64>,
 }
 
 impl MutableColumns {
@@ -459,6 +466,8 @@ impl MutableColumns {
                     payment_method: n.payment_method.clone(),
                     delivery_method: n.delivery_method.map(|d| d.as_str().to_string()),
                     format: n.format.clone(),
+                    delivery_due_date: n.delivery_due_date,
+                    delivery_due_end_time: n.delivery_due_end_time,
                 })
             })
             .transpose()
@@ -504,6 +513,11 @@ impl MutableColumns {
                 .map(serde_json::to_string)
                 .transpose()
                 .context("encoding first notice")?,
+            delivery_due_end_time: r
+                .notice
+                .as_ref()
+                .and_then(|n| n.delivery_due_end_time)
+                .map(ts),
         })
     }
 }
@@ -551,7 +565,7 @@ pub(crate) const INSERT_REQUEST: &str = "INSERT INTO requests (id, body_hash, re
      extension_previous_due_date, outcome, notice_time, notice_working_days, notice_on_time, \
      exemption_letters, notice, deliver_time, withdraw_time, create_time, update_time, version, \
      exemption_citations, unregistered_exemption_basis, deliver_working_days, submitted_by, \
-     return_time, notice_receipt_date, first_notice) ";
+     return_time, notice_receipt_date, first_notice, delivery_due_end_time) ";
 
 /// A new request row's values, in [`INSERT_REQUEST`]'s order.
 pub(crate) fn request_args(row: &NewRow<'_>) -> Result<Vec<Arg>> {
@@ -599,6 +613,7 @@ pub(crate) fn request_args(row: &NewRow<'_>) -> Result<Vec<Arg>> {
         c.return_time.into(),
         c.notice_receipt_date.into(),
         c.first_notice.into(),
+        c.delivery_due_end_time.into(),
     ])
 }
 

@@ -4,7 +4,9 @@ use ppid::pb::ppid::v1::{self as pb, information_request::State, request_event::
 use tonic::{Code, Request};
 
 use crate::{
+    exemptions::date,
     helpers::{Backend, EMAIL, NIK, PHONE, day, reason, spawn_app, ts, violations},
+    indicators::{stats, year},
     on_both_backends,
 };
 
@@ -14,6 +16,7 @@ on_both_backends!(
     rejection_needs_pasal_17,
     one_winner_per_transition,
     paper_registers_are_back_filed,
+    delivery_has_a_due_date,
 );
 
 fn as_officer<T>(msg: T) -> Request<T> {
@@ -559,4 +562,81 @@ async fn paper_registers_are_back_filed(backend: Backend) {
     let history = app.history(&r.name).await;
     assert_eq!(history[1].r#type, Type::Extended as i32);
     assert_eq!(history[1].event_time, Some(ts("2026-03-16T03:00:00Z")));
+}
+
+/// A grant is delivered by the date its notice states; past it, undelivered,
+/// the request is overdue for delivery: flagged, listed with the overdue,
+/// counted in the delivery backlog, and a late delivery is counted.
+async fn delivery_has_a_due_date(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    app.pemda("kota-serang").await;
+    let r = app.submit("kota-serang", "2026-03-02T02:00:00Z").await;
+    app.set_now("2026-03-04T02:00:00Z");
+    let err = app
+        .requests
+        .respond_request(pb::RespondRequestRequest {
+            name: r.name.clone(),
+            notice: Some(pb::Notice {
+                delivery_due_date: Some(date("2026-03-03")),
+                ..notice(pb::notice::Outcome::Granted)
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&err), vec!["notice.delivery_due_date"]);
+    let answered = app
+        .requests
+        .respond_request(pb::RespondRequestRequest {
+            name: r.name.clone(),
+            notice: Some(pb::Notice {
+                delivery_due_date: Some(date("2026-03-06")),
+                ..notice(pb::notice::Outcome::Granted)
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        day(&answered.notice.unwrap().delivery_due_date),
+        "2026-03-06"
+    );
+    assert!(!answered.overdue_for_delivery);
+
+    app.set_now("2026-03-09T02:00:00Z");
+    let got = app
+        .requests
+        .get_request(pb::GetRequestRequest {
+            name: r.name.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(got.overdue_for_delivery);
+    assert!(!got.overdue, "the notice came on time");
+    let overdue = app
+        .requests
+        .list_requests(pb::ListRequestsRequest {
+            overdue_only: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(overdue.requests.len(), 1);
+    let f = stats(&mut app, "kota-serang", year(2026), true).await;
+    assert_eq!((f.overdue_for_delivery_now, f.delivered_late), (1, 0));
+
+    app.requests
+        .record_delivery(pb::RecordDeliveryRequest {
+            name: r.name.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let f = stats(&mut app, "kota-serang", year(2026), true).await;
+    assert_eq!((f.overdue_for_delivery_now, f.delivered_late), (0, 1));
+    let delivered = app.history(&r.name).await.pop().unwrap();
+    assert_eq!(delivered.details["delivered_late"], "true");
 }
