@@ -49,6 +49,28 @@ pub fn deadline_to_pb(rule: DeadlineRule, d: &Deadline) -> pb::Deadline {
 }
 
 impl ObjectionApi {
+    /// The agency subtree a list reads: the one named (within the caller's
+    /// reach), else the caller's own scope; a named request must be in reach.
+    async fn list_scope(
+        &self,
+        caller: &Caller,
+        agency: Option<String>,
+        request: Option<Uuid>,
+    ) -> Result<Option<crate::domain::agency::Agency>, Status> {
+        let agency = match agency.or_else(|| caller.scope_agency()) {
+            Some(a) => {
+                let a = self.0.app.get_agency(&a).await?;
+                caller.require_reach(&a)?;
+                Some(a)
+            }
+            None => None,
+        };
+        if let Some(request) = request {
+            caller.require_request(&self.0.access, request).await?;
+        }
+        Ok(agency)
+    }
+
     /// Records a dispute step for a caller who may act on its objection;
     /// `date_field` names the step's date in the caller's message.
     async fn dispute_step(
@@ -628,17 +650,7 @@ impl ObjectionService for ObjectionApi {
         c.finish()?;
         // A key sees its subtree: a named agency must be within reach, and
         // no agency means the key's own scope.
-        let agency = match agency.or_else(|| caller.scope_agency()) {
-            Some(a) => {
-                let a = self.0.app.get_agency(&a).await?;
-                caller.require_reach(&a)?;
-                Some(a)
-            }
-            None => None,
-        };
-        if let Some(request) = request {
-            caller.require_request(&self.0.access, request).await?;
-        }
+        let agency = self.list_scope(&caller, agency, request).await?;
         let mut rows = self
             .0
             .app
@@ -873,17 +885,7 @@ impl ObjectionService for ObjectionApi {
         });
         let after = pages.cursor::<(jiff::Timestamp, Uuid)>(&mut c, &r.page_token);
         c.finish()?;
-        let agency = match agency.or_else(|| caller.scope_agency()) {
-            Some(a) => {
-                let a = self.0.app.get_agency(&a).await?;
-                caller.require_reach(&a)?;
-                Some(a)
-            }
-            None => None,
-        };
-        if let Some(request) = request {
-            caller.require_request(&self.0.access, request).await?;
-        }
+        let agency = self.list_scope(&caller, agency, request).await?;
         let filter = DisputeFilter {
             request,
             agency_path: agency.map(|a| a.path),

@@ -205,7 +205,13 @@ impl App {
                     };
                     record_figures(tx, &stats::objection_contributions(&o));
                     let event = objection::filed_event(&o);
-                    record_step(tx, &mut o, event, now, &actor).await?;
+                    // The request is in hand: no second read to append its event.
+                    match &req {
+                        Some(r) => {
+                            append_request_event(tx, r, &bumped(r, now), event, now, &actor).await?
+                        }
+                        None => record_step(tx, &mut o, event, now, &actor).await?,
+                    }
                     insert_objection(&mut tx.conn, &o, &agency.path, now).await?;
                     Ok(o)
                 })
