@@ -205,6 +205,8 @@ fn statistics_to_pb(
         objections_overturned: f.objections_overturned,
         answers_after_overturn: f.answers_after_overturn,
         answers_after_overturn_on_time: f.answers_after_overturn_on_time,
+        due_in_period: f.due_in_period,
+        overdue_unanswered: f.overdue_unanswered,
         delivered_late: f.delivered_late,
         disputes_filed: f.disputes_filed,
         disputes_mediated: count(DisputeOutcome::MediationAgreement),

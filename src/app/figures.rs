@@ -288,7 +288,7 @@ impl App {
         Ok(AgencyStatistics {
             agency: agency.clone(),
             agency_count: agencies.len(),
-            figures: figures::statistics(&t, pending_start, w.pending_at_end),
+            figures: figures::statistics(&t, pending_start, w),
             open_past_due_now: self
                 .store
                 .open_past_due(agency, include_sub_agencies, self.now())

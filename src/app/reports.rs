@@ -25,6 +25,8 @@ use crate::{
 struct YearData {
     totals: HashMap<String, Totals>,
     pending_start: HashMap<String, i64>,
+    /// Requests due in the year, past due without a notice now: late.
+    overdue: HashMap<String, i64>,
     /// (agency, outcome) -> letter -> notices.
     withholding: HashMap<(String, Outcome), BTreeMap<ExemptionLetter, i64>>,
     /// agency -> ground -> objections.
@@ -39,6 +41,9 @@ async fn year_data(app: &App, root: &Agency, agencies: &[Agency], year: i16) -> 
     let totals = store.month_totals(&ids, &key, &key, true).await?;
     let pending_start = store.pending_before(&ids, &format!("{year:04}-01")).await?;
     let (first, last) = year_bounds(year)?;
+    let overdue = store
+        .overdue_unanswered(&ids, first, last, app.now())
+        .await?;
     let mut withholding: HashMap<(String, Outcome), BTreeMap<ExemptionLetter, i64>> =
         HashMap::new();
     for w in store.withholding_by_letters(agencies, first, last).await? {
@@ -57,6 +62,7 @@ async fn year_data(app: &App, root: &Agency, agencies: &[Agency], year: i16) -> 
     Ok(YearData {
         totals,
         pending_start,
+        overdue,
         withholding,
         grounds,
     })
@@ -73,6 +79,7 @@ impl YearData {
     fn section(&self, agency: &Agency, ids: &[&str]) -> Section {
         let mut t = Totals::default();
         let mut pending_start = 0;
+        let mut overdue = 0;
         let mut rejected: BTreeMap<ExemptionLetter, i64> = BTreeMap::new();
         let mut partial: BTreeMap<ExemptionLetter, i64> = BTreeMap::new();
         let mut grounds: BTreeMap<ObjectionGround, i64> = BTreeMap::new();
@@ -81,6 +88,7 @@ impl YearData {
                 t.merge(x);
             }
             pending_start += self.pending_start.get(*id).copied().unwrap_or(0);
+            overdue += self.overdue.get(*id).copied().unwrap_or(0);
             for (outcome, into) in [
                 (Outcome::Rejected, &mut rejected),
                 (Outcome::PartiallyGranted, &mut partial),
@@ -131,7 +139,7 @@ impl YearData {
                 &t.histogram(Span::Delivery),
                 t.get(Counter::DeliveryDaysSum),
             ),
-            on_time: figures::wilson(t.get(Counter::OnTime), decided),
+            on_time: figures::timeliness(&t, overdue),
             extended: t.get(Counter::Extended),
             rejected_by_letter: all_letters(&rejected),
             partially_granted_by_letter: all_letters(&partial),

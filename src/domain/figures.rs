@@ -1004,9 +1004,15 @@ pub struct Statistics {
     pub time_to_notice: Option<Distribution>,
     /// Working days to delivery.
     pub time_to_delivery: Option<Distribution>,
-    /// Share of notices on time (with lawful extensions).
+    /// Timeliness: of the requests whose due date fell in the period, the
+    /// share answered by it; one past due without a notice counts as late.
     pub on_time: Option<Rate>,
-    /// Share of notices within the original 10 working days.
+    /// Requests whose due date fell in the period (answered, or past due
+    /// without a notice).
+    pub due_in_period: i64,
+    /// Of those, past due without a written notice at read time.
+    pub overdue_unanswered: i64,
+    /// Share of the period's notices within the original 10 working days.
     pub on_time_original: Option<Rate>,
     /// Share of requests extended.
     pub extension_rate: Option<Rate>,
@@ -1036,15 +1042,26 @@ pub struct Statistics {
     pub disputes: Vec<(DisputeOutcome, i64)>,
 }
 
+/// Timeliness by due date (RULINGS, Figures): every request whose due date
+/// fell in the period, answered ones judged by their notice, unanswered ones
+/// past due counted late. Never answering must not look better than
+/// answering late.
+pub fn timeliness(t: &Totals, overdue_unanswered: i64) -> Option<Rate> {
+    wilson(
+        t.get(Counter::DueOnTime),
+        t.get(Counter::DueAnswered) + overdue_unanswered,
+    )
+}
+
 /// The reported figures of summed cells, with the open counts at the
 /// period's start and end.
-pub fn statistics(t: &Totals, pending_at_start: i64, pending_at_end: i64) -> Statistics {
+pub fn statistics(t: &Totals, pending_at_start: i64, w: Workload) -> Statistics {
     let decided = t.get(Counter::Decided);
     let received = t.get(Counter::Received);
     Statistics {
         received,
         pending_at_start,
-        pending_at_end,
+        pending_at_end: w.pending_at_end,
         decided,
         withdrawn: t.get(Counter::Withdrawn),
         outcomes: Outcome::ALL
@@ -1056,7 +1073,9 @@ pub fn statistics(t: &Totals, pending_at_start: i64, pending_at_end: i64) -> Sta
             &t.histogram(Span::Delivery),
             t.get(Counter::DeliveryDaysSum),
         ),
-        on_time: wilson(t.get(Counter::OnTime), decided),
+        on_time: timeliness(t, w.overdue_unanswered),
+        due_in_period: t.get(Counter::DueAnswered) + w.overdue_unanswered,
+        overdue_unanswered: w.overdue_unanswered,
         on_time_original: wilson(t.get(Counter::OnTimeOriginal), decided),
         extension_rate: wilson(t.get(Counter::Extended).min(received), received),
         exemptions_by_letter: letters(t),

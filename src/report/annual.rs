@@ -83,7 +83,8 @@ pub struct Section {
     pub time_to_notice: Option<Distribution>,
     /// Working days to delivery.
     pub time_to_delivery: Option<Distribution>,
-    /// On time (with lawful extension), among notices.
+    /// Of the requests due in the year, answered by the due date (with
+    /// lawful extension); unanswered ones past due count late.
     pub on_time: Option<Rate>,
     /// Requests extended.
     pub extended: i64,

@@ -165,7 +165,11 @@ pub fn markdown(r: &AnnualReport) -> String {
     let _ = writeln!(s, "| withdrawn | {} |", t.withdrawn);
     let _ = writeln!(s, "| open at the end of the year | {} |", t.pending_at_end);
     let _ = writeln!(s, "| extended (Pasal 22(8)) | {} |", t.extended);
-    let _ = writeln!(s, "| notices on time | {} |", percent(t));
+    let _ = writeln!(
+        s,
+        "| requests due in the year answered on time (unanswered past due: late) | {} |",
+        percent(t)
+    );
     let _ = writeln!(s, "\n## Time taken (working days to the written notice)\n");
     let _ = writeln!(
         s,
@@ -425,7 +429,10 @@ pub fn html(r: &AnnualReport) -> String {
         t.pending_at_end.to_string(),
     ]);
     rows.push(vec!["extended".into(), t.extended.to_string()]);
-    rows.push(vec!["notices on time".into(), percent(t)]);
+    rows.push(vec![
+        "answered on time, of requests due in the year".into(),
+        percent(t),
+    ]);
     table(&mut h, &["", "count"], rows);
     let mut outcome_bars: Vec<(String, f64)> = t
         .outcomes
