@@ -147,6 +147,7 @@ pub async fn generate(
                     agency_id: pemda_id.clone(),
                     information: format!("Informasi dikecualikan huruf {letter}"),
                     letter,
+                    category: crate::domain::InformationCategory::General,
                     sub_item: None,
                     other_law: None,
                     harm: "Membuka informasi ini merugikan kepentingan yang dilindungi Pasal 17"
@@ -289,6 +290,7 @@ pub async fn generate(
             return_time: None,
             notice_receipt_date: None,
             first_notice: None,
+            personal_information_basis: None,
             version: 1,
         };
         match fate {

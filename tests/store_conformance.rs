@@ -20,7 +20,7 @@ use ppid::{
     clock::ManualClock,
     domain::{
         AccessMethod, AgencyKind, Channel, CopyForm, DeliveryMethod, EventType, Outcome,
-        RequestState, RequesterType,
+        PersonalInformationBasis, RequestState, RequesterType,
         agency::{Agency, AgencyPatch, NewAgency},
         calendar::HolidayKind,
         lifecycle::{Command, NoticeInput},
@@ -632,6 +632,7 @@ fn new_request(agency: &str, receive_time: &str) -> NewRequest {
         copy_form: Some(CopyForm::Softcopy),
         delivery_method: DeliveryMethod::Email,
         channel: Channel::WebForm,
+        personal_information_basis: None,
         receive_time: Some(t(receive_time)),
         body_hash: format!("sha256:body-of-{id}"),
         submitted_by: None,
@@ -1126,7 +1127,10 @@ async fn due_dates_follow_the_agency_calendar(store: Arc<dyn Store>) {
 
 async fn submission_history_is_one_submitted_event(store: Arc<dyn Store>) {
     let tree = seed(&store).await;
-    let new = new_request(&tree.dinkes.id, "2026-03-10T02:00:00Z");
+    let new = NewRequest {
+        personal_information_basis: Some(PersonalInformationBasis::WrittenConsent),
+        ..new_request(&tree.dinkes.id, "2026-03-10T02:00:00Z")
+    };
     let submitted = store
         .submit_request(new.clone(), t("2026-03-10T02:10:00Z"), "loket-ppid-utama")
         .await
@@ -1141,6 +1145,10 @@ async fn submission_history_is_one_submitted_event(store: Arc<dyn Store>) {
     assert_eq!(submitted.copy_form, Some(CopyForm::Softcopy));
     assert_eq!(submitted.delivery_method, DeliveryMethod::Email);
     assert_eq!(submitted.channel, Channel::WebForm);
+    assert_eq!(
+        submitted.personal_information_basis,
+        Some(PersonalInformationBasis::WrittenConsent)
+    );
     assert_eq!(store.get_request(new.id).await.unwrap(), submitted);
 
     let history = store.request_history(new.id).await.unwrap();

@@ -53,6 +53,17 @@ proto_enum!(domain::Outcome => pb::notice::Outcome {
 proto_enum!(domain::ExemptionLetter => pb::ExemptionLetter {
     A => A, B => B, C => C, D => D, E => E, F => F, G => G, H => H, I => I, J => J,
 });
+proto_enum!(domain::InformationCategory => pb::InformationCategory {
+    General => General, PersonalData => PersonalData, CourtDecision => CourtDecision,
+    Policy => Policy, InvestigationTermination => InvestigationTermination,
+    LawEnforcementSpendingPlan => LawEnforcementSpendingPlan,
+    LawEnforcementFinancialReport => LawEnforcementFinancialReport,
+    CorruptionRecoveryReport => CorruptionRecoveryReport,
+    OpenedByObjectionOrDispute => OpenedByObjectionOrDispute,
+});
+proto_enum!(domain::PersonalInformationBasis => pb::PersonalInformationBasis {
+    OwnData => OwnData, WrittenConsent => WrittenConsent, PublicOffice => PublicOffice,
+});
 proto_enum!(domain::RequestState => pb::information_request::State {
     Pending => Pending, AwaitingCompletion => AwaitingCompletion, Responded => Responded,
     Delivered => Delivered, Withdrawn => Withdrawn,

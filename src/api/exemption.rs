@@ -9,7 +9,7 @@ use super::{
 };
 use crate::{
     domain::{
-        ExemptionLetter,
+        ExemptionLetter, InformationCategory,
         exemption::{self, Exemption},
         time,
     },
@@ -30,6 +30,7 @@ pub fn to_pb(e: &Exemption, citations: i64, today: jiff::civil::Date) -> pb::Exe
         name: e.name(),
         information: e.information.clone(),
         letter: e.letter.to_proto(),
+        category: e.category.to_proto(),
         sub_item: e.sub_item.clone().unwrap_or_default(),
         other_law: e.other_law.clone().unwrap_or_default(),
         harm: e.harm.clone(),
@@ -79,6 +80,9 @@ impl ExemptionService for ExemptionApi {
             Text::para(TEXT_MAX),
         );
         let letter: Option<ExemptionLetter> = c.required_enum("exemption.letter", e.letter);
+        let category: InformationCategory = c
+            .optional_enum("exemption.category", e.category)
+            .unwrap_or(InformationCategory::General);
         let sub_item = c.text("exemption.sub_item", &e.sub_item, Text::opt_line(50));
         let other_law = c.text(
             "exemption.other_law",
@@ -141,11 +145,13 @@ impl ExemptionService for ExemptionApi {
             return Err(convert::missing());
         };
         caller.require_agency(&self.0.access, &agency_id).await?;
+        exemption::check_category("exemption", letter, category)?;
         let entry = Exemption {
             id: Uuid::now_v7(),
             agency_id,
             information,
             letter,
+            category,
             sub_item,
             other_law,
             harm,

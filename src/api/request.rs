@@ -96,6 +96,7 @@ pub fn to_pb(r: &model::Request, now: jiff::Timestamp) -> pb::InformationRequest
         withdraw_time: r.withdraw_time.map(convert::timestamp),
         overdue: r.is_overdue(now),
         overdue_for_delivery: r.is_overdue_for_delivery(now),
+        personal_information_basis: r.personal_information_basis.map_or(0, ProtoEnum::to_proto),
         create_time: Some(convert::timestamp(r.create_time)),
         update_time: Some(convert::timestamp(r.update_time)),
         etag: convert::etag_of(r.version),
@@ -323,6 +324,10 @@ impl RequestService for RequestApi {
         }
         let delivery = c.required_enum("request.delivery_method", r.delivery_method);
         let channel = c.required_enum("request.channel", r.channel);
+        let personal_information_basis = c.optional_enum(
+            "request.personal_information_basis",
+            r.personal_information_basis,
+        );
         let receive_time = c.timestamp("request.receive_time", r.receive_time.as_ref());
         if receive_time.is_some_and(|t| t > now + FUTURE_SKEW) {
             c.add("request.receive_time", "is in the future");
@@ -353,6 +358,7 @@ impl RequestService for RequestApi {
             copy_form,
             delivery_method,
             channel,
+            personal_information_basis,
             receive_time: receive_time.map(|t| t.min(now)),
             body_hash: body_hash(&body),
             submitted_by: caller.key_id().map(str::to_string),

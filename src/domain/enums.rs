@@ -438,3 +438,45 @@ named_enum! {
         Reader = "reader",
     }
 }
+
+named_enum! {
+    /// What a DIK entry covers, so that UU KIP Pasal 18 can be checked:
+    /// free text alone cannot be.
+    pub enum InformationCategory {
+        /// Anything else (no Pasal 18 rule applies by category).
+        General = "general",
+        /// A person's personal data or secrets (Pasal 17 letters g, h; j
+        /// under the personal-data law): disclosable under Pasal 18(2).
+        PersonalData = "personal_data",
+        /// Pasal 18(1)(a): court decisions.
+        CourtDecision = "court_decision",
+        /// Pasal 18(1)(b): decrees, decisions, regulations, circulars and
+        /// other policies, binding or not, and law enforcers' considerations.
+        Policy = "policy",
+        /// Pasal 18(1)(c): orders ending an investigation or prosecution.
+        InvestigationTermination = "investigation_termination",
+        /// Pasal 18(1)(d): law enforcers' annual spending plans.
+        LawEnforcementSpendingPlan = "law_enforcement_spending_plan",
+        /// Pasal 18(1)(e): law enforcers' annual financial reports.
+        LawEnforcementFinancialReport = "law_enforcement_financial_report",
+        /// Pasal 18(1)(f): reports on corruption proceeds recovered.
+        CorruptionRecoveryReport = "corruption_recovery_report",
+        /// Pasal 18(1)(g) with Pasal 11(2): information declared open after
+        /// an objection or a dispute.
+        OpenedByObjectionOrDispute = "opened_by_objection_or_dispute",
+    }
+}
+
+named_enum! {
+    /// Why personal information asked for is not exempt from this
+    /// requester (UU KIP Pasal 18(2)); recorded at intake.
+    pub enum PersonalInformationBasis {
+        /// The requester is the person the information is about: letters g
+        /// and h protect a person's secrets from others, not from the person.
+        OwnData = "own_data",
+        /// The person whose secret it is consented in writing (Pasal 18(2)(a)).
+        WrittenConsent = "written_consent",
+        /// It concerns the person's position in a public office (Pasal 18(2)(b)).
+        PublicOffice = "public_office",
+    }
+}

@@ -6,7 +6,9 @@
 use jiff::{Timestamp, civil::Date};
 use uuid::Uuid;
 
-use super::{ExemptionLetter, Outcome, agency::Agency};
+use super::{
+    ExemptionLetter, InformationCategory, Outcome, PersonalInformationBasis, agency::Agency,
+};
 use crate::error::{Error, FieldViolation, Result};
 
 /// A DIK entry.
@@ -20,6 +22,8 @@ pub struct Exemption {
     pub information: String,
     /// Pasal 17 letter.
     pub letter: ExemptionLetter,
+    /// What the information is, for the Pasal 18 checks.
+    pub category: InformationCategory,
     /// Item within the letter.
     pub sub_item: Option<String>,
     /// For letter j: the other law.
@@ -77,6 +81,98 @@ pub fn needs_end_date(letter: ExemptionLetter) -> bool {
 /// The longest period of an a–f entry by default, in years from its start:
 /// PP 61/2010 has the head of the body set the period, at most 30 years.
 pub const DEFAULT_MAX_PERIOD_YEARS: i16 = 30;
+
+impl InformationCategory {
+    /// The Pasal 18(1) letter and what the law names, for information that
+    /// can never be exempt.
+    pub fn never_exempt(self) -> Option<(char, &'static str)> {
+        use InformationCategory::*;
+        Some(match self {
+            General | PersonalData => return None,
+            CourtDecision => ('a', "a court decision (putusan badan peradilan)"),
+            Policy => (
+                'b',
+                "a decree, decision, regulation, circular or other policy (ketetapan, keputusan, peraturan, surat edaran, kebijakan)",
+            ),
+            InvestigationTermination => (
+                'c',
+                "an order ending an investigation or prosecution (SP3/SKPP)",
+            ),
+            LawEnforcementSpendingPlan => ('d', "a law enforcer's annual spending plan"),
+            LawEnforcementFinancialReport => ('e', "a law enforcer's annual financial report"),
+            CorruptionRecoveryReport => ('f', "a report on corruption proceeds recovered"),
+            OpenedByObjectionOrDispute => (
+                'g',
+                "information declared open after an objection or a dispute (Pasal 11(2))",
+            ),
+        })
+    }
+}
+
+/// Pasal 18 against a new entry's category: what can never be exempt is
+/// refused with the article; personal data rests on letter g, h or j.
+pub fn check_category(
+    field: &str,
+    letter: ExemptionLetter,
+    category: InformationCategory,
+) -> Result<()> {
+    if let Some((l, what)) = category.never_exempt() {
+        return Err(Error::precondition(
+            "NEVER_EXEMPT",
+            format!(
+                "{what} is never exempt information (UU KIP Pasal 18 ayat (1) huruf {l}): it cannot enter the DIK"
+            ),
+        ));
+    }
+    if category == InformationCategory::PersonalData
+        && !matches!(
+            letter,
+            ExemptionLetter::G | ExemptionLetter::H | ExemptionLetter::J
+        )
+    {
+        return Err(Error::invalid(
+            format!("{field}.category"),
+            format!(
+                "personal data is exempt under Pasal 17 letter g or h (or j with the personal-data law), not letter {letter}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether withholding under `letter` (an entry of `category`) protects a
+/// person's secrets, which Pasal 18(2) opens in the cases it names.
+fn protects_a_person(letter: ExemptionLetter, category: Option<InformationCategory>) -> bool {
+    matches!(letter, ExemptionLetter::G | ExemptionLetter::H)
+        || category == Some(InformationCategory::PersonalData)
+}
+
+impl PersonalInformationBasis {
+    /// Why the request says the information is not exempt from it.
+    pub fn explain(self) -> &'static str {
+        match self {
+            Self::OwnData => {
+                "the requester is the person the information is about (letters g and h protect a person's secrets from others, not from the person)"
+            }
+            Self::WrittenConsent => {
+                "the person whose secret it is consented in writing (UU KIP Pasal 18 ayat (2) huruf a)"
+            }
+            Self::PublicOffice => {
+                "it concerns the person's position in a public office (UU KIP Pasal 18 ayat (2) huruf b)"
+            }
+        }
+    }
+}
+
+fn personal_conflict(what: &str, basis: PersonalInformationBasis) -> Error {
+    Error::precondition(
+        "PASAL_18_CONFLICT",
+        format!(
+            "{what} cannot support this notice: the request records that {}",
+            basis.explain()
+        ),
+    )
+}
 
 /// Checks the period and basis of a new entry; `field` prefixes the paths.
 /// `max_years` bounds the period of an a–f entry.
@@ -225,6 +321,8 @@ pub struct Basis {
 /// Checks the legal basis of a notice: a withholding outcome cites DIK entries
 /// in force on `notice_day` of the handling agency or an agency above it;
 /// letters given without an entry are accepted only when `allow_unregistered`.
+/// A decree dated after the notice cannot support it; a person's secrets
+/// cannot be withheld where the request records a Pasal 18(2) basis.
 pub fn check_basis(
     outcome: Outcome,
     letters: &[ExemptionLetter],
@@ -232,6 +330,7 @@ pub fn check_basis(
     handling: &Agency,
     notice_day: Date,
     allow_unregistered: bool,
+    personal: Option<PersonalInformationBasis>,
 ) -> Result<Basis> {
     if !outcome.withholds() {
         if !cited.is_empty() || !letters.is_empty() {
@@ -258,6 +357,16 @@ pub fn check_basis(
                 ),
             ));
         }
+        if e.decree_date > notice_day {
+            return Err(Error::precondition(
+                "EXEMPTION_NOT_IN_FORCE",
+                format!(
+                    "{} was decreed on {}, after the notice of {notice_day}: a later decree cannot support an earlier notice",
+                    e.name(),
+                    e.decree_date
+                ),
+            ));
+        }
         let (in_force, why) = e.explain_on(notice_day);
         if !in_force {
             return Err(Error::precondition(
@@ -277,6 +386,20 @@ pub fn check_basis(
             "notice.exemptions",
             format!("a {outcome} notice must cite the DIK entries (Pasal 17) it rests on"),
         ));
+    }
+    if let Some(basis) = personal {
+        if let Some(e) = cited
+            .iter()
+            .find(|e| protects_a_person(e.letter, Some(e.category)))
+        {
+            return Err(personal_conflict(&e.name(), basis));
+        }
+        if let Some(l) = unregistered_letters
+            .iter()
+            .find(|l| protects_a_person(**l, None))
+        {
+            return Err(personal_conflict(&format!("Pasal 17 letter {l}"), basis));
+        }
     }
     if !unregistered_letters.is_empty() && !allow_unregistered {
         let names: Vec<&str> = unregistered_letters.iter().map(|l| l.as_str()).collect();
@@ -321,6 +444,7 @@ mod tests {
             other_law: None,
             harm: "Mengungkap rahasia pribadi".into(),
             public_interest_test: "Perlindungan data pribadi lebih besar".into(),
+            category: InformationCategory::General,
             decree_number: "SK PPID 1/2026".into(),
             decree_date: date(2026, 1, 5),
             start_date: date(2026, 1, 5),
@@ -423,6 +547,7 @@ mod tests {
             &dinkes,
             day,
             false,
+            None,
         )
         .unwrap();
         assert_eq!(ok.letters, vec![H, I]);
@@ -441,19 +566,43 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(
-            reason(check_basis(Rejected, &[], &[other], &dinkes, day, false)),
+            reason(check_basis(
+                Rejected,
+                &[],
+                &[other],
+                &dinkes,
+                day,
+                false,
+                None
+            )),
             "EXEMPTION_OF_ANOTHER_AGENCY"
         );
         assert_eq!(
-            reason(check_basis(Rejected, &[], &[expired], &dinkes, day, false)),
+            reason(check_basis(
+                Rejected,
+                &[],
+                &[expired],
+                &dinkes,
+                day,
+                false,
+                None
+            )),
             "EXEMPTION_NOT_IN_FORCE"
         );
         assert_eq!(
-            reason(check_basis(Rejected, &[H], &[], &dinkes, day, false)),
+            reason(check_basis(Rejected, &[H], &[], &dinkes, day, false, None)),
             "EXEMPTION_NOT_REGISTERED"
         );
         assert_eq!(
-            reason(check_basis(PartiallyGranted, &[], &[], &dinkes, day, false)),
+            reason(check_basis(
+                PartiallyGranted,
+                &[],
+                &[],
+                &dinkes,
+                day,
+                false,
+                None
+            )),
             "INVALID"
         );
         assert_eq!(
@@ -463,7 +612,8 @@ mod tests {
                 std::slice::from_ref(&own),
                 &dinkes,
                 day,
-                false
+                false,
+                None
             )),
             "INVALID"
         );
@@ -475,21 +625,153 @@ mod tests {
                 std::slice::from_ref(&own),
                 &dinkes,
                 day,
-                false
+                false,
+                None
             )),
             "EXEMPTION_NOT_REGISTERED"
         );
 
-        let flagged = check_basis(Rejected, &[A], &[own], &dinkes, day, true).unwrap();
+        let flagged = check_basis(Rejected, &[A], &[own], &dinkes, day, true, None).unwrap();
         assert_eq!(flagged.letters, vec![A, H]);
         assert!(flagged.unregistered);
-        let bare = check_basis(Rejected, &[C], &[], &dinkes, day, true).unwrap();
+        let bare = check_basis(Rejected, &[C], &[], &dinkes, day, true, None).unwrap();
         assert!(bare.unregistered && bare.citations.is_empty());
         assert_eq!(
-            check_basis(NotHeld, &[], &[], &dinkes, day, false)
+            check_basis(NotHeld, &[], &[], &dinkes, day, false, None)
                 .unwrap()
                 .letters,
             vec![]
+        );
+    }
+
+    #[test]
+    fn pasal_18_categories() {
+        use ExemptionLetter::*;
+        use InformationCategory::*;
+        // (letter, category, refusal reason or field; "" when accepted)
+        let cases: &[(ExemptionLetter, InformationCategory, &str)] = &[
+            (A, General, ""),
+            (H, PersonalData, ""),
+            (G, PersonalData, ""),
+            (J, PersonalData, ""), // under the personal-data law
+            (C, PersonalData, "x.category"),
+            (I, PersonalData, "x.category"),
+            // Pasal 18(1) a–g: never exempt, whatever the letter.
+            (A, CourtDecision, "NEVER_EXEMPT"),
+            (I, Policy, "NEVER_EXEMPT"),
+            (A, InvestigationTermination, "NEVER_EXEMPT"),
+            (C, LawEnforcementSpendingPlan, "NEVER_EXEMPT"),
+            (C, LawEnforcementFinancialReport, "NEVER_EXEMPT"),
+            (A, CorruptionRecoveryReport, "NEVER_EXEMPT"),
+            (H, OpenedByObjectionOrDispute, "NEVER_EXEMPT"),
+        ];
+        for (letter, category, want) in cases {
+            let got = match check_category("x", *letter, *category) {
+                Ok(()) => String::new(),
+                Err(Error::FailedPrecondition { reason, message }) => {
+                    assert!(message.contains("Pasal 18 ayat (1)"), "{message}");
+                    reason.to_string()
+                }
+                Err(Error::InvalidArgument(v)) => v[0].field.clone(),
+                Err(e) => panic!("{e:?}"),
+            };
+            assert_eq!(&got, want, "{letter:?} {category:?}");
+        }
+        // Every category has a rule: never exempt ones name their letter.
+        for c in InformationCategory::ALL {
+            let never = c.never_exempt().is_some();
+            assert_eq!(never, !matches!(c, General | PersonalData), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn pasal_18_against_a_notice() {
+        use ExemptionLetter::*;
+        use PersonalInformationBasis::*;
+        let dinkes = agency_at("/kota/dinkes/");
+        let day = date(2026, 3, 2);
+        let secret = entry("dinkes", H, None);
+        let mut pdp = entry("dinkes", J, None);
+        pdp.other_law = Some("UU 27/2022".into());
+        pdp.category = InformationCategory::PersonalData;
+        let security = entry("dinkes", C, Some(date(2027, 1, 1)));
+        let mut late_decree = entry("dinkes", I, None);
+        late_decree.decree_date = date(2026, 3, 3);
+        late_decree.start_date = date(2026, 3, 3);
+        let check =
+            |cited: &[Exemption], letters: &[ExemptionLetter], allow, basis| match check_basis(
+                Outcome::Rejected,
+                letters,
+                cited,
+                &dinkes,
+                day,
+                allow,
+                basis,
+            ) {
+                Ok(_) => String::new(),
+                Err(Error::FailedPrecondition { reason, message }) => {
+                    format!("{reason}: {message}")
+                }
+                Err(e) => panic!("{e:?}"),
+            };
+        // (cited, unregistered letters, allow unregistered, basis, reason prefix)
+        type Case<'a> = (
+            &'a [Exemption],
+            &'a [ExemptionLetter],
+            bool,
+            Option<PersonalInformationBasis>,
+            &'a str,
+        );
+        let one = std::slice::from_ref;
+        let cases: &[Case] = &[
+            (one(&secret), &[], false, None, ""),
+            (one(&secret), &[], false, Some(OwnData), "PASAL_18_CONFLICT"),
+            (
+                one(&secret),
+                &[],
+                false,
+                Some(WrittenConsent),
+                "PASAL_18_CONFLICT",
+            ),
+            (
+                one(&secret),
+                &[],
+                false,
+                Some(PublicOffice),
+                "PASAL_18_CONFLICT",
+            ),
+            // Letter j resting on the personal-data law, categorised as such.
+            (one(&pdp), &[], false, Some(OwnData), "PASAL_18_CONFLICT"),
+            // A security exemption is not opened by the person's consent.
+            (one(&security), &[], false, Some(WrittenConsent), ""),
+            // An unregistered g withheld from the person concerned.
+            (&[], &[G], true, Some(OwnData), "PASAL_18_CONFLICT"),
+            (&[], &[C], true, Some(OwnData), ""),
+            // A decree dated after the notice cannot support it.
+            (
+                one(&late_decree),
+                &[],
+                false,
+                None,
+                "EXEMPTION_NOT_IN_FORCE",
+            ),
+        ];
+        for (cited, letters, allow, basis, want) in cases {
+            let got = check(cited, letters, *allow, *basis);
+            assert!(got.starts_with(want), "{letters:?} {basis:?}: {got}");
+            assert_eq!(
+                got.is_empty(),
+                want.is_empty(),
+                "{letters:?} {basis:?}: {got}"
+            );
+        }
+        assert!(
+            check(one(&late_decree), &[], false, None)
+                .contains("decreed on 2026-03-03, after the notice"),
+        );
+        assert!(
+            check(one(&secret), &[], false, Some(WrittenConsent))
+                .contains("Pasal 18 ayat (2) huruf a")
         );
     }
 }

@@ -324,6 +324,7 @@ pub fn register(
         return_time: None,
         notice_receipt_date: None,
         first_notice: None,
+        personal_information_basis: new.personal_information_basis,
         version: 1,
     };
     let mut details = BTreeMap::new();
@@ -833,6 +834,7 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
                 ctx.agency,
                 day,
                 ctx.allow_unregistered_exemption,
+                req.personal_information_basis,
             )?;
             let taken = deadline::working_days_between(ctx.calendar, req.clock_start_date, day);
             let on_time = day <= due;

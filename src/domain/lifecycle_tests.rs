@@ -294,6 +294,7 @@ impl World {
             return_time: None,
             notice_receipt_date: None,
             first_notice: None,
+            personal_information_basis: None,
             version: 1,
         }
     }

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{
     AccessMethod, Channel, CopyForm, DeliveryMethod, EventType, ExemptionLetter, Outcome,
-    RequestState, RequesterType,
+    PersonalInformationBasis, RequestState, RequesterType,
 };
 
 /// Who asks. NIK, address, phone and email are personal data (UU PDP): they
@@ -114,6 +114,9 @@ pub struct NewRequest {
     pub delivery_method: DeliveryMethod,
     /// Channel.
     pub channel: Channel,
+    /// Why personal information asked for is not exempt from this requester
+    /// (Pasal 18(2)), when the request says so.
+    pub personal_information_basis: Option<PersonalInformationBasis>,
     /// Receipt time; `None` means now.
     pub receive_time: Option<Timestamp>,
     /// Hash of the call's body, to tell a retry from a reuse of the key.
@@ -249,6 +252,9 @@ pub struct Request {
     /// The first written notice, kept when an overturned objection sent the
     /// request back for a new answer.
     pub first_notice: Option<FirstNotice>,
+    /// Why personal information asked for is not exempt from this requester
+    /// (Pasal 18(2)), as recorded at intake.
+    pub personal_information_basis: Option<PersonalInformationBasis>,
     /// Version (the etag).
     pub version: i64,
 }

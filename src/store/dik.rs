@@ -214,7 +214,8 @@ pub(crate) async fn insert_exemption(conn: &mut Conn<'_>, e: &Exemption) -> Resu
     Sql::new(
         "INSERT INTO exemptions (id, agency_id, information, letter, sub_item, other_law, harm, \
          public_interest_test, decree_number, decree_date, start_date, end_date, decided_by, \
-         create_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         create_time, category) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(e.id.to_string())
     .bind(&e.agency_id)
@@ -230,6 +231,7 @@ pub(crate) async fn insert_exemption(conn: &mut Conn<'_>, e: &Exemption) -> Resu
     .bind(e.end_date.map(|d| d.to_string()))
     .bind(&e.decided_by)
     .bind(ts(e.create_time))
+    .bind(e.category.as_str())
     .execute(conn)
     .await?;
     Ok(())

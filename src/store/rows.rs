@@ -11,8 +11,8 @@ use super::{
 use crate::{
     domain::{
         AccessMethod, Admissibility, AgencyKind, Channel, CopyForm, DecisionExtent, DeliveryMethod,
-        DisputeOutcome, ExemptionLetter, FilingTiming, ObjectionDecision, ObjectionGround, Outcome,
-        RequestState,
+        DisputeOutcome, ExemptionLetter, FilingTiming, InformationCategory, ObjectionDecision,
+        ObjectionGround, Outcome, PersonalInformationBasis, RequestState,
         agency::Agency,
         calendar::HolidayKind,
         exemption::{Citation, Exemption, Revocation},
@@ -34,12 +34,12 @@ pub const REQUEST_COLUMNS: &str = "id, registration_number, agency_id, receiving
      outcome, notice_time, notice_working_days, notice_on_time, exemption_letters, notice, \
      deliver_time, withdraw_time, create_time, update_time, version, exemption_citations, \
      unregistered_exemption_basis, deliver_working_days, return_time, notice_receipt_date, \
-     first_notice";
+     first_notice, personal_information_basis";
 
 /// The columns of an exemption, with how many notices cite it.
 pub const EXEMPTION_COLUMNS: &str = "id, agency_id, information, letter, sub_item, other_law, \
      harm, public_interest_test, decree_number, decree_date, start_date, end_date, decided_by, \
-     revoke_time, revoke_date, revoke_reason, create_time, \
+     revoke_time, revoke_date, revoke_reason, create_time, category, \
      (SELECT COUNT(*) FROM notice_citations c WHERE c.exemption_id = exemptions.id) AS citation_count";
 
 /// The columns of an objection (`o`, joined with its request `r`), with its
@@ -233,10 +233,11 @@ pub(crate) enum Col {
     ReturnTime,
     NoticeReceiptDate,
     FirstNotice,
+    PersonalInformationBasis,
 }
 
 impl Col {
-    pub(crate) const NAMES: [&str; 38] = [
+    pub(crate) const NAMES: [&str; 39] = [
         "id",
         "registration_number",
         "agency_id",
@@ -275,6 +276,7 @@ impl Col {
         "return_time",
         "notice_receipt_date",
         "first_notice",
+        "personal_information_basis",
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -414,6 +416,16 @@ pub(crate) fn request_from(r: &impl Columns) -> Result<Request> {
         first_notice: r
             .str(Col::FirstNotice)?
             .map(|doc| serde_json::from_str(doc).context("stored first notice is not valid JSON"))
+            .transpose()?,
+        personal_information_basis: r
+            .str(Col::PersonalInformationBasis)?
+            .map(|s| {
+                parse_named(
+                    s,
+                    PersonalInformationBasis::parse,
+                    "personal information basis",
+                )
+            })
             .transpose()?,
         version: r.num(Col::Version)?,
     })
@@ -565,7 +577,8 @@ pub(crate) const INSERT_REQUEST: &str = "INSERT INTO requests (id, body_hash, re
      extension_previous_due_date, outcome, notice_time, notice_working_days, notice_on_time, \
      exemption_letters, notice, deliver_time, withdraw_time, create_time, update_time, version, \
      exemption_citations, unregistered_exemption_basis, deliver_working_days, submitted_by, \
-     return_time, notice_receipt_date, first_notice, delivery_due_end_time) ";
+     return_time, notice_receipt_date, first_notice, delivery_due_end_time, \
+     personal_information_basis) ";
 
 /// A new request row's values, in [`INSERT_REQUEST`]'s order.
 pub(crate) fn request_args(row: &NewRow<'_>) -> Result<Vec<Arg>> {
@@ -614,6 +627,7 @@ pub(crate) fn request_args(row: &NewRow<'_>) -> Result<Vec<Arg>> {
         c.notice_receipt_date.into(),
         c.first_notice.into(),
         c.delivery_due_end_time.into(),
+        r.personal_information_basis.map(|b| b.as_str()).into(),
     ])
 }
 
@@ -638,6 +652,11 @@ pub(crate) fn exemption_from_row(r: &Row) -> Result<(Exemption, i64)> {
                 &r.get::<String>("letter")?,
                 ExemptionLetter::parse,
                 "letter",
+            )?,
+            category: parse_named(
+                &r.get::<String>("category")?,
+                InformationCategory::parse,
+                "information category",
             )?,
             sub_item: r.get("sub_item")?,
             other_law: r.get("other_law")?,

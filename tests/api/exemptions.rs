@@ -9,7 +9,7 @@ use ppid::{
 use tonic::Code;
 
 use crate::{
-    helpers::{Backend, TestApp, reason, spawn_app, spawn_app_with, violations},
+    helpers::{Backend, TestApp, reason, spawn_app, spawn_app_with, submission, ts, violations},
     on_both_backends,
 };
 
@@ -17,7 +17,8 @@ on_both_backends!(
     dik_register,
     dik_bad_input,
     rejections_cite_the_dik,
-    unregistered_basis_when_allowed
+    unregistered_basis_when_allowed,
+    pasal_18_conflicts
 );
 
 pub fn date(s: &str) -> Date {
@@ -515,4 +516,137 @@ async fn unregistered_basis_when_allowed(backend: Backend) {
     assert!(n.unregistered_exemption_basis, "flagged for the figures");
     assert_eq!(n.exemption_letters, vec![L::I as i32]);
     assert!(n.exemptions.is_empty());
+}
+
+/// UU KIP Pasal 18: what can never be exempt does not enter the DIK; a
+/// person's secrets are not withheld from a request that records a Pasal
+/// 18(2) basis; a decree dated after a notice cannot support it.
+async fn pasal_18_conflicts(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    app.set_now("2026-03-02T02:00:00Z");
+    app.pemda("kota-serang").await;
+    app.opd("dinkes", "kota-serang").await;
+    let try_create = |category: pb::InformationCategory, letter: L| pb::CreateExemptionRequest {
+        parent: "agencies/dinkes".into(),
+        exemption: Some(pb::Exemption {
+            category: category as i32,
+            ..entry(letter, Some("2027-01-05"))
+        }),
+    };
+    use pb::InformationCategory as C;
+    for (category, letter) in [
+        (C::Policy, L::I),
+        (C::CourtDecision, L::A),
+        (C::OpenedByObjectionOrDispute, L::H),
+    ] {
+        let err = app
+            .exemptions
+            .create_exemption(try_create(category, letter))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::FailedPrecondition, "{category:?}");
+        assert_eq!(reason(&err), "NEVER_EXEMPT");
+        assert!(
+            err.message().contains("Pasal 18 ayat (1)"),
+            "{}",
+            err.message()
+        );
+    }
+    let err = app
+        .exemptions
+        .create_exemption(try_create(C::PersonalData, L::C))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert_eq!(violations(&err), vec!["exemption.category"]);
+    let listed = app
+        .exemptions
+        .list_exemptions(pb::ListExemptionsRequest {
+            parent: "agencies/dinkes".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.exemptions.is_empty(), "no refused entry was written");
+
+    let personal = create(
+        &mut app,
+        "dinkes",
+        pb::Exemption {
+            category: C::PersonalData as i32,
+            ..entry(L::H, None)
+        },
+    )
+    .await;
+    assert_eq!(personal.category, C::PersonalData as i32);
+    let general = create(&mut app, "dinkes", entry(L::H, None)).await;
+    assert_eq!(general.category, C::General as i32, "unset means general");
+
+    // The requester asks for her own medical record.
+    let mut own = submission("dinkes", "2026-03-02T02:00:00Z");
+    own.request.as_mut().unwrap().personal_information_basis =
+        pb::PersonalInformationBasis::OwnData as i32;
+    let own = app.requests.submit_request(own).await.unwrap().into_inner();
+    assert_eq!(
+        own.personal_information_basis,
+        pb::PersonalInformationBasis::OwnData as i32
+    );
+    let other = app.submit("dinkes", "2026-03-02T02:00:00Z").await;
+    app.set_now("2026-03-04T02:00:00Z");
+    for cited in [&personal.name, &general.name] {
+        let err = app
+            .requests
+            .respond_request(pb::RespondRequestRequest {
+                name: own.name.clone(),
+                notice: Some(rejection(&[cited])),
+                ..Default::default()
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::FailedPrecondition);
+        assert_eq!(reason(&err), "PASAL_18_CONFLICT", "{}", err.message());
+        assert!(err.message().contains("the requester is the person"));
+    }
+    assert_eq!(app.history(&own.name).await.len(), 1, "nothing written");
+    // The same entry still supports a refusal to anyone else.
+    app.requests
+        .respond_request(pb::RespondRequestRequest {
+            name: other.name.clone(),
+            notice: Some(rejection(&[&personal.name])),
+            ..Default::default()
+        })
+        .await
+        .expect("withheld from a third person");
+
+    // A notice back-filed to 2 March 2026 cannot rest on a decree of
+    // 3 March.
+    let later = create(
+        &mut app,
+        "dinkes",
+        pb::Exemption {
+            decree_date: Some(date("2026-03-03")),
+            ..entry(L::I, None)
+        },
+    )
+    .await;
+    let third = app.submit("dinkes", "2026-03-02T02:00:00Z").await;
+    let err = app
+        .requests
+        .respond_request(pb::RespondRequestRequest {
+            name: third.name.clone(),
+            notice: Some(pb::Notice {
+                notice_time: Some(ts("2026-03-02T08:00:00Z")),
+                ..rejection(&[&later.name])
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(reason(&err), "EXEMPTION_NOT_IN_FORCE");
+    assert!(
+        err.message().contains("after the notice"),
+        "{}",
+        err.message()
+    );
 }
