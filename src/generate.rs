@@ -385,6 +385,8 @@ pub async fn generate(
                         .then(|| "Data pribadi dihitamkan".into()),
                     holder: None,
                     fee_rupiah: if rng.random_bool(0.05) { 25_000 } else { 0 },
+                    fee_items: Vec::new(),
+                    fee_tariff: None,
                     payment_method: None,
                     delivery_method: Some(DeliveryMethod::Email),
                     format: Some("PDF".into()),

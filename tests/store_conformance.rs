@@ -698,6 +698,7 @@ fn notice(outcome: Outcome, notice_time: Option<&str>) -> NoticeInput {
         withheld_parts: None,
         holder: None,
         fee_rupiah: 0,
+        fee_items: vec![],
         payment_method: None,
         delivery_method: Some(DeliveryMethod::Email),
         format: Some("PDF".into()),

@@ -10,6 +10,7 @@ use crate::{
     domain::{
         AgencyKind,
         agency::{Agency, AgencyPatch, NewAgency},
+        tariff::{self, Tariff, TariffItem},
         time,
     },
     pb::ppid::v1::{self as pb, agency_service_server::AgencyService},
@@ -68,8 +69,116 @@ fn check_group(check: &mut Check, field: &str, g: &str) -> Option<String> {
     }
 }
 
+/// A tariff version on the wire.
+pub fn tariff_pb(t: &Tariff) -> pb::Tariff {
+    pb::Tariff {
+        name: t.name(),
+        maklumat_number: t.maklumat_number.clone(),
+        effective_date: Some(convert::date(t.effective_date)),
+        items: t
+            .items
+            .iter()
+            .map(|i| pb::TariffItem {
+                code: i.code.clone(),
+                description: i.description.clone(),
+                unit: i.unit.clone(),
+                price_rupiah: i.price_rupiah,
+            })
+            .collect(),
+        create_time: Some(convert::timestamp(t.create_time)),
+    }
+}
+
+/// Most items in one tariff.
+const TARIFF_ITEMS_MAX: usize = 100;
+
 #[tonic::async_trait]
 impl AgencyService for AgencyApi {
+    async fn create_tariff(
+        &self,
+        req: Request<pb::CreateTariffRequest>,
+    ) -> Result<Response<pb::Tariff>, Status> {
+        let caller = Caller::of(&req);
+        let r = req.into_inner();
+        let mut c = Check::new();
+        let agency = convert::agency_id(&mut c, "parent", &r.parent);
+        let Some(t) = r.tariff else {
+            c.add("tariff", "is required");
+            return Err(c.into_error().into());
+        };
+        let maklumat = c.text(
+            "tariff.maklumat_number",
+            &t.maklumat_number,
+            Text::line(NAME_MAX),
+        );
+        let effective = c.date("tariff.effective_date", t.effective_date.as_ref());
+        if t.items.len() > TARIFF_ITEMS_MAX {
+            c.add("tariff.items", format!("at most {TARIFF_ITEMS_MAX} items"));
+        }
+        let mut items = Vec::new();
+        for (i, item) in t.items.iter().take(TARIFF_ITEMS_MAX).enumerate() {
+            let description = c.text(
+                format!("tariff.items[{i}].description"),
+                &item.description,
+                Text::line(NAME_MAX),
+            );
+            let unit = c.text(
+                format!("tariff.items[{i}].unit"),
+                &item.unit,
+                Text::line(50),
+            );
+            items.push(TariffItem {
+                code: item.code.trim().to_string(),
+                description: description.unwrap_or_default(),
+                unit: unit.unwrap_or_default(),
+                price_rupiah: item.price_rupiah,
+            });
+        }
+        for v in tariff::check_items("tariff.items", &items) {
+            c.add(v.field, v.description);
+        }
+        c.finish()?;
+        let (Some(agency_id), Some(maklumat_number), Some(effective_date)) =
+            (agency, maklumat, effective)
+        else {
+            return Err(convert::missing());
+        };
+        caller.require_agency(&self.0.access, &agency_id).await?;
+        let created = self
+            .0
+            .app
+            .create_tariff(Tariff {
+                agency_id,
+                effective_date,
+                maklumat_number,
+                items,
+                create_time: self.0.app.now(),
+            })
+            .await?;
+        tracing::info!(tariff = %created.name(), items = created.items.len(), actor = %caller.actor(), "tariff recorded");
+        Ok(Response::new(tariff_pb(&created)))
+    }
+
+    async fn list_tariffs(
+        &self,
+        req: Request<pb::ListTariffsRequest>,
+    ) -> Result<Response<pb::ListTariffsResponse>, Status> {
+        let caller = Caller::of(&req);
+        let mut c = Check::new();
+        let id = convert::agency_id(&mut c, "parent", &req.get_ref().parent);
+        c.finish()?;
+        let Some(id) = id else {
+            return Err(convert::missing());
+        };
+        caller.require_related(&self.0.access, &id).await?;
+        let agency = self.0.app.get_agency(&id).await?;
+        let (all, in_force) = self.0.app.list_tariffs(&agency).await?;
+        Ok(Response::new(pb::ListTariffsResponse {
+            tariffs: all.iter().map(tariff_pb).collect(),
+            in_force: in_force.unwrap_or_default(),
+        }))
+    }
+
     async fn create_agency(
         &self,
         req: Request<pb::CreateAgencyRequest>,

@@ -279,6 +279,8 @@ fn rule(path: &str) -> Option<Rule> {
         | ("grpc.reflection.v1alpha.ServerReflection", _) => public,
         ("ppid.v1.AgencyService", "GetAgency" | "ListAgencies") => public,
         ("ppid.v1.AgencyService", "CreateAgency" | "UpdateAgency") => keyed(ADMIN),
+        ("ppid.v1.AgencyService", "CreateTariff") => keyed(STAFF),
+        ("ppid.v1.AgencyService", "ListTariffs") => keyed(ALL),
         ("ppid.v1.CalendarService", "ListHolidays" | "ComputeDeadline") => keyed(STAFF),
         ("ppid.v1.CalendarService", "AddHoliday" | "RemoveHoliday") => keyed(ADMIN),
         ("ppid.v1.ExemptionService", "CreateExemption" | "RevokeExemption" | "CheckExemption") => {

@@ -14,6 +14,7 @@ use crate::{
         AccessMethod, RequestState, RequesterType, Role, access,
         lifecycle::{Command, NoticeInput},
         request::{self as model, NewRequest, Proxy, Requester},
+        tariff::FeeLine,
     },
     pb::ppid::v1::{self as pb, request_service_server::RequestService},
     store::{RequestCursor, RequestFilter},
@@ -47,6 +48,18 @@ fn notice_to_pb(n: &model::Notice) -> pb::Notice {
         exemptions: n.citations.iter().map(|c| c.name()).collect(),
         unregistered_exemption_basis: n.unregistered_basis,
         delivery_due_date: n.delivery_due_date.map(convert::date),
+        fee_items: n
+            .fee_items
+            .iter()
+            .map(|i| pb::FeeItem {
+                code: i.code.clone(),
+                quantity: i.quantity,
+                description: i.description.clone(),
+                unit_price_rupiah: i.unit_price_rupiah,
+                amount_rupiah: i.amount_rupiah,
+            })
+            .collect(),
+        fee_tariff: n.fee_tariff.clone().unwrap_or_default(),
     }
 }
 
@@ -784,6 +797,26 @@ fn check_notice(c: &mut Check, n: Option<&pb::Notice>) -> Option<NoticeInput> {
         .delivery_due_date
         .as_ref()
         .and_then(|d| c.date("notice.delivery_due_date", Some(d)));
+    if n.fee_items.len() > 50 {
+        c.add("notice.fee_items", "at most 50 lines");
+    }
+    let fee_items = n
+        .fee_items
+        .iter()
+        .take(50)
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let code = c.text(
+                format!("notice.fee_items[{i}].code"),
+                &l.code,
+                Text::line(40),
+            )?;
+            Some(FeeLine {
+                code,
+                quantity: l.quantity,
+            })
+        })
+        .collect();
     Some(NoticeInput {
         outcome: outcome?,
         notice_text: text?,
@@ -791,6 +824,7 @@ fn check_notice(c: &mut Check, n: Option<&pb::Notice>) -> Option<NoticeInput> {
         withheld_parts: withheld,
         holder,
         fee_rupiah: n.fee_rupiah,
+        fee_items,
         payment_method: payment,
         delivery_method: delivery,
         format,

@@ -1,4 +1,5 @@
-//! The DIK: exempt information (UU KIP Pasal 17) with its consequence test.
+//! The DIK: exempt information (UU KIP Pasal 17) with its consequence test;
+//! and the fee tariffs (Pasal 21) a notice's fee is checked against.
 use jiff::civil::Date;
 use uuid::Uuid;
 
@@ -7,6 +8,7 @@ use crate::{
     domain::{
         agency::Agency,
         exemption::{Exemption, Revocation},
+        tariff::{self, Tariff},
         time,
     },
     error::Result,
@@ -14,6 +16,7 @@ use crate::{
         ExemptionFilter,
         dik::{fetch_exemption, insert_exemption, revoke_exemption},
         rows::{agency_not_found, exemption_not_found},
+        tariff::insert_tariff,
     },
 };
 
@@ -94,5 +97,34 @@ impl App {
         let a = self.store.get_agency(agency_id).await?;
         let today = time::local_date(self.now(), &a.tz());
         Ok((a, today))
+    }
+}
+
+impl App {
+    /// Records a version of an agency's fee tariff (checked by the caller
+    /// with `domain::tariff::check_items`).
+    #[tracing::instrument(skip_all, fields(agency = %t.agency_id))]
+    pub async fn create_tariff(&self, t: Tariff) -> Result<Tariff> {
+        self.store
+            .writer()
+            .write(move |tx| {
+                Box::pin(async move {
+                    tx.agency(&t.agency_id)
+                        .await?
+                        .ok_or_else(|| agency_not_found(&t.agency_id))?;
+                    insert_tariff(&mut tx.conn, &t).await?;
+                    Ok(t)
+                })
+            })
+            .await
+    }
+
+    /// The tariff versions that apply to `agency`, newest first, and the
+    /// one in force today (agency-local).
+    pub async fn list_tariffs(&self, agency: &Agency) -> Result<(Vec<Tariff>, Option<String>)> {
+        let all = self.store.tariffs(&agency.path).await?;
+        let today = time::local_date(self.now(), &agency.tz());
+        let current = tariff::in_force(&all, &agency.path, today).map(Tariff::name);
+        Ok((all, current))
     }
 }

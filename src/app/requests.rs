@@ -16,6 +16,7 @@ use crate::{
         figures::record_figures,
         register::{ID_RACE, fetch_request, insert_citations, insert_request, write_request},
         rows::{NewRow, agency_not_found, request_not_found},
+        tariff::tariffs_on_path,
     },
 };
 
@@ -131,7 +132,9 @@ impl App {
                     let cal = tx.calendar(&agency).await?;
                     let tz = agency.tz();
                     let mut cited = Vec::new();
+                    let mut tariffs = Vec::new();
                     if let Command::Respond(n) = &command {
+                        tariffs = tariffs_on_path(&mut tx.conn, &agency.path).await?;
                         for (i, (agency_id, eid)) in n.exemptions.iter().enumerate() {
                             let e = fetch_exemption(&mut tx.conn, *eid)
                                 .await?
@@ -156,6 +159,7 @@ impl App {
                             .settings
                             .completion_window_working_days,
                         delivery_working_days: tx.core.settings.delivery_working_days,
+                        tariffs: &tariffs,
                     };
                     let (next, event) = lifecycle::apply(&req, command, &ctx)?;
                     let next_agency = if next.agency_id == agency.id {

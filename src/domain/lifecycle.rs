@@ -17,6 +17,7 @@ use super::{
     deadline::{self, DeadlineRule},
     exemption::{self, Exemption},
     request::{self, Extension, FirstNotice, NewEvent, NewRequest, Notice, Request, Requester},
+    tariff::{self, FeeLine, Tariff},
     time,
 };
 use crate::error::{Error, Result};
@@ -36,6 +37,9 @@ pub struct NoticeInput {
     pub holder: Option<String>,
     /// Fee.
     pub fee_rupiah: i64,
+    /// The fee itemised against the agency's tariff (required when one is
+    /// in force and a fee is charged).
+    pub fee_items: Vec<FeeLine>,
     /// Payment method.
     pub payment_method: Option<String>,
     /// Delivery means.
@@ -212,6 +216,9 @@ pub struct Context<'a> {
     /// Deployment setting: working days after the notice to deliver the
     /// information when the notice sets no date (see [`delivery_due`]).
     pub delivery_working_days: i32,
+    /// The fee tariffs of the handling agency and the agencies above it,
+    /// every version (the one in force on the notice day applies).
+    pub tariffs: &'a [Tariff],
 }
 
 /// Working days to copy and send the information after a notice that
@@ -824,6 +831,8 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
             )?;
             let day = clock_day("notice.notice_time", notice_time, req, ctx.tz)?;
             check_fee(req, &n)?;
+            let tariff = tariff::in_force(ctx.tariffs, &ctx.agency.path, day);
+            let fee_items = tariff::price(tariff, n.fee_rupiah, &n.fee_items)?;
             let due = req
                 .due_date
                 .ok_or_else(|| anyhow::anyhow!("pending request without due date"))?;
@@ -896,6 +905,8 @@ pub fn apply(req: &Request, cmd: Command, ctx: &Context<'_>) -> Result<(Request,
                 withheld_parts: n.withheld_parts,
                 holder: n.holder,
                 fee_rupiah: n.fee_rupiah,
+                fee_items,
+                fee_tariff: tariff.filter(|_| n.fee_rupiah > 0).map(Tariff::name),
                 payment_method: n.payment_method,
                 delivery_method: n.delivery_method,
                 format: n.format,

@@ -139,6 +139,7 @@ fn notice(outcome: Outcome, at: Option<&str>) -> NoticeInput {
         withheld_parts: None,
         holder: None,
         fee_rupiah: 0,
+        fee_items: vec![],
         payment_method: None,
         delivery_method: Some(DeliveryMethod::Email),
         format: Some("PDF".into()),
@@ -157,6 +158,8 @@ fn recorded(n: NoticeInput, notice_time: Timestamp, taken: i32, on_time: bool) -
         withheld_parts: n.withheld_parts,
         holder: n.holder,
         fee_rupiah: n.fee_rupiah,
+        fee_items: Vec::new(),
+        fee_tariff: None,
         payment_method: n.payment_method,
         delivery_method: n.delivery_method,
         format: n.format,
@@ -226,6 +229,8 @@ struct World {
     agency: Agency,
     /// The deployment's completion window.
     completion_window: i32,
+    /// The fee tariffs recorded (none unless a test sets them).
+    tariffs: Vec<Tariff>,
 }
 
 impl World {
@@ -236,6 +241,7 @@ impl World {
             cal,
             agency: agency("kota-serang", "kota-serang"),
             completion_window: DEFAULT_COMPLETION_WINDOW,
+            tariffs: Vec::new(),
         }
     }
 
@@ -252,6 +258,7 @@ impl World {
             allow_unregistered_exemption: true,
             completion_window_working_days: self.completion_window,
             delivery_working_days: DEFAULT_DELIVERY_WORKING_DAYS,
+            tariffs: &self.tariffs,
         }
     }
 
@@ -914,6 +921,70 @@ fn fees_only_on_copies_that_are_given() {
             );
         } else {
             assert!(res.is_ok(), "{access} {outcome} {fee}: {res:?}");
+        }
+    }
+}
+
+/// Pasal 21 with the maklumat: when the agency (or its Pemda) has a tariff
+/// in force on the notice day, the fee is itemised against it and adds up;
+/// the priced lines and the tariff are kept with the notice.
+#[test]
+fn fees_follow_the_tariff_in_force_on_the_notice_day() {
+    use crate::domain::tariff::{FeeLine, Tariff, TariffItem};
+    let mut w = World::new();
+    w.tariffs = vec![Tariff {
+        agency_id: "kota-serang".into(),
+        effective_date: d("2026-03-13"),
+        maklumat_number: "Maklumat PPID 2/2026".into(),
+        items: vec![TariffItem {
+            code: "fotokopi-a4".into(),
+            description: "Fotokopi A4".into(),
+            unit: "lembar".into(),
+            price_rupiah: 200,
+        }],
+        create_time: t("2026-03-01 08:00"),
+    }];
+    let line = |quantity| FeeLine {
+        code: "fotokopi-a4".into(),
+        quantity,
+    };
+    // (notice time, fee, lines, refused field or "" when accepted)
+    let cases: &[(&str, i64, Vec<FeeLine>, &str)] = &[
+        // The day before the tariff: the fee is taken as stated.
+        ("2026-03-12 14:00", 5_000, vec![], ""),
+        ("2026-03-13 14:00", 5_000, vec![], "notice.fee_items"),
+        ("2026-03-13 14:00", 5_000, vec![line(25)], ""),
+        (
+            "2026-03-13 14:00",
+            6_000,
+            vec![line(25)],
+            "notice.fee_rupiah",
+        ),
+        ("2026-03-13 14:00", 0, vec![], ""),
+    ];
+    for (at, fee, lines, want) in cases {
+        let req = w.pending(RECEIVED);
+        let n = NoticeInput {
+            fee_rupiah: *fee,
+            fee_items: lines.clone(),
+            ..notice(Outcome::Granted, Some(at))
+        };
+        let res = w.run(&req, Command::Respond(n), "2026-03-13 15:00");
+        if want.is_empty() {
+            let (next, _) = res.unwrap_or_else(|e| panic!("{at} {fee}: {e:?}"));
+            let n = next.notice.unwrap();
+            let priced: i64 = n.fee_items.iter().map(|i| i.amount_rupiah).sum();
+            if n.fee_items.is_empty() {
+                assert_eq!(n.fee_tariff, None);
+            } else {
+                assert_eq!(priced, *fee);
+                assert_eq!(
+                    n.fee_tariff.as_deref(),
+                    Some("agencies/kota-serang/tariffs/2026-03-13")
+                );
+            }
+        } else {
+            assert_eq!(invalid_field(res), *want, "{at} {fee}");
         }
     }
 }

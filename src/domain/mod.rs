@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod objection;
 pub mod request;
 pub mod stats;
+pub mod tariff;
 pub mod time;
 
 pub use enums::*;

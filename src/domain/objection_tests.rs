@@ -157,6 +157,7 @@ impl World {
             allow_unregistered_exemption: true,
             completion_window_working_days: lifecycle::DEFAULT_COMPLETION_WINDOW,
             delivery_working_days: lifecycle::DEFAULT_DELIVERY_WORKING_DAYS,
+            tariffs: &[],
         }
     }
 
@@ -315,6 +316,7 @@ impl Fixture<'_> {
                 .then(|| "harga satuan penawaran".into()),
             holder: None,
             fee_rupiah,
+            fee_items: vec![],
             payment_method: (fee_rupiah > 0).then(|| "transfer bank".into()),
             delivery_method: Some(DeliveryMethod::Email),
             format: Some("PDF".into()),

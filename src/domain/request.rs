@@ -140,6 +140,12 @@ pub struct Notice {
     pub holder: Option<String>,
     /// Fee in rupiah.
     pub fee_rupiah: i64,
+    /// The fee priced item by item against the tariff in force.
+    #[serde(default)]
+    pub fee_items: Vec<super::tariff::FeeItem>,
+    /// The tariff version that priced it.
+    #[serde(default)]
+    pub fee_tariff: Option<String>,
     /// Payment method.
     pub payment_method: Option<String>,
     /// Delivery means.

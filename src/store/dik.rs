@@ -63,6 +63,12 @@ pub(crate) async fn fetch_dispute(conn: &mut Conn<'_>, id: Uuid) -> Result<Optio
 
 #[async_trait::async_trait]
 impl super::DikStore for SqlStore {
+    async fn tariffs(&self, path: &str) -> Result<Vec<crate::domain::tariff::Tariff>> {
+        let mut p = self.read().await?;
+        let mut conn = p.conn();
+        super::tariff::tariffs_on_path(&mut conn, path).await
+    }
+
     async fn get_exemption(&self, agency_id: &str, id: Uuid) -> Result<(Exemption, i64)> {
         let mut p = self.read().await?;
         let mut conn = p.conn();

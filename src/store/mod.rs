@@ -37,6 +37,7 @@ pub(crate) mod register;
 mod report;
 pub(crate) mod rows;
 mod sqlite;
+pub(crate) mod tariff;
 pub mod writer;
 
 pub use self::core::SqlStore;
@@ -180,6 +181,9 @@ pub struct DisputeFilter {
 /// Reads of the DIK, objections and disputes.
 #[async_trait::async_trait]
 pub trait DikStore: Send + Sync + 'static {
+    /// The fee tariff versions of the agencies on `path` (an agency and
+    /// those above it), newest first.
+    async fn tariffs(&self, path: &str) -> Result<Vec<crate::domain::tariff::Tariff>>;
     /// Reads an entry of an agency, with how many notices cite it.
     async fn get_exemption(&self, agency_id: &str, id: Uuid) -> Result<(Exemption, i64)>;
     /// The entries of `agency` and of the agencies above it, newest decree

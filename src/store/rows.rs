@@ -154,6 +154,10 @@ pub(crate) struct NoticeDoc {
     pub(crate) delivery_due_date: Option<Date>,
     #[serde(default)]
     pub(crate) delivery_due_end_time: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) fee_items: Vec<crate::domain::tariff::FeeItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) fee_tariff: Option<String>,
 }
 
 /// Citations as `agency:uuid:letter,...` (the projection; `notice_citations`
@@ -351,6 +355,8 @@ pub(crate) fn request_from(r: &impl Columns) -> Result<Request> {
                 withheld_parts: doc.withheld_parts,
                 holder: doc.holder,
                 fee_rupiah: doc.fee_rupiah,
+                fee_items: doc.fee_items,
+                fee_tariff: doc.fee_tariff,
                 payment_method: doc.payment_method,
                 delivery_method: doc
                     .delivery_method
@@ -480,6 +486,8 @@ impl MutableColumns {
                     format: n.format.clone(),
                     delivery_due_date: n.delivery_due_date,
                     delivery_due_end_time: n.delivery_due_end_time,
+                    fee_items: n.fee_items.clone(),
+                    fee_tariff: n.fee_tariff.clone(),
                 })
             })
             .transpose()

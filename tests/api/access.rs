@@ -135,6 +135,9 @@ fn policy(path: &str) -> (&'static [&'static str], bool) {
     let service = path.split('/').nth(1).unwrap();
     match (service, method) {
         ("ppid.v1.AgencyService", "GetAgency" | "ListAgencies") => (ALL, true),
+        // The fee tariff: any key reads it; staff record their agency's.
+        ("ppid.v1.AgencyService", "ListTariffs") => (ALL, false),
+        ("ppid.v1.AgencyService", "CreateTariff") => (STAFF, false),
         ("ppid.v1.AgencyService", _) => (ADMIN, false),
         ("ppid.v1.CalendarService", "ListHolidays" | "ComputeDeadline") => (STAFF, false),
         ("ppid.v1.CalendarService", _) => (ADMIN, false),

@@ -21,3 +21,4 @@ mod pii_logs;
 mod reports;
 mod server;
 mod submit;
+mod tariffs;
