@@ -96,14 +96,41 @@ impl Caller {
         }
     }
 
+    /// Whether the key is bound to an agency (or is an intake key): such a
+    /// caller learns nothing of objects outside its reach, not even that
+    /// they exist.
+    pub fn is_scoped(&self) -> bool {
+        matches!(self, Caller::Key(p) if p.scope.is_some() || p.role == Role::Intake)
+    }
+
+    /// For a scoped caller, "out of reach" and "does not exist" become one
+    /// answer naming neither owner nor existence (AIP-211: permission is
+    /// checked before existence). Others keep NOT_FOUND.
+    pub fn conceal<T>(&self, r: Result<T, Status>) -> Result<T, Status> {
+        match r {
+            Err(s)
+                if self.is_scoped()
+                    && matches!(s.code(), Code::NotFound | Code::PermissionDenied) =>
+            {
+                Err(denied(OUT_OF_REACH))
+            }
+            other => other,
+        }
+    }
+
     /// PERMISSION_DENIED unless the caller may see and act on request `id`:
     /// its handling agency is within the key's reach, or, for an intake
-    /// key, the key submitted it.
+    /// key, the key submitted it. One answer for out of reach and missing.
     pub async fn require_request(
         &self,
         access: &Authenticator,
         id: uuid::Uuid,
     ) -> Result<(), Status> {
+        let checked = self.check_request(access, id).await;
+        self.conceal(checked)
+    }
+
+    async fn check_request(&self, access: &Authenticator, id: uuid::Uuid) -> Result<(), Status> {
         match self {
             Caller::Open { .. } => Ok(()),
             Caller::Key(p) if p.role == Role::Intake => {
@@ -167,8 +194,11 @@ impl Caller {
     /// above it: a DIK entry of the Pemda covers its OPDs, so their officers
     /// read it; another OPD's DIK is out of reach.
     pub async fn require_related(&self, access: &Authenticator, id: &str) -> Result<(), Status> {
-        let Caller::Key(p) = self else {
-            return Ok(());
+        let p = match self {
+            Caller::Open { .. } => return Ok(()),
+            // Correct on its own, whatever the method table admits.
+            Caller::Public => return Err(denied("this needs an API key")),
+            Caller::Key(p) => p,
         };
         let path = access.agency_path(id).await?;
         let above = p.scope_path().is_none_or(|scope| scope.starts_with(&path));
@@ -227,6 +257,11 @@ impl Caller {
         }
     }
 }
+
+/// What a scoped caller hears of an object outside its reach, and of one
+/// that does not exist.
+pub const OUT_OF_REACH: &str =
+    "not within this key's reach, or no such object: ask the agency that handles it";
 
 /// PERMISSION_DENIED with the ErrorInfo reason PERMISSION_DENIED.
 pub fn denied(message: &str) -> Status {
@@ -580,10 +615,9 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let auth = self.auth.clone();
         Box::pin(async move {
-            // CORS preflights carry no credentials; they reach the CORS layer.
-            if req.method() == http::Method::OPTIONS {
-                return inner.call(req).await;
-            }
+            // No exception for OPTIONS: CORS preflights are answered by the
+            // CORS layer outside this one; here every request is admitted or
+            // refused on its own (deny unless open mode or a rule admits it).
             match auth.admit(req.uri().path(), req.headers()).await {
                 Ok(caller) => {
                     req.extensions_mut().insert(caller);

@@ -470,13 +470,21 @@ impl IndicatorService for IndicatorApi {
         let (Some(period), Some(group)) = (period, group) else {
             return Err(convert::missing());
         };
-        // Without a figures role, only what has been published.
-        if !caller.sees_figures() {
-            let (key, _, _) = self.0.app.ranking_group(&group).await?;
+        // Live figures need a figures role and every member within the
+        // key's reach (the reach rules of GetAgencyStatistics and
+        // ExplainScore); otherwise only what has been published.
+        let (key, _, members) = self.0.app.ranking_group(&group).await?;
+        let live = caller.sees_figures() && members.iter().all(|m| caller.reaches(&m.path));
+        if !live {
             let Some(published) = self.0.app.published_ranking(&key, &period).await? else {
                 return Err(if matches!(caller, Caller::Public) {
                     Status::unauthenticated(
                         "no ranking of that group and period is published; live rankings need an API key",
+                    )
+                } else if caller.sees_figures() {
+                    denied(
+                        "no ranking of that group and period is published, and its live ranking \
+                         includes agencies outside this key's reach",
                     )
                 } else {
                     denied(

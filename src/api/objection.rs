@@ -71,6 +71,40 @@ impl ObjectionApi {
         Ok(agency)
     }
 
+    /// An objection the caller may see and act on. Out of reach and
+    /// missing give one answer to a scoped caller (AIP-211).
+    async fn reachable_objection(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<(crate::domain::objection::Objection, Vec<Uuid>), Status> {
+        caller.conceal(
+            async {
+                let (o, d) = self.0.app.get_objection(id).await?;
+                caller.require_agency(&self.0.access, &o.agency_id).await?;
+                Ok((o, d))
+            }
+            .await,
+        )
+    }
+
+    /// A dispute the caller may see and act on (through its objection).
+    async fn reachable_dispute(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<crate::domain::objection::Dispute, Status> {
+        caller.conceal(
+            async {
+                let d = self.0.app.get_dispute(id).await?;
+                let (o, _) = self.0.app.get_objection(d.objection_id).await?;
+                caller.require_agency(&self.0.access, &o.agency_id).await?;
+                Ok(d)
+            }
+            .await,
+        )
+    }
+
     /// Records a dispute step for a caller who may act on its objection;
     /// `date_field` names the step's date in the caller's message.
     async fn dispute_step(
@@ -81,9 +115,7 @@ impl ObjectionApi {
         step: DisputeStep,
         date_field: &str,
     ) -> Result<Response<pb::Dispute>, Status> {
-        let d = self.0.app.get_dispute(id).await?;
-        let (o, _) = self.0.app.get_objection(d.objection_id).await?;
-        caller.require_agency(&self.0.access, &o.agency_id).await?;
+        self.reachable_dispute(caller, id).await?;
         let kind = step.kind();
         let d = match self.0.app.record_dispute_step(id, step, actor).await {
             Ok(d) => d,
@@ -614,12 +646,7 @@ impl ObjectionService for ObjectionApi {
         let id = convert::uuid_name(&mut c, "name", "objections", &req.get_ref().name);
         c.finish()?;
         let (o, d) = self
-            .0
-            .app
-            .get_objection(id.ok_or_else(convert::missing)?)
-            .await?;
-        Caller::of(&req)
-            .require_agency(&self.0.access, &o.agency_id)
+            .reachable_objection(&Caller::of(&req), id.ok_or_else(convert::missing)?)
             .await?;
         Ok(Response::new(self.objection_to_pb(&o, &d).await?))
     }
@@ -708,8 +735,7 @@ impl ObjectionService for ObjectionApi {
         else {
             return Err(convert::missing());
         };
-        let (o, _) = self.0.app.get_objection(id).await?;
-        caller.require_agency(&self.0.access, &o.agency_id).await?;
+        self.reachable_objection(&caller, id).await?;
         let input = ObjectionDecisionInput {
             decision,
             extent,
@@ -738,8 +764,7 @@ impl ObjectionService for ObjectionApi {
         let (Some(id), Some(receipt_date)) = (id, receipt_date) else {
             return Err(convert::missing());
         };
-        let (o, _) = self.0.app.get_objection(id).await?;
-        caller.require_agency(&self.0.access, &o.agency_id).await?;
+        self.reachable_objection(&caller, id).await?;
         let (o, d) = self
             .0
             .app
@@ -769,8 +794,7 @@ impl ObjectionService for ObjectionApi {
         );
         c.finish()?;
         let objection = objection.ok_or_else(convert::missing)?;
-        let (o, _) = self.0.app.get_objection(objection).await?;
-        caller.require_agency(&self.0.access, &o.agency_id).await?;
+        self.reachable_objection(&caller, objection).await?;
         let d = self
             .0
             .app
@@ -788,13 +812,7 @@ impl ObjectionService for ObjectionApi {
         let id = convert::uuid_name(&mut c, "name", "disputes", &req.get_ref().name);
         c.finish()?;
         let d = self
-            .0
-            .app
-            .get_dispute(id.ok_or_else(convert::missing)?)
-            .await?;
-        let (o, _) = self.0.app.get_objection(d.objection_id).await?;
-        Caller::of(&req)
-            .require_agency(&self.0.access, &o.agency_id)
+            .reachable_dispute(&Caller::of(&req), id.ok_or_else(convert::missing)?)
             .await?;
         Ok(Response::new(self.dispute_to_pb(&d).await?))
     }

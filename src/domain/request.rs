@@ -85,9 +85,10 @@ pub fn replay(
     } else {
         Err(crate::error::Error::AlreadyExists {
             reason: "REQUEST_ID_REUSED",
+            // Never the registration number: the id may be another agency's.
             message: format!(
-                "request_id {} was already used for a different request ({}); use a new request_id",
-                existing.id, existing.registration_number
+                "request_id {} was already used for a different request; use a new request_id",
+                existing.id
             ),
         })
     }

@@ -20,7 +20,9 @@ on_both_backends!(
     open_mode_never_returns,
     tracking_without_enumeration,
     objections_by_role,
-    public_reads_only_published_rankings
+    public_reads_only_published_rankings,
+    foreign_and_missing_look_alike,
+    keyless_calls_are_refused_by_the_auth_layer_alone
 );
 
 /// Wraps a message with a bearer token.
@@ -912,6 +914,37 @@ async fn public_reads_only_published_rankings(backend: Backend) {
         .get_ranking(with(ranking(2025), keys.get("reader")))
         .await
         .unwrap();
+    // Reach applies to live rankings: an officer of Dinkes does not see
+    // its Pemda's (Disdik is out of its reach) nor another Pemda's; the
+    // Lebak admin sees Lebak's.
+    let of = |parent: &str| pb::GetRankingRequest {
+        parent: format!("agencies/{parent}"),
+        ..ranking(2025)
+    };
+    for (who, parent) in [
+        ("officer", "kota-serang"),
+        ("officer", "kab-lebak"),
+        ("lebak-admin", "kota-serang"),
+    ] {
+        let err = app
+            .indicators
+            .get_ranking(with(of(parent), keys.get(who)))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::PermissionDenied, "{who} {parent}");
+        assert!(
+            err.message().contains("outside this key's reach"),
+            "{}",
+            err.message()
+        );
+    }
+    let lebak = app
+        .indicators
+        .get_ranking(with(of("kab-lebak"), keys.get("lebak-admin")))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(lebak.entries.len(), 1);
     let publish = pb::PublishRankingRequest {
         parent: "agencies/kota-serang".into(),
         period: Some(pb::Period {
@@ -945,6 +978,14 @@ async fn public_reads_only_published_rankings(backend: Backend) {
         .unwrap()
         .into_inner();
     assert_eq!(by_intake, published);
+    // Once published, the ranking is public: out of reach reads it too.
+    let by_officer = app
+        .indicators
+        .get_ranking(with(ranking(2025), keys.get("officer")))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(by_officer, published);
     let err = app.indicators.get_ranking(ranking(2026)).await.unwrap_err();
     assert_eq!(
         err.code(),
@@ -959,4 +1000,221 @@ async fn public_reads_only_published_rankings(backend: Backend) {
         .unwrap()
         .into_inner();
     assert!(!listed.agencies.is_empty());
+}
+
+/// AIP-211: a scoped key learns nothing of objects outside its reach, not
+/// even whether they exist: a foreign id and a random one get the same code,
+/// reason and message, naming neither owner nor number. The operator, who
+/// could see anything, keeps NOT_FOUND for a missing id.
+async fn foreign_and_missing_look_alike(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    app.set_now("2026-03-02T02:00:00Z");
+    let keys = setup(&mut app).await;
+    let op = keys.get("operator");
+    let r = app
+        .requests
+        .submit_request(with(submission("disdik", "2026-03-02T01:00:00Z"), op))
+        .await
+        .unwrap()
+        .into_inner();
+    app.set_now("2026-04-01T02:00:00Z");
+    let o = app
+        .objections
+        .file_objection(with(
+            pb::FileObjectionRequest {
+                request: r.name.clone(),
+                grounds: vec![pb::ObjectionGround::NotAnswered as i32],
+                statement: "Permohonan tidak ditanggapi".into(),
+                ..Default::default()
+            },
+            op,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    app.set_now("2026-04-02T02:00:00Z");
+    app.objections
+        .decide_objection(with(
+            pb::DecideObjectionRequest {
+                name: o.name.clone(),
+                decision: pb::objection::Decision::Upheld as i32,
+                extent: pb::objection::Extent::Wholly as i32,
+                reasons: "Sedang diproses".into(),
+                superior_name: "Sekda".into(),
+                superior_position: "Sekretaris Daerah".into(),
+                ..Default::default()
+            },
+            op,
+        ))
+        .await
+        .unwrap();
+    app.set_now("2026-04-03T02:00:00Z");
+    let d = app
+        .objections
+        .file_dispute(with(
+            pb::FileDisputeRequest {
+                objection: o.name.clone(),
+                ..Default::default()
+            },
+            op,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let random = uuid::Uuid::new_v4();
+    let answer = |e: tonic::Status| {
+        (
+            e.code(),
+            crate::helpers::reason(&e),
+            e.message().to_string(),
+        )
+    };
+    for who in ["lebak-admin", "officer", "intake"] {
+        let token = keys.get(who);
+        let mut pairs = Vec::new();
+        for (foreign, missing) in [(r.name.clone(), format!("requests/{random}"))] {
+            let a = app
+                .requests
+                .get_request(with(
+                    pb::GetRequestRequest {
+                        name: foreign.clone(),
+                    },
+                    token,
+                ))
+                .await
+                .unwrap_err();
+            let b = app
+                .requests
+                .get_request(with(
+                    pb::GetRequestRequest {
+                        name: missing.clone(),
+                    },
+                    token,
+                ))
+                .await
+                .unwrap_err();
+            pairs.push(("GetRequest", answer(a), answer(b)));
+            let a = app
+                .requests
+                .get_request_history(with(pb::GetRequestHistoryRequest { name: foreign }, token))
+                .await
+                .unwrap_err();
+            let b = app
+                .requests
+                .get_request_history(with(pb::GetRequestHistoryRequest { name: missing }, token))
+                .await
+                .unwrap_err();
+            pairs.push(("GetRequestHistory", answer(a), answer(b)));
+        }
+        let a = app
+            .objections
+            .get_objection(with(
+                pb::GetObjectionRequest {
+                    name: o.name.clone(),
+                },
+                token,
+            ))
+            .await
+            .unwrap_err();
+        let b = app
+            .objections
+            .get_objection(with(
+                pb::GetObjectionRequest {
+                    name: format!("objections/{random}"),
+                },
+                token,
+            ))
+            .await
+            .unwrap_err();
+        pairs.push(("GetObjection", answer(a), answer(b)));
+        let a = app
+            .objections
+            .get_dispute(with(
+                pb::GetDisputeRequest {
+                    name: d.name.clone(),
+                },
+                token,
+            ))
+            .await
+            .unwrap_err();
+        let b = app
+            .objections
+            .get_dispute(with(
+                pb::GetDisputeRequest {
+                    name: format!("disputes/{random}"),
+                },
+                token,
+            ))
+            .await
+            .unwrap_err();
+        pairs.push(("GetDispute", answer(a), answer(b)));
+        for (method, foreign, missing) in pairs {
+            // The intake key may not call GetObjection/GetDispute at all:
+            // the method table refuses it before any object is looked at.
+            assert_eq!(foreign, missing, "{who} {method}");
+            assert_eq!(foreign.0, Code::PermissionDenied, "{who} {method}");
+            for leak in [
+                "disdik",
+                "kota-serang",
+                "KOTA-SERANG",
+                &r.registration_number,
+            ] {
+                assert!(!foreign.2.contains(leak), "{who} {method}: {}", foreign.2);
+            }
+        }
+    }
+    let err = app
+        .requests
+        .get_request(with(
+            pb::GetRequestRequest {
+                name: format!("requests/{random}"),
+            },
+            op,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        Code::NotFound,
+        "the operator could see it if it existed"
+    );
+}
+
+/// Defence in depth: the auth layer refuses a keyless call on its own,
+/// OPTIONS included (a preflight is the CORS layer's to answer, outside
+/// it), and a keyless caller is refused by the per-object checks too.
+async fn keyless_calls_are_refused_by_the_auth_layer_alone(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    setup(&mut app).await;
+    // A raw HTTP/2 OPTIONS with gRPC's content type but no CORS headers is
+    // not a preflight: the CORS layer passes it in, and the auth layer must
+    // not let it through.
+    let code = call(&app, "/ppid.v1.RequestService/GetRequest", false, None).await;
+    assert_eq!(code, Code::Unauthenticated);
+    let status = options_without_cors(&app, "/ppid.v1.RequestService/ListRequests").await;
+    assert_ne!(
+        status,
+        Some(Code::Ok),
+        "an OPTIONS call reached a keyed method"
+    );
+}
+
+/// Sends an OPTIONS request (no Origin, so not a CORS preflight) to `path`
+/// over the test channel; the grpc-status it ends with, if any.
+async fn options_without_cors(app: &TestApp, path: &str) -> Option<Code> {
+    use tower::ServiceExt;
+    let mut ch = app.channel.clone();
+    let req = http::Request::builder()
+        .method(http::Method::OPTIONS)
+        .uri(format!("http://localhost{path}"))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(tonic::body::Body::empty())
+        .unwrap();
+    let resp = (&mut ch).oneshot(req).await.expect("a response");
+    resp.headers()
+        .get("grpc-status")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<i32>().ok())
+        .map(Code::from_i32)
 }
