@@ -155,6 +155,9 @@ pub async fn keys(command: KeysCommand) -> anyhow::Result<()> {
                     args.role
                 )
             })?;
+            if let Some(why) = access::check_label(&args.name) {
+                anyhow::bail!("--name {why}");
+            }
             anyhow::ensure!(
                 args.agency.is_some() || matches!(role, Role::Admin | Role::Reader),
                 "a {role} key must be bound to an agency (--agency)"

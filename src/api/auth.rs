@@ -489,7 +489,7 @@ impl Authenticator {
                 .get("x-ppid-actor")
                 .and_then(|v| v.to_str().ok())
                 .map(str::trim)
-                .filter(|s| !s.is_empty() && s.len() <= 100 && !s.chars().any(char::is_control))
+                .filter(|s| !s.is_empty() && s.len() <= 100 && access::check_label(s).is_none())
                 .map_or_else(|| "open mode".to_string(), str::to_string);
             return Ok(Caller::Open { actor });
         }

@@ -82,6 +82,9 @@ impl KeyService for KeyApi {
             return Err(c.into_error().into());
         };
         let name = c.text("api_key.display_name", &k.display_name, Text::line(200));
+        if let Some(why) = crate::domain::access::check_label(&k.display_name) {
+            c.add("api_key.display_name", why);
+        }
         let role = role_from_pb(k.role);
         if role.is_none() {
             c.add("api_key.role", "must be one of the ROLE_ values");

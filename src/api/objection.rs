@@ -237,6 +237,10 @@ impl ObjectionApi {
                     r#type: e.kind.to_proto(),
                     event_time: Some(convert::timestamp(e.event_time)),
                     actor: e.actor.clone(),
+                    actor_key_id: crate::domain::access::split_actor(&e.actor)
+                        .1
+                        .unwrap_or_default()
+                        .to_string(),
                     state: 0,
                     summary: e.summary.clone(),
                     details: e.details.clone().into_iter().collect(),

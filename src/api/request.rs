@@ -690,6 +690,10 @@ impl RequestService for RequestApi {
                     sequence: e.sequence,
                     r#type: e.kind.to_proto(),
                     event_time: Some(convert::timestamp(e.event_time)),
+                    actor_key_id: access::split_actor(&e.actor)
+                        .1
+                        .unwrap_or_default()
+                        .to_string(),
                     actor: e.actor,
                     state: e.state.to_proto(),
                     summary: e.summary,

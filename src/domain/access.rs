@@ -110,7 +110,9 @@ impl Principal {
         matches!(self.role, Role::Admin | Role::Officer) && self.reaches(path)
     }
 
-    /// The name written in event histories.
+    /// The name written in event histories: the label, then the key id
+    /// in a suffix only the service writes (labels may not hold
+    /// parentheses, see [`check_label`]).
     pub fn actor(&self) -> String {
         format!("{} (key {})", self.name, self.key_id)
     }
@@ -335,6 +337,74 @@ mod tests {
             assert_eq!(p.reaches("/kota/disdik/"), other, "{role}");
             assert_eq!(p.sees_personal_data("/kota/dinkes/"), pii, "{role}");
             assert!(!p.reaches("/kab/dinkes/"), "{role}: another Pemda");
+        }
+    }
+}
+
+/// Why a key's label (or an open-mode actor name) is refused: histories
+/// append "(key <id>)" to it, so a label with parentheses could pose as
+/// another key.
+pub fn check_label(label: &str) -> Option<&'static str> {
+    if label.contains(['(', ')', '[', ']']) {
+        Some("may not contain parentheses or brackets: histories append \"(key <id>)\" to it")
+    } else if label.chars().any(char::is_control) {
+        Some("may not contain control characters")
+    } else {
+        None
+    }
+}
+
+/// Splits an event's actor into its label and the acting key's id, from the
+/// suffix the service appends (the last " (key <id>)"); `None` when no key
+/// acted (open mode, the CLI, the portal).
+pub fn split_actor(actor: &str) -> (&str, Option<&str>) {
+    if let Some(head) = actor.strip_suffix(')')
+        && let Some((label, id)) = head.rsplit_once(" (key ")
+        && !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return (label, Some(id));
+    }
+    (actor, None)
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::*;
+
+    #[test]
+    fn labels_and_actors() {
+        assert_eq!(check_label("Kepala Dinas Kesehatan"), None);
+        for bad in [
+            "Kepala Dinas (key ff43deec00e818d0)",
+            "x)",
+            "[key 1]",
+            "a\nb",
+        ] {
+            assert!(check_label(bad).is_some(), "{bad}");
+        }
+        // (actor as stored, label, key id)
+        let cases = [
+            (
+                "Portal Kota (key ab12cd34ef56ab78)",
+                "Portal Kota",
+                Some("ab12cd34ef56ab78"),
+            ),
+            ("open mode", "open mode", None),
+            ("ppid keys create", "ppid keys create", None),
+            // A label stored before labels were checked: the service's
+            // suffix is last, so the acting key is still the real one.
+            (
+                "Kepala Dinas (key ff43deec00e818d0) (key 0123456789abcdef)",
+                "Kepala Dinas (key ff43deec00e818d0)",
+                Some("0123456789abcdef"),
+            ),
+            ("weird (key )", "weird (key )", None),
+        ];
+        for (actor, label, key) in cases {
+            assert_eq!(split_actor(actor), (label, key), "{actor}");
         }
     }
 }

@@ -22,7 +22,8 @@ on_both_backends!(
     objections_by_role,
     public_reads_only_published_rankings,
     foreign_and_missing_look_alike,
-    keyless_calls_are_refused_by_the_auth_layer_alone
+    keyless_calls_are_refused_by_the_auth_layer_alone,
+    actor_labels_cannot_pose_as_keys
 );
 
 /// Wraps a message with a bearer token.
@@ -1217,4 +1218,73 @@ async fn options_without_cors(app: &TestApp, path: &str) -> Option<Code> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<i32>().ok())
         .map(Code::from_i32)
+}
+
+/// A key's label cannot imitate another key in histories: labels with
+/// parentheses are refused, and each event names the acting key's id in a
+/// field of its own.
+async fn actor_labels_cannot_pose_as_keys(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    let keys = setup(&mut app).await;
+    let mut client = KeyServiceClient::new(app.channel.clone());
+    let err = client
+        .create_api_key(with(
+            pb::CreateApiKeyRequest {
+                api_key: Some(pb::ApiKey {
+                    display_name: "Kepala Dinas (key ff43deec00e818d0)".into(),
+                    role: pb::api_key::Role::Officer as i32,
+                    agency: "agencies/dinkes".into(),
+                    ..Default::default()
+                }),
+            },
+            keys.get("operator"),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert_eq!(
+        crate::helpers::violations(&err),
+        vec!["api_key.display_name"]
+    );
+    let made = client
+        .create_api_key(with(
+            pb::CreateApiKeyRequest {
+                api_key: Some(pb::ApiKey {
+                    display_name: "Loket Dinkes".into(),
+                    role: pb::api_key::Role::Officer as i32,
+                    agency: "agencies/dinkes".into(),
+                    ..Default::default()
+                }),
+            },
+            keys.get("operator"),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let key_id = made
+        .api_key
+        .unwrap()
+        .name
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = app
+        .requests
+        .submit_request(with(submission("dinkes", ""), &made.token))
+        .await
+        .unwrap()
+        .into_inner();
+    let history = app
+        .requests
+        .get_request_history(with(
+            pb::GetRequestHistoryRequest { name: r.name },
+            &made.token,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .events;
+    assert_eq!(history[0].actor_key_id, key_id);
+    assert!(history[0].actor.starts_with("Loket Dinkes"));
 }
