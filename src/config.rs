@@ -319,9 +319,80 @@ pub struct ServeArgs {
     #[arg(long, env = "PPID_TRACK_ATTEMPTS_PER_MINUTE", default_value_t = 10,
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub track_attempts_per_minute: u32,
+    /// Failed authentications (unknown or revoked tokens) allowed per client
+    /// address per minute; past it the address is refused for a minute.
+    #[arg(long, env = "PPID_FAILED_AUTH_PER_MINUTE", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub failed_auth_per_minute: u32,
+    /// Reverse proxies (addresses or CIDR blocks, comma-separated) whose
+    /// X-Forwarded-For names the client, for per-address limits. Default:
+    /// none (the peer address counts).
+    #[arg(long, env = "PPID_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Origins browsers may call from (gRPC-Web), comma-separated, e.g.
+    /// `https://ppid.serangkota.go.id`. Default: any origin.
+    #[arg(long, env = "PPID_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// Export streams open at once on this server.
+    #[arg(long, env = "PPID_MAX_EXPORTS", default_value_t = 8,
+          value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub max_exports: u32,
+    /// Export streams open at once per API key (or per address).
+    #[arg(long, env = "PPID_MAX_EXPORTS_PER_CALLER", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub max_exports_per_caller: u32,
+    /// Seconds an export may wait for its reader to take a batch before it
+    /// is ended.
+    #[arg(long, env = "PPID_EXPORT_IDLE_SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub export_idle_seconds: u64,
+    /// HTTP/2 streams (calls) open at once per connection.
+    #[arg(long, env = "PPID_MAX_CONCURRENT_STREAMS", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_concurrent_streams: u32,
+    /// Figures recomputed from the register (ranges not on whole months) at
+    /// once; more wait 5 s for a turn, then get RESOURCE_EXHAUSTED.
+    #[arg(long, env = "PPID_RECOMPUTE_CONCURRENCY", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub recompute_concurrency: u32,
+    /// Seconds a recomputation of figures may run.
+    #[arg(long, env = "PPID_RECOMPUTE_TIMEOUT_SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub recompute_timeout_seconds: u64,
 }
 
 impl ServeArgs {
+    /// The server's guards.
+    pub fn server_settings(&self) -> anyhow::Result<crate::api::ServerSettings> {
+        let cors_origins = self
+            .cors_origins
+            .iter()
+            .map(|o| {
+                let o = o.trim().trim_end_matches('/');
+                anyhow::ensure!(
+                    o.starts_with("https://") || o.starts_with("http://"),
+                    "--cors-origins: {o:?} is not an origin (scheme://host[:port])"
+                );
+                http::HeaderValue::from_str(o)
+                    .map_err(|_| anyhow::anyhow!("--cors-origins: {o:?} is not a valid origin"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(crate::api::ServerSettings {
+            allow_open: !self.require_api_keys,
+            track_per_minute: self.track_attempts_per_minute,
+            failed_auth_per_minute: self.failed_auth_per_minute,
+            trusted_proxies: self.trusted_proxies.clone(),
+            cors_origins,
+            max_exports: self.max_exports as usize,
+            max_exports_per_caller: self.max_exports_per_caller as usize,
+            export_idle: Duration::from_secs(self.export_idle_seconds),
+            max_concurrent_streams: self.max_concurrent_streams,
+            recompute_concurrency: self.recompute_concurrency as usize,
+            recompute_timeout: Duration::from_secs(self.recompute_timeout_seconds),
+            ..crate::api::ServerSettings::default()
+        })
+    }
+
     /// The store's settings.
     pub fn store_settings(&self) -> crate::store::StoreSettings {
         crate::store::StoreSettings {

@@ -62,6 +62,10 @@ pub enum Error {
     /// The database cannot be reached; retry later.
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// A limit the server keeps to stay responsive was reached; the message
+    /// names it.
+    #[error("{0}")]
+    ResourceExhausted(String),
     /// A bug or an unexpected failure; details are logged, never sent.
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),

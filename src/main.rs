@@ -107,12 +107,7 @@ async fn run() -> anyhow::Result<()> {
             } else {
                 tracing::info!(active_keys = keys, "API keys required");
             }
-            let state = AppState::new(
-                store,
-                Arc::new(SystemClock),
-                !args.require_api_keys,
-                args.track_attempts_per_minute,
-            );
+            let state = AppState::new(store, Arc::new(SystemClock), args.server_settings()?);
             ppid::serve(listener, state, shutdown, args.shutdown_grace()).await?;
             tracing::info!("stopped");
         }

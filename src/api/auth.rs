@@ -258,6 +258,39 @@ impl Caller {
     }
 }
 
+fn too_many_failures() -> Status {
+    Status::resource_exhausted("too many failed authentications from this address; wait a minute")
+}
+
+/// See [`Authenticator::client_ip`].
+pub fn client_ip(
+    trusted: &[ipnet::IpNet],
+    peer: Option<IpAddr>,
+    headers: &http::HeaderMap,
+) -> Option<IpAddr> {
+    let peer = peer?;
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return Some(peer);
+    }
+    let chain: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    Some(
+        chain
+            .iter()
+            .rev()
+            .find(|ip| !is_trusted(ip))
+            .or(chain.first())
+            .copied()
+            .unwrap_or(peer),
+    )
+}
+
 /// What a scoped caller hears of an object outside its reach, and of one
 /// that does not exist.
 pub const OUT_OF_REACH: &str =
@@ -369,7 +402,9 @@ const CACHE_TTL: Duration = Duration::from_secs(10);
 /// Resolves tokens to callers, with a short cache.
 pub struct Authenticator {
     app: App,
-    keys: Mutex<HashMap<String, (Instant, Option<Principal>)>>,
+    /// Token hash -> principal (`None`: unknown or revoked), bounded in
+    /// size and time, so random tokens cannot grow it.
+    keys: moka::sync::Cache<String, Option<Principal>>,
     /// Agency id -> path: a path never changes (an agency cannot move or be
     /// deleted), so it is cached for good.
     paths: Mutex<HashMap<String, String>>,
@@ -380,24 +415,63 @@ pub struct Authenticator {
     /// This process has served in open mode (so its end is news).
     was_open: std::sync::atomic::AtomicBool,
     track_limiter: DefaultKeyedRateLimiter<IpAddr>,
+    /// Failed authentications per client address.
+    failed_limiter: DefaultKeyedRateLimiter<IpAddr>,
+    /// Addresses past their failed-authentication quota, for a minute:
+    /// their unknown tokens are refused without asking the database.
+    blocked: moka::sync::Cache<IpAddr, ()>,
+    trusted_proxies: Vec<ipnet::IpNet>,
     tracking_secret: tokio::sync::OnceCell<String>,
 }
 
+/// The client's address as the server judges it (the peer, or the
+/// address a trusted proxy forwarded), for rate limits.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub IpAddr);
+
 impl Authenticator {
-    /// `allow_open`: whether a database without keys runs open (local use).
-    /// `track_per_minute`: TrackRequest attempts per client address.
-    pub fn new(app: App, allow_open: bool, track_per_minute: u32) -> Self {
-        let per_minute = NonZeroU32::new(track_per_minute.max(1)).expect("at least one");
+    /// The authenticator of a server with `settings`.
+    pub fn new(app: App, settings: &super::ServerSettings) -> Self {
+        let per_minute =
+            |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least one"));
         Self {
             app,
-            keys: Mutex::default(),
+            keys: moka::sync::Cache::builder()
+                .max_capacity(settings.token_cache_entries.max(1))
+                .time_to_live(CACHE_TTL)
+                .build(),
             paths: Mutex::default(),
             open_seen: Mutex::default(),
-            closed: std::sync::atomic::AtomicBool::new(!allow_open),
+            closed: std::sync::atomic::AtomicBool::new(!settings.allow_open),
             was_open: std::sync::atomic::AtomicBool::default(),
-            track_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            track_limiter: RateLimiter::keyed(per_minute(settings.track_per_minute)),
+            failed_limiter: RateLimiter::keyed(per_minute(settings.failed_auth_per_minute)),
+            blocked: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(Duration::from_secs(60))
+                .build(),
+            trusted_proxies: settings.trusted_proxies.clone(),
             tracking_secret: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// The client of a call from `peer`: the peer itself, unless it is a
+    /// trusted proxy; then the right-most address of X-Forwarded-For that
+    /// is not a trusted proxy (a client can prepend anything to the header,
+    /// so only what trusted proxies appended counts).
+    pub fn client_ip(&self, peer: Option<IpAddr>, headers: &http::HeaderMap) -> Option<IpAddr> {
+        client_ip(&self.trusted_proxies, peer, headers)
+    }
+
+    /// Forgets rate-limit state of addresses not seen lately (called every
+    /// minute), so the limiters' memory follows the active clients.
+    pub fn prune(&self) {
+        for l in [&self.track_limiter, &self.failed_limiter] {
+            l.retain_recent();
+            l.shrink_to_fit();
+        }
+        self.keys.run_pending_tasks();
+        self.blocked.run_pending_tasks();
     }
 
     /// The public tracking code of a request.
@@ -428,7 +502,7 @@ impl Authenticator {
 
     /// Forgets cached answers (after a key is created or revoked here).
     pub fn invalidate(&self) {
-        self.keys.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.keys.invalidate_all();
         *self.open_seen.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
@@ -460,9 +534,9 @@ impl Authenticator {
         Ok(true)
     }
 
-    /// RESOURCE_EXHAUSTED when `addr` tracks too often.
-    pub fn check_track_rate(&self, addr: Option<std::net::SocketAddr>) -> Result<(), Status> {
-        let ip = addr.map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
+    /// RESOURCE_EXHAUSTED when the client `addr` tracks too often.
+    pub fn check_track_rate(&self, addr: Option<IpAddr>) -> Result<(), Status> {
+        let ip = addr.unwrap_or(IpAddr::from([0, 0, 0, 0]));
         self.track_limiter.check_key(&ip).map_err(|_| {
             Status::resource_exhausted(
                 "too many tracking attempts from this address; wait a minute",
@@ -470,7 +544,11 @@ impl Authenticator {
         })
     }
 
-    async fn caller(&self, headers: &http::HeaderMap) -> Result<Caller, Status> {
+    async fn caller(
+        &self,
+        headers: &http::HeaderMap,
+        client: Option<IpAddr>,
+    ) -> Result<Caller, Status> {
         let token = match headers.get(http::header::AUTHORIZATION) {
             None => None,
             Some(v) => Some(
@@ -497,21 +575,20 @@ impl Authenticator {
             return Ok(Caller::Public);
         };
         let hash = access::token_hash(token);
-        let cached = self
-            .keys
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&hash)
-            .filter(|(at, _)| at.elapsed() < CACHE_TTL)
-            .map(|(_, p)| p.clone());
-        let principal = match cached {
+        let principal = match self.keys.get(&hash) {
             Some(p) => p,
             None => {
+                let ip = client.unwrap_or(IpAddr::from([0, 0, 0, 0]));
+                if self.blocked.contains_key(&ip) {
+                    return Err(too_many_failures());
+                }
                 let p = self.resolve(&hash).await?;
-                self.keys
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(hash, (Instant::now(), p.clone()));
+                self.keys.insert(hash, p.clone());
+                if p.is_none() && self.failed_limiter.check_key(&ip).is_err() {
+                    self.blocked.insert(ip, ());
+                    tracing::warn!(client = %ip, "too many failed authentications: refused for a minute");
+                    return Err(too_many_failures());
+                }
                 p
             }
         };
@@ -552,8 +629,13 @@ impl Authenticator {
     }
 
     /// The caller of `path`, or the status refusing it.
-    async fn admit(&self, path: &str, headers: &http::HeaderMap) -> Result<Caller, Status> {
-        let caller = self.caller(headers).await?;
+    async fn admit(
+        &self,
+        path: &str,
+        headers: &http::HeaderMap,
+        client: Option<IpAddr>,
+    ) -> Result<Caller, Status> {
+        let caller = self.caller(headers, client).await?;
         let rule = rule(path);
         match (&caller, rule) {
             (Caller::Open { .. }, _) => Ok(caller),
@@ -618,7 +700,16 @@ where
             // No exception for OPTIONS: CORS preflights are answered by the
             // CORS layer outside this one; here every request is admitted or
             // refused on its own (deny unless open mode or a rule admits it).
-            match auth.admit(req.uri().path(), req.headers()).await {
+            let peer = req
+                .extensions()
+                .get::<tonic::transport::server::TcpConnectInfo>()
+                .and_then(|i| i.remote_addr())
+                .map(|a| a.ip());
+            let client = auth.client_ip(peer, req.headers());
+            if let Some(ip) = client {
+                req.extensions_mut().insert(ClientAddr(ip));
+            }
+            match auth.admit(req.uri().path(), req.headers(), client).await {
                 Ok(caller) => {
                     req.extensions_mut().insert(caller);
                     inner.call(req).await
@@ -626,5 +717,46 @@ where
                 Err(status) => Ok(status.into_http()),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_behind_proxies() {
+        let trusted: Vec<ipnet::IpNet> = vec![
+            "10.0.0.0/8".parse().unwrap(),
+            "127.0.0.1/32".parse().unwrap(),
+        ];
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        // (peer, X-Forwarded-For, client)
+        let cases: &[(&str, Option<&str>, &str)] = &[
+            ("203.0.113.7", Some("198.51.100.1"), "203.0.113.7"), // untrusted peer: its own address
+            ("127.0.0.1", None, "127.0.0.1"),
+            ("127.0.0.1", Some("198.51.100.1"), "198.51.100.1"),
+            // The right-most address not of a trusted proxy; what the client
+            // wrote before it is ignored.
+            (
+                "127.0.0.1",
+                Some("192.0.2.9, 198.51.100.1, 10.1.2.3"),
+                "198.51.100.1",
+            ),
+            ("127.0.0.1", Some("10.1.2.3"), "10.1.2.3"), // only proxies: the first
+            ("127.0.0.1", Some("not-an-address"), "127.0.0.1"),
+        ];
+        for (peer, xff, want) in cases {
+            let mut h = http::HeaderMap::new();
+            if let Some(x) = xff {
+                h.insert("x-forwarded-for", x.parse().unwrap());
+            }
+            assert_eq!(
+                client_ip(&trusted, Some(ip(peer)), &h),
+                Some(ip(want)),
+                "{peer} {xff:?}"
+            );
+        }
+        assert_eq!(client_ip(&trusted, None, &http::HeaderMap::new()), None);
     }
 }

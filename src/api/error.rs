@@ -44,6 +44,7 @@ impl From<Error> for Status {
                 Status::with_error_details(Code::Aborted, message, d)
             }
             Error::Unavailable(message) => Status::unavailable(message),
+            Error::ResourceExhausted(message) => Status::resource_exhausted(message),
             Error::Internal(e) => {
                 // The cause goes to the log, never to the client.
                 tracing::error!(error = format!("{e:#}"), "internal error");

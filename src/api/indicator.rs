@@ -43,6 +43,10 @@ pub(crate) fn parse_period(c: &mut Check, field: &str, p: Option<&pb::Period>) -
                 c.add(Nested(field, "range.end_date"), "is before the start date");
                 return None;
             }
+            if let Some(why) = Period::range_limit(start, end) {
+                c.add(Nested(field, "range"), why);
+                return None;
+            }
             Some(Period::range(start, end))
         }
         Some(pb::period::Kind::Year(_)) => {

@@ -40,6 +40,60 @@ pub mod objection;
 pub mod report;
 pub mod request;
 
+/// How the server guards itself and whom it trusts (`ppid serve` flags;
+/// README's *Access control* explains each).
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    /// A database without keys runs open (local use).
+    pub allow_open: bool,
+    /// TrackRequest attempts per client address per minute.
+    pub track_per_minute: u32,
+    /// Failed authentications (unknown or revoked tokens) per client
+    /// address per minute; past it the address waits a minute.
+    pub failed_auth_per_minute: u32,
+    /// Resolved tokens kept in memory (known and unknown alike).
+    pub token_cache_entries: u64,
+    /// Proxies whose X-Forwarded-For names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Origins a browser may call from; empty: any origin.
+    pub cors_origins: Vec<http::HeaderValue>,
+    /// Export streams open at once, in total.
+    pub max_exports: usize,
+    /// Export streams open at once per API key (or per address without one).
+    pub max_exports_per_caller: usize,
+    /// An export whose reader takes nothing for this long is ended.
+    pub export_idle: Duration,
+    /// HTTP/2 streams per connection.
+    pub max_concurrent_streams: u32,
+    /// Figures recomputed from the register (ranges not on whole months)
+    /// at once; more wait up to `recompute_wait`, then are refused.
+    pub recompute_concurrency: usize,
+    /// How long a recomputation waits for its turn.
+    pub recompute_wait: Duration,
+    /// How long a recomputation may run.
+    pub recompute_timeout: Duration,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            allow_open: true,
+            track_per_minute: 10,
+            failed_auth_per_minute: 30,
+            token_cache_entries: 10_000,
+            trusted_proxies: Vec::new(),
+            cors_origins: Vec::new(),
+            max_exports: 8,
+            max_exports_per_caller: 2,
+            export_idle: Duration::from_secs(60),
+            max_concurrent_streams: 100,
+            recompute_concurrency: 2,
+            recompute_wait: Duration::from_secs(5),
+            recompute_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
@@ -47,30 +101,66 @@ pub struct AppState {
     pub app: App,
     /// Who is calling.
     pub access: Arc<auth::Authenticator>,
+    /// The server's guards.
+    pub settings: Arc<ServerSettings>,
+    /// Export streams open now.
+    pub exports: Arc<report::ExportSlots>,
 }
 
 impl AppState {
-    /// The state of a server; `allow_open`: a database without keys runs
-    /// open; `track_per_minute`: TrackRequest attempts per client address.
-    pub fn new(
-        store: Arc<dyn Store>,
-        clock: Arc<dyn Clock>,
-        allow_open: bool,
-        track_per_minute: u32,
-    ) -> Self {
-        let app = App::new(store, clock);
-        let access = Arc::new(auth::Authenticator::new(
-            app.clone(),
-            allow_open,
-            track_per_minute,
+    /// The state of a server over `store`.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: ServerSettings) -> Self {
+        let app = App::new(store, clock).with_recompute_limits(
+            settings.recompute_concurrency,
+            settings.recompute_wait,
+            settings.recompute_timeout,
+        );
+        let access = Arc::new(auth::Authenticator::new(app.clone(), &settings));
+        let exports = Arc::new(report::ExportSlots::new(
+            settings.max_exports,
+            settings.max_exports_per_caller,
         ));
-        Self { app, access }
+        Self {
+            app,
+            access,
+            settings: Arc::new(settings),
+            exports,
+        }
     }
 }
 
 /// The largest message a client may send: a request's texts are bounded
 /// far below this (see `convert::Text`), so anything larger is abuse.
 pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
+/// The CORS policy for gRPC-Web from browsers: exactly the request headers
+/// gRPC-Web sends (a key in `authorization` included), the grpc-status and
+/// grpc-message trailers exposed, from `origins` (none given: any origin;
+/// no cookies are ever used, so a key must be sent explicitly).
+fn cors(origins: &[http::HeaderValue]) -> CorsLayer {
+    use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName};
+    let allow_origin = if origins.is_empty() {
+        tower_http::cors::AllowOrigin::any()
+    } else {
+        tower_http::cors::AllowOrigin::list(origins.iter().cloned())
+    };
+    CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_methods([http::Method::POST, http::Method::OPTIONS])
+        .allow_headers([
+            AUTHORIZATION,
+            CONTENT_TYPE,
+            HeaderName::from_static("x-grpc-web"),
+            HeaderName::from_static("x-user-agent"),
+            HeaderName::from_static("grpc-timeout"),
+        ])
+        .expose_headers([
+            HeaderName::from_static("grpc-status"),
+            HeaderName::from_static("grpc-message"),
+            HeaderName::from_static("grpc-status-details-bin"),
+        ])
+        .max_age(Duration::from_secs(600))
+}
 
 /// Serves the API on `listener` until `shutdown` completes, then drains
 /// in-flight calls for at most `grace`.
@@ -132,10 +222,23 @@ pub async fn serve(
     let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut server_stop = stop_rx.clone();
+    // Rate-limit state of addresses not seen lately is dropped each minute.
+    let access = state.access.clone();
+    let mut prune_stop = stop_rx.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => access.prune(),
+                _ = prune_stop.wait_for(|stop| *stop) => return,
+            }
+        }
+    });
     let server = tonic::transport::Server::builder()
         .accept_http1(true)
+        .max_concurrent_streams(Some(state.settings.max_concurrent_streams))
         .layer(trace)
-        .layer(CorsLayer::permissive())
+        .layer(cors(&state.settings.cors_origins))
         .layer(tonic_web::GrpcWebLayer::new())
         .layer(auth::AuthLayer(state.access.clone()))
         .add_service(health_service)

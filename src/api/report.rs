@@ -2,7 +2,7 @@
 use std::pin::Pin;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use prost::Message;
 use sha2::{Digest, Sha256};
 use tonic::{Request, Response, Status};
@@ -28,6 +28,103 @@ use crate::{
 
 /// The report service.
 pub struct ReportApi(pub AppState);
+
+/// Export streams open now, in total and per caller: each holds a
+/// database reader (a connection on PostgreSQL, two threads on SQLite) and
+/// a few batches of memory, so their number is bounded.
+pub struct ExportSlots {
+    total: std::sync::Arc<tokio::sync::Semaphore>,
+    max_total: usize,
+    per_caller: std::sync::Mutex<std::collections::HashMap<String, usize>>,
+    max_per_caller: usize,
+}
+
+/// One open export; dropping it frees the slot.
+pub struct ExportSlot {
+    _total: tokio::sync::OwnedSemaphorePermit,
+    slots: std::sync::Arc<ExportSlots>,
+    caller: String,
+}
+
+impl Drop for ExportSlot {
+    fn drop(&mut self) {
+        let mut m = self
+            .slots
+            .per_caller
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = m.get_mut(&self.caller) {
+            *n -= 1;
+            if *n == 0 {
+                m.remove(&self.caller);
+            }
+        }
+    }
+}
+
+impl ExportSlots {
+    /// `max_total` streams at once, `max_per_caller` for one caller.
+    pub fn new(max_total: usize, max_per_caller: usize) -> Self {
+        Self {
+            total: std::sync::Arc::new(tokio::sync::Semaphore::new(max_total.max(1))),
+            max_total: max_total.max(1),
+            per_caller: std::sync::Mutex::default(),
+            max_per_caller: max_per_caller.max(1),
+        }
+    }
+
+    /// A slot for `caller`, or RESOURCE_EXHAUSTED naming the limit.
+    pub fn take(self: &std::sync::Arc<Self>, caller: &str) -> Result<ExportSlot, Status> {
+        let mut m = self.per_caller.lock().unwrap_or_else(|e| e.into_inner());
+        let n = m.get(caller).copied().unwrap_or(0);
+        if n >= self.max_per_caller {
+            return Err(Status::resource_exhausted(format!(
+                "this caller already has {n} exports streaming (--max-exports-per-caller {}); \
+                 finish or cancel one first",
+                self.max_per_caller
+            )));
+        }
+        let permit = self.total.clone().try_acquire_owned().map_err(|_| {
+            Status::resource_exhausted(format!(
+                "{} exports are streaming on this server (--max-exports {}); retry later",
+                self.max_total, self.max_total
+            ))
+        })?;
+        m.insert(caller.to_string(), n + 1);
+        Ok(ExportSlot {
+            _total: permit,
+            slots: self.clone(),
+            caller: caller.to_string(),
+        })
+    }
+}
+
+/// Sends `item` unless the reader has taken nothing for `idle`; false when
+/// the export should stop (the reader went away or stalled).
+async fn send_or_stall(
+    tx: &tokio::sync::mpsc::Sender<Result<pb::ExportRequestsResponse, Status>>,
+    item: Result<pb::ExportRequestsResponse, Status>,
+    idle: std::time::Duration,
+    stalled: &mut Option<tokio::sync::oneshot::Sender<Status>>,
+) -> bool {
+    match tokio::time::timeout(idle, tx.send(item)).await {
+        Ok(Ok(())) => true,
+        Ok(Err(_)) => false, // the caller went away
+        Err(_) => {
+            tracing::info!(
+                idle_seconds = idle.as_secs(),
+                "export ended: its reader took nothing"
+            );
+            if let Some(s) = stalled.take() {
+                let _ = s.send(Status::deadline_exceeded(format!(
+                    "the export was ended after {} s in which the reader took nothing; resume from the last cursor",
+                    idle.as_secs()
+                )));
+            }
+            false
+        }
+    }
+}
 
 /// Largest encoded batch: well under gRPC's default 4 MB message limit even
 /// when one request carries the longest texts the register allows.
@@ -285,6 +382,10 @@ impl ReportService for ReportApi {
         req: Request<pb::ExportRequestsRequest>,
     ) -> Result<Response<Self::ExportRequestsStream>, Status> {
         let caller = Caller::of(&req);
+        let client = req
+            .extensions()
+            .get::<super::auth::ClientAddr>()
+            .map(|c| c.0);
         let r = req.into_inner();
         let spec = self.export_spec(&caller, &r).await?;
         // Personal data goes to those who handle the requests (the spec is
@@ -293,18 +394,30 @@ impl ReportService for ReportApi {
             return Err(personal_data_denied());
         }
         let include_personal = r.include_personal_data;
+        let who = match caller.key_id() {
+            Some(k) => format!("key:{k}"),
+            None => format!("addr:{}", client.map_or("-".into(), |c| c.to_string())),
+        };
+        let slot = self.0.exports.take(&who)?;
+        let idle = self.0.settings.export_idle;
         let app = self.0.app.clone();
         // Two batches in flight at most: a slow reader slows the reads, and
-        // memory stays a page and two batches whatever the export's size.
+        // memory stays a page and two batches whatever the export's size. A
+        // reader that takes nothing for `idle` ends the export (its slot and
+        // database reader are freed; it gets DEADLINE_EXCEEDED after the
+        // batches already sent).
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<pb::ExportRequestsResponse, Status>>(2);
+        let (stall_tx, stall_rx) = tokio::sync::oneshot::channel::<Status>();
         let mut pages = app.export_pages(spec.filter.clone(), spec.after);
         tokio::spawn(async move {
+            let _slot = slot;
+            let mut stalled = Some(stall_tx);
             loop {
                 let page = match next_page(&mut pages).await {
                     Ok(p) if p.is_empty() => return,
                     Ok(p) => p,
                     Err(e) => {
-                        let _ = tx.send(Err(Status::from(e))).await;
+                        send_or_stall(&tx, Err(Status::from(e)), idle, &mut stalled).await;
                         return;
                     }
                 };
@@ -322,19 +435,47 @@ impl ReportService for ReportApi {
                     batch.requests.push(row);
                     batch.cursor = encode_cursor(key, &spec.digest);
                     if bytes >= BATCH_BYTES || batch.requests.len() >= BATCH_ROWS {
-                        if tx.send(Ok(std::mem::take(&mut batch))).await.is_err() {
-                            return; // the caller went away
+                        let full = Ok(std::mem::take(&mut batch));
+                        if !send_or_stall(&tx, full, idle, &mut stalled).await {
+                            return;
                         }
                         bytes = 0;
                     }
                 }
-                if !batch.requests.is_empty() && tx.send(Ok(batch)).await.is_err() {
+                if !batch.requests.is_empty()
+                    && !send_or_stall(&tx, Ok(batch), idle, &mut stalled).await
+                {
                     return;
                 }
             }
         });
-        Ok(Response::new(Box::pin(
-            tokio_stream::wrappers::ReceiverStream::new(rx),
-        )))
+        // After the batches: the stall's status, if the export was cut.
+        let tail =
+            futures::stream::once(stall_rx).filter_map(|r| std::future::ready(r.ok().map(Err)));
+        return Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(rx).chain(tail),
+        )));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_slots_per_caller_and_in_total() {
+        let slots = std::sync::Arc::new(ExportSlots::new(3, 2));
+        let a1 = slots.take("key:a").expect("a 1");
+        let a2 = slots.take("key:a").expect("a 2");
+        let refused = slots.take("key:a").err().expect("a 3 refused");
+        assert_eq!(refused.code(), tonic::Code::ResourceExhausted);
+        assert!(refused.message().contains("--max-exports-per-caller 2"));
+        let b1 = slots.take("key:b").expect("b 1");
+        let full = slots.take("key:c").err().expect("total reached");
+        assert!(full.message().contains("--max-exports 3"));
+        drop(a1);
+        let c1 = slots.take("key:c").expect("a slot was freed");
+        drop((a2, b1, c1));
+        assert!(slots.per_caller.lock().unwrap().is_empty(), "no state left");
     }
 }

@@ -637,7 +637,12 @@ impl RequestService for RequestApi {
         &self,
         req: Request<pb::TrackRequestRequest>,
     ) -> Result<Response<pb::TrackRequestResponse>, Status> {
-        self.0.access.check_track_rate(req.remote_addr())?;
+        let client = req
+            .extensions()
+            .get::<super::auth::ClientAddr>()
+            .map(|c| c.0)
+            .or_else(|| req.remote_addr().map(|a| a.ip()));
+        self.0.access.check_track_rate(client)?;
         let body = req.into_inner();
         let mut c = Check::new();
         let number = c.text(

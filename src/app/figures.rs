@@ -32,6 +32,57 @@ pub enum RankingGroup {
     Children(String),
 }
 
+/// Bounds on figures recomputed from the register: they read every
+/// request since 2000, so a few at once would starve the pool that serves
+/// ordinary calls.
+pub struct RecomputeLimits {
+    slots: tokio::sync::Semaphore,
+    concurrency: usize,
+    wait: std::time::Duration,
+    timeout: std::time::Duration,
+}
+
+impl RecomputeLimits {
+    /// `concurrency` at once; each waits `wait` for a slot, runs `timeout`.
+    pub fn new(
+        concurrency: usize,
+        wait: std::time::Duration,
+        timeout: std::time::Duration,
+    ) -> Self {
+        let concurrency = concurrency.max(1);
+        Self {
+            slots: tokio::sync::Semaphore::new(concurrency),
+            concurrency,
+            wait,
+            timeout,
+        }
+    }
+
+    /// Runs `work` in a slot, within the deadline; RESOURCE_EXHAUSTED
+    /// naming the limit otherwise.
+    pub async fn run<T>(&self, work: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+        let _slot = tokio::time::timeout(self.wait, self.slots.acquire())
+            .await
+            .map_err(|_| {
+                Error::ResourceExhausted(format!(
+                    "{} recomputations of figures are running (--recompute-concurrency {}); \
+                     retry later, or ask for whole months, which are read from the monthly cells",
+                    self.concurrency, self.concurrency
+                ))
+            })?
+            .map_err(|_| Error::Unavailable("the server is stopping".into()))?;
+        tokio::time::timeout(self.timeout, work)
+            .await
+            .map_err(|_| {
+                Error::ResourceExhausted(format!(
+                    "recomputing these figures took longer than {} s (--recompute-timeout-seconds); \
+                     ask for whole months or a shorter range",
+                    self.timeout.as_secs()
+                ))
+            })?
+    }
+}
+
 /// An agency's figures for a period.
 #[derive(Debug, Clone)]
 pub struct AgencyStatistics {
@@ -245,13 +296,19 @@ impl App {
             .start
             .yesterday()
             .map_err(|e| Error::invalid("period", e.to_string()))?;
-        let totals = self
-            .store
-            .recompute_totals(agencies, period.start, period.end)
-            .await?;
-        let earlier = self
-            .store
-            .recompute_totals(agencies, origin, before)
+        let (totals, earlier) = self
+            .recompute
+            .run(async {
+                let totals = self
+                    .store
+                    .recompute_totals(agencies, period.start, period.end)
+                    .await?;
+                let earlier = self
+                    .store
+                    .recompute_totals(agencies, origin, before)
+                    .await?;
+                Ok((totals, earlier))
+            })
             .await?;
         let pending_start = ids
             .iter()
@@ -680,5 +737,54 @@ mod tests {
         assert!(r.publish_time.is_some());
         let json = serde_json::to_string(&r).unwrap();
         assert_eq!(decode_snapshot(&json).unwrap(), r);
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn recomputations_wait_for_a_slot_and_have_a_deadline() {
+        let limits = std::sync::Arc::new(RecomputeLimits::new(
+            1,
+            Duration::from_millis(50),
+            Duration::from_millis(50),
+        ));
+        // One recomputation holds the only slot until told to finish.
+        let (release, hold) = tokio::sync::oneshot::channel::<()>();
+        let (started_tx, started) = tokio::sync::oneshot::channel::<()>();
+        let holder = {
+            let limits = limits.clone();
+            tokio::spawn(async move {
+                limits
+                    .run(async {
+                        let _ = started_tx.send(());
+                        let _ = hold.await;
+                        Ok(())
+                    })
+                    .await
+            })
+        };
+        started.await.unwrap();
+        let waited = limits.run(async { Ok(()) }).await;
+        match waited {
+            Err(Error::ResourceExhausted(m)) => {
+                assert!(m.contains("--recompute-concurrency 1"), "{m}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let _ = release.send(());
+        // The holder outlived its 50 ms deadline while held.
+        match holder.await.unwrap() {
+            Err(Error::ResourceExhausted(m)) => {
+                assert!(m.contains("--recompute-timeout-seconds"), "{m}")
+            }
+            Ok(()) => {} // released before its deadline on a fast machine
+            Err(e) => panic!("{e:?}"),
+        }
+        // The slot is free again.
+        limits.run(async { Ok(()) }).await.expect("free slot");
     }
 }

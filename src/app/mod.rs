@@ -25,12 +25,34 @@ pub mod requests;
 pub struct App {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    recompute: Arc<figures::RecomputeLimits>,
 }
 
 impl App {
     /// The application over a store, with a clock.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            recompute: Arc::new(figures::RecomputeLimits::new(
+                2,
+                std::time::Duration::from_secs(5),
+                std::time::Duration::from_secs(30),
+            )),
+        }
+    }
+
+    /// Bounds the figures recomputed from the register (ranges not on whole
+    /// months): `concurrency` at once, each waiting `wait` for its turn and
+    /// running at most `timeout`.
+    pub fn with_recompute_limits(
+        mut self,
+        concurrency: usize,
+        wait: std::time::Duration,
+        timeout: std::time::Duration,
+    ) -> Self {
+        self.recompute = Arc::new(figures::RecomputeLimits::new(concurrency, wait, timeout));
+        self
     }
 
     /// The deployment's settings.

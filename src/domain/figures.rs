@@ -742,6 +742,12 @@ pub fn dispute_outcomes(t: &Totals) -> Vec<(DisputeOutcome, i64)> {
         .collect()
 }
 
+/// The longest range of whole months (read from the monthly cells).
+pub const MAX_RANGE_MONTHS: i32 = 120;
+
+/// The longest range not on whole months (recomputed from the register).
+pub const MAX_RECOMPUTED_DAYS: i32 = 366;
+
 /// A period of figures: a year, a quarter, or any range of days.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Period {
@@ -790,6 +796,29 @@ impl Period {
             end,
             kind: PeriodKind::Quarter(year, quarter),
         })
+    }
+
+    /// Why the range `start..=end` is refused as too long, or `None`. Whole
+    /// months are read from the monthly cells, so they may span up to
+    /// [`MAX_RANGE_MONTHS`]; other ranges are recomputed from the register
+    /// and span at most [`MAX_RECOMPUTED_DAYS`].
+    pub fn range_limit(start: Date, end: Date) -> Option<String> {
+        let p = Self::range(start, end);
+        if p.whole_months() {
+            let months = (i32::from(end.year()) * 12 + i32::from(end.month()))
+                - (i32::from(start.year()) * 12 + i32::from(start.month()))
+                + 1;
+            (months > MAX_RANGE_MONTHS).then(|| {
+                format!("a range of whole months spans at most {MAX_RANGE_MONTHS} months; this one spans {months}")
+            })
+        } else {
+            let days = start.until(end).map_or(i32::MAX, |s| s.get_days()) + 1;
+            (days > MAX_RECOMPUTED_DAYS).then(|| {
+                format!(
+                    "a range that does not start on the 1st and end on a month's last day is recomputed from the register and spans at most {MAX_RECOMPUTED_DAYS} days; this one spans {days} (use whole months, a quarter or a year for longer)"
+                )
+            })
+        }
     }
 
     /// The days `start..=end` (`end` not before `start`).
@@ -1510,5 +1539,27 @@ mod tests {
             "only the OPDs that have the item"
         );
         assert_eq!(mean_of_opds(&policy, &[]), None);
+    }
+
+    #[test]
+    fn range_limits() {
+        use jiff::civil::date;
+        // (start, end, refused)
+        let cases = [
+            (date(2026, 1, 1), date(2026, 12, 31), false),
+            (date(2016, 1, 1), date(2025, 12, 31), false), // 120 whole months
+            (date(2015, 12, 1), date(2025, 12, 31), true), // 121
+            (date(2026, 1, 2), date(2027, 1, 2), false),   // 366 days
+            (date(2026, 1, 2), date(2027, 1, 3), true),    // 367
+            (date(2000, 1, 2), date(2199, 12, 30), true),
+            (date(2026, 3, 5), date(2026, 3, 5), false),
+        ];
+        for (start, end, refused) in cases {
+            assert_eq!(
+                Period::range_limit(start, end).is_some(),
+                refused,
+                "{start}..{end}"
+            );
+        }
     }
 }

@@ -192,9 +192,28 @@ pub async fn spawn_app_with(backend: Backend, settings: StoreSettings) -> TestAp
     spawn_on(db, settings).await
 }
 
+/// Starts a server on a fresh database with the server's guards set.
+pub async fn spawn_app_guarded(backend: Backend, server: ppid::api::ServerSettings) -> TestApp {
+    let db = Arc::new(TestDb::new(&backend).await);
+    spawn_on_with(db, StoreSettings::default(), server).await
+}
+
 /// Starts another server on an existing database (several processes sharing
 /// one PostgreSQL database).
 pub async fn spawn_on(db: Arc<TestDb>, settings: StoreSettings) -> TestApp {
+    let server = ppid::api::ServerSettings {
+        track_per_minute: TRACK_PER_MINUTE,
+        ..ppid::api::ServerSettings::default()
+    };
+    spawn_on_with(db, settings, server).await
+}
+
+/// [`spawn_on`] with the server's guards.
+pub async fn spawn_on_with(
+    db: Arc<TestDb>,
+    settings: StoreSettings,
+    server: ppid::api::ServerSettings,
+) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         ppid::telemetry::init(ppid::config::LogFormat::Text);
     }
@@ -205,7 +224,7 @@ pub async fn spawn_on(db: Arc<TestDb>, settings: StoreSettings) -> TestApp {
         .expect("bind");
     let port = listener.local_addr().unwrap().port();
     // Open mode until a test creates a key; 5 tracking attempts a minute.
-    let state = AppState::new(store, Arc::new(clock.clone()), true, TRACK_PER_MINUTE);
+    let state = AppState::new(store, Arc::new(clock.clone()), server);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         ppid::serve(

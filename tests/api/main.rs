@@ -10,6 +10,7 @@ mod crash;
 mod durability;
 mod exemptions;
 mod export_cli;
+mod guards;
 mod indicators;
 mod keys_cli;
 mod lifecycle;

@@ -62,7 +62,11 @@ async fn start(url: &str, settings: StoreSettings) -> anyhow::Result<Server> {
     let store = store::connect(url, settings).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let state = AppState::new(store.clone(), Arc::new(SystemClock), true, 10);
+    let state = AppState::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        ppid::api::ServerSettings::default(),
+    );
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         let _ = ppid::serve(
