@@ -14,6 +14,7 @@ mod guards;
 mod indicators;
 mod keys_cli;
 mod lifecycle;
+mod limits_process;
 mod listing;
 mod objection_register;
 mod objections;
