@@ -321,7 +321,7 @@ pub struct ServeArgs {
     pub track_attempts_per_minute: u32,
     /// Failed authentications (unknown or revoked tokens) allowed per client
     /// address per minute; past it the address is refused for a minute.
-    #[arg(long, env = "PPID_FAILED_AUTH_PER_MINUTE", default_value_t = 30,
+    #[arg(long, env = "PPID_FAILED_AUTH_PER_MINUTE", default_value_t = crate::api::DEFAULT_FAILED_AUTH_PER_MINUTE,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub failed_auth_per_minute: u32,
     /// Reverse proxies (addresses or CIDR blocks, comma-separated) whose
@@ -334,29 +334,29 @@ pub struct ServeArgs {
     #[arg(long, env = "PPID_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
     /// Export streams open at once on this server.
-    #[arg(long, env = "PPID_MAX_EXPORTS", default_value_t = 8,
+    #[arg(long, env = "PPID_MAX_EXPORTS", default_value_t = crate::api::DEFAULT_MAX_EXPORTS,
           value_parser = clap::value_parser!(u32).range(1..=256))]
     pub max_exports: u32,
     /// Export streams open at once per API key (or per address).
-    #[arg(long, env = "PPID_MAX_EXPORTS_PER_CALLER", default_value_t = 2,
+    #[arg(long, env = "PPID_MAX_EXPORTS_PER_CALLER", default_value_t = crate::api::DEFAULT_MAX_EXPORTS_PER_CALLER,
           value_parser = clap::value_parser!(u32).range(1..=256))]
     pub max_exports_per_caller: u32,
     /// Seconds an export may wait for its reader to take a batch before it
     /// is ended.
-    #[arg(long, env = "PPID_EXPORT_IDLE_SECONDS", default_value_t = 60,
+    #[arg(long, env = "PPID_EXPORT_IDLE_SECONDS", default_value_t = crate::api::DEFAULT_EXPORT_IDLE_SECONDS,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub export_idle_seconds: u64,
     /// HTTP/2 streams (calls) open at once per connection.
-    #[arg(long, env = "PPID_MAX_CONCURRENT_STREAMS", default_value_t = 100,
+    #[arg(long, env = "PPID_MAX_CONCURRENT_STREAMS", default_value_t = crate::api::DEFAULT_MAX_CONCURRENT_STREAMS,
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_concurrent_streams: u32,
     /// Figures recomputed from the register (ranges not on whole months) at
     /// once; more wait 5 s for a turn, then get RESOURCE_EXHAUSTED.
-    #[arg(long, env = "PPID_RECOMPUTE_CONCURRENCY", default_value_t = 2,
+    #[arg(long, env = "PPID_RECOMPUTE_CONCURRENCY", default_value_t = crate::app::figures::DEFAULT_RECOMPUTE_CONCURRENCY as u32,
           value_parser = clap::value_parser!(u32).range(1..=64))]
     pub recompute_concurrency: u32,
     /// Seconds a recomputation of figures may run.
-    #[arg(long, env = "PPID_RECOMPUTE_TIMEOUT_SECONDS", default_value_t = 30,
+    #[arg(long, env = "PPID_RECOMPUTE_TIMEOUT_SECONDS", default_value_t = crate::app::figures::DEFAULT_RECOMPUTE_TIMEOUT.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub recompute_timeout_seconds: u64,
 }

@@ -282,7 +282,7 @@ impl ExemptionService for ExemptionApi {
         let (mut in_force, mut explanation) = e.explain_on(day);
         if let Some(citing) = citing {
             let a = self.0.app.get_agency(&citing).await?;
-            if !a.path.contains(&format!("/{}/", e.agency_id)) {
+            if crate::domain::agency::depth_on(&a.path, &e.agency_id).is_none() {
                 in_force = false;
                 explanation = format!(
                     "the entry belongs to the DIK of agencies/{}, which does not cover agencies/{}",

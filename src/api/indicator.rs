@@ -477,7 +477,7 @@ impl IndicatorService for IndicatorApi {
         // Live figures need a figures role and every member within the
         // key's reach (the reach rules of GetAgencyStatistics and
         // ExplainScore); otherwise only what has been published.
-        let (key, _, members) = self.0.app.ranking_group(&group).await?;
+        let (key, label, members) = self.0.app.ranking_group(&group).await?;
         let live = caller.sees_figures() && members.iter().all(|m| caller.reaches(&m.path));
         if !live {
             let Some(published) = self.0.app.published_ranking(&key, &period).await? else {
@@ -499,8 +499,13 @@ impl IndicatorService for IndicatorApi {
             };
             return Ok(Response::new(ranking_to_pb(&published)));
         }
+        // The group is resolved once, above.
         Ok(Response::new(ranking_to_pb(
-            &self.0.app.ranking(&group, &period).await?,
+            &self
+                .0
+                .app
+                .ranking_of(&key, &label, members, &period)
+                .await?,
         )))
     }
 

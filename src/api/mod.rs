@@ -74,22 +74,33 @@ pub struct ServerSettings {
     pub recompute_timeout: Duration,
 }
 
+/// Failed authentications per address per minute by default.
+pub const DEFAULT_FAILED_AUTH_PER_MINUTE: u32 = 30;
+/// Export streams at once by default.
+pub const DEFAULT_MAX_EXPORTS: u32 = 8;
+/// Export streams at once per caller by default.
+pub const DEFAULT_MAX_EXPORTS_PER_CALLER: u32 = 2;
+/// Seconds a stalled export lives by default.
+pub const DEFAULT_EXPORT_IDLE_SECONDS: u64 = 60;
+/// HTTP/2 streams per connection by default.
+pub const DEFAULT_MAX_CONCURRENT_STREAMS: u32 = 100;
+
 impl Default for ServerSettings {
     fn default() -> Self {
         Self {
             allow_open: true,
             track_per_minute: 10,
-            failed_auth_per_minute: 30,
+            failed_auth_per_minute: DEFAULT_FAILED_AUTH_PER_MINUTE,
             token_cache_entries: 10_000,
             trusted_proxies: Vec::new(),
             cors_origins: Vec::new(),
-            max_exports: 8,
-            max_exports_per_caller: 2,
-            export_idle: Duration::from_secs(60),
-            max_concurrent_streams: 100,
-            recompute_concurrency: 2,
-            recompute_wait: Duration::from_secs(5),
-            recompute_timeout: Duration::from_secs(30),
+            max_exports: DEFAULT_MAX_EXPORTS as usize,
+            max_exports_per_caller: DEFAULT_MAX_EXPORTS_PER_CALLER as usize,
+            export_idle: Duration::from_secs(DEFAULT_EXPORT_IDLE_SECONDS),
+            max_concurrent_streams: DEFAULT_MAX_CONCURRENT_STREAMS,
+            recompute_concurrency: crate::app::figures::DEFAULT_RECOMPUTE_CONCURRENCY,
+            recompute_wait: crate::app::figures::DEFAULT_RECOMPUTE_WAIT,
+            recompute_timeout: crate::app::figures::DEFAULT_RECOMPUTE_TIMEOUT,
         }
     }
 }

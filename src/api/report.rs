@@ -452,9 +452,9 @@ impl ReportService for ReportApi {
         // After the batches: the stall's status, if the export was cut.
         let tail =
             futures::stream::once(stall_rx).filter_map(|r| std::future::ready(r.ok().map(Err)));
-        return Ok(Response::new(Box::pin(
+        Ok(Response::new(Box::pin(
             tokio_stream::wrappers::ReceiverStream::new(rx).chain(tail),
-        )));
+        )))
     }
 }
 

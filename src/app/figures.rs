@@ -42,6 +42,23 @@ pub struct RecomputeLimits {
     timeout: std::time::Duration,
 }
 
+/// Recomputations at once by default.
+pub const DEFAULT_RECOMPUTE_CONCURRENCY: usize = 2;
+/// How long a recomputation waits for its turn by default.
+pub const DEFAULT_RECOMPUTE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long a recomputation may run by default.
+pub const DEFAULT_RECOMPUTE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl Default for RecomputeLimits {
+    fn default() -> Self {
+        Self::new(
+            DEFAULT_RECOMPUTE_CONCURRENCY,
+            DEFAULT_RECOMPUTE_WAIT,
+            DEFAULT_RECOMPUTE_TIMEOUT,
+        )
+    }
+}
+
 impl RecomputeLimits {
     /// `concurrency` at once; each waits `wait` for a slot, runs `timeout`.
     pub fn new(
@@ -365,7 +382,7 @@ impl App {
         let mut subtrees: HashMap<String, Vec<String>> = HashMap::new();
         for a in &all {
             // Every ancestor-or-self on the path gets this agency.
-            for anc in a.path.split('/').filter(|s| !s.is_empty()) {
+            for anc in crate::domain::agency::path_ids(&a.path) {
                 subtrees
                     .entry(anc.to_string())
                     .or_default()
@@ -474,10 +491,21 @@ impl App {
     /// one, else computed now, with last period's published ranks beside.
     pub async fn ranking(&self, group: &RankingGroup, period: &Period) -> Result<Ranking> {
         let (key, label, members) = self.ranking_group(group).await?;
-        if let Some(published) = self.published_ranking(&key, period).await? {
+        self.ranking_of(&key, &label, members, period).await
+    }
+
+    /// [`App::ranking`] of a group already resolved by [`App::ranking_group`].
+    pub async fn ranking_of(
+        &self,
+        key: &str,
+        label: &str,
+        members: Vec<Agency>,
+        period: &Period,
+    ) -> Result<Ranking> {
+        if let Some(published) = self.published_ranking(key, period).await? {
             return Ok(published);
         }
-        self.compute_ranking(&key, &label, members, period).await
+        self.compute_ranking(key, label, members, period).await
     }
 
     async fn compute_ranking(

@@ -34,11 +34,7 @@ impl App {
         Self {
             store,
             clock,
-            recompute: Arc::new(figures::RecomputeLimits::new(
-                2,
-                std::time::Duration::from_secs(5),
-                std::time::Duration::from_secs(30),
-            )),
+            recompute: Arc::new(figures::RecomputeLimits::default()),
         }
     }
 

@@ -45,6 +45,17 @@ impl Agency {
     }
 }
 
+/// The ids on an agency path, from the top (`/kota/dinkes/`: kota, dinkes).
+pub fn path_ids(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter(|s| !s.is_empty())
+}
+
+/// How deep agency `id` stands on `path` (0: the top), if it is on it: a
+/// DIK entry or a tariff of an agency covers the agencies below it.
+pub fn depth_on(path: &str, id: &str) -> Option<usize> {
+    path_ids(path).position(|p| p == id)
+}
+
 /// Input for a new agency, validated by the caller.
 #[derive(Debug, Clone)]
 pub struct NewAgency {

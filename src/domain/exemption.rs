@@ -346,7 +346,7 @@ pub fn check_basis(
         });
     }
     for e in cited {
-        if !handling.path.contains(&format!("/{}/", e.agency_id)) {
+        if super::agency::depth_on(&handling.path, &e.agency_id).is_none() {
             return Err(Error::precondition(
                 "EXEMPTION_OF_ANOTHER_AGENCY",
                 format!(

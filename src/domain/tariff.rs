@@ -115,7 +115,7 @@ pub fn check_items(field: &str, items: &[TariffItem]) -> Vec<FieldViolation> {
 /// `day`: the nearest agency on the path that has announced one, its latest
 /// version in force that day.
 pub fn in_force<'a>(tariffs: &'a [Tariff], path: &str, day: Date) -> Option<&'a Tariff> {
-    let depth = |t: &Tariff| path.find(&format!("/{}/", t.agency_id));
+    let depth = |t: &Tariff| super::agency::depth_on(path, &t.agency_id);
     tariffs
         .iter()
         .filter(|t| t.effective_date <= day)

@@ -96,7 +96,7 @@ impl super::DikStore for SqlStore {
             "SELECT {EXEMPTION_COLUMNS} FROM exemptions WHERE agency_id IN "
         ));
         // The agency and every agency above it (its path).
-        qb.push_list(agency.path.split('/').filter(|s| !s.is_empty()));
+        qb.push_list(crate::domain::agency::path_ids(&agency.path));
         if let Some(l) = filter.letter {
             qb.push(" AND letter = ").push_bind(l.as_str());
         }

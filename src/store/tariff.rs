@@ -54,13 +54,8 @@ pub(crate) async fn insert_tariff(conn: &mut Conn<'_>, t: &Tariff) -> Result<()>
 /// Every version of the agencies on `path` (`/pemda/.../agency/`), newest
 /// first.
 pub(crate) async fn tariffs_on_path(conn: &mut Conn<'_>, path: &str) -> Result<Vec<Tariff>> {
-    let ids: Vec<String> = path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect();
     let mut q = Sql::new(format!("SELECT {COLUMNS} FROM tariffs WHERE agency_id IN "));
-    q.push_list(ids);
+    q.push_list(crate::domain::agency::path_ids(path).map(str::to_string));
     q.push(" ORDER BY effective_date DESC, agency_id");
     q.fetch_all(conn).await?.iter().map(from_row).collect()
 }

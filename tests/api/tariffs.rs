@@ -42,6 +42,19 @@ async fn create(
         .map(|r| r.into_inner())
 }
 
+/// Kota Serang's maklumat from 2 January 2026: A4 copies at Rp 200, a CD
+/// at Rp 5.000.
+fn serang_tariff() -> pb::Tariff {
+    tariff(
+        "Maklumat PPID Kota Serang No. 1/2026",
+        "2026-01-02",
+        vec![
+            item("fotokopi-a4", "Fotokopi A4", "lembar", 200),
+            item("cd", "Salinan pada CD", "keping", 5_000),
+        ],
+    )
+}
+
 async fn list(app: &mut TestApp, agency: &str) -> pb::ListTariffsResponse {
     app.agencies
         .list_tariffs(pb::ListTariffsRequest {
@@ -58,20 +71,9 @@ async fn tariff_versions(backend: Backend) {
     app.pemda("kota-serang").await;
     app.opd("dinkes", "kota-serang").await;
     app.opd("disdik", "kota-serang").await;
-    let pemda = create(
-        &mut app,
-        "kota-serang",
-        tariff(
-            "Maklumat PPID Kota Serang No. 1/2026",
-            "2026-01-02",
-            vec![
-                item("fotokopi-a4", "Fotokopi A4", "lembar", 200),
-                item("cd", "Salinan pada CD", "keping", 5_000),
-            ],
-        ),
-    )
-    .await
-    .expect("pemda tariff");
+    let pemda = create(&mut app, "kota-serang", serang_tariff())
+        .await
+        .expect("pemda tariff");
     assert_eq!(pemda.name, "agencies/kota-serang/tariffs/2026-01-02");
     assert!(pemda.create_time.is_some());
     // Dinkes announces free service from April.
@@ -121,20 +123,9 @@ async fn fees_priced_by_the_tariff(backend: Backend) {
     app.set_now("2026-03-02T02:00:00Z");
     app.pemda("kota-serang").await;
     app.opd("dinkes", "kota-serang").await;
-    create(
-        &mut app,
-        "kota-serang",
-        tariff(
-            "Maklumat PPID Kota Serang No. 1/2026",
-            "2026-01-02",
-            vec![
-                item("fotokopi-a4", "Fotokopi A4", "lembar", 200),
-                item("cd", "Salinan pada CD", "keping", 5_000),
-            ],
-        ),
-    )
-    .await
-    .unwrap();
+    create(&mut app, "kota-serang", serang_tariff())
+        .await
+        .unwrap();
     let r = app.submit("dinkes", "2026-03-02T02:00:00Z").await;
     app.set_now("2026-03-04T02:00:00Z");
     let grant = |fee: i64, lines: &[(&str, i64)]| pb::RespondRequestRequest {
