@@ -34,13 +34,20 @@ pub struct SqlStore {
 }
 
 /// Where reads come from: on SQLite a read-only pool beside the writer's
-/// connection; on PostgreSQL the pool the writer also draws from.
+/// connection; on PostgreSQL a read pool, and a small pool of its own for
+/// exports, so that slow export readers can never take the connections
+/// ordinary calls need, nor more than a few of the database's.
 #[derive(Clone)]
 pub enum Reader {
     /// SQLite, read-only connections.
     Sqlite(sqlx::SqlitePool),
     /// PostgreSQL.
-    Postgres(sqlx::PgPool),
+    Postgres {
+        /// Ordinary reads.
+        read: sqlx::PgPool,
+        /// Export streams, each holding one connection while it streams.
+        export: sqlx::PgPool,
+    },
 }
 
 /// A pooled connection to read on.
@@ -66,7 +73,7 @@ impl Reader {
     pub async fn acquire(&self) -> Result<Pooled> {
         Ok(match self {
             Reader::Sqlite(p) => Pooled::Sqlite(p.acquire().await?),
-            Reader::Postgres(p) => Pooled::Postgres(p.acquire().await?),
+            Reader::Postgres { read, .. } => Pooled::Postgres(read.acquire().await?),
         })
     }
 }

@@ -5,7 +5,7 @@
 //! read pool.
 use std::time::Duration;
 
-use sqlx::postgres::PgPoolOptions;
+use sqlx::{ConnectOptions as _, postgres::PgPoolOptions};
 
 use super::{
     RequestCursor, RequestFilter,
@@ -22,9 +22,18 @@ use crate::{
 /// How long a call waits for a connection before UNAVAILABLE.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// Connections for export streams, apart from the read pool: as many as the
+/// server streams at once by default (`--max-exports`), so that exports
+/// never hold more of the database's connections than this.
+const EXPORT_CONNECTIONS: u32 = crate::api::DEFAULT_MAX_EXPORTS;
+
+/// How long an export waits for one of those connections (when an operator
+/// allows more exports than connections) before UNAVAILABLE.
+const EXPORT_WAIT: Duration = Duration::from_secs(30);
+
 /// Opens the pools and migrates: the writer's connection (a pool of one,
 /// so that it reconnects after an outage, and so that reads can never take
-/// the connection the writer needs) and the read pool.
+/// the connection the writer needs), the read pool and the export pool.
 pub(super) async fn open(url: &str) -> anyhow::Result<(Source, Reader)> {
     let pool = |size| {
         PgPoolOptions::new()
@@ -39,14 +48,24 @@ pub(super) async fn open(url: &str) -> anyhow::Result<(Source, Reader)> {
     super::figures::backfill_counters(&mut super::db::Conn::Postgres(&mut *read.acquire().await?))
         .await?;
     let write = pool(1).await?;
-    Ok((Source::Postgres(write), Reader::Postgres(read)))
+    // Exports run long: without sqlx's slow-statement warning, which a long
+    // export would raise every time. Connected on first use.
+    let export = PgPoolOptions::new()
+        .max_connections(EXPORT_CONNECTIONS)
+        .acquire_timeout(EXPORT_WAIT)
+        .idle_timeout(Duration::from_secs(60))
+        .connect_lazy_with(
+            (*read.connect_options())
+                .clone()
+                .disable_statement_logging(),
+        );
+    Ok((Source::Postgres(write), Reader::Postgres { read, export }))
 }
 
 /// PostgreSQL streams the export as one query, cut into pages here: the
 /// server produces rows while this task decodes the ones before, and the
-/// whole export reads one snapshot. It runs on a connection of its own
-/// without sqlx's slow-statement warning, which a long export would raise
-/// every time.
+/// whole export reads one snapshot. It holds a connection of the export
+/// pool while it streams.
 pub(super) fn spawn_export(
     pool: sqlx::PgPool,
     filter: RequestFilter,
@@ -70,13 +89,12 @@ async fn stream_export(
     size: usize,
     tx: &tokio::sync::mpsc::Sender<Result<Vec<Request>>>,
 ) -> Result<()> {
-    use sqlx::{ConnectOptions, postgres::PgConnection};
-    let options = (*pool.connect_options())
-        .clone()
-        .disable_statement_logging();
-    let mut conn: PgConnection = tokio::time::timeout(CONNECT_TIMEOUT, options.connect())
-        .await
-        .map_err(|_| Error::Unavailable("the database did not answer in time".into()))??;
+    let mut conn = pool.acquire().await.map_err(|e| match e {
+        sqlx::Error::PoolTimedOut => {
+            Error::Unavailable("every export connection is busy; retry later".into())
+        }
+        e => e.into(),
+    })?;
     let query = page_query(filter, after, i64::MAX, Newest::Last);
     let mut conn = super::db::Conn::Postgres(&mut conn);
     let mut page = Vec::with_capacity(size);

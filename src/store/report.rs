@@ -236,8 +236,8 @@ impl super::ReportStore for SqlStore {
             super::core::Reader::Sqlite(pool) => {
                 super::sqlite::spawn_export(pool.clone(), filter, after, page, tx)
             }
-            super::core::Reader::Postgres(pool) => {
-                super::postgres::spawn_export(pool.clone(), filter, after, page, tx)
+            super::core::Reader::Postgres { export, .. } => {
+                super::postgres::spawn_export(export.clone(), filter, after, page, tx)
             }
         }
         rx
