@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod agencies;
+mod browser_cors;
 mod calendar;
 mod crash;
 mod durability;
