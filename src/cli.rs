@@ -88,6 +88,7 @@ pub async fn filter(app: &App, f: &FilterArgs) -> anyhow::Result<RequestFilter> 
         receive_end: f.to.and_then(|d| time::end_of_day(d, &tz)),
         overdue_at: None,
         submitted_by: None,
+        ..Default::default()
     })
 }
 

@@ -308,6 +308,12 @@ pub struct ServeArgs {
           default_value_t = crate::domain::exemption::DEFAULT_MAX_PERIOD_YEARS,
           value_parser = clap::value_parser!(i16).range(1..=30))]
     pub dik_max_period_years: i16,
+    /// Working days ahead within which a running deadline shows as due soon
+    /// in worklists (ListRequests' deadline states, GetWorkload).
+    #[arg(long, env = "PPID_DUE_SOON_WORKING_DAYS",
+          default_value_t = crate::app::worklist::DEFAULT_DUE_SOON_WORKING_DAYS,
+          value_parser = clap::value_parser!(i32).range(1..=20))]
+    pub due_soon_working_days: i32,
     /// Seconds to let in-flight calls finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "PPID_SHUTDOWN_GRACE_SECONDS", default_value_t = 10)]
     pub shutdown_grace_seconds: u64,
@@ -403,6 +409,7 @@ impl ServeArgs {
             delivery_working_days: self.delivery_working_days,
             completion_window_working_days: self.completion_window_working_days,
             dik_max_period_years: self.dik_max_period_years,
+            due_soon_working_days: self.due_soon_working_days,
             ..crate::store::StoreSettings::default()
         }
     }

@@ -58,6 +58,114 @@ pub struct Summary {
     pub disputes: usize,
 }
 
+/// What people ask for, in the words of real requests: a document, a
+/// subject, sometimes a place and a year, so that search benchmarks find
+/// some words in many requests and others in few.
+fn request_text(rng: &mut StdRng) -> String {
+    const DOCUMENTS: [&str; 10] = [
+        "Salinan",
+        "Dokumen",
+        "Data",
+        "Laporan",
+        "Daftar",
+        "Rekapitulasi",
+        "Rincian",
+        "Surat keputusan tentang",
+        "Notulen rapat tentang",
+        "Kontrak",
+    ];
+    const SUBJECTS: [&str; 30] = [
+        "anggaran dan realisasi kegiatan",
+        "pengadaan barang dan jasa",
+        "penerima bantuan sosial",
+        "izin mendirikan bangunan",
+        "perbaikan jalan lingkungan",
+        "kualitas air sungai",
+        "jumlah tenaga kesehatan di puskesmas",
+        "penerimaan peserta didik baru",
+        "penyaluran dana desa",
+        "hasil pemeriksaan BPK",
+        "pembangunan pasar rakyat",
+        "program penurunan stunting",
+        "beasiswa daerah",
+        "retribusi parkir",
+        "rencana tata ruang wilayah",
+        "perjalanan dinas pejabat",
+        "pengelolaan sampah dan TPA",
+        "penanganan banjir",
+        "imunisasi anak",
+        "bantuan modal UMKM",
+        "honorarium tenaga non-ASN",
+        "inventaris aset daerah",
+        "pajak hotel dan restoran",
+        "analisis dampak lingkungan (AMDAL) kawasan industri",
+        "rekrutmen pegawai pemerintah",
+        "hibah kepada organisasi kemasyarakatan",
+        "subsidi pupuk bagi petani",
+        "ketersediaan obat di rumah sakit daerah",
+        "perawatan penerangan jalan umum",
+        "pengaduan pelayanan publik",
+    ];
+    const PLACES: [&str; 12] = [
+        "Kecamatan Cipocok Jaya",
+        "Kecamatan Taktakan",
+        "Kecamatan Kasemen",
+        "Kecamatan Walantaka",
+        "Kecamatan Curug",
+        "Kecamatan Serang",
+        "Desa Sukamaju",
+        "Kelurahan Sumurpecung",
+        "Kelurahan Lontar Baru",
+        "wilayah pesisir",
+        "kawasan perkotaan",
+        "seluruh kecamatan",
+    ];
+    let mut text = format!(
+        "{} {}",
+        DOCUMENTS[rng.random_range(0..DOCUMENTS.len())],
+        SUBJECTS[rng.random_range(0..SUBJECTS.len())]
+    );
+    if rng.random_bool(0.5) {
+        text.push_str(" di ");
+        text.push_str(PLACES[rng.random_range(0..PLACES.len())]);
+    }
+    if rng.random_bool(0.7) {
+        text.push_str(&format!(" tahun {}", rng.random_range(2019..=2026)));
+    }
+    text
+}
+
+/// A requester's name (personal data, searched only by those who may see it).
+fn requester_name(rng: &mut StdRng) -> String {
+    const FIRST: [&str; 16] = [
+        "Siti", "Budi", "Dewi", "Agus", "Rina", "Ahmad", "Nur", "Eko", "Sri", "Hendra", "Wahyu",
+        "Fitri", "Yusuf", "Ratna", "Dedi", "Indah",
+    ];
+    const LAST: [&str; 16] = [
+        "Rahayu",
+        "Santoso",
+        "Lestari",
+        "Hidayat",
+        "Susanti",
+        "Saputra",
+        "Wulandari",
+        "Kurniawan",
+        "Pratama",
+        "Handayani",
+        "Setiawan",
+        "Nugroho",
+        "Maharani",
+        "Gunawan",
+        "Permata",
+        "Sulaiman",
+    ];
+    format!(
+        "{} {}",
+        FIRST[rng.random_range(0..FIRST.len())],
+        LAST[rng.random_range(0..LAST.len())]
+    )
+}
+
 fn pick<T: Copy>(rng: &mut StdRng, weighted: &[(T, u32)]) -> T {
     let total: u32 = weighted.iter().map(|(_, w)| w).sum();
     let mut x = rng.random_range(0..total);
@@ -242,7 +350,7 @@ pub async fn generate(
             receiving_agency_id: a.id.clone(),
             pemda_id: a.pemda_id.clone(),
             requester: Requester {
-                full_name: format!("Pemohon {i}"),
+                full_name: requester_name(&mut rng),
                 kind: pick(
                     &mut rng,
                     &[
@@ -259,7 +367,7 @@ pub async fn generate(
                 occupation: Some("Wiraswasta".into()),
                 proxy: None,
             },
-            information_requested: "Dokumen anggaran dan realisasi kegiatan".into(),
+            information_requested: request_text(&mut rng),
             purpose: "Pengawasan publik".into(),
             access_method: AccessMethod::Copy,
             copy_form: Some(CopyForm::Softcopy),

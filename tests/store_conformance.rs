@@ -2372,10 +2372,13 @@ async fn list_order_and_cursor_paging(store: Arc<dyn Store>) {
                 got.extend(ids(&page));
                 match page.last() {
                     Some(last) if page.len() == limit as usize => {
-                        cursor = Some(RequestCursor {
-                            receive_time: last.receive_time,
-                            id: last.id,
-                        });
+                        cursor = Some(
+                            RequestCursor {
+                                receive_time: last.receive_time,
+                                id: last.id,
+                            }
+                            .into(),
+                        );
                     }
                     _ => break,
                 }
@@ -2388,10 +2391,13 @@ async fn list_order_and_cursor_paging(store: Arc<dyn Store>) {
     let page = s
         .list_requests(
             &RequestFilter::default(),
-            Some(RequestCursor {
-                receive_time: t("2026-03-10T02:00:00Z"),
-                id: id(0x44),
-            }),
+            Some(
+                RequestCursor {
+                    receive_time: t("2026-03-10T02:00:00Z"),
+                    id: id(0x44),
+                }
+                .into(),
+            ),
             3,
         )
         .await

@@ -328,6 +328,9 @@ const DESK: &[Role] = &[Role::Admin, Role::Officer, Role::Intake];
 const SEES_FIGURES: &[Role] = &[Role::Admin, Role::Officer, Role::Reader];
 const OBJECTIONS: &[Role] = &[Role::Admin, Role::Officer, Role::Superior];
 const DECIDES: &[Role] = &[Role::Admin, Role::Superior];
+/// Who works the worklist: the PPID, its officers and the atasan (who
+/// answers objections).
+const WORKS: &[Role] = &[Role::Admin, Role::Officer, Role::Superior];
 
 /// The role table: every method of every service, by full gRPC path.
 fn rule(path: &str) -> Option<Rule> {
@@ -373,6 +376,7 @@ fn rule(path: &str) -> Option<Rule> {
             "FileDispute" | "RecordDisputeOutcome" | "RecordDisputeStep" | "RecordAnswerReceipt",
         ) => keyed(STAFF),
         ("ppid.v1.RequestService", "TrackRequest") => public,
+        ("ppid.v1.RequestService", "GetWorkload") => keyed(WORKS),
         (
             "ppid.v1.RequestService",
             "SubmitRequest" | "GetRequest" | "ListRequests" | "GetRequestHistory",

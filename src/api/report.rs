@@ -336,6 +336,7 @@ impl ReportApi {
                 receive_end,
                 overdue_at: None,
                 submitted_by: None,
+                ..Default::default()
             },
             after,
             digest,

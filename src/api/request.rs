@@ -10,6 +10,8 @@ use super::{
     convert::{self, Check, Nested, ProtoEnum, Text},
 };
 use crate::{
+    app::worklist::{DeadlineState, Reckoner, WorkKind},
+    domain::search,
     domain::{
         AccessMethod, RequestState, RequesterType, Role, access,
         lifecycle::{Command, NoticeInput},
@@ -17,7 +19,7 @@ use crate::{
         tariff::FeeLine,
     },
     pb::ppid::v1::{self as pb, request_service_server::RequestService},
-    store::{RequestCursor, RequestFilter},
+    store::{ListCursor, RequestCursor, RequestFilter, RequestOrder, Search, deadline_key},
 };
 
 const NAME_MAX: usize = 200;
@@ -114,6 +116,10 @@ pub fn to_pb(r: &model::Request, now: jiff::Timestamp) -> pb::InformationRequest
         update_time: Some(convert::timestamp(r.update_time)),
         etag: convert::etag_of(r.version),
         tracking_code: String::new(),
+        // Set by `with_deadline`, which needs the agency's calendar.
+        deadline_state: 0,
+        deadline_date: None,
+        working_days_left: 0,
     }
 }
 
@@ -260,6 +266,7 @@ impl RequestApi {
         now: jiff::Timestamp,
     ) -> Result<pb::InformationRequest, Status> {
         let mut out = to_pb(r, now);
+        with_deadline(&mut Reckoner::new(&self.0.app, now), r, &mut out).await?;
         let full = match caller {
             Caller::Open { .. } => true,
             Caller::Key(p) if matches!(p.role, Role::Admin | Role::Officer) => {
@@ -272,6 +279,36 @@ impl RequestApi {
         }
         Ok(out)
     }
+}
+
+fn work_kind_to_pb(k: WorkKind) -> pb::workload_group::Kind {
+    use pb::workload_group::Kind as K;
+    match k {
+        WorkKind::DueSoon => K::DueSoon,
+        WorkKind::LastDayToExtend => K::LastDayToExtend,
+        WorkKind::OverdueForNotice => K::OverdueForNotice,
+        WorkKind::OverdueForDelivery => K::OverdueForDelivery,
+        WorkKind::ObjectionToAnswer => K::ObjectionToAnswer,
+        WorkKind::DisputeDate => K::DisputeDate,
+    }
+}
+
+/// Sets where `r` stands against its running deadline.
+async fn with_deadline(
+    rk: &mut Reckoner<'_>,
+    r: &model::Request,
+    out: &mut pb::InformationRequest,
+) -> Result<(), Status> {
+    let v = rk.view(r).await?;
+    out.deadline_state = match v.state {
+        DeadlineState::None => pb::DeadlineState::Unspecified,
+        DeadlineState::OnTrack => pb::DeadlineState::OnTrack,
+        DeadlineState::DueSoon => pb::DeadlineState::DueSoon,
+        DeadlineState::Overdue => pb::DeadlineState::Overdue,
+    } as i32;
+    out.deadline_date = v.date.map(convert::date);
+    out.working_days_left = v.working_days_left;
+    Ok(())
 }
 
 /// Masks the requester's NIK, address, phone and email (UU PDP): what a
@@ -441,13 +478,64 @@ impl RequestService for RequestApi {
             c.add("receive_time_end", "must be after receive_time_start");
         }
         let size = convert::page_size(&mut c, r.page_size);
+        let order = match r.order_by.trim() {
+            "" | "receive_time desc" => RequestOrder::NewestFirst,
+            "deadline" => RequestOrder::Deadline,
+            _ => {
+                c.add("order_by", "must be `receive_time desc` or `deadline`");
+                RequestOrder::NewestFirst
+            }
+        };
+        if !(0..=60).contains(&r.due_within_working_days) {
+            c.add("due_within_working_days", "must be between 0 and 60");
+        }
+        let mut deadline_states = Vec::new();
+        for (i, s) in r.deadline_states.iter().enumerate() {
+            match pb::DeadlineState::try_from(*s) {
+                Ok(pb::DeadlineState::OnTrack) => deadline_states.push(DeadlineState::OnTrack),
+                Ok(pb::DeadlineState::DueSoon) => deadline_states.push(DeadlineState::DueSoon),
+                Ok(pb::DeadlineState::Overdue) => deadline_states.push(DeadlineState::Overdue),
+                _ => c.add(
+                    format!("deadline_states[{i}]"),
+                    "must be ON_TRACK, DUE_SOON or OVERDUE",
+                ),
+            }
+        }
+        let query = if r.query.is_empty() {
+            None
+        } else {
+            match search::parse(&r.query) {
+                Ok(q) => Some(q),
+                Err(e) => {
+                    c.add("query", e.to_string());
+                    None
+                }
+            }
+        };
+        let deadline_filters = r.due_within_working_days > 0 || !deadline_states.is_empty();
+        if deadline_filters && agency_id.is_none() && caller.scope_agency().is_none() {
+            // Working days are an agency's: its calendar and its zone.
+            c.add(
+                if r.due_within_working_days > 0 {
+                    "due_within_working_days"
+                } else {
+                    "deadline_states"
+                },
+                "needs an agency",
+            );
+        }
         let pages = convert::Pages::of(&r, |f| {
             f.page_size = 0;
             f.page_token.clear();
         });
-        let cursor = pages
-            .cursor::<(jiff::Timestamp, Uuid)>(&mut c, &r.page_token)
-            .map(|(receive_time, id)| RequestCursor { receive_time, id });
+        let cursor = match order {
+            RequestOrder::NewestFirst => pages
+                .cursor::<(jiff::Timestamp, Uuid)>(&mut c, &r.page_token)
+                .map(|(receive_time, id)| ListCursor::Receipt(RequestCursor { receive_time, id })),
+            RequestOrder::Deadline => pages
+                .cursor::<(i64, Uuid)>(&mut c, &r.page_token)
+                .map(|(key, id)| ListCursor::Deadline(key, id)),
+        };
         c.finish()?;
         // Officers and admins see their subtree; an intake key its own.
         let intake = caller.role() == Some(Role::Intake);
@@ -466,6 +554,20 @@ impl RequestService for RequestApi {
             Caller::Key(p) if intake => Some(p.key_id.clone()),
             _ => None,
         };
+        // Everything listed is within an admin's or officer's reach; only
+        // they may find a request by its requester's name (personal data).
+        let full = caller.handles_requests();
+        let mut rk = Reckoner::new(&self.0.app, now);
+        let (deadline_in, deadline_by) = match &agency {
+            Some(a) if deadline_filters => (
+                rk.ranges(a, &deadline_states).await?,
+                match r.due_within_working_days {
+                    0 => None,
+                    n => Some(rk.cutoff(a, n).await?),
+                },
+            ),
+            _ => (Vec::new(), None),
+        };
         let filter = RequestFilter {
             agency,
             include_sub_agencies,
@@ -474,22 +576,35 @@ impl RequestService for RequestApi {
             receive_end: end,
             overdue_at: r.overdue_only.then_some(now),
             submitted_by,
+            deadline_in,
+            deadline_by,
+            extended: None,
+            search: query.map(|query| Search {
+                query,
+                with_name: full,
+            }),
+            order,
         };
         let mut rows = self.0.app.list_requests(&filter, cursor, size + 1).await?;
-        let next = pages.next(&mut rows, size, |last| (last.receive_time, last.id));
-        // Everything listed is within an admin's or officer's reach.
-        let full = caller.handles_requests();
+        let next = match order {
+            RequestOrder::NewestFirst => {
+                pages.next(&mut rows, size, |last| (last.receive_time, last.id))
+            }
+            RequestOrder::Deadline => {
+                pages.next(&mut rows, size, |last| (deadline_key(last), last.id))
+            }
+        };
+        let mut requests = Vec::with_capacity(rows.len());
+        for q in &rows {
+            let mut out = to_pb(q, now);
+            if !full {
+                mask(&mut out);
+            }
+            with_deadline(&mut rk, q, &mut out).await?;
+            requests.push(out);
+        }
         Ok(Response::new(pb::ListRequestsResponse {
-            requests: rows
-                .iter()
-                .map(|q| {
-                    let mut out = to_pb(q, now);
-                    if !full {
-                        mask(&mut out);
-                    }
-                    out
-                })
-                .collect(),
+            requests,
             next_page_token: next,
         }))
     }
@@ -673,6 +788,54 @@ impl RequestService for RequestApi {
             due_date: r.due_date.map(convert::date),
             outcome: r.notice.as_ref().map_or(0, |n| n.outcome.to_proto()),
             notice_time: r.notice.as_ref().map(|n| convert::timestamp(n.notice_time)),
+        }))
+    }
+
+    async fn get_workload(
+        &self,
+        req: Request<pb::GetWorkloadRequest>,
+    ) -> Result<Response<pb::Workload>, Status> {
+        let caller = Caller::of(&req);
+        let r = req.into_inner();
+        let mut c = Check::new();
+        let agency_id = convert::agency_id(&mut c, "agency", &r.agency);
+        let max_items = match r.max_items {
+            0 => 50,
+            n if (1..=500).contains(&n) => i64::from(n),
+            _ => {
+                c.add("max_items", "must be between 1 and 500");
+                0
+            }
+        };
+        c.finish()?;
+        let (Some(agency), _) = caller.filter_agency(&self.0.app, agency_id, true).await? else {
+            return Err(Status::internal("an agency was named"));
+        };
+        let w = self.0.app.workload(&agency, max_items).await?;
+        Ok(Response::new(pb::Workload {
+            agency: format!("agencies/{}", agency.id),
+            today: Some(convert::date(w.today)),
+            due_soon_working_days: w.due_soon_working_days,
+            groups: w
+                .groups
+                .into_iter()
+                .map(|g| pb::WorkloadGroup {
+                    kind: work_kind_to_pb(g.kind) as i32,
+                    count: i32::try_from(g.count).unwrap_or(i32::MAX),
+                    items: g
+                        .items
+                        .into_iter()
+                        .map(|i| pb::WorkItem {
+                            name: i.name,
+                            registration_number: i.registration_number,
+                            agency: format!("agencies/{}", i.agency_id),
+                            date: Some(convert::date(i.date)),
+                            working_days_left: i.working_days_left,
+                            why: i.why,
+                        })
+                        .collect(),
+                })
+                .collect(),
         }))
     }
 

@@ -19,6 +19,7 @@ pub mod keys;
 pub mod objections;
 pub mod reports;
 pub mod requests;
+pub mod worklist;
 
 /// The application: the store, and the clock every use case reads time from.
 #[derive(Clone)]

@@ -11,7 +11,7 @@ use crate::{
     },
     error::{Error, Result},
     store::{
-        RequestCursor, RequestFilter, Submitted, Tx,
+        ListCursor, RequestFilter, Submitted, Tx,
         dik::fetch_exemption,
         figures::record_figures,
         register::{ID_RACE, fetch_request, insert_citations, insert_request, write_request},
@@ -192,11 +192,11 @@ impl App {
         self.store.get_request(id).await
     }
 
-    /// A page of requests, newest receipt first, after `cursor`.
+    /// A page of requests in the filter's order, after `cursor`.
     pub async fn list_requests(
         &self,
         filter: &RequestFilter,
-        cursor: Option<RequestCursor>,
+        cursor: Option<ListCursor>,
         limit: i64,
     ) -> Result<Vec<Request>> {
         self.store.list_requests(filter, cursor, limit).await

@@ -11,6 +11,7 @@ pub mod figures;
 pub mod lifecycle;
 pub mod objection;
 pub mod request;
+pub mod search;
 pub mod stats;
 pub mod tariff;
 pub mod time;

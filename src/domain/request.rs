@@ -272,6 +272,16 @@ impl Request {
         self.state.clock_runs() && self.due_end_time.is_some_and(|end| now >= end)
     }
 
+    /// The end of the deadline that runs now: the written notice's while the
+    /// clock runs, delivery's once answered with information; none otherwise.
+    pub fn running_deadline_end(&self) -> Option<Timestamp> {
+        match self.state {
+            s if s.clock_runs() => self.due_end_time,
+            RequestState::Responded => self.notice.as_ref().and_then(|n| n.delivery_due_end_time),
+            _ => None,
+        }
+    }
+
     /// Answered with information that was not delivered by the date the
     /// notice set, at `now`.
     pub fn is_overdue_for_delivery(&self, now: Timestamp) -> bool {
@@ -325,9 +335,34 @@ pub fn registration_number(pemda_id: &str, year: i16, seq: i64) -> String {
     format!("{}/PPID/{year}/{seq:06}", pemda_id.to_ascii_uppercase())
 }
 
+/// Whether `s` has the whole form of a registration number (a search for
+/// it is exact; anything shorter is a search by its start).
+pub fn is_registration_number(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('/').collect();
+    matches!(parts.as_slice(), [pemda, "PPID", year, seq]
+        if !pemda.is_empty()
+            && year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit())
+            && seq.len() >= 6 && seq.bytes().all(|b| b.is_ascii_digit()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_registration_numbers() {
+        let cases = [
+            ("KOTA-SERANG/PPID/2026/000042", true),
+            ("KOTA-SERANG/PPID/2026/1000042", true),
+            ("KOTA-SERANG/PPID/2026/", false),
+            ("KOTA-SERANG/PPID/26/000042", false),
+            ("/PPID/2026/000042", false),
+            ("KOTA-SERANG/KEBERATAN/2026/000042", false),
+        ];
+        for (s, want) in cases {
+            assert_eq!(is_registration_number(s), want, "{s}");
+        }
+    }
 
     #[test]
     fn registration_numbers_are_readable_and_padded() {

@@ -166,6 +166,30 @@ impl super::DikStore for SqlStore {
         rows.iter().map(objection_from_row).collect()
     }
 
+    async fn undecided_objections(
+        &self,
+        agency: &Agency,
+        limit: i64,
+    ) -> Result<(i64, Vec<Objection>)> {
+        let mut p = self.read().await?;
+        let mut conn = p.conn();
+        let mut count = Sql::new("SELECT COUNT(*) FROM objections o WHERE o.decision IS NULL");
+        push_subtree(&mut count, "o.agency_path", &agency.path);
+        let count: i64 = count.scalar(&mut conn).await?;
+        let mut qb = Sql::new(format!(
+            "SELECT {OBJECTION_COLUMNS} {OBJECTION_FROM} WHERE o.decision IS NULL"
+        ));
+        push_subtree(&mut qb, "o.agency_path", &agency.path);
+        qb.push(" ORDER BY o.answer_due_date, o.id LIMIT ")
+            .push_bind(limit);
+        let rows = qb.fetch_all(&mut conn).await?;
+        let open = rows
+            .iter()
+            .map(|r| objection_from_row(r).map(|(o, _)| o))
+            .collect::<Result<_>>()?;
+        Ok((count, open))
+    }
+
     async fn get_dispute(&self, id: Uuid) -> Result<Dispute> {
         let mut p = self.read().await?;
         let mut conn = p.conn();

@@ -66,6 +66,9 @@ pub struct StoreSettings {
     /// The longest period, in years from its start, of a DIK entry under
     /// Pasal 17 letters a–f (default 30).
     pub dik_max_period_years: i16,
+    /// Working days ahead within which a running deadline is due soon
+    /// (default 2).
+    pub due_soon_working_days: i32,
     /// Keep the monthly figure cells up to date on every change (default
     /// true; switched off only to measure what they cost).
     pub maintain_figures: bool,
@@ -84,6 +87,7 @@ impl Default for StoreSettings {
                 crate::domain::dispute::DEFAULT_COMPLIANCE_WORKING_DAYS,
             delivery_working_days: crate::domain::lifecycle::DEFAULT_DELIVERY_WORKING_DAYS,
             dik_max_period_years: crate::domain::exemption::DEFAULT_MAX_PERIOD_YEARS,
+            due_soon_working_days: crate::app::worklist::DEFAULT_DUE_SOON_WORKING_DAYS,
             maintain_figures: true,
             fault: None,
         }
@@ -123,6 +127,69 @@ pub struct RequestFilter {
     pub overdue_at: Option<Timestamp>,
     /// Submitted with this key (an intake system's own requests).
     pub submitted_by: Option<String>,
+    /// Whose running deadline ([`Request::running_deadline_end`]) ends in
+    /// one of these ranges (none: no condition).
+    pub deadline_in: Vec<DeadlineRange>,
+    /// Whose running deadline ends at or before this instant (overdue
+    /// included).
+    pub deadline_by: Option<Timestamp>,
+    /// Extended (true) or not (false).
+    pub extended: Option<bool>,
+    /// Matching a search.
+    pub search: Option<Search>,
+    /// List order (the export reads in receipt order whatever this says).
+    pub order: RequestOrder,
+}
+
+/// Instants `t` with `after < t <= until`; an open end is unbounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeadlineRange {
+    /// Exclusive lower bound.
+    pub after: Option<Timestamp>,
+    /// Inclusive upper bound.
+    pub until: Option<Timestamp>,
+}
+
+/// A search of the register.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    /// What to look for.
+    pub query: crate::domain::search::Query,
+    /// Also in the requester's name (only for callers who may see personal
+    /// data).
+    pub with_name: bool,
+}
+
+/// Order of a list of requests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RequestOrder {
+    /// Newest receipt first.
+    #[default]
+    NewestFirst,
+    /// Earliest running deadline first; requests without one last.
+    Deadline,
+}
+
+/// Position in a list of requests, in the list's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListCursor {
+    /// Receipt order.
+    Receipt(RequestCursor),
+    /// Deadline order: the row's [`deadline_key`] and id.
+    Deadline(i64, Uuid),
+}
+
+impl From<RequestCursor> for ListCursor {
+    fn from(c: RequestCursor) -> Self {
+        Self::Receipt(c)
+    }
+}
+
+/// A request's place in deadline order: its running deadline's end in
+/// microseconds, `i64::MAX` without one (the store's sort key).
+pub fn deadline_key(r: &Request) -> i64 {
+    r.running_deadline_end()
+        .map_or(i64::MAX, |t| t.as_microsecond())
 }
 
 /// Rows an export reads per statement and hands over at a time: a query's
@@ -205,6 +272,13 @@ pub trait DikStore: Send + Sync + 'static {
         after: Option<(Timestamp, Uuid)>,
         limit: i64,
     ) -> Result<Vec<(Objection, Vec<Uuid>)>>;
+    /// Objections of `agency`'s subtree the atasan has not answered: how
+    /// many, and the first `limit` by answer due date.
+    async fn undecided_objections(
+        &self,
+        agency: &Agency,
+        limit: i64,
+    ) -> Result<(i64, Vec<Objection>)>;
     /// Reads a dispute.
     async fn get_dispute(&self, id: Uuid) -> Result<Dispute>;
     /// Disputes matching `filter`, newest filing first, after `after`.
@@ -412,7 +486,7 @@ pub trait Store: DikStore + FigureStore + KeyStore + ReportStore + Send + Sync +
     async fn list_requests(
         &self,
         filter: &RequestFilter,
-        cursor: Option<RequestCursor>,
+        cursor: Option<ListCursor>,
         limit: i64,
     ) -> Result<Vec<Request>>;
     /// The request's history, oldest first.

@@ -95,7 +95,7 @@ async fn stream_export(
         }
         e => e.into(),
     })?;
-    let query = page_query(filter, after, i64::MAX, Newest::Last);
+    let query = page_query(filter, after, i64::MAX, Newest::Last, true);
     let mut conn = super::db::Conn::Postgres(&mut conn);
     let mut page = Vec::with_capacity(size);
     let mut rows = conn.fetch(query);

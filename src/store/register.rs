@@ -5,10 +5,10 @@ use jiff::{Timestamp, civil::Date};
 use uuid::Uuid;
 
 use super::{
-    HolidayRecord, RequestCursor, RequestFilter,
+    HolidayRecord, ListCursor, RequestFilter,
     core::{SqlStore, calendar_version, load_calendar_data},
     db::{Conn, Sql, unique_or},
-    report::{Newest, page_requests},
+    report::list_query,
     rows::{
         AGENCY_COLUMNS, INSERT_REQUEST, MutableColumns, NewRow, REQUEST_COLUMNS, agency_from_row,
         agency_not_found, from_ts, parse_named, request_args, request_from_row, request_not_found,
@@ -104,7 +104,8 @@ pub(crate) async fn write_request(
          deliver_time = $20, withdraw_time = $21, update_time = $22, version = $23, \
          exemption_citations = $24, unregistered_exemption_basis = $25, \
          deliver_working_days = $26, return_time = $27, notice_receipt_date = $28, \
-         first_notice = $29, delivery_due_end_time = $30 WHERE id = $31 AND version = $32",
+         first_notice = $29, delivery_due_end_time = $30, search_words = $31, search_name = $32 \
+         WHERE id = $33 AND version = $34",
     )
     .bind(c.agency_id)
     .bind(c.agency_path)
@@ -136,6 +137,8 @@ pub(crate) async fn write_request(
     .bind(c.notice_receipt_date)
     .bind(c.first_notice)
     .bind(c.delivery_due_end_time)
+    .bind(c.search_words)
+    .bind(c.search_name)
     .bind(r.id.to_string())
     .bind(previous_version)
     .execute(conn)
@@ -196,11 +199,15 @@ impl super::Store for SqlStore {
     async fn list_requests(
         &self,
         filter: &RequestFilter,
-        cursor: Option<RequestCursor>,
+        cursor: Option<ListCursor>,
         limit: i64,
     ) -> Result<Vec<Request>> {
         let mut p = self.read().await?;
-        page_requests(&mut p.conn(), filter, cursor, limit, Newest::First).await
+        let mut conn = p.conn();
+        let rows = list_query(filter, cursor, limit, conn.is_postgres())
+            .fetch_all(&mut conn)
+            .await?;
+        rows.iter().map(request_from_row).collect()
     }
 
     async fn request_history(&self, id: Uuid) -> Result<Vec<Event>> {

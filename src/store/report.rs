@@ -3,10 +3,11 @@
 use std::collections::BTreeMap;
 
 use anyhow::Context as _;
-use jiff::civil::Date;
+use jiff::{Timestamp, civil::Date};
 
 use super::{
-    ObjectionGroundCount, RequestCursor, RequestFilter, WithholdingCount,
+    ListCursor, ObjectionGroundCount, RequestCursor, RequestFilter, RequestOrder, Search,
+    WithholdingCount,
     core::SqlStore,
     db::{Conn, Sql},
     register::push_subtree,
@@ -15,14 +16,15 @@ use super::{
 use crate::{
     domain::{
         ExemptionLetter, ObjectionGround, Outcome, RequestState, agency::Agency, request::Request,
-        time,
+        search::Query, time,
     },
     error::Result,
 };
 
-/// A request filter's conditions (everything but the cursor): the
-/// export's and ListRequests'.
-pub(crate) fn request_filter(q: &mut Sql, filter: &RequestFilter) {
+/// A request filter's conditions (everything but the cursor and order):
+/// the export's and ListRequests'. `pg`: the query runs on PostgreSQL
+/// (search is written per backend).
+pub(crate) fn request_filter(q: &mut Sql, filter: &RequestFilter, pg: bool) {
     if let Some(a) = &filter.agency {
         if filter.include_sub_agencies {
             let (low, high) = subtree_bounds(&a.path);
@@ -64,6 +66,135 @@ pub(crate) fn request_filter(q: &mut Sql, filter: &RequestFilter) {
     if let Some(key) = &filter.submitted_by {
         q.push(" AND submitted_by = ").push_bind(key.clone());
     }
+    if !filter.deadline_in.is_empty() {
+        q.push(" AND (");
+        for (i, r) in filter.deadline_in.iter().enumerate() {
+            if i > 0 {
+                q.push(" OR ");
+            }
+            deadline_range(q, r.after, r.until);
+        }
+        q.push(")");
+    }
+    if let Some(t) = filter.deadline_by {
+        q.push(" AND ");
+        deadline_range(q, None, Some(t));
+    }
+    match filter.extended {
+        Some(true) => {
+            q.push(" AND extension_reason IS NOT NULL");
+        }
+        Some(false) => {
+            q.push(" AND extension_reason IS NULL");
+        }
+        None => {}
+    }
+    if let Some(s) = &filter.search {
+        search_condition(q, s, pg);
+    }
+}
+
+/// The running deadline (the notice's while the clock runs, delivery's once
+/// answered) ends in `(after, until]`: one condition per deadline, so each
+/// can read its index.
+fn deadline_range(q: &mut Sql, after: Option<Timestamp>, until: Option<Timestamp>) {
+    let bounds = |q: &mut Sql, col: &str| {
+        q.push(&format!(" AND {col} IS NOT NULL"));
+        if let Some(t) = after {
+            q.push(&format!(" AND {col} > ")).push_bind(ts(t));
+        }
+        if let Some(t) = until {
+            q.push(&format!(" AND {col} <= ")).push_bind(ts(t));
+        }
+    };
+    q.push("((state IN ")
+        .push_list(RequestState::CLOCK_RUNS.iter().map(|s| s.as_str()));
+    bounds(q, "due_end_time");
+    q.push(") OR (state = ")
+        .push_bind(RequestState::Responded.as_str());
+    bounds(q, "delivery_due_end_time");
+    q.push("))");
+}
+
+/// A search: a registration number (exact, or its start), or words, each a
+/// whole word or a prefix, all present; in the requester's name too when
+/// `with_name`. Tokens are letters and digits only (domain::search), so
+/// they need no quoting beyond the backend's syntax.
+fn search_condition(q: &mut Sql, s: &Search, pg: bool) {
+    match &s.query {
+        Query::RegistrationNumber(n) => {
+            if crate::domain::request::is_registration_number(n) {
+                q.push(" AND registration_number = ").push_bind(n.clone());
+            } else {
+                q.push(&format!(
+                    " AND substr(registration_number, 1, {}) = ",
+                    n.chars().count()
+                ))
+                .push_bind(n.clone());
+            }
+        }
+        Query::Words(words) if pg => {
+            let tsquery: Vec<String> = words.iter().map(|w| format!("{w}:*")).collect();
+            let column = if s.with_name {
+                "search_all"
+            } else {
+                "search_doc"
+            };
+            q.push(&format!(" AND {column} @@ to_tsquery('simple', "))
+                .push_bind(tsquery.join(" & "))
+                .push(")");
+        }
+        Query::Words(words) => {
+            let terms: Vec<String> = words.iter().map(|w| format!("\"{w}\"*")).collect();
+            let expr = if s.with_name {
+                terms.join(" AND ")
+            } else {
+                format!("search_words : ({})", terms.join(" AND "))
+            };
+            q.push(" AND rowid IN (SELECT rowid FROM request_search WHERE request_search MATCH ")
+                .push_bind(expr)
+                .push(")");
+        }
+    }
+}
+
+/// The running deadline's end as a sort key: `i64::MAX` without one
+/// ([`super::deadline_key`] in SQL).
+const DEADLINE_KEY: &str = "COALESCE(CASE WHEN state = 'pending' THEN due_end_time \
+     WHEN state = 'responded' THEN delivery_due_end_time END, 9223372036854775807)";
+
+/// A page of ListRequests in the filter's order, strictly past `after`.
+pub(crate) fn list_query(
+    filter: &RequestFilter,
+    after: Option<ListCursor>,
+    limit: i64,
+    pg: bool,
+) -> Sql {
+    match filter.order {
+        RequestOrder::NewestFirst => {
+            let after = match after {
+                Some(ListCursor::Receipt(c)) => Some(c),
+                _ => None,
+            };
+            page_query(filter, after, limit, Newest::First, pg)
+        }
+        RequestOrder::Deadline => {
+            let mut q = Sql::new(format!(
+                "SELECT {REQUEST_COLUMNS} FROM requests WHERE 1 = 1"
+            ));
+            request_filter(&mut q, filter, pg);
+            if let Some(ListCursor::Deadline(key, id)) = after {
+                q.push(&format!(" AND ({DEADLINE_KEY}, id) > ("))
+                    .push_bind(key)
+                    .push(", ")
+                    .push_bind(id.to_string())
+                    .push(")");
+            }
+            q.push(&format!(" ORDER BY {DEADLINE_KEY}, id LIMIT "))
+                .push_bind(limit);
+            q
+        }
+    }
 }
 
 /// Which end of receipt order a page of requests starts from.
@@ -84,6 +215,7 @@ pub(crate) fn page_query(
     after: Option<RequestCursor>,
     limit: i64,
     order: Newest,
+    pg: bool,
 ) -> Sql {
     let (past, direction) = match order {
         Newest::First => ("<", "DESC"),
@@ -92,7 +224,7 @@ pub(crate) fn page_query(
     let mut q = Sql::new(format!(
         "SELECT {REQUEST_COLUMNS} FROM requests WHERE 1 = 1"
     ));
-    request_filter(&mut q, filter);
+    request_filter(&mut q, filter, pg);
     if let Some(c) = after {
         q.push(&format!(" AND (receive_time, id) {past} ("))
             .push_bind(ts(c.receive_time))
@@ -115,7 +247,8 @@ pub(crate) async fn page_requests(
     limit: i64,
     order: Newest,
 ) -> Result<Vec<Request>> {
-    let rows = page_query(filter, after, limit, order)
+    let pg = conn.is_postgres();
+    let rows = page_query(filter, after, limit, order, pg)
         .fetch_all(conn)
         .await?;
     rows.iter().map(request_from_row).collect()
@@ -245,7 +378,9 @@ impl super::ReportStore for SqlStore {
 
     async fn export_count(&self, filter: &RequestFilter) -> Result<i64> {
         let mut q = Sql::new("SELECT COUNT(*) FROM requests WHERE 1 = 1");
-        request_filter(&mut q, filter);
-        q.scalar(&mut self.read().await?.conn()).await
+        let mut p = self.read().await?;
+        let mut conn = p.conn();
+        request_filter(&mut q, filter, conn.is_postgres());
+        q.scalar(&mut conn).await
     }
 }

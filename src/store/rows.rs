@@ -18,6 +18,7 @@ use crate::{
         exemption::{Citation, Exemption, Revocation},
         objection::{Dispute, GroundCheck, Objection, ObjectionAnswer, Settlement, Window},
         request::{Extension, NewEvent, Notice, Request, Requester},
+        search,
     },
     error::{Error, Result},
 };
@@ -468,6 +469,10 @@ pub(crate) struct MutableColumns {
     pub(crate) notice_receipt_date: Option<String>,
     pub(crate) first_notice: Option<String>,
     pub(crate) delivery_due_end_time: Option<i64>,
+    /// Search tokens of the information requested (src/domain/search.rs).
+    pub(crate) search_words: String,
+    /// Search tokens of the requester's name (personal data).
+    pub(crate) search_name: String,
 }
 
 impl MutableColumns {
@@ -538,6 +543,8 @@ impl MutableColumns {
                 .as_ref()
                 .and_then(|n| n.delivery_due_end_time)
                 .map(ts),
+            search_words: search::words(&r.information_requested),
+            search_name: search::words(&r.requester.full_name),
         })
     }
 }
@@ -586,7 +593,7 @@ pub(crate) const INSERT_REQUEST: &str = "INSERT INTO requests (id, body_hash, re
      exemption_letters, notice, deliver_time, withdraw_time, create_time, update_time, version, \
      exemption_citations, unregistered_exemption_basis, deliver_working_days, submitted_by, \
      return_time, notice_receipt_date, first_notice, delivery_due_end_time, \
-     personal_information_basis) ";
+     personal_information_basis, search_words, search_name) ";
 
 /// A new request row's values, in [`INSERT_REQUEST`]'s order.
 pub(crate) fn request_args(row: &NewRow<'_>) -> Result<Vec<Arg>> {
@@ -636,6 +643,8 @@ pub(crate) fn request_args(row: &NewRow<'_>) -> Result<Vec<Arg>> {
         c.first_notice.into(),
         c.delivery_due_end_time.into(),
         r.personal_information_basis.map(|b| b.as_str()).into(),
+        c.search_words.into(),
+        c.search_name.into(),
     ])
 }
 

@@ -191,7 +191,7 @@ mod export_reader {
         conn.pragma_update(None, "cache_size", -CACHE_KIB)
             .map_err(sqlite)?;
         loop {
-            let query = page_query(filter, after, size as i64, Newest::Last);
+            let query = page_query(filter, after, size as i64, Newest::Last, false);
             let sql = query.text();
             let params: Vec<rusqlite::types::Value> = query
                 .args()

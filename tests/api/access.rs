@@ -159,6 +159,9 @@ fn policy(path: &str) -> (&'static [&'static str], bool) {
         ) => (STAFF, false),
         ("ppid.v1.ObjectionService", _) => (OBJECTIONS, false),
         ("ppid.v1.RequestService", "TrackRequest") => (ALL, true),
+        ("ppid.v1.RequestService", "GetWorkload") => {
+            (&["operator", "admin", "officer", "superior"], false)
+        }
         (
             "ppid.v1.RequestService",
             "SubmitRequest" | "GetRequest" | "ListRequests" | "GetRequestHistory",

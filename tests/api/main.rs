@@ -25,3 +25,4 @@ mod reports;
 mod server;
 mod submit;
 mod tariffs;
+mod worklist;

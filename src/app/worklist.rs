@@ -1,0 +1,485 @@
+//! The officer's worklist: where each request stands against its running
+//! deadline, in the agency's working days, and what needs action today.
+use std::{collections::HashMap, sync::Arc};
+
+use jiff::{Timestamp, civil::Date};
+
+use super::App;
+use crate::{
+    domain::{
+        DisputeStage, RequestState,
+        agency::Agency,
+        calendar::WorkingCalendar,
+        deadline::{add_working_days, working_days_between},
+        dispute::DisputeStep,
+        request::Request,
+        time,
+    },
+    error::{Error, Result},
+    store::{DeadlineRange, DisputeFilter, ListCursor, RequestFilter, RequestOrder},
+};
+
+/// The due-soon threshold's default, in working days.
+pub const DEFAULT_DUE_SOON_WORKING_DAYS: i32 = 2;
+
+/// Where a request stands against the deadline that runs now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeadlineState {
+    /// No deadline runs.
+    None,
+    /// Ends later than the due-soon threshold.
+    OnTrack,
+    /// Ends within the threshold, not yet past.
+    DueSoon,
+    /// Past.
+    Overdue,
+}
+
+/// A request's running deadline as the worklist shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeadlineView {
+    /// Where it stands.
+    pub state: DeadlineState,
+    /// The deadline's day (none when no deadline runs).
+    pub date: Option<Date>,
+    /// Working days from today to `date`; negative once past.
+    pub working_days_left: i32,
+}
+
+/// Working-day reckoning at one instant, with each agency's calendar read
+/// once per call.
+pub struct Reckoner<'a> {
+    app: &'a App,
+    now: Timestamp,
+    due_soon: i32,
+    calendars: HashMap<String, (Agency, Arc<WorkingCalendar>)>,
+}
+
+impl<'a> Reckoner<'a> {
+    /// Reckoning at `now` with the deployment's due-soon threshold.
+    pub fn new(app: &'a App, now: Timestamp) -> Self {
+        Self {
+            app,
+            now,
+            due_soon: app.settings().due_soon_working_days,
+            calendars: HashMap::new(),
+        }
+    }
+
+    async fn calendar(&mut self, agency_id: &str) -> Result<(Agency, Arc<WorkingCalendar>)> {
+        if let Some(c) = self.calendars.get(agency_id) {
+            return Ok(c.clone());
+        }
+        let agency = self.app.store().get_agency(agency_id).await?;
+        let cal = Arc::new(self.app.store().calendar_for(&agency).await?);
+        self.calendars
+            .insert(agency_id.to_string(), (agency.clone(), cal.clone()));
+        Ok((agency, cal))
+    }
+
+    /// Today in `agency`'s zone.
+    pub fn today(&self, agency: &Agency) -> Date {
+        time::local_date(self.now, &agency.tz())
+    }
+
+    /// The first instant after the day `n` working days after today in
+    /// `agency`'s calendar: a deadline ending by then is due within `n`.
+    pub async fn cutoff(&mut self, agency: &Agency, n: i32) -> Result<Timestamp> {
+        let (_, cal) = self.calendar(&agency.id).await?;
+        let today = self.today(agency);
+        let day = add_working_days(&cal, today, n)
+            .map_err(|e| Error::invalid("due_within_working_days", e.to_string()))?
+            .due;
+        time::end_of_day(day, &agency.tz())
+            .ok_or_else(|| Error::invalid("due_within_working_days", "is out of range"))
+    }
+
+    /// Working days from today to `date` in `agency_id`'s calendar.
+    pub async fn working_days_left(&mut self, agency_id: &str, date: Date) -> Result<i32> {
+        let (agency, cal) = self.calendar(agency_id).await?;
+        let today = self.today(&agency);
+        Ok(if date >= today {
+            working_days_between(&cal, today, date)
+        } else {
+            -working_days_between(&cal, date, today)
+        })
+    }
+
+    /// Where `r` stands against its running deadline.
+    pub async fn view(&mut self, r: &Request) -> Result<DeadlineView> {
+        let (Some(end), Some(date)) = (r.running_deadline_end(), running_deadline_date(r)) else {
+            return Ok(DeadlineView {
+                state: DeadlineState::None,
+                date: None,
+                working_days_left: 0,
+            });
+        };
+        let (agency, _) = self.calendar(&r.agency_id).await?;
+        let left = self.working_days_left(&r.agency_id, date).await?;
+        let state = if self.now >= end {
+            DeadlineState::Overdue
+        } else if end <= self.cutoff(&agency, self.due_soon).await? {
+            DeadlineState::DueSoon
+        } else {
+            DeadlineState::OnTrack
+        };
+        Ok(DeadlineView {
+            state,
+            date: Some(date),
+            working_days_left: left,
+        })
+    }
+
+    /// The deadline ranges of `states` in `agency`'s calendar.
+    pub async fn ranges(
+        &mut self,
+        agency: &Agency,
+        states: &[DeadlineState],
+    ) -> Result<Vec<DeadlineRange>> {
+        let soon = self.cutoff(agency, self.due_soon).await?;
+        Ok(states
+            .iter()
+            .filter_map(|s| match s {
+                DeadlineState::None => None,
+                DeadlineState::Overdue => Some(DeadlineRange {
+                    after: None,
+                    until: Some(self.now),
+                }),
+                DeadlineState::DueSoon => Some(DeadlineRange {
+                    after: Some(self.now),
+                    until: Some(soon),
+                }),
+                DeadlineState::OnTrack => Some(DeadlineRange {
+                    after: Some(soon),
+                    until: None,
+                }),
+            })
+            .collect())
+    }
+}
+
+/// The day the running deadline ends (see [`Request::running_deadline_end`]).
+pub fn running_deadline_date(r: &Request) -> Option<Date> {
+    match r.state {
+        s if s.clock_runs() => r.due_date,
+        RequestState::Responded => r.notice.as_ref().and_then(|n| n.delivery_due_date),
+        _ => None,
+    }
+}
+
+/// Kinds of work, in the order a workload lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkKind {
+    /// A written notice due within the threshold.
+    DueSoon,
+    /// Not extended, due today: the last day to extend.
+    LastDayToExtend,
+    /// Past the due date without a written notice.
+    OverdueForNotice,
+    /// Answered with information not delivered by its date.
+    OverdueForDelivery,
+    /// An objection the atasan has not answered.
+    ObjectionToAnswer,
+    /// A dispute with a hearing ahead or a compliance date not met.
+    DisputeDate,
+}
+
+impl WorkKind {
+    /// Every kind, in order.
+    pub const ALL: [WorkKind; 6] = [
+        WorkKind::DueSoon,
+        WorkKind::LastDayToExtend,
+        WorkKind::OverdueForNotice,
+        WorkKind::OverdueForDelivery,
+        WorkKind::ObjectionToAnswer,
+        WorkKind::DisputeDate,
+    ];
+}
+
+/// One thing to act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkItem {
+    /// `requests/…`, `objections/…` or `disputes/…`.
+    pub name: String,
+    /// Its registration number.
+    pub registration_number: String,
+    /// The agency handling it.
+    pub agency_id: String,
+    /// The date that makes it due.
+    pub date: Date,
+    /// Working days from today to `date`.
+    pub working_days_left: i32,
+    /// Why, in Indonesian.
+    pub why: String,
+}
+
+/// The items of one kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkGroup {
+    /// Kind.
+    pub kind: WorkKind,
+    /// How many in all.
+    pub count: i64,
+    /// The first items, earliest date first.
+    pub items: Vec<WorkItem>,
+}
+
+/// What needs action in a subtree today.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workload {
+    /// Today in the agency's zone.
+    pub today: Date,
+    /// The due-soon threshold.
+    pub due_soon_working_days: i32,
+    /// One group per kind, in [`WorkKind::ALL`]'s order.
+    pub groups: Vec<WorkGroup>,
+}
+
+/// Open disputes read for a workload at most (a Pemda has a handful a year).
+const MAX_DISPUTES_READ: i64 = 10_000;
+
+/// "3 hari kerja lagi", "hari ini", "lewat 2 hari kerja".
+fn when(left: i32) -> String {
+    match left {
+        0 => "hari ini".to_string(),
+        n if n > 0 => format!("{n} hari kerja lagi"),
+        n => format!("lewat {} hari kerja", -n),
+    }
+}
+
+impl App {
+    /// What needs action in `agency`'s subtree today, at most `max_items`
+    /// items per kind (counts are whole).
+    pub async fn workload(&self, agency: &Agency, max_items: i64) -> Result<Workload> {
+        let now = self.now();
+        let mut rk = Reckoner::new(self, now);
+        let today = rk.today(agency);
+        let soon = rk.cutoff(agency, rk.due_soon).await?;
+        let end_of_today = rk.cutoff(agency, 0).await?;
+        let subtree = |states: &[RequestState]| RequestFilter {
+            agency: Some(agency.clone()),
+            include_sub_agencies: true,
+            states: states.to_vec(),
+            order: RequestOrder::Deadline,
+            ..Default::default()
+        };
+        let pending = [RequestState::Pending];
+        let mut groups = Vec::new();
+        for kind in WorkKind::ALL {
+            let filter = match kind {
+                WorkKind::DueSoon => RequestFilter {
+                    deadline_in: vec![DeadlineRange {
+                        after: Some(now),
+                        until: Some(soon),
+                    }],
+                    ..subtree(&pending)
+                },
+                WorkKind::LastDayToExtend => RequestFilter {
+                    deadline_in: vec![DeadlineRange {
+                        after: Some(now),
+                        until: Some(end_of_today),
+                    }],
+                    extended: Some(false),
+                    ..subtree(&pending)
+                },
+                WorkKind::OverdueForNotice => RequestFilter {
+                    deadline_by: Some(now),
+                    ..subtree(&pending)
+                },
+                WorkKind::OverdueForDelivery => RequestFilter {
+                    deadline_by: Some(now),
+                    ..subtree(&[RequestState::Responded])
+                },
+                WorkKind::ObjectionToAnswer => {
+                    groups.push(
+                        self.objections_to_answer(&mut rk, agency, max_items)
+                            .await?,
+                    );
+                    continue;
+                }
+                WorkKind::DisputeDate => {
+                    groups.push(
+                        self.dispute_dates(&mut rk, agency, today, max_items)
+                            .await?,
+                    );
+                    continue;
+                }
+            };
+            let count = self.store.export_count(&filter).await?;
+            let rows = self
+                .store
+                .list_requests(&filter, None::<ListCursor>, max_items)
+                .await?;
+            let mut items = Vec::with_capacity(rows.len());
+            for r in rows {
+                let Some(date) = running_deadline_date(&r) else {
+                    continue;
+                };
+                let left = rk.working_days_left(&r.agency_id, date).await?;
+                let why = match kind {
+                    WorkKind::DueSoon => format!(
+                        "Pemberitahuan tertulis jatuh tempo {} ({})",
+                        tanggal(date),
+                        when(left)
+                    ),
+                    WorkKind::LastDayToExtend => format!(
+                        "Hari terakhir untuk memperpanjang jangka waktu (Pasal 22 ayat 8): \
+                         jatuh tempo {}",
+                        tanggal(date)
+                    ),
+                    WorkKind::OverdueForNotice => format!(
+                        "Pemberitahuan tertulis belum diberikan; jatuh tempo {} ({})",
+                        tanggal(date),
+                        when(left)
+                    ),
+                    _ => format!(
+                        "Informasi belum diserahkan; batas penyerahan {} ({})",
+                        tanggal(date),
+                        when(left)
+                    ),
+                };
+                items.push(WorkItem {
+                    name: format!("requests/{}", r.id),
+                    registration_number: r.registration_number.clone(),
+                    agency_id: r.agency_id.clone(),
+                    date,
+                    working_days_left: left,
+                    why,
+                });
+            }
+            groups.push(WorkGroup { kind, count, items });
+        }
+        Ok(Workload {
+            today,
+            due_soon_working_days: rk.due_soon,
+            groups,
+        })
+    }
+
+    async fn objections_to_answer(
+        &self,
+        rk: &mut Reckoner<'_>,
+        agency: &Agency,
+        max_items: i64,
+    ) -> Result<WorkGroup> {
+        let (count, open) = self.store.undecided_objections(agency, max_items).await?;
+        let mut items = Vec::with_capacity(open.len());
+        for o in open {
+            let left = rk
+                .working_days_left(&o.agency_id, o.answer_due_date)
+                .await?;
+            items.push(WorkItem {
+                name: format!("objections/{}", o.id),
+                registration_number: o.registration_number.clone(),
+                agency_id: o.agency_id.clone(),
+                date: o.answer_due_date,
+                working_days_left: left,
+                why: format!(
+                    "Keberatan belum ditanggapi atasan PPID; batas tanggapan {} ({})",
+                    tanggal(o.answer_due_date),
+                    when(left)
+                ),
+            });
+        }
+        Ok(WorkGroup {
+            kind: WorkKind::ObjectionToAnswer,
+            count,
+            items,
+        })
+    }
+
+    async fn dispute_dates(
+        &self,
+        rk: &mut Reckoner<'_>,
+        agency: &Agency,
+        today: Date,
+        max_items: i64,
+    ) -> Result<WorkGroup> {
+        let filter = DisputeFilter {
+            request: None,
+            agency_path: Some(agency.path.clone()),
+            stages: vec![],
+            outcome: None,
+            timing: None,
+        };
+        let disputes = self
+            .store
+            .list_disputes(&filter, None, MAX_DISPUTES_READ)
+            .await?;
+        let mut due = Vec::new();
+        for d in disputes {
+            if matches!(
+                d.stage(),
+                DisputeStage::Appealed | DisputeStage::Cassation | DisputeStage::CourtDecided
+            ) && d.compliance_due_date().is_none()
+            {
+                continue;
+            }
+            let hearing = d
+                .steps
+                .iter()
+                .filter_map(|s| match &s.step {
+                    DisputeStep::Hearing { date, .. } if *date >= today => Some(*date),
+                    _ => None,
+                })
+                .min();
+            let compliance = d
+                .compliance_due_date()
+                .filter(|_| d.complied_date().is_none());
+            let (date, what) = match (hearing, compliance) {
+                (Some(h), Some(c)) if c < h => (c, "Putusan wajib dilaksanakan paling lambat"),
+                (Some(h), _) => (h, "Sidang ajudikasi Komisi Informasi pada"),
+                (None, Some(c)) => (c, "Putusan wajib dilaksanakan paling lambat"),
+                (None, None) => continue,
+            };
+            due.push((date, what, d));
+        }
+        due.sort_by_key(|(date, _, d)| (*date, d.id));
+        let count = due.len() as i64;
+        let mut items = Vec::new();
+        for (date, what, d) in due.into_iter().take(max_items.max(0) as usize) {
+            let (objection, _) = self.store.get_objection(d.objection_id).await?;
+            let left = rk.working_days_left(&objection.agency_id, date).await?;
+            items.push(WorkItem {
+                name: format!("disputes/{}", d.id),
+                registration_number: d
+                    .commission_register_number
+                    .clone()
+                    .unwrap_or_else(|| objection.registration_number.clone()),
+                agency_id: objection.agency_id.clone(),
+                date,
+                working_days_left: left,
+                why: format!("{what} {} ({})", tanggal(date), when(left)),
+            });
+        }
+        Ok(WorkGroup {
+            kind: WorkKind::DisputeDate,
+            count,
+            items,
+        })
+    }
+}
+
+/// A date as Indonesian text: "4 Desember 2026".
+pub fn tanggal(d: Date) -> String {
+    const BULAN: [&str; 12] = [
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ];
+    format!(
+        "{} {} {}",
+        d.day(),
+        BULAN[(d.month() - 1) as usize],
+        d.year()
+    )
+}
