@@ -365,6 +365,11 @@ pub struct ServeArgs {
     #[arg(long, env = "PPID_RECOMPUTE_TIMEOUT_SECONDS", default_value_t = crate::app::figures::DEFAULT_RECOMPUTE_TIMEOUT.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub recompute_timeout_seconds: u64,
+    /// Seconds between rounds that put deadline alerts (due soon, passed)
+    /// in the event feed.
+    #[arg(long, env = "PPID_ALERT_INTERVAL_SECONDS", default_value_t = crate::api::DEFAULT_ALERT_INTERVAL_SECONDS,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub alert_interval_seconds: u64,
 }
 
 impl ServeArgs {
@@ -395,6 +400,7 @@ impl ServeArgs {
             max_concurrent_streams: self.max_concurrent_streams,
             recompute_concurrency: self.recompute_concurrency as usize,
             recompute_timeout: Duration::from_secs(self.recompute_timeout_seconds),
+            alert_interval: Duration::from_secs(self.alert_interval_seconds),
             ..crate::api::ServerSettings::default()
         })
     }

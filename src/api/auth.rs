@@ -331,6 +331,9 @@ const DECIDES: &[Role] = &[Role::Admin, Role::Superior];
 /// Who works the worklist: the PPID, its officers and the atasan (who
 /// answers objections).
 const WORKS: &[Role] = &[Role::Admin, Role::Officer, Role::Superior];
+/// Who follows the event feed: a portal's key (admin or officer), the
+/// atasan, reporting jobs (events carry no personal data).
+const FOLLOWS: &[Role] = &[Role::Admin, Role::Officer, Role::Superior, Role::Reader];
 
 /// The role table: every method of every service, by full gRPC path.
 fn rule(path: &str) -> Option<Rule> {
@@ -393,6 +396,7 @@ fn rule(path: &str) -> Option<Rule> {
             | "RecordNoticeReceipt",
         ) => keyed(STAFF),
         ("ppid.v1.ReportService", _) => keyed(SEES_FIGURES),
+        ("ppid.v1.EventService", _) => keyed(FOLLOWS),
         ("ppid.v1.KeyService", _) => keyed(ADMIN),
         _ => return None,
     })

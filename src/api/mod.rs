@@ -17,6 +17,7 @@ use crate::{
         ppid::v1::{
             agency_service_server::AgencyServiceServer,
             calendar_service_server::CalendarServiceServer,
+            event_service_server::EventServiceServer,
             exemption_service_server::ExemptionServiceServer,
             indicator_service_server::IndicatorServiceServer, key_service_server::KeyServiceServer,
             objection_service_server::ObjectionServiceServer,
@@ -33,6 +34,7 @@ pub mod calendar;
 pub mod codec;
 pub mod convert;
 pub mod error;
+pub mod event;
 pub mod exemption;
 pub mod indicator;
 pub mod key;
@@ -72,6 +74,8 @@ pub struct ServerSettings {
     pub recompute_wait: Duration,
     /// How long a recomputation may run.
     pub recompute_timeout: Duration,
+    /// How often deadline alerts are looked for.
+    pub alert_interval: Duration,
 }
 
 /// Failed authentications per address per minute by default.
@@ -82,6 +86,8 @@ pub const DEFAULT_MAX_EXPORTS: u32 = 8;
 pub const DEFAULT_MAX_EXPORTS_PER_CALLER: u32 = 2;
 /// Seconds a stalled export lives by default.
 pub const DEFAULT_EXPORT_IDLE_SECONDS: u64 = 60;
+/// Seconds between rounds of deadline alerts by default.
+pub const DEFAULT_ALERT_INTERVAL_SECONDS: u64 = 30;
 /// HTTP/2 streams per connection by default.
 pub const DEFAULT_MAX_CONCURRENT_STREAMS: u32 = 100;
 
@@ -101,6 +107,7 @@ impl Default for ServerSettings {
             recompute_concurrency: crate::app::figures::DEFAULT_RECOMPUTE_CONCURRENCY,
             recompute_wait: crate::app::figures::DEFAULT_RECOMPUTE_WAIT,
             recompute_timeout: crate::app::figures::DEFAULT_RECOMPUTE_TIMEOUT,
+            alert_interval: Duration::from_secs(DEFAULT_ALERT_INTERVAL_SECONDS),
         }
     }
 }
@@ -138,6 +145,11 @@ impl AppState {
             exports,
         }
     }
+}
+
+/// Resolves once `stop` turns true (or its sender is gone).
+pub(crate) async fn stopping(stop: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
 }
 
 /// The largest message a client may send: a request's texts are bounded
@@ -191,6 +203,7 @@ pub async fn serve(
         <IndicatorServiceServer<indicator::IndicatorApi> as tonic::server::NamedService>::NAME,
         <KeyServiceServer<key::KeyApi> as tonic::server::NamedService>::NAME,
         <ReportServiceServer<report::ReportApi> as tonic::server::NamedService>::NAME,
+        <EventServiceServer<event::EventApi> as tonic::server::NamedService>::NAME,
     ];
     for name in services {
         health
@@ -245,6 +258,25 @@ pub async fn serve(
             }
         }
     });
+    // Deadline alerts for the feed, each round on its own (a failed round
+    // is retried by the next).
+    let alerts = state.app.clone();
+    let alert_interval = state.settings.alert_interval;
+    let mut alert_stop = stop_rx.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(alert_interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    if let Err(e) = alerts.emit_deadline_alerts().await {
+                        tracing::warn!(error = %e, "deadline alerts: this round failed");
+                    }
+                }
+                () = stopping(&mut alert_stop) => return,
+            }
+        }
+    });
     let server = tonic::transport::Server::builder()
         .accept_http1(true)
         .max_concurrent_streams(Some(state.settings.max_concurrent_streams))
@@ -281,6 +313,10 @@ pub async fn serve(
         )
         .add_service(
             IndicatorServiceServer::new(indicator::IndicatorApi(state.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            EventServiceServer::new(event::EventApi::new(state.clone(), stop_rx.clone()))
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         )
         .add_service(

@@ -179,7 +179,7 @@ async fn reschedule(
         };
         let (next, event) = lifecycle::move_clock(&req, clock, date, why, now);
         write_request(&mut tx.conn, &next, &agency.path, req.version).await?;
-        tx.insert_event(&next, &event, now, actor)?;
+        tx.insert_event(&next, &event, now, actor).await?;
         moved += 1;
     }
     // Objections keep their deadlines in the same calendar (Pasal 36(1):

@@ -14,6 +14,7 @@ use crate::{clock::Clock, store::Store};
 pub mod agencies;
 pub mod calendar;
 pub mod exemptions;
+pub mod feed;
 pub mod figures;
 pub mod keys;
 pub mod objections;

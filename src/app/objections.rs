@@ -88,7 +88,7 @@ async fn append_request_event(
 ) -> Result<()> {
     let agency = tx.referenced_agency(&next.agency_id).await?;
     write_request(&mut tx.conn, next, &agency.path, before.version).await?;
-    tx.insert_event(next, &event, now, actor)?;
+    tx.insert_event(next, &event, now, actor).await?;
     let tz = agency.tz();
     record_figures(
         tx,
@@ -116,6 +116,19 @@ pub(crate) async fn record_step(
             append_request_event(tx, &req, &bumped(&req, now), event, now, actor).await
         }
         None => {
+            let agency = tx.referenced_agency(&o.agency_id).await?;
+            tx.feed(crate::store::NewFeedEvent {
+                subject: format!("objections/{}", o.id),
+                registration_number: o.registration_number.clone(),
+                agency_id: agency.id,
+                agency_path: agency.path,
+                kind: event.kind.as_str().to_string(),
+                state: String::new(),
+                summary: event.summary.clone(),
+                event_time: event.event_time,
+                record_time: now,
+                actor: actor.to_string(),
+            });
             o.history.push(ObjectionEvent {
                 sequence: o.history.len() as i64 + 1,
                 kind: event.kind,

@@ -65,7 +65,7 @@ async fn register(
         },
     )
     .await?;
-    tx.insert_event(&request, &event, now, actor)?;
+    tx.insert_event(&request, &event, now, actor).await?;
     record_figures(tx, &stats::request_contributions(&request, &tz));
     Ok(Submitted {
         request,
@@ -177,7 +177,7 @@ impl App {
                             &stats::request_contributions(&next, &next_agency.tz()),
                         ),
                     );
-                    tx.insert_event(&next, &event, now, &actor)?;
+                    tx.insert_event(&next, &event, now, &actor).await?;
                     if event.kind == EventType::Responded {
                         insert_citations(&mut tx.conn, &next).await?;
                     }

@@ -30,6 +30,7 @@ use crate::{
 pub(crate) mod core;
 pub mod db;
 pub(crate) mod dik;
+pub(crate) mod feed;
 pub(crate) mod figures;
 pub(crate) mod keys;
 mod postgres;
@@ -41,6 +42,7 @@ pub(crate) mod tariff;
 pub mod writer;
 
 pub use self::core::SqlStore;
+pub use feed::{AlertCandidate, FeedEvent, FeedFilter, NewFeedEvent};
 pub use writer::{FaultSwitch, Health, Tx, Writer};
 
 /// Settings the store's use cases apply.
@@ -465,11 +467,37 @@ pub trait ReportStore: Send + Sync + 'static {
     async fn export_count(&self, filter: &RequestFilter) -> Result<i64>;
 }
 
+/// Reads of the event feed.
+#[async_trait::async_trait]
+pub trait FeedStore: Send + Sync + 'static {
+    /// Feed events after position `after`, in position order.
+    async fn list_feed(
+        &self,
+        filter: &FeedFilter,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<FeedEvent>>;
+    /// The last position written (0 for none).
+    async fn feed_head(&self) -> Result<i64>;
+    /// Requests in `state` whose running deadline ends in `(after, until]`
+    /// and has no alert of `kind` yet, earliest first, at most `limit`.
+    async fn alert_candidates(
+        &self,
+        kind: &str,
+        state: RequestState,
+        after: Timestamp,
+        until: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<AlertCandidate>>;
+}
+
 /// The register's reads, and its writer. Writes are the app's use cases
 /// (`crate::app`): each runs in the writer's transaction and uses the
 /// store's primitives for rows (`store::register`, `store::dik`, ...).
 #[async_trait::async_trait]
-pub trait Store: DikStore + FigureStore + KeyStore + ReportStore + Send + Sync + 'static {
+pub trait Store:
+    DikStore + FeedStore + FigureStore + KeyStore + ReportStore + Send + Sync + 'static
+{
     /// Reads an agency.
     async fn get_agency(&self, id: &str) -> Result<Agency>;
     /// Agencies ordered by id, after `after`, optionally one parent's children.

@@ -84,6 +84,8 @@ pub struct Memo {
     pub figures: crate::domain::stats::Contributions,
     /// The events of the write running now, as rows of `INSERT_EVENT`.
     pub events: Vec<Vec<super::db::Arg>>,
+    /// The feed rows of the write running now.
+    pub feed: Vec<super::feed::NewFeedEvent>,
     /// The last number taken of each register (Pemda, year, register) in
     /// this group.
     pub counters: std::collections::BTreeMap<(String, i16, &'static str), i64>,
@@ -158,7 +160,8 @@ impl Tx<'_> {
     /// Appends an event to a request's history (written with the group);
     /// its sequence is the request's new version, so the primary key also
     /// rejects two writers of the same version.
-    pub fn insert_event(
+    /// The event goes to the feed too.
+    pub async fn insert_event(
         &mut self,
         r: &crate::domain::request::Request,
         event: &crate::domain::request::NewEvent,
@@ -168,7 +171,25 @@ impl Tx<'_> {
         self.memo
             .events
             .push(super::rows::event_args(r, event, record_time, actor)?);
+        let agency = self.referenced_agency(&r.agency_id).await?;
+        self.memo.feed.push(super::feed::NewFeedEvent {
+            subject: format!("requests/{}", r.id),
+            registration_number: r.registration_number.clone(),
+            agency_id: agency.id,
+            agency_path: agency.path,
+            kind: event.kind.as_str().to_string(),
+            state: r.state.as_str().to_string(),
+            summary: event.summary.clone(),
+            event_time: event.event_time,
+            record_time,
+            actor: actor.to_string(),
+        });
         Ok(())
+    }
+
+    /// Appends a row to the event feed (written with the group).
+    pub fn feed(&mut self, row: super::feed::NewFeedEvent) {
+        self.memo.feed.push(row);
     }
 
     /// Marks a holiday change: every cached calendar is stale.
@@ -184,6 +205,7 @@ impl Memo {
         self.agencies.clear();
         self.figures.clear();
         self.events.clear();
+        self.feed.clear();
     }
 }
 
@@ -192,6 +214,7 @@ impl Memo {
 struct Deferred {
     figures: crate::domain::stats::Contributions,
     events: Vec<Vec<super::db::Arg>>,
+    feed: Vec<super::feed::NewFeedEvent>,
 }
 
 impl Deferred {
@@ -221,6 +244,8 @@ impl Deferred {
             .execute(conn)
             .await?;
         }
+        // Last: on PostgreSQL this takes the feed's lock, held to COMMIT.
+        super::feed::insert_feed(conn, &self.feed).await?;
         Ok(())
     }
 }
@@ -566,6 +591,7 @@ async fn commit_group(
                     *deferred.figures.entry(k).or_insert(0) += v;
                 }
                 deferred.events.append(&mut memo.events);
+                deferred.feed.append(&mut memo.feed);
                 done.push(answer);
                 continue;
             }

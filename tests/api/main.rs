@@ -9,6 +9,7 @@ mod browser_cors;
 mod calendar;
 mod crash;
 mod durability;
+mod events;
 mod exemptions;
 mod export_cli;
 mod guards;
