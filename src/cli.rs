@@ -61,7 +61,7 @@ pub async fn report(cmd: ReportCommand) -> anyhow::Result<()> {
         ReportFormat::Json => render::Format::Json,
         ReportFormat::Csv => render::Format::Csv,
     };
-    render::render(&r, format, &mut out)?;
+    render::render(&r, format, a.lang, a.header, &mut out)?;
     Ok(())
 }
 
@@ -125,11 +125,18 @@ pub async fn export(cmd: ExportCommand) -> anyhow::Result<()> {
     };
     let started = std::time::Instant::now();
     let n = app
-        .export_to(&filter, f.include_personal_data, format, &mut out, |n| {
-            if let Some(b) = &bar {
-                b.set_position(n);
-            }
-        })
+        .export_to(
+            &filter,
+            f.include_personal_data,
+            format,
+            (f.lang, f.header),
+            &mut out,
+            |n| {
+                if let Some(b) = &bar {
+                    b.set_position(n);
+                }
+            },
+        )
         .await?;
     if let Some(b) = bar {
         b.finish_and_clear();

@@ -4,7 +4,10 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use clap::{Parser, Subcommand, ValueEnum};
 use jiff::civil::Date;
 
-use crate::domain::RequestState;
+use crate::{
+    domain::RequestState,
+    report::texts::{Header, Lang},
+};
 
 /// The register of public information requests (UU KIP) over gRPC.
 #[derive(Debug, Parser)]
@@ -100,6 +103,13 @@ pub struct AnnualArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
     pub format: ReportFormat,
+    /// Language of the texts: `id` (Indonesian, the default) or `en`.
+    #[arg(long, value_parser = parse_lang, default_value = "id")]
+    pub lang: Lang,
+    /// CSV header row: `labels` (in `--lang`, the default) or `keys` (stable
+    /// machine keys for programs).
+    #[arg(long, value_parser = parse_header, default_value = "labels")]
+    pub header: Header,
     /// Output file; `-` or none: standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
@@ -132,9 +142,29 @@ pub struct FilterArgs {
     /// (personal data under UU PDP). Default: left out.
     #[arg(long, default_value_t = false)]
     pub include_personal_data: bool,
+    /// Language of the texts: `id` (Indonesian, the default) or `en`.
+    #[arg(long, value_parser = parse_lang, default_value = "id")]
+    pub lang: Lang,
+    /// CSV header row: `labels` (in `--lang`, the default) or `keys` (stable
+    /// machine keys for programs).
+    #[arg(long, value_parser = parse_header, default_value = "labels")]
+    pub header: Header,
     /// Output file; `-` or none: standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
+}
+
+/// `--lang`: `id` or `en`.
+pub fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| format!("unknown language {s:?}: id or en"))
+}
+
+fn parse_header(s: &str) -> Result<Header, String> {
+    match s {
+        "labels" => Ok(Header::Labels),
+        "keys" => Ok(Header::Keys),
+        _ => Err(format!("unknown header {s:?}: labels or keys")),
+    }
 }
 
 fn parse_state(s: &str) -> Result<RequestState, String> {

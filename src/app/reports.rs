@@ -243,6 +243,7 @@ impl App {
             display_name: root.display_name.clone(),
             year,
             generate_time: now,
+            generate_date: crate::domain::time::local_date(now, &root.tz()),
             year_on_year: year_on_year(&total, &previous_year),
             total,
             agencies: per_agency,
@@ -256,6 +257,7 @@ impl App {
                     registration_number: q.registration_number,
                     agency_id: q.agency_id,
                     receive_time: q.receive_time,
+                    receive_date: crate::domain::time::local_date(q.receive_time, &root.tz()),
                     due_date: q.due_date,
                 })
                 .collect(),
@@ -282,7 +284,8 @@ impl App {
                 rank: e.rank,
                 score: e.score,
                 // A ranking says "insufficient data" in its own field; a
-                // report's table says it in the band's column.
+                // report's table says it in the band's column (the
+                // renderers in the report's language).
                 band: if e.score.is_none() {
                     "insufficient data".into()
                 } else {
@@ -317,6 +320,7 @@ impl App {
         filter: &RequestFilter,
         include_personal_data: bool,
         format: export::Format,
+        texts: (crate::report::texts::Lang, crate::report::texts::Header),
         out: &mut dyn std::io::Write,
         progress: impl FnMut(u64),
     ) -> Result<u64> {
@@ -328,6 +332,15 @@ impl App {
             .map(|a| (a.id.clone(), a.tz()))
             .collect();
         let pages = self.export_pages(filter.clone(), None);
-        export::write(pages, &zones, include_personal_data, format, out, progress).await
+        export::write(
+            pages,
+            &zones,
+            include_personal_data,
+            format,
+            texts,
+            out,
+            progress,
+        )
+        .await
     }
 }

@@ -141,6 +141,9 @@ pub struct Pending {
     /// Receipt.
     #[serde(serialize_with = "display")]
     pub receive_time: Timestamp,
+    /// The day of receipt in the agency's zone (what a person reads).
+    #[serde(serialize_with = "display")]
+    pub receive_date: Date,
     /// Due date (none while paused).
     #[serde(serialize_with = "display_opt")]
     pub due_date: Option<Date>,
@@ -175,6 +178,9 @@ pub struct AnnualReport {
     /// When made.
     #[serde(serialize_with = "display")]
     pub generate_time: Timestamp,
+    /// The day it was made in the agency's zone.
+    #[serde(serialize_with = "display")]
+    pub generate_date: Date,
     /// The whole subtree.
     pub total: Section,
     /// Each agency on its own: the agency first, then the others by id.

@@ -3,19 +3,23 @@
 //! font files or fontconfig are needed, and the report stays one file.
 use plotters::prelude::*;
 
+use crate::report::texts::{self, Lang};
+
 /// A bar chart of `bars` (label, value), vertical or horizontal (for long
-/// labels such as agency names). Returns the `<svg>` element.
-pub fn bar_chart(title: &str, bars: &[(String, f64)], horizontal: bool) -> String {
+/// labels such as agency names). The value axis is numbered as `lang`
+/// writes numbers (30.000, never 30000.0). Returns the `<svg>` element.
+pub fn bar_chart(lang: Lang, title: &str, bars: &[(String, f64)], horizontal: bool) -> String {
     let mut svg = String::new();
     // Drawing into a String cannot fail for I/O; a layout error leaves a
     // chart with its title only, and the table beside it still carries the
     // numbers.
-    let _ = draw(&mut svg, title, bars, horizontal);
+    let _ = draw(&mut svg, lang, title, bars, horizontal);
     svg
 }
 
 fn draw(
     svg: &mut String,
+    lang: Lang,
     title: &str,
     bars: &[(String, f64)],
     horizontal: bool,
@@ -46,6 +50,7 @@ fn draw(
                 SegmentValue::CenterOf(i) => label(*i),
                 _ => String::new(),
             })
+            .x_label_formatter(&|v| texts::number(lang, *v))
             .draw()?;
         chart.draw_series(
             Histogram::horizontal(&chart)
@@ -68,6 +73,7 @@ fn draw(
                 SegmentValue::CenterOf(i) => label(*i),
                 _ => String::new(),
             })
+            .y_label_formatter(&|v| texts::number(lang, *v))
             .draw()?;
         chart.draw_series(
             Histogram::vertical(&chart)

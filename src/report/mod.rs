@@ -7,3 +7,4 @@ pub mod chart;
 pub mod export;
 pub mod personal;
 pub mod render;
+pub mod texts;
