@@ -36,6 +36,53 @@ pub enum Command {
     /// Bulk exports read straight from the database.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Writes a letter from the register (print-ready A4 HTML) on the
+    /// agency's letterhead, from the database directly.
+    Letter(LetterArgs),
+}
+
+/// `ppid letter` flags.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LetterArgs {
+    /// Database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The request: its registration number (KOTA-SERANG/PPID/2026/000001)
+    /// or `requests/{uuid}`.
+    #[arg(
+        long,
+        conflicts_with = "objection",
+        required_unless_present = "objection"
+    )]
+    pub request: Option<String>,
+    /// The objection: `objections/{uuid}` or its uuid.
+    #[arg(long)]
+    pub objection: Option<String>,
+    /// receipt, completion_request, notice_granted, notice_partially_granted,
+    /// notice_rejected, notice_not_held, notice_not_yet_documented,
+    /// extension, handover_receipt, objection_receipt, objection_answer.
+    #[arg(long, value_parser = parse_letter_kind)]
+    pub kind: crate::domain::LetterKind,
+    /// Language: `id` (Indonesian, the default) or `en`.
+    #[arg(long, value_parser = parse_lang, default_value = "id")]
+    pub lang: Lang,
+    /// Leave the requester's name and address out (the operator's own
+    /// database otherwise prints them, as the PPID sends the letter).
+    #[arg(long, default_value_t = false)]
+    pub without_personal_data: bool,
+    /// Output file; `-` or none: standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+fn parse_letter_kind(s: &str) -> Result<crate::domain::LetterKind, String> {
+    crate::domain::LetterKind::parse(s).ok_or_else(|| {
+        let all: Vec<&str> = crate::domain::LetterKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect();
+        format!("unknown letter kind {s:?}: one of {}", all.join(", "))
+    })
 }
 
 /// `ppid report ...`.

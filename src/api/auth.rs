@@ -393,6 +393,8 @@ fn rule(path: &str) -> Option<Rule> {
             | "RecordNoticeReceipt",
         ) => keyed(STAFF),
         ("ppid.v1.ReportService", _) => keyed(SEES_FIGURES),
+        // Letters go to requesters from the PPID and the atasan PPID.
+        ("ppid.v1.LetterService", "RenderLetter") => keyed(WORKS),
         ("ppid.v1.KeyService", _) => keyed(ADMIN),
         _ => return None,
     })

@@ -19,6 +19,7 @@ use crate::{
             calendar_service_server::CalendarServiceServer,
             exemption_service_server::ExemptionServiceServer,
             indicator_service_server::IndicatorServiceServer, key_service_server::KeyServiceServer,
+            letter_service_server::LetterServiceServer,
             objection_service_server::ObjectionServiceServer,
             report_service_server::ReportServiceServer,
             request_service_server::RequestServiceServer,
@@ -36,6 +37,7 @@ pub mod error;
 pub mod exemption;
 pub mod indicator;
 pub mod key;
+pub mod letter;
 pub mod objection;
 pub mod report;
 pub mod request;
@@ -191,6 +193,7 @@ pub async fn serve(
         <IndicatorServiceServer<indicator::IndicatorApi> as tonic::server::NamedService>::NAME,
         <KeyServiceServer<key::KeyApi> as tonic::server::NamedService>::NAME,
         <ReportServiceServer<report::ReportApi> as tonic::server::NamedService>::NAME,
+        <LetterServiceServer<letter::LetterApi> as tonic::server::NamedService>::NAME,
     ];
     for name in services {
         health
@@ -281,6 +284,10 @@ pub async fn serve(
         )
         .add_service(
             IndicatorServiceServer::new(indicator::IndicatorApi(state.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            LetterServiceServer::new(letter::LetterApi(state.clone()))
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         )
         .add_service(

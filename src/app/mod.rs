@@ -16,6 +16,7 @@ pub mod calendar;
 pub mod exemptions;
 pub mod figures;
 pub mod keys;
+pub mod letters;
 pub mod objections;
 pub mod reports;
 pub mod requests;

@@ -52,6 +52,7 @@ impl Lang {
     pub fn t(self, key: &'static str) -> &'static str {
         PHRASES
             .iter()
+            .chain(LETTER_PHRASES)
             .find(|p| p.0 == key)
             .map_or(key, |p| self.pick(p.1, p.2))
     }
@@ -678,6 +679,316 @@ pub const PHRASES: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The letters' phrases: (key, Indonesian, English). Legal references
+/// stay as the law writes them.
+pub const LETTER_PHRASES: &[(&str, &str, &str)] = &[
+    ("letter.number", "Nomor", "Number"),
+    ("letter.tel", "Telp.", "Tel."),
+    ("letter.nip", "NIP.", "NIP"),
+    (
+        "letter.ppid",
+        "Pejabat Pengelola Informasi dan Dokumentasi",
+        "Information and Documentation Management Officer (PPID)",
+    ),
+    ("letter.superior", "Atasan PPID", "Superior of the PPID"),
+    (
+        "letter.decree",
+        "Ditetapkan dengan keputusan nomor",
+        "Appointed by decree number",
+    ),
+    (
+        "letter.hidden",
+        "(tidak ditampilkan: data pribadi)",
+        "(not shown: personal data)",
+    ),
+    ("letter.none", "tidak ada", "none"),
+    (
+        "letter.registration_number",
+        "Nomor pendaftaran",
+        "Registration number",
+    ),
+    ("letter.tracking_code", "Kode pelacakan", "Tracking code"),
+    (
+        "letter.receive_date",
+        "Tanggal permohonan",
+        "Date of request",
+    ),
+    ("letter.requester", "Nama pemohon", "Requester"),
+    ("letter.address", "Alamat", "Address"),
+    (
+        "letter.information",
+        "Rincian informasi yang dibutuhkan",
+        "Information requested",
+    ),
+    ("letter.purpose", "Tujuan penggunaan informasi", "Purpose"),
+    (
+        "letter.access_method",
+        "Cara memperoleh informasi",
+        "How to obtain it",
+    ),
+    ("letter.copy_form", "Bentuk salinan", "Form of the copy"),
+    (
+        "letter.delivery_method",
+        "Cara mendapatkan salinan",
+        "How the copy is delivered",
+    ),
+    (
+        "letter.due_date",
+        "Batas waktu pemberitahuan tertulis",
+        "Written notice due by",
+    ),
+    (
+        "letter.due_note",
+        "10 hari kerja sejak permohonan diterima (UU KIP Pasal 22 ayat (7))",
+        "10 working days from receipt (UU KIP Pasal 22(7))",
+    ),
+    (
+        "letter.paused",
+        "dijeda sampai permohonan dilengkapi",
+        "paused until the request is completed",
+    ),
+    (
+        "letter.receipt.title",
+        "Tanda Bukti Penerimaan Permohonan Informasi Publik",
+        "Receipt of a Request for Public Information",
+    ),
+    (
+        "letter.receipt.opening",
+        "Telah diterima permohonan informasi publik dengan keterangan sebagai berikut:",
+        "A request for public information has been received as follows:",
+    ),
+    (
+        "letter.receipt.closing",
+        "Simpan nomor pendaftaran dan kode pelacakan ini untuk mengetahui perkembangan permohonan Saudara.",
+        "Keep the registration number and tracking code to follow your request.",
+    ),
+    (
+        "letter.completion.title",
+        "Permintaan Melengkapi Permohonan Informasi Publik",
+        "Request to Complete a Request for Public Information",
+    ),
+    (
+        "letter.completion.opening",
+        "Permohonan informasi publik Saudara belum lengkap. Mohon dilengkapi sebagai berikut:",
+        "Your request for public information is incomplete. Please complete it as follows:",
+    ),
+    ("letter.missing", "Yang perlu dilengkapi", "What is missing"),
+    ("letter.return_date", "Tanggal dikembalikan", "Returned on"),
+    (
+        "letter.completion.closing",
+        "Jangka waktu pelayanan dihitung kembali sejak permohonan yang telah dilengkapi diterima.",
+        "The response period starts again when the completed request is received.",
+    ),
+    (
+        "letter.notice.title",
+        "Pemberitahuan Tertulis",
+        "Written Notice",
+    ),
+    (
+        "letter.notice.opening",
+        "Berdasarkan permohonan informasi publik Saudara, dengan ini kami sampaikan pemberitahuan tertulis (UU KIP Pasal 22 ayat (7)) sebagai berikut:",
+        "In answer to your request for public information, this is our written notice (UU KIP Pasal 22(7)):",
+    ),
+    ("letter.decision", "Keputusan", "Decision"),
+    (
+        "letter.format",
+        "Bentuk informasi yang diberikan",
+        "Form of the information given",
+    ),
+    (
+        "letter.delivery_due",
+        "Waktu penyediaan informasi",
+        "Information provided by",
+    ),
+    ("letter.fee", "Biaya", "Fee"),
+    ("letter.payment_method", "Cara pembayaran", "Payment method"),
+    (
+        "letter.withheld_parts",
+        "Bagian informasi yang dihitamkan/dikecualikan",
+        "Parts blacked out or withheld",
+    ),
+    (
+        "letter.basis",
+        "Dasar pengecualian",
+        "Basis of the exemption",
+    ),
+    (
+        "letter.basis_text",
+        "UU KIP Pasal 17 huruf",
+        "UU KIP Pasal 17 letter",
+    ),
+    (
+        "letter.dik",
+        "Daftar Informasi yang Dikecualikan",
+        "List of exempt information (DIK)",
+    ),
+    (
+        "letter.dik_entry",
+        "Informasi yang dikecualikan",
+        "Exempt information",
+    ),
+    ("letter.decree_of", "Keputusan nomor", "Decree number"),
+    ("letter.dated", "tanggal", "dated"),
+    (
+        "letter.harm",
+        "Uji konsekuensi: akibat yang timbul bila informasi dibuka",
+        "Consequence test: the harm if disclosed",
+    ),
+    (
+        "letter.public_interest",
+        "Pertimbangan kepentingan publik",
+        "Public-interest weighing",
+    ),
+    (
+        "letter.period",
+        "Jangka waktu pengecualian",
+        "Period of the exemption",
+    ),
+    ("letter.until", "sampai dengan", "until"),
+    ("letter.since", "sejak", "from"),
+    ("letter.no_end", "tanpa batas waktu", "without end date"),
+    (
+        "letter.holder",
+        "Informasi dikuasai oleh",
+        "The information is held by",
+    ),
+    (
+        "letter.holder_unknown",
+        "badan publik yang menguasainya tidak diketahui",
+        "the body that holds it is not known",
+    ),
+    ("letter.remarks", "Keterangan", "Remarks"),
+    (
+        "letter.not_documented",
+        "Informasi yang diminta belum didokumentasikan.",
+        "The information requested is not yet documented.",
+    ),
+    (
+        "letter.objection_right",
+        "Apabila Saudara keberatan atas pemberitahuan ini, Saudara dapat mengajukan keberatan kepada Atasan PPID paling lambat 30 hari kerja (UU KIP Pasal 35 dan Pasal 36 ayat (1)).",
+        "If you object to this notice, you may file an objection with the superior of the PPID within 30 working days (UU KIP Pasal 35 and 36(1)).",
+    ),
+    (
+        "letter.extension.title",
+        "Pemberitahuan Perpanjangan Jangka Waktu",
+        "Notice of Extension",
+    ),
+    (
+        "letter.extension.opening",
+        "Jangka waktu pemberitahuan tertulis atas permohonan Saudara diperpanjang satu kali paling lama 7 hari kerja (UU KIP Pasal 22 ayat (8)):",
+        "The period for the written notice on your request is extended once by at most 7 working days (UU KIP Pasal 22(8)):",
+    ),
+    (
+        "letter.previous_due",
+        "Batas waktu semula",
+        "Original due date",
+    ),
+    ("letter.new_due", "Batas waktu baru", "New due date"),
+    (
+        "letter.extension_reason",
+        "Alasan perpanjangan",
+        "Reason for the extension",
+    ),
+    (
+        "letter.handover.title",
+        "Tanda Bukti Penyerahan Informasi Publik",
+        "Receipt of Handover of Public Information",
+    ),
+    (
+        "letter.handover.opening",
+        "Telah diserahkan informasi publik dengan keterangan sebagai berikut:",
+        "Public information was handed over as follows:",
+    ),
+    (
+        "letter.deliver_date",
+        "Tanggal penyerahan",
+        "Handed over on",
+    ),
+    ("letter.handed_by", "Yang menyerahkan", "Handed over by"),
+    ("letter.received_by", "Yang menerima", "Received by"),
+    ("letter.requester_role", "Pemohon Informasi", "Requester"),
+    (
+        "letter.objection_receipt.title",
+        "Tanda Bukti Penerimaan Keberatan",
+        "Receipt of an Objection",
+    ),
+    (
+        "letter.objection_receipt.opening",
+        "Telah diterima keberatan atas permohonan informasi publik dengan keterangan sebagai berikut:",
+        "An objection was received as follows:",
+    ),
+    (
+        "letter.objection_number",
+        "Nomor registrasi keberatan",
+        "Objection number",
+    ),
+    ("letter.file_date", "Tanggal keberatan diterima", "Filed on"),
+    (
+        "letter.grounds",
+        "Alasan keberatan (UU KIP Pasal 35 ayat (1))",
+        "Grounds (UU KIP Pasal 35(1))",
+    ),
+    ("letter.statement", "Kasus posisi", "Statement"),
+    (
+        "letter.unpublished",
+        "Informasi berkala yang tidak disediakan",
+        "Periodic information not provided",
+    ),
+    (
+        "letter.answer_due",
+        "Tanggapan atasan PPID paling lambat",
+        "The superior answers by",
+    ),
+    (
+        "letter.answer_due_note",
+        "30 hari kerja sejak keberatan diterima (UU KIP Pasal 36 ayat (2))",
+        "30 working days from receipt (UU KIP Pasal 36(2))",
+    ),
+    (
+        "letter.objection_answer.title",
+        "Tanggapan atas Keberatan",
+        "Answer to an Objection",
+    ),
+    (
+        "letter.objection_answer.opening",
+        "Atas keberatan yang Saudara ajukan, Atasan PPID memberikan tanggapan tertulis (UU KIP Pasal 36) sebagai berikut:",
+        "The superior of the PPID answers your objection in writing (UU KIP Pasal 36) as follows:",
+    ),
+    ("letter.answer", "Tanggapan", "Answer"),
+    (
+        "letter.upheld",
+        "Menguatkan putusan PPID",
+        "The PPID's decision is upheld",
+    ),
+    (
+        "letter.overturned",
+        "Membatalkan putusan PPID; PPID wajib menindaklanjuti",
+        "The PPID's decision is overturned; the PPID must act on it",
+    ),
+    (
+        "letter.inadmissible",
+        "Keberatan tidak dapat diterima",
+        "The objection is inadmissible",
+    ),
+    ("letter.reasons", "Alasan", "Reasons"),
+    (
+        "letter.reopened_due",
+        "PPID menjawab kembali paling lambat",
+        "The PPID answers again by",
+    ),
+    (
+        "letter.corrected_fee",
+        "Biaya setelah dikoreksi",
+        "Fee as corrected",
+    ),
+    ("letter.refund", "Pengembalian biaya", "Refund"),
+    (
+        "letter.dispute_right",
+        "Apabila Saudara tidak puas dengan tanggapan ini, Saudara dapat mengajukan penyelesaian sengketa informasi kepada Komisi Informasi paling lambat 14 hari kerja setelah tanggapan ini diterima (UU KIP Pasal 37 ayat (2))",
+        "If you are not satisfied with this answer, you may take the dispute to the Komisi Informasi within 14 working days of receiving it (UU KIP Pasal 37(2))",
+    ),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -749,7 +1060,7 @@ mod tests {
     #[test]
     fn phrases_are_unique_and_complete() {
         let mut keys = std::collections::HashSet::new();
-        for (k, id, en) in PHRASES {
+        for (k, id, en) in PHRASES.iter().chain(LETTER_PHRASES) {
             assert!(keys.insert(k), "{k} twice");
             assert!(!id.is_empty() && !en.is_empty(), "{k}");
             // No storage name leaks into a person's text.

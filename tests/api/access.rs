@@ -168,6 +168,7 @@ fn policy(path: &str) -> (&'static [&'static str], bool) {
         ) => (DESK, false),
         ("ppid.v1.RequestService", _) => (STAFF, false),
         ("ppid.v1.ReportService", _) => (FIGURES, false),
+        ("ppid.v1.LetterService", "RenderLetter") => (OBJECTIONS, false),
         ("ppid.v1.KeyService", _) => (ADMIN, false),
         other => panic!("no policy written for {other:?}: add it here and in api::auth"),
     }

@@ -14,6 +14,7 @@ mod export_cli;
 mod guards;
 mod indicators;
 mod keys_cli;
+mod letters;
 mod lifecycle;
 mod limits_process;
 mod listing;
