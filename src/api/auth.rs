@@ -392,6 +392,11 @@ fn rule(path: &str) -> Option<Rule> {
             | "RecordDelivery"
             | "RecordNoticeReceipt",
         ) => keyed(STAFF),
+        // A published annual report is public; the handler keeps an
+        // unpublished one to the roles that see figures.
+        ("ppid.v1.ReportService", "GetAnnualReport") => public,
+        ("ppid.v1.ReportService", "RecordReportNarrative") => keyed(STAFF),
+        ("ppid.v1.ReportService", "PublishAnnualReport") => keyed(DECIDES),
         ("ppid.v1.ReportService", _) => keyed(SEES_FIGURES),
         // Letters go to requesters from the PPID and the atasan PPID.
         ("ppid.v1.LetterService", "RenderLetter") => keyed(WORKS),

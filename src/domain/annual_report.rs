@@ -75,7 +75,7 @@ pub fn due_date(year: i16) -> Date {
 
 /// A report's publication: when, by whom, and when it was sent to the
 /// Komisi Informasi (if recorded).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Publication {
     /// Published.
     pub publish_time: jiff::Timestamp,

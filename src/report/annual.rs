@@ -7,6 +7,7 @@ use serde::{Serialize, Serializer, ser::SerializeMap};
 
 use crate::domain::{
     DisputeOutcome, ExemptionLetter, ObjectionGround, Outcome,
+    annual_report::{Narrative, Publication},
     figures::{Distribution, Rate},
 };
 
@@ -197,4 +198,14 @@ pub struct AnnualReport {
     pub ranking: Vec<RankRow>,
     /// Attribution, for the reader.
     pub method: &'static str,
+    /// The parts written by hand, when recorded.
+    pub narrative: Option<Narrative>,
+    /// Due three months after the year ends (31 March).
+    #[serde(serialize_with = "display")]
+    pub due_date: Date,
+    /// The publication, once published.
+    pub publication: Option<Publication>,
+    /// The agency's zone (for the days people read).
+    #[serde(skip)]
+    pub time_zone: jiff::tz::TimeZone,
 }

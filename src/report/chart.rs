@@ -41,13 +41,15 @@ fn draw(
             .margin(10)
             .x_label_area_size(30)
             .y_label_area_size(230)
-            .build_cartesian_2d(0f64..max, (0..n).into_segmented())?;
+            // An integer range includes its end: 0..n - 1 is n slots.
+            .build_cartesian_2d(0f64..max, (0..n - 1).into_segmented())?;
         chart
             .configure_mesh()
             .disable_y_mesh()
             .y_labels(n)
+            // The first bar on top, as a table reads.
             .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => label(*i),
+                SegmentValue::CenterOf(i) => label(n - 1 - *i),
                 _ => String::new(),
             })
             .x_label_formatter(&|v| texts::number(lang, *v))
@@ -56,7 +58,7 @@ fn draw(
             Histogram::horizontal(&chart)
                 .style(fill)
                 .margin(3)
-                .data(bars.iter().enumerate().map(|(i, b)| (i, b.1))),
+                .data(bars.iter().enumerate().map(|(i, b)| (n - 1 - i, b.1))),
         )?;
     } else {
         let mut chart = ChartBuilder::on(&root)
@@ -64,7 +66,7 @@ fn draw(
             .margin(10)
             .x_label_area_size(40)
             .y_label_area_size(60)
-            .build_cartesian_2d((0..n).into_segmented(), 0f64..max)?;
+            .build_cartesian_2d((0..n - 1).into_segmented(), 0f64..max)?;
         chart
             .configure_mesh()
             .disable_x_mesh()

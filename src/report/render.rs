@@ -6,7 +6,7 @@ use std::io::Write;
 use crate::{
     domain::{
         DisputeOutcome, ExemptionLetter, ObjectionGround, Outcome, figures::Distribution,
-        stats::HIST_CAP,
+        stats::HIST_CAP, time,
     },
     report::{
         annual::{AnnualReport, Section},
@@ -340,14 +340,91 @@ fn md_table(s: &mut String, head: &[&str], rows: &[Vec<String>]) {
     }
 }
 
+/// The narrative part `name` (see `Narrative::parts`): its heading and its
+/// text, empty when not written.
+fn part<'a>(r: &'a AnnualReport, lang: Lang, name: &str) -> (&'static str, &'a str) {
+    let text = r
+        .narrative
+        .as_ref()
+        .and_then(|n| n.parts().into_iter().find(|(k, _)| *k == name))
+        .map_or("", |(_, t)| t);
+    let heading = texts::PHRASES
+        .iter()
+        .find(|p| p.0.strip_prefix("narrative.") == Some(name))
+        .map_or("", |p| lang.pick(p.1, p.2));
+    (heading, text)
+}
+
+/// When the report is due, and whether it was published and sent to the
+/// Komisi Informasi.
+fn status(r: &AnnualReport, lang: Lang) -> String {
+    let mut s = fill(
+        lang.t("report.due_note"),
+        &[("due", texts::date(lang, r.due_date))],
+    );
+    match &r.publication {
+        Some(p) => {
+            s.push(' ');
+            s.push_str(&fill(
+                lang.t("report.published"),
+                &[(
+                    "date",
+                    texts::date(lang, time::local_date(p.publish_time, &r.time_zone)),
+                )],
+            ));
+            if let Some(d) = p.sent_to_ki_date {
+                s.push(' ');
+                s.push_str(&fill(
+                    lang.t("report.sent_to_ki"),
+                    &[("date", texts::date(lang, d))],
+                ));
+            }
+        }
+        None => {
+            s.push(' ');
+            s.push_str(lang.t("report.not_published"));
+            if r.generate_date > r.due_date {
+                s.push(' ');
+                s.push_str(lang.t("report.overdue"));
+            }
+        }
+    }
+    s
+}
+
+fn md_part(s: &mut String, r: &AnnualReport, lang: Lang, name: &str) {
+    let (heading, text) = part(r, lang, name);
+    let body = if text.is_empty() {
+        lang.t("narrative.empty")
+    } else {
+        text
+    };
+    let _ = writeln!(s, "\n## {heading}\n\n{body}");
+}
+
+fn html_part(h: &mut String, r: &AnnualReport, lang: Lang, name: &str) {
+    let (heading, text) = part(r, lang, name);
+    let _ = write!(h, "<h2>{}</h2>", esc(heading));
+    if text.is_empty() {
+        let _ = write!(h, "<p class=\"empty\">{}</p>", lang.t("narrative.empty"));
+    }
+    // Each line of the office's text is a paragraph.
+    for para in text.lines().filter(|l| !l.trim().is_empty()) {
+        let _ = write!(h, "<p>{}</p>", esc(para.trim()));
+    }
+}
+
 /// The report as Markdown.
 pub fn markdown(r: &AnnualReport, lang: Lang) -> String {
     let mut s = String::new();
     let t = &r.total;
     let w = words(r, lang);
     let n = |v: i64| texts::count(lang, v);
-    let _ = writeln!(s, "# {}\n\n{}\n", w.title, w.intro);
-    let _ = writeln!(s, "## {}\n", lang.t("report.summary"));
+    let _ = writeln!(s, "# {}\n\n{}\n\n{}", w.title, w.intro, status(r, lang));
+    for name in ["profile", "facilities", "staff", "budget"] {
+        md_part(&mut s, r, lang, name);
+    }
+    let _ = writeln!(s, "\n## {}\n", lang.t("report.summary"));
     md_table(
         &mut s,
         &[
@@ -426,6 +503,7 @@ pub fn markdown(r: &AnnualReport, lang: Lang) -> String {
         &[lang.t("report.outcome"), lang.t("report.dispute_count")],
         &dispute_rows(t, lang),
     );
+    md_part(&mut s, r, lang, "decisions_implementation");
     let _ = writeln!(s, "\n## {}\n", lang.t("report.per_agency"));
     let (head, rows) = agency_table(r, lang);
     md_table(&mut s, &head, &rows);
@@ -441,6 +519,9 @@ pub fn markdown(r: &AnnualReport, lang: Lang) -> String {
         n(r.open_past_due_now)
     );
     md_table(&mut s, &pending_head(lang), &pending_rows(r, lang));
+    for name in ["obstacles", "recommendations"] {
+        md_part(&mut s, r, lang, name);
+    }
     let _ = writeln!(
         s,
         "\n## {}\n\n{}",
@@ -544,6 +625,7 @@ margin:2em auto;padding:0 1em;color:#1d1d1f;line-height:1.45}\
 h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}\
 table{border-collapse:collapse;margin:.6em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.25em .5em}\
 td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f0f3f7}\
+p.status{background:#f6f6f0;border-left:3px solid #b08d00;padding:.4em .6em}p.empty{color:#777;font-style:italic}\
 figure{margin:1em 0}figure svg{max-width:100%;height:auto}\
 @media print{body{margin:0;max-width:none;font-size:10pt}h2{break-after:avoid}\
 figure,table{break-inside:avoid}tr{break-inside:avoid}a{color:inherit;text-decoration:none}\
@@ -585,7 +667,16 @@ pub fn html(r: &AnnualReport, lang: Lang) -> String {
         lang.code(),
         esc(&w.title)
     );
-    let _ = write!(h, "<h1>{}</h1><p>{}</p>", esc(&w.title), esc(&w.intro));
+    let _ = write!(
+        h,
+        "<h1>{}</h1><p>{}</p><p class=\"status\">{}</p>",
+        esc(&w.title),
+        esc(&w.intro),
+        esc(&status(r, lang))
+    );
+    for name in ["profile", "facilities", "staff", "budget"] {
+        html_part(&mut h, r, lang, name);
+    }
     let _ = write!(h, "<h2>{}</h2>", lang.t("report.summary"));
     table(
         &mut h,
@@ -681,6 +772,7 @@ pub fn html(r: &AnnualReport, lang: Lang) -> String {
         &[lang.t("report.outcome"), lang.t("report.dispute_count")],
         dispute_rows(t, lang),
     );
+    html_part(&mut h, r, lang, "decisions_implementation");
     let _ = write!(h, "<h2>{}</h2>", lang.t("report.per_agency"));
     let (head, rows) = agency_table(r, lang);
     table(&mut h, &head, rows);
@@ -712,6 +804,9 @@ pub fn html(r: &AnnualReport, lang: Lang) -> String {
         texts::count(lang, r.open_past_due_now)
     );
     table(&mut h, &pending_head(lang), pending_rows(r, lang));
+    for name in ["obstacles", "recommendations"] {
+        html_part(&mut h, r, lang, name);
+    }
     let _ = writeln!(
         h,
         "<h2>{}</h2><p>{}</p></body></html>",

@@ -673,6 +673,55 @@ pub const PHRASES: &[(&str, &str, &str)] = &[
     ("report.paused", "dijeda", "paused"),
     ("report.method", "Metode", "Method"),
     (
+        "report.due_note",
+        "Laporan ini wajib disampaikan paling lambat {due} (tiga bulan setelah tahun berakhir; UU KIP Pasal 12, Perki 1/2021 Pasal 56).",
+        "This report is due by {due} (three months after the year ends; UU KIP Pasal 12, Perki 1/2021 Pasal 56).",
+    ),
+    (
+        "report.published",
+        "Dipublikasikan {date}.",
+        "Published {date}.",
+    ),
+    (
+        "report.sent_to_ki",
+        "Disampaikan kepada Komisi Informasi {date}.",
+        "Sent to the Komisi Informasi {date}.",
+    ),
+    (
+        "report.not_published",
+        "Belum dipublikasikan.",
+        "Not yet published.",
+    ),
+    (
+        "report.overdue",
+        "Batas waktu penyampaian telah lewat.",
+        "The due date has passed.",
+    ),
+    (
+        "narrative.profile",
+        "Profil dan kebijakan PPID",
+        "The PPID's profile and policies",
+    ),
+    (
+        "narrative.facilities",
+        "Sarana dan prasarana layanan informasi",
+        "Facilities for information services",
+    ),
+    ("narrative.staff", "Sumber daya manusia", "Staff"),
+    ("narrative.budget", "Anggaran", "Budget"),
+    ("narrative.obstacles", "Kendala", "Obstacles"),
+    (
+        "narrative.recommendations",
+        "Rekomendasi dan rencana tindak lanjut",
+        "Recommendations and follow-up plan",
+    ),
+    (
+        "narrative.decisions_implementation",
+        "Pelaksanaan putusan keberatan dan sengketa informasi",
+        "Implementation of objection and dispute decisions",
+    ),
+    ("narrative.empty", "(belum diisi)", "(not yet written)"),
+    (
         "report.method_text",
         "Setiap permohonan dihitung pada unit yang menanganinya sekarang (setelah diteruskan). Setiap angka jatuh pada tahun (waktu setempat unit) dari peristiwanya sendiri: diterima pada saat penerimaan; keputusan, jangka waktu dan huruf Pasal 17 pada pemberitahuan tertulis; penyerahan pada saat penyerahan; keberatan pada saat diajukan dan ditanggapi; sengketa pada saat diajukan dan diputus. Jangka waktu dihitung dalam hari kerja sejak jam layanan mulai berjalan (hari pertama adalah hari kerja pertama setelah penerimaan). Jangka waktu setiap permohonan ada dalam ekspor register; laporan ini memuat sebarannya, rata-rata dan mediannya per unit.",
         "Each request counts at the agency handling it now (after forwards). Each figure falls in the agency-local year of its own event: received at receipt; decided, outcome, time taken and Pasal 17 letters at the written notice; delivered at delivery; objections filed at filing and answered at the answer; disputes at filing and settlement. Times are working days from the clock start (day 1 is the first working day after receipt). The time taken for each request is in the export (ppid export requests); this report gives its distribution, mean and median per agency.",

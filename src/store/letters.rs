@@ -12,7 +12,7 @@ use crate::{
         annual_report::{Narrative, Publication},
         letter::Letterhead,
     },
-    error::Result,
+    error::{Error, Result},
 };
 
 /// Sets an agency's letterhead (replacing the one before).
@@ -97,4 +97,59 @@ pub(crate) async fn publication(
         ))
     })
     .transpose()
+}
+
+/// Sets the narrative of an agency's report for a year.
+pub(crate) async fn upsert_narrative(
+    conn: &mut Conn<'_>,
+    agency_id: &str,
+    year: i16,
+    n: &Narrative,
+    now: Timestamp,
+    actor: &str,
+) -> Result<()> {
+    let doc = serde_json::to_string(n).context("encoding a narrative")?;
+    Sql::new(
+        "INSERT INTO report_narratives (agency_id, year, narrative, update_time, updated_by) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (agency_id, year) DO UPDATE SET \
+         narrative = excluded.narrative, update_time = excluded.update_time, \
+         updated_by = excluded.updated_by",
+    )
+    .bind(agency_id)
+    .bind(i32::from(year))
+    .bind(doc)
+    .bind(ts(now))
+    .bind(actor)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a publication with the report as published (`report`: the
+/// encoded message, base64). Publishing twice is refused.
+pub(crate) async fn insert_publication(
+    conn: &mut Conn<'_>,
+    agency_id: &str,
+    year: i16,
+    p: &Publication,
+    report: &str,
+) -> Result<()> {
+    let inserted = Sql::new(
+        "INSERT INTO report_publications \
+         (agency_id, year, publish_time, published_by, sent_to_ki_date, report) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(agency_id)
+    .bind(i32::from(year))
+    .bind(ts(p.publish_time))
+    .bind(p.published_by.as_str())
+    .bind(p.sent_to_ki_date.map(|d| d.to_string()))
+    .bind(report)
+    .execute(conn)
+    .await;
+    super::db::unique_or(inserted, || Error::AlreadyExists {
+        reason: "REPORT_ALREADY_PUBLISHED",
+        message: format!("the {year} report of agencies/{agency_id} is already published"),
+    })?;
+    Ok(())
 }

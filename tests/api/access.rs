@@ -167,6 +167,11 @@ fn policy(path: &str) -> (&'static [&'static str], bool) {
             "SubmitRequest" | "GetRequest" | "ListRequests" | "GetRequestHistory",
         ) => (DESK, false),
         ("ppid.v1.RequestService", _) => (STAFF, false),
+        // Published reports are public; the handler keeps unpublished ones
+        // to FIGURES (tested in reports::published_reports_are_public).
+        ("ppid.v1.ReportService", "GetAnnualReport") => (ALL, true),
+        ("ppid.v1.ReportService", "RecordReportNarrative") => (STAFF, false),
+        ("ppid.v1.ReportService", "PublishAnnualReport") => (DECIDES, false),
         ("ppid.v1.ReportService", _) => (FIGURES, false),
         ("ppid.v1.LetterService", "RenderLetter") => (OBJECTIONS, false),
         ("ppid.v1.KeyService", _) => (ADMIN, false),

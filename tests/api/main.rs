@@ -22,6 +22,7 @@ mod objection_register;
 mod objections;
 mod outage;
 mod pii_logs;
+mod report_narratives;
 mod reports;
 mod server;
 mod submit;
