@@ -145,8 +145,9 @@ fn words(r: &AnnualReport, lang: Lang) -> Words {
     Words {
         title: format!("{} {}: {}", lang.t("report.title"), r.year, r.display_name),
         intro: format!(
-            "{} {} {} {} {}, {} {}.",
+            "{} {} {} {} {} {}, {} {}.",
             lang.t("report.intro"),
+            lang.t("report.of"),
             r.display_name,
             lang.t("report.with_sub"),
             n(t.agency_count.saturating_sub(1) as i64),

@@ -492,6 +492,7 @@ pub const PHRASES: &[(&str, &str, &str)] = &[
         "Laporan tahunan layanan informasi publik (UU KIP Pasal 12; Perki 1/2021 Pasal 56)",
         "Annual public information service report (UU KIP Pasal 12; Perki 1/2021 Pasal 56)",
     ),
+    ("report.of", "dari", "of"),
     ("report.with_sub", "beserta", "with its"),
     ("report.sub_agencies", "unit di bawahnya", "sub-agencies"),
     ("report.made", "dibuat", "made"),
