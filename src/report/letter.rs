@@ -133,10 +133,13 @@ pub fn render(f: &LetterFacts<'_>, lang: Lang) -> Letter {
             opening = lang.t("letter.receipt.opening");
             request_rows(&mut rows, true);
             if let Some(r) = r {
-                row(
-                    &mut rows,
-                    "letter.tracking_code",
-                    f.tracking_code.clone().unwrap_or_default(),
+                // The code goes with the number it unlocks.
+                rows.insert(
+                    1,
+                    (
+                        lang.t("letter.tracking_code").to_string(),
+                        f.tracking_code.clone().unwrap_or_default(),
+                    ),
                 );
                 row(
                     &mut rows,

@@ -743,8 +743,8 @@ pub const LETTER_PHRASES: &[(&str, &str, &str)] = &[
     ("letter.superior", "Atasan PPID", "Superior of the PPID"),
     (
         "letter.decree",
-        "Ditetapkan dengan keputusan nomor",
-        "Appointed by decree number",
+        "PPID ditetapkan dengan keputusan nomor",
+        "The PPID is appointed by decree number",
     ),
     (
         "letter.hidden",
@@ -789,8 +789,8 @@ pub const LETTER_PHRASES: &[(&str, &str, &str)] = &[
     ),
     (
         "letter.due_note",
-        "10 hari kerja sejak permohonan diterima (UU KIP Pasal 22 ayat (7))",
-        "10 working days from receipt (UU KIP Pasal 22(7))",
+        "10 hari kerja sejak permohonan diterima, UU KIP Pasal 22 ayat (7)",
+        "10 working days from receipt, UU KIP Pasal 22(7)",
     ),
     (
         "letter.paused",
@@ -991,8 +991,8 @@ pub const LETTER_PHRASES: &[(&str, &str, &str)] = &[
     ),
     (
         "letter.answer_due_note",
-        "30 hari kerja sejak keberatan diterima (UU KIP Pasal 36 ayat (2))",
-        "30 working days from receipt (UU KIP Pasal 36(2))",
+        "30 hari kerja sejak keberatan diterima, UU KIP Pasal 36 ayat (2)",
+        "30 working days from receipt, UU KIP Pasal 36(2)",
     ),
     (
         "letter.objection_answer.title",

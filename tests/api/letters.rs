@@ -176,8 +176,10 @@ async fn letters_from_the_register(backend: Backend) {
         "Drs. Wahyu Nugroho, M.Si.",
         &[
             "Tanda Bukti Penerimaan Permohonan Informasi Publik",
-            &format!("Nomor pendaftaran : {}", r.registration_number),
-            &format!("Kode pelacakan : {code}"),
+            &format!(
+                "Nomor pendaftaran : {} Kode pelacakan : {code}",
+                r.registration_number
+            ),
             "Tanggal permohonan : 2 Maret 2026",
             "Nama pemohon : Siti Rahayu",
             "Alamat : Jl. Ki Mas Jong No. 5, Serang",
