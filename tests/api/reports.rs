@@ -671,6 +671,33 @@ async fn export_files_open_correctly(backend: Backend) {
     assert_eq!(&recs[0][col("Jenis Pemohon")], "Perorangan");
     assert!(!head.iter().any(|h| h.contains('_')), "{head:?}");
 
+    // English on request; the register keeps its keys for programs.
+    let en = {
+        let store = store.clone();
+        let filter = filter.clone();
+        let mut buf = Vec::new();
+        let app = ppid::app::App::new(store, Arc::new(ppid::clock::SystemClock));
+        app.export_to(
+            &filter,
+            false,
+            export::Format::Csv,
+            (Lang::En, Header::Labels),
+            &mut buf,
+            |_| {},
+        )
+        .await
+        .unwrap();
+        buf
+    };
+    let mut rd = csv::Reader::from_reader(en.as_slice());
+    let head = rd.headers().unwrap().clone();
+    let decision = head.iter().position(|h| h == "Decision").unwrap();
+    let first = rd.records().next().unwrap().unwrap();
+    assert_eq!(&first[decision], "Granted in full");
+    let (_, reg_keys) = write(export::Format::Register, false, Header::Keys).await;
+    let mut rd = csv::Reader::from_reader(reg_keys.as_slice());
+    assert_eq!(&rd.headers().unwrap()[0], "registration_number");
+
     // JSON Lines: one object per line, same fields.
     let (_, jl) = write(export::Format::Jsonl, false, Header::Labels).await;
     let lines: Vec<serde_json::Value> = String::from_utf8(jl)
