@@ -12,6 +12,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/ppid/v1/key.proto",
         "proto/ppid/v1/report.proto",
         "proto/ppid/v1/event.proto",
+        "proto/ppid/v1/letter.proto",
     ];
     let includes = ["proto", "third_party/googleapis"];
     for p in protos {

@@ -14,8 +14,8 @@ use crate::{
     app::App,
     clock::SystemClock,
     config::{
-        DatabaseArgs, ExportCommand, ExportFormat, FilterArgs, KeysCommand, ReportCommand,
-        ReportFormat, redact_url,
+        DatabaseArgs, ExportCommand, ExportFormat, FilterArgs, KeysCommand, LetterArgs,
+        ReportCommand, ReportFormat, redact_url,
     },
     domain::time,
     report::{export, render},
@@ -61,7 +61,39 @@ pub async fn report(cmd: ReportCommand) -> anyhow::Result<()> {
         ReportFormat::Json => render::Format::Json,
         ReportFormat::Csv => render::Format::Csv,
     };
-    render::render(&r, format, &mut out)?;
+    render::render(&r, format, a.lang, a.header, &mut out)?;
+    Ok(())
+}
+
+/// Runs `ppid letter ...`: the letter as HTML on standard output or a file.
+pub async fn letter(a: LetterArgs) -> anyhow::Result<()> {
+    use crate::app::letters::LetterSubject;
+    let app = open(&a.database).await?;
+    let subject = match (&a.request, &a.objection) {
+        (Some(r), _) => {
+            let id = match r.strip_prefix("requests/").map(uuid::Uuid::parse_str) {
+                Some(id) => id.with_context(|| format!("{r:?} is not requests/{{uuid}}"))?,
+                None => {
+                    app.request_by_number(r)
+                        .await?
+                        .with_context(|| format!("no request has the registration number {r:?}"))?
+                        .id
+                }
+            };
+            LetterSubject::Request(id)
+        }
+        (None, Some(o)) => LetterSubject::Objection(
+            uuid::Uuid::parse_str(o.strip_prefix("objections/").unwrap_or(o))
+                .with_context(|| format!("{o:?} is not objections/{{uuid}}"))?,
+        ),
+        (None, None) => anyhow::bail!("name --request or --objection"),
+    };
+    let letter = app
+        .render_letter(subject, a.kind, a.lang, !a.without_personal_data)
+        .await?;
+    let (mut out, _) = output(&a.output)?;
+    out.write_all(letter.html.as_bytes())?;
+    out.flush()?;
     Ok(())
 }
 
@@ -125,11 +157,18 @@ pub async fn export(cmd: ExportCommand) -> anyhow::Result<()> {
     };
     let started = std::time::Instant::now();
     let n = app
-        .export_to(&filter, f.include_personal_data, format, &mut out, |n| {
-            if let Some(b) = &bar {
-                b.set_position(n);
-            }
-        })
+        .export_to(
+            &filter,
+            f.include_personal_data,
+            format,
+            (f.lang, f.header),
+            &mut out,
+            |n| {
+                if let Some(b) = &bar {
+                    b.set_position(n);
+                }
+            },
+        )
         .await?;
     if let Some(b) = bar {
         b.finish_and_clear();

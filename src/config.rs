@@ -4,7 +4,10 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use clap::{Parser, Subcommand, ValueEnum};
 use jiff::civil::Date;
 
-use crate::domain::RequestState;
+use crate::{
+    domain::RequestState,
+    report::texts::{Header, Lang},
+};
 
 /// The register of public information requests (UU KIP) over gRPC.
 #[derive(Debug, Parser)]
@@ -33,6 +36,53 @@ pub enum Command {
     /// Bulk exports read straight from the database.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Writes a letter from the register (print-ready A4 HTML) on the
+    /// agency's letterhead, from the database directly.
+    Letter(LetterArgs),
+}
+
+/// `ppid letter` flags.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LetterArgs {
+    /// Database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The request: its registration number (KOTA-SERANG/PPID/2026/000001)
+    /// or `requests/{uuid}`.
+    #[arg(
+        long,
+        conflicts_with = "objection",
+        required_unless_present = "objection"
+    )]
+    pub request: Option<String>,
+    /// The objection: `objections/{uuid}` or its uuid.
+    #[arg(long)]
+    pub objection: Option<String>,
+    /// receipt, completion_request, notice_granted, notice_partially_granted,
+    /// notice_rejected, notice_not_held, notice_not_yet_documented,
+    /// extension, handover_receipt, objection_receipt, objection_answer.
+    #[arg(long, value_parser = parse_letter_kind)]
+    pub kind: crate::domain::LetterKind,
+    /// Language: `id` (Indonesian, the default) or `en`.
+    #[arg(long, value_parser = parse_lang, default_value = "id")]
+    pub lang: Lang,
+    /// Leave the requester's name and address out (the operator's own
+    /// database otherwise prints them, as the PPID sends the letter).
+    #[arg(long, default_value_t = false)]
+    pub without_personal_data: bool,
+    /// Output file; `-` or none: standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+fn parse_letter_kind(s: &str) -> Result<crate::domain::LetterKind, String> {
+    crate::domain::LetterKind::parse(s).ok_or_else(|| {
+        let all: Vec<&str> = crate::domain::LetterKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect();
+        format!("unknown letter kind {s:?}: one of {}", all.join(", "))
+    })
 }
 
 /// `ppid report ...`.
@@ -100,6 +150,13 @@ pub struct AnnualArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
     pub format: ReportFormat,
+    /// Language of the texts: `id` (Indonesian, the default) or `en`.
+    #[arg(long, value_parser = parse_lang, default_value = "id")]
+    pub lang: Lang,
+    /// CSV header row: `labels` (in `--lang`, the default) or `keys` (stable
+    /// machine keys for programs).
+    #[arg(long, value_parser = parse_header, default_value = "labels")]
+    pub header: Header,
     /// Output file; `-` or none: standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
@@ -132,9 +189,29 @@ pub struct FilterArgs {
     /// (personal data under UU PDP). Default: left out.
     #[arg(long, default_value_t = false)]
     pub include_personal_data: bool,
+    /// Language of the texts: `id` (Indonesian, the default) or `en`.
+    #[arg(long, value_parser = parse_lang, default_value = "id")]
+    pub lang: Lang,
+    /// CSV header row: `labels` (in `--lang`, the default) or `keys` (stable
+    /// machine keys for programs).
+    #[arg(long, value_parser = parse_header, default_value = "labels")]
+    pub header: Header,
     /// Output file; `-` or none: standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
+}
+
+/// `--lang`: `id` or `en`.
+pub fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| format!("unknown language {s:?}: id or en"))
+}
+
+fn parse_header(s: &str) -> Result<Header, String> {
+    match s {
+        "labels" => Ok(Header::Labels),
+        "keys" => Ok(Header::Keys),
+        _ => Err(format!("unknown header {s:?}: labels or keys")),
+    }
 }
 
 fn parse_state(s: &str) -> Result<RequestState, String> {

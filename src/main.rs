@@ -64,6 +64,10 @@ async fn run() -> anyhow::Result<()> {
             telemetry::init(cmd.database().log_format);
             ppid::cli::export(cmd).await?;
         }
+        Command::Letter(args) => {
+            telemetry::init(args.database.log_format);
+            ppid::cli::letter(args).await?;
+        }
         Command::Serve(args) => {
             telemetry::init(args.database.log_format);
             let settings = args.store_settings();

@@ -10,6 +10,7 @@ use crate::{
     domain::{
         AgencyKind,
         agency::{Agency, AgencyPatch, NewAgency},
+        letter::Letterhead,
         tariff::{self, Tariff, TariffItem},
         time,
     },
@@ -41,7 +42,59 @@ pub fn to_pb(a: &Agency) -> pb::Agency {
         create_time: Some(convert::timestamp(a.create_time)),
         update_time: Some(convert::timestamp(a.update_time)),
         etag: convert::etag_of(a.version),
+        letterhead: None,
     }
+}
+
+/// An agency on the wire with its letterhead.
+pub fn with_letterhead(a: &Agency, l: Option<Letterhead>) -> pb::Agency {
+    let mut out = to_pb(a);
+    out.letterhead = l.map(|l| pb::Letterhead {
+        institution: l.institution,
+        unit: l.unit,
+        address: l.address,
+        city: l.city,
+        phone: l.phone,
+        email: l.email,
+        website: l.website,
+        ppid_name: l.ppid_name,
+        ppid_nip: l.ppid_nip,
+        superior_name: l.superior_name,
+        superior_position: l.superior_position,
+        superior_nip: l.superior_nip,
+        decree_number: l.decree_number,
+    });
+    out
+}
+
+/// A letterhead from the wire, checked: every missing or bad field named.
+fn check_letterhead(c: &mut Check, l: Option<pb::Letterhead>) -> Option<Letterhead> {
+    let Some(l) = l else {
+        c.add("agency.letterhead", "is required when in the update mask");
+        return None;
+    };
+    let l = Letterhead {
+        institution: l.institution,
+        unit: l.unit,
+        address: l.address,
+        city: l.city,
+        phone: l.phone,
+        email: l.email,
+        website: l.website,
+        ppid_name: l.ppid_name,
+        ppid_nip: l.ppid_nip,
+        superior_name: l.superior_name,
+        superior_position: l.superior_position,
+        superior_nip: l.superior_nip,
+        decree_number: l.decree_number,
+    }
+    .trimmed();
+    let violations = l.violations("agency.letterhead");
+    let ok = violations.is_empty();
+    for v in violations {
+        c.add(v.field, v.description);
+    }
+    ok.then_some(l)
 }
 
 fn check_time_zone(check: &mut Check, field: &str, tz: &str) -> Option<String> {
@@ -246,7 +299,8 @@ impl AgencyService for AgencyApi {
         let id = convert::agency_id(&mut c, "name", &req.get_ref().name);
         c.finish()?;
         let a = self.0.app.get_agency(&id.unwrap_or_default()).await?;
-        Ok(Response::new(to_pb(&a)))
+        let l = self.0.app.letterhead(&a.id).await?;
+        Ok(Response::new(with_letterhead(&a, l)))
     }
 
     async fn list_agencies(
@@ -325,6 +379,7 @@ impl AgencyService for AgencyApi {
                         );
                     }
                 }
+                "letterhead" => patch.letterhead = check_letterhead(&mut c, a.letterhead.clone()),
                 "kind" | "parent" | "name" | "pemda" | "create_time" | "update_time" | "etag" => {
                     c.add("update_mask", format!("{p} cannot be changed"))
                 }
@@ -336,6 +391,7 @@ impl AgencyService for AgencyApi {
         caller.require_agency(&self.0.access, &id).await?;
         let updated = self.0.app.update_agency(&id, patch, version).await?;
         tracing::info!(agency = %updated.id, actor = %caller.actor(), "agency updated");
-        Ok(Response::new(to_pb(&updated)))
+        let l = self.0.app.letterhead(&updated.id).await?;
+        Ok(Response::new(with_letterhead(&updated, l)))
     }
 }

@@ -395,8 +395,15 @@ fn rule(path: &str) -> Option<Rule> {
             | "RecordDelivery"
             | "RecordNoticeReceipt",
         ) => keyed(STAFF),
+        // A published annual report is public; the handler keeps an
+        // unpublished one to the roles that see figures.
+        ("ppid.v1.ReportService", "GetAnnualReport") => public,
+        ("ppid.v1.ReportService", "RecordReportNarrative") => keyed(STAFF),
+        ("ppid.v1.ReportService", "PublishAnnualReport") => keyed(DECIDES),
         ("ppid.v1.ReportService", _) => keyed(SEES_FIGURES),
         ("ppid.v1.EventService", _) => keyed(FOLLOWS),
+        // Letters go to requesters from the PPID and the atasan PPID.
+        ("ppid.v1.LetterService", "RenderLetter") => keyed(WORKS),
         ("ppid.v1.KeyService", _) => keyed(ADMIN),
         _ => return None,
     })

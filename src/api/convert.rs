@@ -31,6 +31,19 @@ macro_rules! proto_enum {
     };
 }
 
+proto_enum!(domain::LetterKind => pb::letter::Kind {
+    Receipt => Receipt,
+    CompletionRequest => CompletionRequest,
+    NoticeGranted => NoticeGranted,
+    NoticePartiallyGranted => NoticePartiallyGranted,
+    NoticeRejected => NoticeRejected,
+    NoticeNotHeld => NoticeNotHeld,
+    NoticeNotYetDocumented => NoticeNotYetDocumented,
+    Extension => Extension,
+    HandoverReceipt => HandoverReceipt,
+    ObjectionReceipt => ObjectionReceipt,
+    ObjectionAnswer => ObjectionAnswer,
+});
 proto_enum!(domain::AgencyKind => pb::agency::Kind {
     Pemda => Pemda, Opd => Opd, OtherPublicBody => OtherPublicBody,
 });

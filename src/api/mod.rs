@@ -20,6 +20,7 @@ use crate::{
             event_service_server::EventServiceServer,
             exemption_service_server::ExemptionServiceServer,
             indicator_service_server::IndicatorServiceServer, key_service_server::KeyServiceServer,
+            letter_service_server::LetterServiceServer,
             objection_service_server::ObjectionServiceServer,
             report_service_server::ReportServiceServer,
             request_service_server::RequestServiceServer,
@@ -38,6 +39,7 @@ pub mod event;
 pub mod exemption;
 pub mod indicator;
 pub mod key;
+pub mod letter;
 pub mod objection;
 pub mod report;
 pub mod request;
@@ -204,6 +206,7 @@ pub async fn serve(
         <KeyServiceServer<key::KeyApi> as tonic::server::NamedService>::NAME,
         <ReportServiceServer<report::ReportApi> as tonic::server::NamedService>::NAME,
         <EventServiceServer<event::EventApi> as tonic::server::NamedService>::NAME,
+        <LetterServiceServer<letter::LetterApi> as tonic::server::NamedService>::NAME,
     ];
     for name in services {
         health
@@ -317,6 +320,10 @@ pub async fn serve(
         )
         .add_service(
             EventServiceServer::new(event::EventApi::new(state.clone(), stop_rx.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            LetterServiceServer::new(letter::LetterApi(state.clone()))
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         )
         .add_service(

@@ -1,7 +1,10 @@
 //! `ppid.v1.ReportService`: the annual report and the complete export.
 use std::pin::Pin;
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use base64::{
+    Engine,
+    engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD},
+};
 use futures::{Stream, StreamExt};
 use prost::Message;
 use sha2::{Digest, Sha256};
@@ -10,13 +13,17 @@ use uuid::Uuid;
 
 use super::{
     AppState,
-    auth::{Caller, denied_because},
+    auth::{Caller, denied, denied_because},
     convert::{self, Check, ProtoEnum},
     indicator::{distribution_pb, parse_period, rate},
     request::to_pb,
 };
 use crate::{
-    domain::{RequestState, time},
+    domain::{
+        RequestState, Role,
+        annual_report::{Narrative, Publication},
+        time,
+    },
     pb::ppid::v1::{self as pb, report_service_server::ReportService},
     report::{
         annual::{self, Counts, Section},
@@ -224,7 +231,47 @@ pub fn report_pb(r: &annual::AnnualReport) -> pb::AnnualReport {
             })
             .collect(),
         method: r.method.into(),
+        narrative: r
+            .narrative
+            .as_ref()
+            .map(|n| narrative_pb(&r.agency_id, r.year, n)),
+        due_date: Some(convert::date(r.due_date)),
+        published: r.publication.is_some(),
+        publish_time: r
+            .publication
+            .as_ref()
+            .map(|p| convert::timestamp(p.publish_time)),
+        sent_to_ki_date: r
+            .publication
+            .as_ref()
+            .and_then(|p| p.sent_to_ki_date)
+            .map(convert::date),
     }
+}
+
+/// A narrative on the wire.
+fn narrative_pb(agency_id: &str, year: i16, n: &Narrative) -> pb::ReportNarrative {
+    pb::ReportNarrative {
+        agency: format!("agencies/{agency_id}"),
+        year: i32::from(year),
+        profile: n.profile.clone(),
+        facilities: n.facilities.clone(),
+        staff: n.staff.clone(),
+        budget: n.budget.clone(),
+        obstacles: n.obstacles.clone(),
+        recommendations: n.recommendations.clone(),
+        decisions_implementation: n.decisions_implementation.clone(),
+    }
+}
+
+/// Checks a report's agency and year (a year of the register's range).
+fn agency_year(c: &mut Check, prefix: &str, agency: &str, year: i32) -> Option<(String, i16)> {
+    let id = convert::agency_id(c, &format!("{prefix}agency"), agency);
+    if !(2000..2200).contains(&year) {
+        c.add(format!("{prefix}year"), "must be between 2000 and 2199");
+        return None;
+    }
+    Some((id?, year as i16))
 }
 
 /// A checked export request.
@@ -365,15 +412,104 @@ impl ReportService for ReportApi {
         let caller = Caller::of(&req);
         let r = req.into_inner();
         let mut c = Check::new();
-        let id = convert::agency_id(&mut c, "agency", &r.agency);
-        if !(2000..2200).contains(&r.year) {
-            c.add("year", "must be between 2000 and 2199");
+        let checked = agency_year(&mut c, "", &r.agency, r.year);
+        c.finish()?;
+        let (id, year) = checked.ok_or_else(convert::missing)?;
+        // A published report is public (RULINGS): everyone reads it as it
+        // was published.
+        if let Some((_, published)) = self.0.app.published_report(&id, year).await? {
+            let bytes = STANDARD.decode(published).map_err(|e| {
+                crate::error::Error::Internal(anyhow::anyhow!("stored report: {e}"))
+            })?;
+            let report = pb::AnnualReport::decode(bytes.as_slice()).map_err(|e| {
+                crate::error::Error::Internal(anyhow::anyhow!("stored report: {e}"))
+            })?;
+            return Ok(Response::new(report));
+        }
+        match &caller {
+            Caller::Public => {
+                return Err(Status::unauthenticated(format!(
+                    "the {year} report of agencies/{id} is not published: a key is needed"
+                )));
+            }
+            Caller::Key(p) if !matches!(p.role, Role::Admin | Role::Officer | Role::Reader) => {
+                return Err(denied(&format!(
+                    "a {} key reads published reports only",
+                    p.role
+                )));
+            }
+            _ => {}
+        }
+        caller.require_agency(&self.0.access, &id).await?;
+        let report = self.0.app.annual_report(&id, year).await?;
+        Ok(Response::new(report_pb(&report)))
+    }
+
+    async fn record_report_narrative(
+        &self,
+        req: Request<pb::RecordReportNarrativeRequest>,
+    ) -> Result<Response<pb::ReportNarrative>, Status> {
+        let caller = Caller::of(&req);
+        let r = req.into_inner();
+        let mut c = Check::new();
+        let Some(n) = r.narrative else {
+            c.add("narrative", "is required");
+            return Err(c.into_error().into());
+        };
+        let checked = agency_year(&mut c, "narrative.", &n.agency, n.year);
+        let narrative = Narrative {
+            profile: n.profile.trim().to_string(),
+            facilities: n.facilities.trim().to_string(),
+            staff: n.staff.trim().to_string(),
+            budget: n.budget.trim().to_string(),
+            obstacles: n.obstacles.trim().to_string(),
+            recommendations: n.recommendations.trim().to_string(),
+            decisions_implementation: n.decisions_implementation.trim().to_string(),
+        };
+        for v in narrative.violations("narrative") {
+            c.add(v.field, v.description);
         }
         c.finish()?;
-        let id = id.ok_or_else(convert::missing)?;
+        let (id, year) = checked.ok_or_else(convert::missing)?;
         caller.require_agency(&self.0.access, &id).await?;
-        let report = self.0.app.annual_report(&id, r.year as i16).await?;
-        Ok(Response::new(report_pb(&report)))
+        let saved = self
+            .0
+            .app
+            .record_report_narrative(&id, year, narrative, &caller.actor())
+            .await?;
+        tracing::info!(agency = %id, year, actor = %caller.actor(), "report narrative recorded");
+        Ok(Response::new(narrative_pb(&id, year, &saved)))
+    }
+
+    async fn publish_annual_report(
+        &self,
+        req: Request<pb::PublishAnnualReportRequest>,
+    ) -> Result<Response<pb::AnnualReport>, Status> {
+        let caller = Caller::of(&req);
+        let r = req.into_inner();
+        let mut c = Check::new();
+        let checked = agency_year(&mut c, "", &r.agency, r.year);
+        let sent = r
+            .sent_to_ki_date
+            .as_ref()
+            .and_then(|d| c.date("sent_to_ki_date", Some(d)));
+        c.finish()?;
+        let (id, year) = checked.ok_or_else(convert::missing)?;
+        caller.require_agency(&self.0.access, &id).await?;
+        let publication = Publication {
+            publish_time: self.0.app.now(),
+            published_by: caller.actor(),
+            sent_to_ki_date: sent,
+        };
+        let mut report = self.0.app.annual_report(&id, year).await?;
+        report.publication = Some(publication.clone());
+        let out = report_pb(&report);
+        self.0
+            .app
+            .publish_annual_report(&id, year, publication, STANDARD.encode(out.encode_to_vec()))
+            .await?;
+        tracing::info!(agency = %id, year, actor = %caller.actor(), "annual report published");
+        Ok(Response::new(out))
     }
 
     type ExportRequestsStream = ExportStream;

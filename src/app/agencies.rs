@@ -6,6 +6,7 @@ use crate::{
     domain::agency::{self, Agency, AgencyPatch, NewAgency},
     error::{Error, Result},
     store::{
+        letters::upsert_letterhead,
         register::{insert_agency, update_agency},
         rows::agency_not_found,
     },
@@ -39,7 +40,7 @@ impl App {
     pub async fn update_agency(
         &self,
         id: &str,
-        patch: AgencyPatch,
+        mut patch: AgencyPatch,
         expected_version: Option<i64>,
     ) -> Result<Agency> {
         let now = self.now();
@@ -54,8 +55,12 @@ impl App {
                             "agencies/{id} changed since it was read (stale etag); read it again"
                         )));
                     }
+                    let letterhead = patch.letterhead.take();
                     let a = current.patched(patch, now);
                     update_agency(&mut tx.conn, &a, current.version).await?;
+                    if let Some(l) = &letterhead {
+                        upsert_letterhead(&mut tx.conn, &id, l, now).await?;
+                    }
                     tx.memo.agencies.remove(&id);
                     Ok(a)
                 })

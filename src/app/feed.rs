@@ -4,11 +4,12 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::{
     App,
-    worklist::{DeadlineState, Reckoner, running_deadline_date, tanggal},
+    worklist::{DeadlineState, Reckoner, running_deadline_date},
 };
 use crate::{
     domain::RequestState,
     error::Result,
+    report::texts::{self, Lang},
     store::{FeedEvent, FeedFilter, NewFeedEvent, feed::claim_alert},
 };
 
@@ -74,12 +75,12 @@ impl App {
                 let summary = if kind == ALERT_PASSED {
                     format!(
                         "Batas waktu pemberitahuan tertulis ({}) terlewati",
-                        tanggal(date)
+                        texts::date(Lang::Id, date)
                     )
                 } else {
                     format!(
                         "Batas waktu penyerahan informasi ({}) terlewati",
-                        tanggal(date)
+                        texts::date(Lang::Id, date)
                     )
                 };
                 alerts.push((kind, alert(r, &c.agency_path, kind, summary, end, now), end));
@@ -108,7 +109,7 @@ impl App {
             };
             let summary = format!(
                 "Pemberitahuan tertulis jatuh tempo {} ({} hari kerja lagi)",
-                tanggal(date),
+                texts::date(Lang::Id, date),
                 view.working_days_left
             );
             alerts.push((

@@ -17,6 +17,7 @@ pub mod exemptions;
 pub mod feed;
 pub mod figures;
 pub mod keys;
+pub mod letters;
 pub mod objections;
 pub mod reports;
 pub mod requests;

@@ -10,6 +10,7 @@ use crate::{
     domain::{
         ExemptionLetter, ObjectionGround, Outcome,
         agency::Agency,
+        annual_report::{self, Narrative, Publication},
         figures::{self, Period, Totals},
         stats::{Counter, Span},
     },
@@ -18,7 +19,7 @@ use crate::{
         annual::{AnnualReport, Change, Counts, METHOD, Pending, RankRow, Section},
         export,
     },
-    store::{EXPORT_PAGE, RequestCursor, RequestFilter},
+    store::{EXPORT_PAGE, RequestCursor, RequestFilter, letters},
 };
 
 /// What the store gives for one year of a subtree.
@@ -243,6 +244,7 @@ impl App {
             display_name: root.display_name.clone(),
             year,
             generate_time: now,
+            generate_date: crate::domain::time::local_date(now, &root.tz()),
             year_on_year: year_on_year(&total, &previous_year),
             total,
             agencies: per_agency,
@@ -256,11 +258,19 @@ impl App {
                     registration_number: q.registration_number,
                     agency_id: q.agency_id,
                     receive_time: q.receive_time,
+                    receive_date: crate::domain::time::local_date(q.receive_time, &root.tz()),
                     due_date: q.due_date,
                 })
                 .collect(),
             ranking,
             method: METHOD,
+            narrative: store.report_narrative(&root.id, year).await?,
+            due_date: annual_report::due_date(year),
+            publication: store
+                .report_publication(&root.id, year)
+                .await?
+                .map(|(p, _)| p),
+            time_zone: root.tz(),
         })
     }
 }
@@ -282,7 +292,8 @@ impl App {
                 rank: e.rank,
                 score: e.score,
                 // A ranking says "insufficient data" in its own field; a
-                // report's table says it in the band's column.
+                // report's table says it in the band's column (the
+                // renderers in the report's language).
                 band: if e.score.is_none() {
                     "insufficient data".into()
                 } else {
@@ -317,6 +328,7 @@ impl App {
         filter: &RequestFilter,
         include_personal_data: bool,
         format: export::Format,
+        texts: (crate::report::texts::Lang, crate::report::texts::Header),
         out: &mut dyn std::io::Write,
         progress: impl FnMut(u64),
     ) -> Result<u64> {
@@ -328,6 +340,111 @@ impl App {
             .map(|a| (a.id.clone(), a.tz()))
             .collect();
         let pages = self.export_pages(filter.clone(), None);
-        export::write(pages, &zones, include_personal_data, format, out, progress).await
+        export::write(
+            pages,
+            &zones,
+            include_personal_data,
+            format,
+            texts,
+            out,
+            progress,
+        )
+        .await
+    }
+}
+
+impl App {
+    /// Records the narrative of `agency_id`'s report for `year` (checked by
+    /// the caller with `Narrative::violations`), replacing the one before.
+    /// FAILED_PRECONDITION / REPORT_PUBLISHED once the report is published:
+    /// a published report does not change under its readers.
+    #[tracing::instrument(skip_all, fields(agency = %agency_id, year))]
+    pub async fn record_report_narrative(
+        &self,
+        agency_id: &str,
+        year: i16,
+        narrative: Narrative,
+        actor: &str,
+    ) -> Result<Narrative> {
+        let now = self.now();
+        let (agency_id, actor) = (agency_id.to_string(), actor.to_string());
+        self.store
+            .writer()
+            .write(move |tx| {
+                Box::pin(async move {
+                    tx.agency(&agency_id)
+                        .await?
+                        .ok_or_else(|| crate::store::rows::agency_not_found(&agency_id))?;
+                    if letters::publication(&mut tx.conn, &agency_id, year)
+                        .await?
+                        .is_some()
+                    {
+                        return Err(Error::precondition(
+                            "REPORT_PUBLISHED",
+                            format!(
+                                "the {year} report of agencies/{agency_id} is published; \
+                                 its narrative no longer changes"
+                            ),
+                        ));
+                    }
+                    letters::upsert_narrative(
+                        &mut tx.conn,
+                        &agency_id,
+                        year,
+                        &narrative,
+                        now,
+                        &actor,
+                    )
+                    .await?;
+                    Ok(narrative)
+                })
+            })
+            .await
+    }
+
+    /// Publishes `agency_id`'s report for `year`: `published` is the report
+    /// as published (the API's encoding), kept so later readers get it
+    /// unchanged. The year must have ended in the agency's zone.
+    #[tracing::instrument(skip_all, fields(agency = %agency_id, year))]
+    pub async fn publish_annual_report(
+        &self,
+        agency_id: &str,
+        year: i16,
+        publication: Publication,
+        published: String,
+    ) -> Result<()> {
+        let agency = self.store.get_agency(agency_id).await?;
+        let today = crate::domain::time::local_date(self.now(), &agency.tz());
+        if today.year() <= year {
+            return Err(Error::precondition(
+                "YEAR_NOT_ENDED",
+                format!("{year} has not ended at agencies/{agency_id} (today is {today})"),
+            ));
+        }
+        let agency_id = agency_id.to_string();
+        self.store
+            .writer()
+            .write(move |tx| {
+                Box::pin(async move {
+                    letters::insert_publication(
+                        &mut tx.conn,
+                        &agency_id,
+                        year,
+                        &publication,
+                        &published,
+                    )
+                    .await
+                })
+            })
+            .await
+    }
+
+    /// The report of `agency_id` for `year` as published, if it is.
+    pub async fn published_report(
+        &self,
+        agency_id: &str,
+        year: i16,
+    ) -> Result<Option<(Publication, String)>> {
+        self.store.report_publication(agency_id, year).await
     }
 }

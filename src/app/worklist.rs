@@ -16,6 +16,7 @@ use crate::{
         time,
     },
     error::{Error, Result},
+    report::texts::{self, Lang},
     store::{DeadlineRange, DisputeFilter, ListCursor, RequestFilter, RequestOrder},
 };
 
@@ -460,26 +461,8 @@ impl App {
     }
 }
 
-/// A date as Indonesian text: "4 Desember 2026".
-pub fn tanggal(d: Date) -> String {
-    const BULAN: [&str; 12] = [
-        "Januari",
-        "Februari",
-        "Maret",
-        "April",
-        "Mei",
-        "Juni",
-        "Juli",
-        "Agustus",
-        "September",
-        "Oktober",
-        "November",
-        "Desember",
-    ];
-    format!(
-        "{} {} {}",
-        d.day(),
-        BULAN[(d.month() - 1) as usize],
-        d.year()
-    )
+/// A date as Indonesian text ("4 Desember 2026"): the worklist's reasons
+/// are written in Indonesian, in the one format of `report::texts`.
+fn tanggal(d: Date) -> String {
+    texts::date(Lang::Id, d)
 }

@@ -82,6 +82,8 @@ pub struct AgencyPatch {
     pub time_zone: Option<String>,
     /// New ranking group.
     pub comparison_group: Option<String>,
+    /// New letterhead (kept in a table of its own beside the agency).
+    pub letterhead: Option<super::letter::Letterhead>,
 }
 
 /// Checks an agency id: lowercase letters, digits and '-', starting with a

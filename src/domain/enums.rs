@@ -480,3 +480,32 @@ named_enum! {
         PublicOffice = "public_office",
     }
 }
+
+named_enum! {
+    /// A letter written from the register (the forms annexed to Perki KI
+    /// 1/2021 on service standards).
+    pub enum LetterKind {
+        /// Tanda bukti penerimaan permohonan.
+        Receipt = "receipt",
+        /// Permintaan melengkapi permohonan.
+        CompletionRequest = "completion_request",
+        /// Pemberitahuan tertulis: diberikan seluruhnya.
+        NoticeGranted = "notice_granted",
+        /// Pemberitahuan tertulis: diberikan sebagian.
+        NoticePartiallyGranted = "notice_partially_granted",
+        /// Pemberitahuan tertulis: ditolak (Pasal 17).
+        NoticeRejected = "notice_rejected",
+        /// Pemberitahuan tertulis: tidak dikuasai.
+        NoticeNotHeld = "notice_not_held",
+        /// Pemberitahuan tertulis: belum didokumentasikan.
+        NoticeNotYetDocumented = "notice_not_yet_documented",
+        /// Pemberitahuan perpanjangan jangka waktu (Pasal 22(8)).
+        Extension = "extension",
+        /// Tanda bukti penyerahan informasi.
+        HandoverReceipt = "handover_receipt",
+        /// Tanda bukti penerimaan keberatan.
+        ObjectionReceipt = "objection_receipt",
+        /// Tanggapan atasan PPID atas keberatan.
+        ObjectionAnswer = "objection_answer",
+    }
+}

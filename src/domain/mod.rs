@@ -2,12 +2,14 @@
 
 pub mod access;
 pub mod agency;
+pub mod annual_report;
 pub mod calendar;
 pub mod deadline;
 pub mod dispute;
 pub mod enums;
 pub mod exemption;
 pub mod figures;
+pub mod letter;
 pub mod lifecycle;
 pub mod objection;
 pub mod request;

@@ -7,6 +7,7 @@ use serde::{Serialize, Serializer, ser::SerializeMap};
 
 use crate::domain::{
     DisputeOutcome, ExemptionLetter, ObjectionGround, Outcome,
+    annual_report::{Narrative, Publication},
     figures::{Distribution, Rate},
 };
 
@@ -141,6 +142,9 @@ pub struct Pending {
     /// Receipt.
     #[serde(serialize_with = "display")]
     pub receive_time: Timestamp,
+    /// The day of receipt in the agency's zone (what a person reads).
+    #[serde(serialize_with = "display")]
+    pub receive_date: Date,
     /// Due date (none while paused).
     #[serde(serialize_with = "display_opt")]
     pub due_date: Option<Date>,
@@ -175,6 +179,9 @@ pub struct AnnualReport {
     /// When made.
     #[serde(serialize_with = "display")]
     pub generate_time: Timestamp,
+    /// The day it was made in the agency's zone.
+    #[serde(serialize_with = "display")]
+    pub generate_date: Date,
     /// The whole subtree.
     pub total: Section,
     /// Each agency on its own: the agency first, then the others by id.
@@ -191,4 +198,14 @@ pub struct AnnualReport {
     pub ranking: Vec<RankRow>,
     /// Attribution, for the reader.
     pub method: &'static str,
+    /// The parts written by hand, when recorded.
+    pub narrative: Option<Narrative>,
+    /// Due three months after the year ends (31 March).
+    #[serde(serialize_with = "display")]
+    pub due_date: Date,
+    /// The publication, once published.
+    pub publication: Option<Publication>,
+    /// The agency's zone (for the days people read).
+    #[serde(skip)]
+    pub time_zone: jiff::tz::TimeZone,
 }

@@ -3,19 +3,23 @@
 //! font files or fontconfig are needed, and the report stays one file.
 use plotters::prelude::*;
 
+use crate::report::texts::{self, Lang};
+
 /// A bar chart of `bars` (label, value), vertical or horizontal (for long
-/// labels such as agency names). Returns the `<svg>` element.
-pub fn bar_chart(title: &str, bars: &[(String, f64)], horizontal: bool) -> String {
+/// labels such as agency names). The value axis is numbered as `lang`
+/// writes numbers (30.000, never 30000.0). Returns the `<svg>` element.
+pub fn bar_chart(lang: Lang, title: &str, bars: &[(String, f64)], horizontal: bool) -> String {
     let mut svg = String::new();
     // Drawing into a String cannot fail for I/O; a layout error leaves a
     // chart with its title only, and the table beside it still carries the
     // numbers.
-    let _ = draw(&mut svg, title, bars, horizontal);
+    let _ = draw(&mut svg, lang, title, bars, horizontal);
     svg
 }
 
 fn draw(
     svg: &mut String,
+    lang: Lang,
     title: &str,
     bars: &[(String, f64)],
     horizontal: bool,
@@ -37,21 +41,24 @@ fn draw(
             .margin(10)
             .x_label_area_size(30)
             .y_label_area_size(230)
-            .build_cartesian_2d(0f64..max, (0..n).into_segmented())?;
+            // An integer range includes its end: 0..n - 1 is n slots.
+            .build_cartesian_2d(0f64..max, (0..n - 1).into_segmented())?;
         chart
             .configure_mesh()
             .disable_y_mesh()
             .y_labels(n)
+            // The first bar on top, as a table reads.
             .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => label(*i),
+                SegmentValue::CenterOf(i) => label(n - 1 - *i),
                 _ => String::new(),
             })
+            .x_label_formatter(&|v| texts::number(lang, *v))
             .draw()?;
         chart.draw_series(
             Histogram::horizontal(&chart)
                 .style(fill)
                 .margin(3)
-                .data(bars.iter().enumerate().map(|(i, b)| (i, b.1))),
+                .data(bars.iter().enumerate().map(|(i, b)| (n - 1 - i, b.1))),
         )?;
     } else {
         let mut chart = ChartBuilder::on(&root)
@@ -59,7 +66,7 @@ fn draw(
             .margin(10)
             .x_label_area_size(40)
             .y_label_area_size(60)
-            .build_cartesian_2d((0..n).into_segmented(), 0f64..max)?;
+            .build_cartesian_2d((0..n - 1).into_segmented(), 0f64..max)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -68,6 +75,7 @@ fn draw(
                 SegmentValue::CenterOf(i) => label(*i),
                 _ => String::new(),
             })
+            .y_label_formatter(&|v| texts::number(lang, *v))
             .draw()?;
         chart.draw_series(
             Histogram::vertical(&chart)

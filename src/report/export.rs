@@ -8,22 +8,23 @@ use jiff::{Timestamp, tz::TimeZone};
 use serde::Serialize;
 
 use crate::{
-    domain::{
-        AccessMethod, Channel, CopyForm, DeliveryMethod, Outcome, RequestState, RequesterType,
-        request::Request, time,
-    },
+    domain::{request::Request, time},
     error::{Error, Result},
-    report::personal,
+    report::{
+        personal,
+        texts::{self, Header, Lang},
+    },
 };
 
 /// What `ppid export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// Comma-separated, one request per row, English snake_case headers.
+    /// Comma-separated, one request per row; headers labelled in the
+    /// document's language or the snake_case keys.
     Csv,
     /// One JSON object per line, the same fields as the CSV.
     Jsonl,
-    /// The register permohonan (DOMAIN.md order, Indonesian headers), CSV.
+    /// The register permohonan (DOMAIN.md order, labelled headers), CSV.
     Register,
 }
 
@@ -144,6 +145,21 @@ fn row<'a>(r: &'a Request, tz: &TimeZone) -> Row<'a> {
     }
 }
 
+/// `row` with its vocabulary in `lang` instead of storage names.
+fn worded<'a>(mut row: Row<'a>, r: &Request, lang: Lang) -> Row<'a> {
+    row.state = texts::state(lang, r.state);
+    row.requester_type = texts::requester_type(lang, r.requester.kind);
+    row.access_method = texts::access_method(lang, r.access_method);
+    row.copy_form = texts::copy_form(lang, r.copy_form);
+    row.delivery_method = texts::delivery_method(lang, r.delivery_method);
+    row.channel = texts::channel(lang, r.channel);
+    row.decision = r
+        .notice
+        .as_ref()
+        .map_or("", |n| texts::outcome(lang, n.outcome));
+    row
+}
+
 fn letters(n: &crate::domain::request::Notice) -> String {
     n.exemption_letters
         .iter()
@@ -152,89 +168,16 @@ fn letters(n: &crate::domain::request::Notice) -> String {
         .join(",")
 }
 
-/// The register permohonan's columns, in DOMAIN.md's order.
-pub const REGISTER_HEADERS: [&str; 22] = [
-    "Nomor Registrasi",
-    "Tanggal Permohonan",
-    "Nama Pemohon",
-    "NIK / Nomor Pengesahan Badan Hukum",
-    "Alamat",
-    "Nomor Telepon",
-    "Email",
-    "Pekerjaan",
-    "Jenis Pemohon",
-    "Kuasa Pemohon (Surat Kuasa)",
-    "Rincian Informasi yang Dibutuhkan",
-    "Tujuan Penggunaan Informasi",
-    "Cara Memperoleh Informasi",
-    "Bentuk Salinan",
-    "Cara Mendapatkan Salinan",
-    "Saluran Permohonan",
-    "Keputusan",
-    "Alasan Penolakan",
-    "Tanggal Pemberitahuan",
-    "Tanggal Penyerahan",
-    "Biaya",
-    "Cara Pembayaran",
-];
-
-fn jenis(t: RequesterType) -> &'static str {
-    match t {
-        RequesterType::Individual => "Perorangan",
-        RequesterType::Group => "Kelompok Orang",
-        RequesterType::LegalEntity => "Badan Hukum",
-    }
-}
-
-fn cara(a: AccessMethod) -> &'static str {
-    match a {
-        AccessMethod::Inspect => "Melihat/Membaca/Mendengarkan/Mencatat",
-        AccessMethod::Copy => "Mendapatkan Salinan",
-    }
-}
-
-fn salinan(c: Option<CopyForm>) -> &'static str {
-    match c {
-        Some(CopyForm::Softcopy) => "Softcopy",
-        Some(CopyForm::Hardcopy) => "Hardcopy",
-        None => "",
-    }
-}
-
-fn kirim(d: DeliveryMethod) -> &'static str {
-    match d {
-        DeliveryMethod::PickUp => "Mengambil Langsung",
-        DeliveryMethod::Courier => "Kurir",
-        DeliveryMethod::Post => "Pos",
-        DeliveryMethod::Fax => "Faksimili",
-        DeliveryMethod::Email => "Email",
-    }
-}
-
-fn saluran(c: Channel) -> &'static str {
-    match c {
-        Channel::WebForm => "Formulir Daring",
-        Channel::WalkIn => "Datang Langsung",
-        Channel::Email => "Email",
-        Channel::Letter => "Surat",
-        Channel::Phone => "Telepon",
-        Channel::AgencyPortal => "Portal Instansi",
-    }
+/// The register permohonan's Indonesian headers, in DOMAIN.md's order.
+pub fn register_headers() -> Vec<&'static str> {
+    texts::header_row(&texts::REGISTER_COLUMNS, Lang::Id, Header::Labels)
 }
 
 /// The decision as the register writes it; without a notice, the state.
-fn keputusan(r: &Request) -> &'static str {
-    match (&r.notice, r.state) {
-        (Some(n), _) => match n.outcome {
-            Outcome::Granted => "Diberikan Seluruhnya",
-            Outcome::PartiallyGranted => "Diberikan Sebagian",
-            Outcome::Rejected => "Ditolak (Dikecualikan)",
-            Outcome::NotHeld => "Tidak Dikuasai",
-            Outcome::NotYetDocumented => "Belum Didokumentasikan",
-        },
-        (None, RequestState::Withdrawn) => "Ditarik Kembali",
-        (None, RequestState::AwaitingCompletion) => "Dikembalikan untuk Dilengkapi",
-        (None, _) => "Dalam Proses",
+fn keputusan(r: &Request, lang: Lang) -> &'static str {
+    match &r.notice {
+        Some(n) => texts::outcome(lang, n.outcome),
+        None => texts::state(lang, r.state),
     }
 }
 
@@ -261,7 +204,7 @@ fn alasan(r: &Request) -> String {
     s
 }
 
-fn register_record(r: &Request, tz: &TimeZone) -> [String; 22] {
+fn register_record(r: &Request, tz: &TimeZone, lang: Lang) -> [String; 22] {
     let q = &r.requester;
     let n = r.notice.as_ref();
     let identity = q
@@ -278,18 +221,18 @@ fn register_record(r: &Request, tz: &TimeZone) -> [String; 22] {
         opt_str(&q.phone).to_string(),
         opt_str(&q.email).to_string(),
         opt_str(&q.occupation).to_string(),
-        jenis(q.kind).to_string(),
+        texts::requester_type(lang, q.kind).to_string(),
         q.proxy
             .as_ref()
             .map(|p| format!("{} ({})", p.full_name, p.power_of_attorney))
             .unwrap_or_default(),
         r.information_requested.clone(),
         r.purpose.clone(),
-        cara(r.access_method).to_string(),
-        salinan(r.copy_form).to_string(),
-        kirim(r.delivery_method).to_string(),
-        saluran(r.channel).to_string(),
-        keputusan(r).to_string(),
+        texts::access_method(lang, r.access_method).to_string(),
+        texts::copy_form(lang, r.copy_form).to_string(),
+        texts::delivery_method(lang, r.delivery_method).to_string(),
+        texts::channel(lang, r.channel).to_string(),
+        keputusan(r, lang).to_string(),
         alasan(r),
         local(n.map(|n| n.notice_time), tz),
         local(r.deliver_time, tz),
@@ -324,6 +267,7 @@ pub async fn write(
     zones: &HashMap<String, TimeZone>,
     include_personal_data: bool,
     format: Format,
+    (lang, header): (Lang, Header),
     out: &mut dyn Write,
     mut progress: impl FnMut(u64),
 ) -> Result<u64> {
@@ -333,13 +277,22 @@ pub async fn write(
     // over a BufWriter) those cost more than the encoding itself. CSV
     // quotes commas, quotes and line breaks as RFC 4180 says.
     let mut buf = Vec::with_capacity(1 << 20);
-    if format == Format::Register {
+    let columns: &[(&str, &str, &str)] = match format {
+        Format::Register => &texts::REGISTER_COLUMNS,
+        Format::Csv => &texts::EXPORT_COLUMNS,
+        Format::Jsonl => &[],
+    };
+    if !columns.is_empty() {
         let mut w = csv::WriterBuilder::new()
             .has_headers(false)
             .from_writer(&mut buf);
-        w.write_record(REGISTER_HEADERS).map_err(io)?;
+        w.write_record(texts::header_row(columns, lang, header))
+            .map_err(io)?;
         w.flush().map_err(io)?;
     }
+    // Labelled CSV is for people: its values are words too; machine keys
+    // keep the storage names a program matches on.
+    let words = format == Format::Csv && header == Header::Labels;
     let mut written = 0u64;
     loop {
         let mut page = next_page(&mut pages).await?;
@@ -350,13 +303,16 @@ pub async fn write(
         let zone = |r: &Request| zones.get(&r.agency_id).unwrap_or(&fallback);
         match format {
             Format::Csv | Format::Register => {
-                // Serialised CSV writes its header before its first record.
+                // The header row is written above, from the column table.
                 let mut w = csv::WriterBuilder::new()
-                    .has_headers(written == 0)
+                    .has_headers(false)
                     .from_writer(&mut buf);
                 for r in &page {
                     if format == Format::Register {
-                        w.write_record(register_record(r, zone(r))).map_err(io)?;
+                        w.write_record(register_record(r, zone(r), lang))
+                            .map_err(io)?;
+                    } else if words {
+                        w.serialize(worded(row(r, zone(r)), r, lang)).map_err(io)?;
                     } else {
                         w.serialize(row(r, zone(r))).map_err(io)?;
                     }

@@ -5,5 +5,7 @@ pub mod annual;
 pub mod chart;
 
 pub mod export;
+pub mod letter;
 pub mod personal;
 pub mod render;
+pub mod texts;

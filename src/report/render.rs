@@ -5,13 +5,13 @@ use std::io::Write;
 
 use crate::{
     domain::{
-        DisputeOutcome, ExemptionLetter, ObjectionGround, Outcome,
-        figures::{Distribution, display_days},
-        stats::HIST_CAP,
+        DisputeOutcome, ExemptionLetter, ObjectionGround, Outcome, figures::Distribution,
+        stats::HIST_CAP, time,
     },
     report::{
         annual::{AnnualReport, Section},
         chart,
+        texts::{self, Header, Lang},
     },
 };
 
@@ -28,71 +28,45 @@ pub enum Format {
     Csv,
 }
 
-/// Writes `r` to `out` in `format`.
-pub fn render(r: &AnnualReport, format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
+/// Writes `r` to `out` in `format`, its texts in `lang` (CSV: its header
+/// row the labels in `lang`, or the machine keys).
+pub fn render(
+    r: &AnnualReport,
+    format: Format,
+    lang: Lang,
+    header: Header,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     match format {
-        Format::Markdown => out.write_all(markdown(r).as_bytes())?,
-        Format::Html => out.write_all(html(r).as_bytes())?,
+        Format::Markdown => out.write_all(markdown(r, lang).as_bytes())?,
+        Format::Html => out.write_all(html(r, lang).as_bytes())?,
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, r)?;
             out.write_all(b"\n")?;
         }
-        Format::Csv => csv(r, out)?,
+        Format::Csv => csv(r, lang, header, out)?,
     }
     out.flush()?;
     Ok(())
 }
 
-fn outcome_label(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Granted => "Diberikan seluruhnya (granted)",
-        Outcome::PartiallyGranted => "Diberikan sebagian (partly granted)",
-        Outcome::Rejected => "Ditolak (rejected, Pasal 17)",
-        Outcome::NotHeld => "Tidak dikuasai (not held)",
-        Outcome::NotYetDocumented => "Belum didokumentasikan (not yet documented)",
-    }
+fn section_days(lang: Lang, d: &Option<Distribution>, f: impl Fn(&Distribution) -> f64) -> String {
+    d.as_ref().map_or("-".into(), |d| texts::days(lang, f(d)))
 }
 
-fn ground_label(g: ObjectionGround) -> &'static str {
-    match g {
-        ObjectionGround::Rejected => "a. rejection under Pasal 17",
-        ObjectionGround::PeriodicNotProvided => "b. periodic information not provided",
-        ObjectionGround::NotAnswered => "c. request not answered",
-        ObjectionGround::AnsweredOtherwise => "d. answered other than as requested",
-        ObjectionGround::NotFulfilled => "e. request not fulfilled",
-        ObjectionGround::UnreasonableFee => "f. unreasonable fee",
-        ObjectionGround::AnsweredLate => "g. answered late",
-    }
-}
-
-fn dispute_label(d: DisputeOutcome) -> &'static str {
-    match d {
-        DisputeOutcome::MediationAgreement => "mediation agreement",
-        DisputeOutcome::AdjudicationGranted => "adjudication: granted",
-        DisputeOutcome::AdjudicationPartlyGranted => "adjudication: partly granted",
-        DisputeOutcome::AdjudicationRefused => "adjudication: refused",
-        DisputeOutcome::Inadmissible => "not admissible",
-        DisputeOutcome::Withdrawn => "withdrawn",
-    }
-}
-
-fn days(d: &Option<Distribution>, f: impl Fn(&Distribution) -> f64) -> String {
-    d.as_ref().map_or("-".into(), |d| display_days(f(d)))
-}
-
-fn max_days(d: &Option<Distribution>) -> String {
+fn max_days(lang: Lang, d: &Option<Distribution>) -> String {
     d.as_ref().map_or("-".into(), |d| {
         if d.max >= HIST_CAP {
-            format!("{HIST_CAP}+")
+            format!("{}+", texts::count(lang, i64::from(HIST_CAP)))
         } else {
-            d.max.to_string()
+            texts::count(lang, i64::from(d.max))
         }
     })
 }
 
-fn percent(s: &Section) -> String {
+fn on_time(lang: Lang, s: &Section) -> String {
     s.on_time
-        .map_or("-".into(), |r| format!("{:.1}%", r.value * 100.0))
+        .map_or("-".into(), |r| texts::percent(lang, r.value * 100.0))
 }
 
 fn letters(c: &crate::report::annual::Counts<ExemptionLetter>) -> String {
@@ -108,216 +82,531 @@ fn letters(c: &crate::report::annual::Counts<ExemptionLetter>) -> String {
     }
 }
 
-fn number(v: f64) -> String {
-    if (v - v.round()).abs() < 1e-9 {
-        format!("{}", v.round() as i64)
-    } else {
-        format!("{v:.1}")
+/// `template` with each `{name}` replaced by its value.
+fn fill(template: &str, values: &[(&str, String)]) -> String {
+    let mut s = template.to_string();
+    for (k, v) in values {
+        s = s.replace(&format!("{{{k}}}"), v);
+    }
+    s
+}
+
+/// The figure label of a year-on-year row ("fig.<key>" in the texts).
+fn figure(lang: Lang, key: &str) -> String {
+    texts::PHRASES
+        .iter()
+        .find(|p| p.0.strip_prefix("fig.") == Some(key))
+        .map_or_else(|| key.to_string(), |p| lang.pick(p.1, p.2).to_string())
+}
+
+/// A year-on-year change: "+3 (+12,5%)".
+fn change(lang: Lang, c: &crate::report::annual::Change) -> String {
+    let sign = if c.change > 0.0 { "+" } else { "" };
+    match c.change_percent {
+        Some(p) => format!(
+            "{sign}{} ({}{})",
+            texts::number(lang, c.change),
+            if p > 0.0 { "+" } else { "" },
+            texts::percent(lang, p)
+        ),
+        None => format!("{sign}{}", texts::number(lang, c.change)),
     }
 }
 
-/// The report as Markdown.
-pub fn markdown(r: &AnnualReport) -> String {
-    let mut s = String::new();
+/// The year-on-year value of a figure: percentages as such.
+fn figure_value(lang: Lang, key: &str, v: f64) -> String {
+    if key.ends_with("_percent") {
+        texts::percent(lang, v)
+    } else {
+        texts::number(lang, v)
+    }
+}
+
+fn band(lang: Lang, e: &crate::report::annual::RankRow) -> String {
+    if e.score.is_none() {
+        lang.t("report.insufficient").to_string()
+    } else {
+        e.band.clone()
+    }
+}
+
+/// The facts every rendering says in its words, in the report's language.
+struct Words {
+    title: String,
+    intro: String,
+    time_text: String,
+    withholding: String,
+    objections: String,
+}
+
+fn words(r: &AnnualReport, lang: Lang) -> Words {
     let t = &r.total;
-    let _ = writeln!(
-        s,
-        "# Laporan Layanan Informasi Publik {}: {}\n",
-        r.year, r.display_name
-    );
-    let _ = writeln!(
-        s,
-        "Annual public information service report (UU KIP Pasal 12; Perki 1/2021 Pasal 56) of \
-         `agencies/{}` with its {} sub-agencies, made {}.\n",
-        r.agency_id,
-        t.agency_count.saturating_sub(1),
-        r.generate_time
-    );
-    let _ = writeln!(s, "## Summary\n");
-    let _ = writeln!(s, "| figure | {} | {} | change |", r.year, r.year - 1);
-    let _ = writeln!(s, "|---|---:|---:|---:|");
-    for c in &r.year_on_year {
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {}{} |",
-            c.figure,
-            number(c.current),
-            number(c.previous),
-            if c.change > 0.0 { "+" } else { "" },
-            match c.change_percent {
-                Some(p) => format!("{} ({p:+.1}%)", number(c.change)),
-                None => number(c.change),
-            }
-        );
+    let n = |v: i64| texts::count(lang, v);
+    Words {
+        title: format!("{} {}: {}", lang.t("report.title"), r.year, r.display_name),
+        intro: format!(
+            "{} {} {} {} {} {}, {} {}.",
+            lang.t("report.intro"),
+            lang.t("report.of"),
+            r.display_name,
+            lang.t("report.with_sub"),
+            n(t.agency_count.saturating_sub(1) as i64),
+            lang.t("report.sub_agencies"),
+            lang.t("report.made"),
+            texts::date(lang, r.generate_date)
+        ),
+        time_text: fill(
+            lang.t("report.time_text"),
+            &[
+                (
+                    "median",
+                    section_days(lang, &t.time_to_notice, |d| d.median),
+                ),
+                ("mean", section_days(lang, &t.time_to_notice, |d| d.mean)),
+                (
+                    "min",
+                    section_days(lang, &t.time_to_notice, |d| f64::from(d.min)),
+                ),
+                ("max", max_days(lang, &t.time_to_notice)),
+                ("count", n(t.time_to_notice.as_ref().map_or(0, |d| d.count))),
+                (
+                    "dmedian",
+                    section_days(lang, &t.time_to_delivery, |d| d.median),
+                ),
+                ("dmean", section_days(lang, &t.time_to_delivery, |d| d.mean)),
+            ],
+        ),
+        withholding: fill(
+            lang.t("report.withholding"),
+            &[
+                ("with", n(t.withholding_with_dik)),
+                ("without", n(t.withholding_unregistered)),
+            ],
+        ),
+        objections: fill(
+            lang.t("report.objections_text"),
+            &[
+                ("filed", n(t.objections_filed)),
+                ("answered", n(t.objections_answered)),
+                ("ontime", n(t.objections_answered_on_time)),
+                ("upheld", n(t.objections_upheld)),
+                ("overturned", n(t.objections_overturned)),
+            ],
+        ),
     }
-    let _ = writeln!(s, "\n## Requests and outcomes (total)\n");
-    let _ = writeln!(s, "| | count |\n|---|---:|");
-    let _ = writeln!(s, "| received | {} |", t.received);
-    let _ = writeln!(
-        s,
-        "| open at the start of the year | {} |",
-        t.pending_at_start
-    );
-    let _ = writeln!(s, "| written notices | {} |", t.decided);
-    for (o, n) in &t.outcomes.0 {
-        let _ = writeln!(s, "| {} | {n} |", outcome_label(*o));
+}
+
+/// The "requests and outcomes" rows (label, count).
+fn outcome_rows(lang: Lang, t: &Section) -> Vec<(String, String)> {
+    let n = |v: i64| texts::count(lang, v);
+    let mut rows = vec![
+        (lang.t("fig.received").to_string(), n(t.received)),
+        (
+            lang.t("fig.pending_at_start").to_string(),
+            n(t.pending_at_start),
+        ),
+        (lang.t("fig.decided").to_string(), n(t.decided)),
+    ];
+    for (o, c) in &t.outcomes.0 {
+        rows.push((texts::outcome(lang, *o).to_string(), n(*c)));
     }
-    let _ = writeln!(s, "| withdrawn | {} |", t.withdrawn);
-    let _ = writeln!(s, "| open at the end of the year | {} |", t.pending_at_end);
-    let _ = writeln!(s, "| extended (Pasal 22(8)) | {} |", t.extended);
-    let _ = writeln!(
-        s,
-        "| requests due in the year answered on time (unanswered past due: late) | {} |",
-        percent(t)
-    );
-    let _ = writeln!(s, "\n## Time taken (working days to the written notice)\n");
-    let _ = writeln!(
-        s,
-        "Median {}, mean {}, lowest {}, highest {} over {} notices; to delivery: median {}, mean {}.\n",
-        days(&t.time_to_notice, |d| d.median),
-        days(&t.time_to_notice, |d| d.mean),
-        days(&t.time_to_notice, |d| f64::from(d.min)),
-        max_days(&t.time_to_notice),
-        t.time_to_notice.as_ref().map_or(0, |d| d.count),
-        days(&t.time_to_delivery, |d| d.median),
-        days(&t.time_to_delivery, |d| d.mean),
-    );
-    if let Some(d) = &t.time_to_notice {
-        let _ = writeln!(s, "| working days | notices |\n|---|---:|");
-        for (l, n) in &d.kip_buckets {
-            let _ = writeln!(s, "| {l} | {n} |");
-        }
-        let _ = writeln!(s, "\nUS DOJ annual-report buckets:\n");
-        let _ = writeln!(s, "| working days | notices |\n|---|---:|");
-        for (l, n) in &d.doj_buckets {
-            let _ = writeln!(s, "| {l} | {n} |");
-        }
-    }
-    let _ = writeln!(s, "\n## Rejections by Pasal 17 letter\n");
-    let _ = writeln!(s, "| letter | rejected | partly granted |\n|---|---:|---:|");
-    for ((l, a), (_, b)) in t
-        .rejected_by_letter
-        .0
+    rows.push((lang.t("fig.withdrawn").to_string(), n(t.withdrawn)));
+    rows.push((
+        lang.t("fig.pending_at_end").to_string(),
+        n(t.pending_at_end),
+    ));
+    rows.push((lang.t("fig.extended").to_string(), n(t.extended)));
+    rows.push((lang.t("fig.on_time").to_string(), on_time(lang, t)));
+    rows
+}
+
+/// The per-agency table: head and rows (the total last).
+fn agency_table(r: &AnnualReport, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let t = &r.total;
+    let n = |v: i64| texts::count(lang, v);
+    let head = vec![
+        lang.t("report.agency"),
+        lang.t("fig.received"),
+        lang.t("fig.decided"),
+        lang.t("fig.granted"),
+        lang.t("report.partly"),
+        lang.t("fig.rejected"),
+        lang.t("report.not_held"),
+        lang.t("fig.withdrawn"),
+        lang.t("fig.pending_at_end"),
+        lang.t("report.median_days"),
+        lang.t("report.mean_days"),
+        lang.t("report.on_time"),
+        lang.t("report.rejected_by_letter"),
+        lang.t("fig.objections_filed"),
+        lang.t("fig.disputes_filed"),
+    ];
+    let rows = r
+        .agencies
         .iter()
-        .zip(&t.partially_granted_by_letter.0)
-    {
-        let _ = writeln!(s, "| {l} | {a} | {b} |");
-    }
-    let _ = writeln!(
-        s,
-        "\nWithholding notices resting on DIK entries: {}; resting (partly) on no DIK entry: {}.",
-        t.withholding_with_dik, t.withholding_unregistered
-    );
-    let _ = writeln!(s, "\n## Objections (keberatan) and their answers\n");
-    let _ = writeln!(
-        s,
-        "Filed {}; answered {} ({} on time); upheld {}; overturned {}.\n",
-        t.objections_filed,
-        t.objections_answered,
-        t.objections_answered_on_time,
-        t.objections_upheld,
-        t.objections_overturned
-    );
-    let _ = writeln!(s, "| ground (Pasal 35(1)) | objections |\n|---|---:|");
-    for (g, n) in &t.objections_by_ground.0 {
-        let _ = writeln!(s, "| {} | {n} |", ground_label(*g));
-    }
-    let _ = writeln!(s, "\n## Disputes (sengketa) and their outcomes\n");
-    let _ = writeln!(s, "Filed {}.\n", t.disputes_filed);
-    let _ = writeln!(s, "| outcome | disputes |\n|---|---:|");
-    for (o, n) in &t.dispute_outcomes.0 {
-        let _ = writeln!(s, "| {} | {n} |", dispute_label(*o));
-    }
-    let _ = writeln!(s, "\n## Per agency\n");
-    let _ = writeln!(
-        s,
-        "| agency | received | notices | granted | partly | rejected | not held | not documented | withdrawn | open at end | median days | mean days | on time | rejected by letter | objections | disputes |"
-    );
-    let _ = writeln!(
-        s,
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"
-    );
-    for a in r.agencies.iter().chain(std::iter::once(t)) {
-        let name = if std::ptr::eq(a, t) {
-            "**Total**".to_string()
-        } else {
-            format!("{} (`{}`)", md_cell(&a.display_name), a.agency_id)
-        };
-        let _ = writeln!(
-            s,
-            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            a.received,
-            a.decided,
-            a.outcomes.get(Outcome::Granted),
-            a.outcomes.get(Outcome::PartiallyGranted),
-            a.outcomes.get(Outcome::Rejected),
-            a.outcomes.get(Outcome::NotHeld),
-            a.outcomes.get(Outcome::NotYetDocumented),
-            a.withdrawn,
-            a.pending_at_end,
-            days(&a.time_to_notice, |d| d.median),
-            days(&a.time_to_notice, |d| d.mean),
-            percent(a),
-            letters(&a.rejected_by_letter),
-            a.objections_filed,
-            a.disputes_filed
-        );
-    }
-    if !r.ranking.is_empty() {
-        let _ = writeln!(s, "\n## Ranking of the sub-agencies (openness score)\n");
-        let _ = writeln!(
-            s,
-            "| rank | agency | score | band | last year |\n|---:|---|---:|---|---:|"
-        );
-        for e in &r.ranking {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} | {} |",
+        .chain(std::iter::once(t))
+        .map(|a| {
+            vec![
+                if std::ptr::eq(a, t) {
+                    lang.t("report.total").to_string()
+                } else {
+                    a.display_name.clone()
+                },
+                n(a.received),
+                n(a.decided),
+                n(a.outcomes.get(Outcome::Granted)),
+                n(a.outcomes.get(Outcome::PartiallyGranted)),
+                n(a.outcomes.get(Outcome::Rejected)),
+                n(a.outcomes.get(Outcome::NotHeld)),
+                n(a.withdrawn),
+                n(a.pending_at_end),
+                section_days(lang, &a.time_to_notice, |d| d.median),
+                section_days(lang, &a.time_to_notice, |d| d.mean),
+                on_time(lang, a),
+                letters(&a.rejected_by_letter),
+                n(a.objections_filed),
+                n(a.disputes_filed),
+            ]
+        })
+        .collect();
+    (head, rows)
+}
+
+fn rank_rows(r: &AnnualReport, lang: Lang) -> Vec<Vec<String>> {
+    r.ranking
+        .iter()
+        .map(|e| {
+            vec![
                 if e.rank > 0 {
                     e.rank.to_string()
                 } else {
                     "-".into()
                 },
-                md_cell(&e.display_name),
-                e.score.map_or("-".into(), |v| format!("{v:.1}")),
-                e.band,
+                e.display_name.clone(),
+                e.score.map_or("-".into(), |v| texts::decimal(lang, v, 1)),
+                band(lang, e),
                 if e.previous_rank > 0 {
                     e.previous_rank.to_string()
                 } else {
                     "-".into()
-                }
-            );
-        }
-    }
-    let _ = writeln!(s, "\n## Backlog now\n");
+                },
+            ]
+        })
+        .collect()
+}
+
+fn pending_rows(r: &AnnualReport, lang: Lang) -> Vec<Vec<String>> {
+    r.oldest_pending
+        .iter()
+        .map(|p| {
+            vec![
+                p.registration_number.clone(),
+                p.agency_id.clone(),
+                texts::date(lang, p.receive_date),
+                p.due_date.map_or(lang.t("report.paused").to_string(), |d| {
+                    texts::date(lang, d)
+                }),
+            ]
+        })
+        .collect()
+}
+
+fn md_table(s: &mut String, head: &[&str], rows: &[Vec<String>]) {
     let _ = writeln!(
         s,
-        "Open requests past their due date: {}. The oldest open requests:\n",
-        r.open_past_due_now
+        "| {} |",
+        head.iter()
+            .map(|h| md_cell(h))
+            .collect::<Vec<_>>()
+            .join(" | ")
     );
     let _ = writeln!(
         s,
-        "| registration number | agency | received | due |\n|---|---|---|---|"
+        "|{}|",
+        head.iter()
+            .enumerate()
+            .map(|(i, _)| if i == 0 { "---" } else { "---:" })
+            .collect::<Vec<_>>()
+            .join("|")
     );
-    for p in &r.oldest_pending {
+    for row in rows {
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} |",
-            p.registration_number,
-            p.agency_id,
-            p.receive_time,
-            p.due_date.map_or("paused".into(), |d| d.to_string())
+            "| {} |",
+            row.iter()
+                .map(|c| md_cell(c))
+                .collect::<Vec<_>>()
+                .join(" | ")
         );
     }
-    let _ = writeln!(s, "\n## Method\n\n{}", r.method);
+}
+
+/// The narrative part `name` (see `Narrative::parts`): its heading and its
+/// text, empty when not written.
+fn part<'a>(r: &'a AnnualReport, lang: Lang, name: &str) -> (&'static str, &'a str) {
+    let text = r
+        .narrative
+        .as_ref()
+        .and_then(|n| n.parts().into_iter().find(|(k, _)| *k == name))
+        .map_or("", |(_, t)| t);
+    let heading = texts::PHRASES
+        .iter()
+        .find(|p| p.0.strip_prefix("narrative.") == Some(name))
+        .map_or("", |p| lang.pick(p.1, p.2));
+    (heading, text)
+}
+
+/// When the report is due, and whether it was published and sent to the
+/// Komisi Informasi.
+fn status(r: &AnnualReport, lang: Lang) -> String {
+    let mut s = fill(
+        lang.t("report.due_note"),
+        &[("due", texts::date(lang, r.due_date))],
+    );
+    match &r.publication {
+        Some(p) => {
+            s.push(' ');
+            s.push_str(&fill(
+                lang.t("report.published"),
+                &[(
+                    "date",
+                    texts::date(lang, time::local_date(p.publish_time, &r.time_zone)),
+                )],
+            ));
+            if let Some(d) = p.sent_to_ki_date {
+                s.push(' ');
+                s.push_str(&fill(
+                    lang.t("report.sent_to_ki"),
+                    &[("date", texts::date(lang, d))],
+                ));
+            }
+        }
+        None => {
+            s.push(' ');
+            s.push_str(lang.t("report.not_published"));
+            if r.generate_date > r.due_date {
+                s.push(' ');
+                s.push_str(lang.t("report.overdue"));
+            }
+        }
+    }
     s
+}
+
+fn md_part(s: &mut String, r: &AnnualReport, lang: Lang, name: &str) {
+    let (heading, text) = part(r, lang, name);
+    let body = if text.is_empty() {
+        lang.t("narrative.empty")
+    } else {
+        text
+    };
+    let _ = writeln!(s, "\n## {heading}\n\n{body}");
+}
+
+fn html_part(h: &mut String, r: &AnnualReport, lang: Lang, name: &str) {
+    let (heading, text) = part(r, lang, name);
+    let _ = write!(h, "<h2>{}</h2>", esc(heading));
+    if text.is_empty() {
+        let _ = write!(h, "<p class=\"empty\">{}</p>", lang.t("narrative.empty"));
+    }
+    // Each line of the office's text is a paragraph.
+    for para in text.lines().filter(|l| !l.trim().is_empty()) {
+        let _ = write!(h, "<p>{}</p>", esc(para.trim()));
+    }
+}
+
+/// The report as Markdown.
+pub fn markdown(r: &AnnualReport, lang: Lang) -> String {
+    let mut s = String::new();
+    let t = &r.total;
+    let w = words(r, lang);
+    let n = |v: i64| texts::count(lang, v);
+    let _ = writeln!(s, "# {}\n\n{}\n\n{}", w.title, w.intro, status(r, lang));
+    for name in ["profile", "facilities", "staff", "budget"] {
+        md_part(&mut s, r, lang, name);
+    }
+    let _ = writeln!(s, "\n## {}\n", lang.t("report.summary"));
+    md_table(
+        &mut s,
+        &[
+            lang.t("report.figure"),
+            &r.year.to_string(),
+            &(r.year - 1).to_string(),
+            lang.t("report.change"),
+        ],
+        &summary_rows(r, lang),
+    );
+    let _ = writeln!(s, "\n## {}\n", lang.t("report.requests_outcomes"));
+    md_table(
+        &mut s,
+        &["", lang.t("report.count")],
+        &outcome_rows(lang, t)
+            .into_iter()
+            .map(|(a, b)| vec![a, b])
+            .collect::<Vec<_>>(),
+    );
+    let _ = writeln!(
+        s,
+        "\n## {}\n\n{}\n",
+        lang.t("report.time_taken"),
+        w.time_text
+    );
+    if let Some(d) = &t.time_to_notice {
+        md_table(
+            &mut s,
+            &[lang.t("report.working_days"), lang.t("report.notices")],
+            &d.kip_buckets
+                .iter()
+                .map(|(l, c)| vec![l.clone(), n(*c)])
+                .collect::<Vec<_>>(),
+        );
+        let _ = writeln!(s);
+        md_table(
+            &mut s,
+            &[lang.t("report.doj_buckets"), lang.t("report.notices")],
+            &d.doj_buckets
+                .iter()
+                .map(|(l, c)| vec![l.clone(), n(*c)])
+                .collect::<Vec<_>>(),
+        );
+    }
+    let _ = writeln!(s, "\n## {}\n", lang.t("report.by_letter"));
+    md_table(
+        &mut s,
+        &[
+            lang.t("report.letter"),
+            lang.t("fig.rejected"),
+            lang.t("fig.partially_granted"),
+        ],
+        &letter_rows(t, lang),
+    );
+    let _ = writeln!(s, "\n{}", w.withholding);
+    let _ = writeln!(
+        s,
+        "\n## {}\n\n{}\n",
+        lang.t("report.objections"),
+        w.objections
+    );
+    md_table(
+        &mut s,
+        &[lang.t("report.ground"), lang.t("report.objection_count")],
+        &ground_rows(t, lang),
+    );
+    let _ = writeln!(
+        s,
+        "\n## {}\n\n{} {}.\n",
+        lang.t("report.disputes"),
+        lang.t("report.filed"),
+        n(t.disputes_filed)
+    );
+    md_table(
+        &mut s,
+        &[lang.t("report.outcome"), lang.t("report.dispute_count")],
+        &dispute_rows(t, lang),
+    );
+    md_part(&mut s, r, lang, "decisions_implementation");
+    let _ = writeln!(s, "\n## {}\n", lang.t("report.per_agency"));
+    let (head, rows) = agency_table(r, lang);
+    md_table(&mut s, &head, &rows);
+    if !r.ranking.is_empty() {
+        let _ = writeln!(s, "\n## {}\n", lang.t("report.ranking"));
+        md_table(&mut s, &rank_head(lang), &rank_rows(r, lang));
+    }
+    let _ = writeln!(
+        s,
+        "\n## {}\n\n{} {}.\n",
+        lang.t("report.backlog"),
+        lang.t("report.past_due"),
+        n(r.open_past_due_now)
+    );
+    md_table(&mut s, &pending_head(lang), &pending_rows(r, lang));
+    for name in ["obstacles", "recommendations"] {
+        md_part(&mut s, r, lang, name);
+    }
+    let _ = writeln!(
+        s,
+        "\n## {}\n\n{}",
+        lang.t("report.method"),
+        lang.t("report.method_text")
+    );
+    s
+}
+
+fn summary_rows(r: &AnnualReport, lang: Lang) -> Vec<Vec<String>> {
+    r.year_on_year
+        .iter()
+        .map(|c| {
+            vec![
+                figure(lang, c.figure),
+                figure_value(lang, c.figure, c.current),
+                figure_value(lang, c.figure, c.previous),
+                change(lang, c),
+            ]
+        })
+        .collect()
+}
+
+fn letter_rows(t: &Section, lang: Lang) -> Vec<Vec<String>> {
+    t.rejected_by_letter
+        .0
+        .iter()
+        .zip(&t.partially_granted_by_letter.0)
+        .map(|((l, a), (_, b))| {
+            vec![
+                l.to_string(),
+                texts::count(lang, *a),
+                texts::count(lang, *b),
+            ]
+        })
+        .collect()
+}
+
+fn ground_rows(t: &Section, lang: Lang) -> Vec<Vec<String>> {
+    t.objections_by_ground
+        .0
+        .iter()
+        .map(|(g, c)| vec![texts::ground(lang, *g).into(), texts::count(lang, *c)])
+        .collect()
+}
+
+fn dispute_rows(t: &Section, lang: Lang) -> Vec<Vec<String>> {
+    t.dispute_outcomes
+        .0
+        .iter()
+        .map(|(o, c)| {
+            vec![
+                texts::dispute_outcome(lang, *o).into(),
+                texts::count(lang, *c),
+            ]
+        })
+        .collect()
+}
+
+fn rank_head(lang: Lang) -> Vec<&'static str> {
+    vec![
+        lang.t("report.rank"),
+        lang.t("report.agency"),
+        lang.t("report.score"),
+        lang.t("report.band"),
+        lang.t("report.last_year"),
+    ]
+}
+
+fn pending_head(lang: Lang) -> Vec<&'static str> {
+    vec![
+        lang.t("report.registration_number"),
+        lang.t("report.agency"),
+        lang.t("report.received_on"),
+        lang.t("report.due"),
+    ]
 }
 
 fn md_cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-fn esc(s: &str) -> String {
+/// `s` escaped for HTML text and attributes.
+pub fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -337,6 +626,7 @@ margin:2em auto;padding:0 1em;color:#1d1d1f;line-height:1.45}\
 h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}\
 table{border-collapse:collapse;margin:.6em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.25em .5em}\
 td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f0f3f7}\
+p.status{background:#f6f6f0;border-left:3px solid #b08d00;padding:.4em .6em}p.empty{color:#777;font-style:italic}\
 figure{margin:1em 0}figure svg{max-width:100%;height:auto}\
 @media print{body{margin:0;max-width:none;font-size:10pt}h2{break-after:avoid}\
 figure,table{break-inside:avoid}tr{break-inside:avoid}a{color:inherit;text-decoration:none}\
@@ -353,7 +643,7 @@ fn table(out: &mut String, head: &[&str], rows: Vec<Vec<String>>) {
         for (i, c) in row.iter().enumerate() {
             let class = if i > 0
                 && c.chars()
-                    .all(|ch| ch.is_ascii_digit() || ".%+-<".contains(ch))
+                    .all(|ch| ch.is_ascii_digit() || ".,%+-<() ".contains(ch))
             {
                 " class=\"n\""
             } else {
@@ -367,99 +657,66 @@ fn table(out: &mut String, head: &[&str], rows: Vec<Vec<String>>) {
 }
 
 /// The report as a standalone HTML page with inline SVG charts.
-pub fn html(r: &AnnualReport) -> String {
+pub fn html(r: &AnnualReport, lang: Lang) -> String {
     let t = &r.total;
+    let w = words(r, lang);
     let mut h = String::new();
-    let title = format!(
-        "Laporan Layanan Informasi Publik {}: {}",
-        r.year, r.display_name
-    );
     let _ = write!(
         h,
-        "<!DOCTYPE html><html lang=\"id\"><head><meta charset=\"utf-8\"><title>{}</title>\
+        "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title>\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><style>{CSS}</style></head><body>",
-        esc(&title)
+        lang.code(),
+        esc(&w.title)
     );
     let _ = write!(
         h,
-        "<h1>{}</h1><p>Annual public information service report (UU KIP Pasal 12; Perki 1/2021 \
-         Pasal 56) of <code>agencies/{}</code> with its {} sub-agencies, made {}.</p>",
-        esc(&title),
-        esc(&r.agency_id),
-        t.agency_count.saturating_sub(1),
-        r.generate_time
+        "<h1>{}</h1><p>{}</p><p class=\"status\">{}</p>",
+        esc(&w.title),
+        esc(&w.intro),
+        esc(&status(r, lang))
     );
-    h.push_str("<h2>Summary</h2>");
+    for name in ["profile", "facilities", "staff", "budget"] {
+        html_part(&mut h, r, lang, name);
+    }
+    let _ = write!(h, "<h2>{}</h2>", lang.t("report.summary"));
     table(
         &mut h,
         &[
-            "figure",
+            lang.t("report.figure"),
             &r.year.to_string(),
             &(r.year - 1).to_string(),
-            "change",
+            lang.t("report.change"),
         ],
-        r.year_on_year
-            .iter()
-            .map(|c| {
-                vec![
-                    c.figure.to_string(),
-                    number(c.current),
-                    number(c.previous),
-                    c.change_percent
-                        .map_or(number(c.change), |p| format!("{p:+.1}%")),
-                ]
-            })
+        summary_rows(r, lang),
+    );
+    let _ = write!(h, "<h2>{}</h2>", lang.t("report.requests_outcomes"));
+    table(
+        &mut h,
+        &["", lang.t("report.count")],
+        outcome_rows(lang, t)
+            .into_iter()
+            .map(|(a, b)| vec![a, b])
             .collect(),
     );
-    h.push_str("<h2>Requests and outcomes</h2>");
-    let mut rows = vec![
-        vec!["received".into(), t.received.to_string()],
-        vec![
-            "open at the start of the year".into(),
-            t.pending_at_start.to_string(),
-        ],
-        vec!["written notices".into(), t.decided.to_string()],
-    ];
-    for (o, n) in &t.outcomes.0 {
-        rows.push(vec![outcome_label(*o).into(), n.to_string()]);
-    }
-    rows.push(vec!["withdrawn".into(), t.withdrawn.to_string()]);
-    rows.push(vec![
-        "open at the end of the year".into(),
-        t.pending_at_end.to_string(),
-    ]);
-    rows.push(vec!["extended".into(), t.extended.to_string()]);
-    rows.push(vec![
-        "answered on time, of requests due in the year".into(),
-        percent(t),
-    ]);
-    table(&mut h, &["", "count"], rows);
     let mut outcome_bars: Vec<(String, f64)> = t
         .outcomes
         .0
         .iter()
-        .map(|(o, n)| (o.as_str().replace('_', " "), *n as f64))
+        .map(|(o, n)| (texts::outcome(lang, *o).to_string(), *n as f64))
         .collect();
-    outcome_bars.push(("withdrawn".into(), t.withdrawn as f64));
+    outcome_bars.push((lang.t("fig.withdrawn").into(), t.withdrawn as f64));
     let _ = write!(
         h,
-        "<figure>{}<figcaption>Outcomes of the written notices, {}</figcaption></figure>",
-        chart::bar_chart("Outcomes", &outcome_bars, false),
+        "<figure>{}<figcaption>{} {}</figcaption></figure>",
+        chart::bar_chart(lang, lang.t("report.outcomes_chart"), &outcome_bars, true),
+        lang.t("report.outcomes_caption"),
         r.year
     );
-    h.push_str("<h2>Time taken</h2>");
     let _ = write!(
         h,
-        "<p>Working days to the written notice: median {}, mean {}, lowest {}, highest {} over {} \
-         notices; to delivery: median {}, mean {}. The time of each request is in the export \
-         (<code>ppid export requests</code>).</p>",
-        days(&t.time_to_notice, |d| d.median),
-        days(&t.time_to_notice, |d| d.mean),
-        days(&t.time_to_notice, |d| f64::from(d.min)),
-        max_days(&t.time_to_notice),
-        t.time_to_notice.as_ref().map_or(0, |d| d.count),
-        days(&t.time_to_delivery, |d| d.median),
-        days(&t.time_to_delivery, |d| d.mean),
+        "<h2>{}</h2><p>{}</p>",
+        lang.t("report.time_taken"),
+        esc(&w.time_text)
     );
     if let Some(d) = &t.time_to_notice {
         let bars: Vec<(String, f64)> = d
@@ -469,113 +726,58 @@ pub fn html(r: &AnnualReport) -> String {
             .collect();
         let _ = write!(
             h,
-            "<figure>{}<figcaption>Working days to the written notice</figcaption></figure>",
-            chart::bar_chart("Response time (working days)", &bars, false)
+            "<figure>{}<figcaption>{}</figcaption></figure>",
+            chart::bar_chart(lang, lang.t("report.time_chart"), &bars, false),
+            lang.t("report.time_caption")
         );
         table(
             &mut h,
-            &["working days (US DOJ buckets)", "notices"],
+            &[lang.t("report.doj_buckets"), lang.t("report.notices")],
             d.doj_buckets
                 .iter()
-                .map(|(l, n)| vec![l.clone(), n.to_string()])
+                .map(|(l, n)| vec![l.clone(), texts::count(lang, *n)])
                 .collect(),
         );
     }
-    h.push_str("<h2>Rejections by Pasal 17 letter</h2>");
-    table(
-        &mut h,
-        &["letter", "rejected", "partly granted"],
-        t.rejected_by_letter
-            .0
-            .iter()
-            .zip(&t.partially_granted_by_letter.0)
-            .map(|((l, a), (_, b))| vec![l.to_string(), a.to_string(), b.to_string()])
-            .collect(),
-    );
-    let _ = write!(
-        h,
-        "<p>Withholding notices resting on DIK entries: {}; resting (partly) on no DIK entry: {}.</p>",
-        t.withholding_with_dik, t.withholding_unregistered
-    );
-    h.push_str("<h2>Objections and their answers</h2>");
-    let _ = write!(
-        h,
-        "<p>Filed {}; answered {} ({} on time); upheld {}; overturned {}.</p>",
-        t.objections_filed,
-        t.objections_answered,
-        t.objections_answered_on_time,
-        t.objections_upheld,
-        t.objections_overturned
-    );
-    table(
-        &mut h,
-        &["ground (Pasal 35(1))", "objections"],
-        t.objections_by_ground
-            .0
-            .iter()
-            .map(|(g, n)| vec![ground_label(*g).into(), n.to_string()])
-            .collect(),
-    );
-    h.push_str("<h2>Disputes and their outcomes</h2>");
-    let _ = write!(h, "<p>Filed {}.</p>", t.disputes_filed);
-    table(
-        &mut h,
-        &["outcome", "disputes"],
-        t.dispute_outcomes
-            .0
-            .iter()
-            .map(|(o, n)| vec![dispute_label(*o).into(), n.to_string()])
-            .collect(),
-    );
-    h.push_str("<h2>Per agency</h2>");
+    let _ = write!(h, "<h2>{}</h2>", lang.t("report.by_letter"));
     table(
         &mut h,
         &[
-            "agency",
-            "received",
-            "notices",
-            "granted",
-            "partly",
-            "rejected",
-            "not held",
-            "withdrawn",
-            "open at end",
-            "median days",
-            "mean days",
-            "on time",
-            "rejected by letter",
-            "objections",
-            "disputes",
+            lang.t("report.letter"),
+            lang.t("fig.rejected"),
+            lang.t("fig.partially_granted"),
         ],
-        r.agencies
-            .iter()
-            .chain(std::iter::once(t))
-            .map(|a| {
-                vec![
-                    if std::ptr::eq(a, t) {
-                        "Total".into()
-                    } else {
-                        a.display_name.clone()
-                    },
-                    a.received.to_string(),
-                    a.decided.to_string(),
-                    a.outcomes.get(Outcome::Granted).to_string(),
-                    a.outcomes.get(Outcome::PartiallyGranted).to_string(),
-                    a.outcomes.get(Outcome::Rejected).to_string(),
-                    a.outcomes.get(Outcome::NotHeld).to_string(),
-                    a.withdrawn.to_string(),
-                    a.pending_at_end.to_string(),
-                    days(&a.time_to_notice, |d| d.median),
-                    days(&a.time_to_notice, |d| d.mean),
-                    percent(a),
-                    letters(&a.rejected_by_letter),
-                    a.objections_filed.to_string(),
-                    a.disputes_filed.to_string(),
-                ]
-            })
-            .collect(),
+        letter_rows(t, lang),
     );
-    h.push_str("<h2>Ranking of the sub-agencies</h2>");
+    let _ = write!(h, "<p>{}</p>", esc(&w.withholding));
+    let _ = write!(
+        h,
+        "<h2>{}</h2><p>{}</p>",
+        lang.t("report.objections"),
+        esc(&w.objections)
+    );
+    table(
+        &mut h,
+        &[lang.t("report.ground"), lang.t("report.objection_count")],
+        ground_rows(t, lang),
+    );
+    let _ = write!(
+        h,
+        "<h2>{}</h2><p>{} {}.</p>",
+        lang.t("report.disputes"),
+        lang.t("report.filed"),
+        texts::count(lang, t.disputes_filed)
+    );
+    table(
+        &mut h,
+        &[lang.t("report.outcome"), lang.t("report.dispute_count")],
+        dispute_rows(t, lang),
+    );
+    html_part(&mut h, r, lang, "decisions_implementation");
+    let _ = write!(h, "<h2>{}</h2>", lang.t("report.per_agency"));
+    let (head, rows) = agency_table(r, lang);
+    table(&mut h, &head, rows);
+    let _ = write!(h, "<h2>{}</h2>", lang.t("report.ranking"));
     let ranked: Vec<(String, f64)> = r
         .ranking
         .iter()
@@ -585,142 +787,184 @@ pub fn html(r: &AnnualReport) -> String {
         })
         .collect();
     if ranked.is_empty() {
-        h.push_str(
-            "<p>No sub-agency has enough written notices to be scored (insufficient data).</p>",
-        );
+        let _ = write!(h, "<p>{}</p>", lang.t("report.no_ranking"));
     } else {
         let _ = write!(
             h,
-            "<figure>{}<figcaption>Openness score (0–100) of the sub-agencies, best first</figcaption></figure>",
-            chart::bar_chart("Ranking: openness score", &ranked, true)
+            "<figure>{}<figcaption>{}</figcaption></figure>",
+            chart::bar_chart(lang, lang.t("report.ranking_chart"), &ranked, true),
+            lang.t("report.ranking_caption")
         );
     }
-    table(
-        &mut h,
-        &["rank", "agency", "score", "band", "last year"],
-        r.ranking
-            .iter()
-            .map(|e| {
-                vec![
-                    if e.rank > 0 {
-                        e.rank.to_string()
-                    } else {
-                        "-".into()
-                    },
-                    e.display_name.clone(),
-                    e.score.map_or("-".into(), |v| format!("{v:.1}")),
-                    e.band.clone(),
-                    if e.previous_rank > 0 {
-                        e.previous_rank.to_string()
-                    } else {
-                        "-".into()
-                    },
-                ]
-            })
-            .collect(),
-    );
-    h.push_str("<h2>Backlog now</h2>");
+    table(&mut h, &rank_head(lang), rank_rows(r, lang));
     let _ = write!(
         h,
-        "<p>Open requests past their due date: {}.</p>",
-        r.open_past_due_now
+        "<h2>{}</h2><p>{} {}.</p>",
+        lang.t("report.backlog"),
+        lang.t("report.past_due"),
+        texts::count(lang, r.open_past_due_now)
     );
-    table(
-        &mut h,
-        &["registration number", "agency", "received", "due"],
-        r.oldest_pending
-            .iter()
-            .map(|p| {
-                vec![
-                    p.registration_number.clone(),
-                    p.agency_id.clone(),
-                    p.receive_time.to_string(),
-                    p.due_date.map_or("paused".into(), |d| d.to_string()),
-                ]
-            })
-            .collect(),
+    table(&mut h, &pending_head(lang), pending_rows(r, lang));
+    for name in ["obstacles", "recommendations"] {
+        html_part(&mut h, r, lang, name);
+    }
+    let _ = writeln!(
+        h,
+        "<h2>{}</h2><p>{}</p></body></html>",
+        lang.t("report.method"),
+        esc(lang.t("report.method_text"))
     );
-    let _ = writeln!(h, "<h2>Method</h2><p>{}</p></body></html>", esc(r.method));
     h
 }
 
-/// One CSV row per agency, then the total and last year's total.
-fn csv(r: &AnnualReport, out: &mut dyn Write) -> anyhow::Result<()> {
+/// One CSV row per agency, then the total and last year's total; the
+/// header row has the labels in `lang`, or the machine keys.
+fn csv(r: &AnnualReport, lang: Lang, header: Header, out: &mut dyn Write) -> anyhow::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    let mut head: Vec<String> = [
-        "row",
-        "year",
-        "agency",
-        "display_name",
-        "agency_count",
-        "received",
-        "pending_at_start",
-        "pending_at_end",
-        "decided",
-        "withdrawn",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    head.extend(Outcome::ALL.iter().map(|o| o.as_str().to_string()));
+    let fixed = |key: &str, id: &'static str, en: &'static str| {
+        (key.to_string(), lang.pick(id, en).to_string())
+    };
+    let mut head: Vec<(String, String)> = vec![
+        fixed("row", "Baris", "Row"),
+        fixed("year", "Tahun", "Year"),
+        fixed("agency", "Kode Unit", "Agency id"),
+        fixed("display_name", "Nama Unit", "Agency"),
+        fixed("agency_count", "Jumlah Unit", "Agencies"),
+        fixed("received", "Permohonan Diterima", "Received"),
+        fixed(
+            "pending_at_start",
+            "Belum Selesai Awal Tahun",
+            "Open at start",
+        ),
+        fixed("pending_at_end", "Belum Selesai Akhir Tahun", "Open at end"),
+        fixed("decided", "Pemberitahuan Tertulis", "Written notices"),
+        fixed("withdrawn", "Ditarik Kembali", "Withdrawn"),
+    ];
     head.extend(
-        [
+        Outcome::ALL
+            .iter()
+            .map(|o| (o.as_str().to_string(), texts::outcome(lang, *o).to_string())),
+    );
+    head.extend([
+        fixed(
             "notice_days_median",
+            "Median Hari ke Pemberitahuan",
+            "Median days to notice",
+        ),
+        fixed(
             "notice_days_mean",
+            "Rata-rata Hari ke Pemberitahuan",
+            "Mean days to notice",
+        ),
+        fixed(
             "notice_days_min",
+            "Tercepat (Hari)",
+            "Lowest days to notice",
+        ),
+        fixed(
             "notice_days_max",
+            "Terlama (Hari)",
+            "Highest days to notice",
+        ),
+        fixed(
             "delivery_days_median",
+            "Median Hari ke Penyerahan",
+            "Median days to delivery",
+        ),
+        fixed(
             "delivery_days_mean",
-            "on_time",
-            "on_time_rate",
-            "extended",
-        ]
-        .iter()
-        .map(|s| s.to_string()),
-    );
-    head.extend(
-        ExemptionLetter::ALL
-            .iter()
-            .map(|l| format!("rejected_letter_{l}")),
-    );
-    head.extend(
-        ExemptionLetter::ALL
-            .iter()
-            .map(|l| format!("partly_granted_letter_{l}")),
-    );
-    head.extend(
-        [
+            "Rata-rata Hari ke Penyerahan",
+            "Mean days to delivery",
+        ),
+        fixed("on_time", "Tepat Waktu", "On time"),
+        fixed("on_time_rate", "Rasio Tepat Waktu", "On-time rate"),
+        fixed("extended", "Diperpanjang", "Extended"),
+    ]);
+    head.extend(ExemptionLetter::ALL.iter().map(|l| {
+        (
+            format!("rejected_letter_{l}"),
+            format!("{} {l}", lang.pick("Ditolak Huruf", "Rejected, letter")),
+        )
+    }));
+    head.extend(ExemptionLetter::ALL.iter().map(|l| {
+        (
+            format!("partly_granted_letter_{l}"),
+            format!(
+                "{} {l}",
+                lang.pick("Sebagian Huruf", "Partly granted, letter")
+            ),
+        )
+    }));
+    head.extend([
+        fixed(
             "withholding_with_dik",
+            "Pengecualian dengan DIK",
+            "Withholding with DIK",
+        ),
+        fixed(
             "withholding_unregistered",
-            "objections_filed",
-        ]
-        .iter()
-        .map(|s| s.to_string()),
-    );
-    head.extend(
-        ObjectionGround::ALL
-            .iter()
-            .map(|g| format!("objections_ground_{g}")),
-    );
-    head.extend(
-        [
+            "Pengecualian tanpa DIK",
+            "Withholding without DIK",
+        ),
+        fixed("objections_filed", "Keberatan Diajukan", "Objections filed"),
+    ]);
+    head.extend(ObjectionGround::ALL.iter().map(|g| {
+        (
+            format!("objections_ground_{g}"),
+            format!(
+                "{} {}",
+                lang.pick("Keberatan", "Objections"),
+                texts::ground(lang, *g)
+            ),
+        )
+    }));
+    head.extend([
+        fixed(
             "objections_answered",
+            "Keberatan Ditanggapi",
+            "Objections answered",
+        ),
+        fixed(
             "objections_answered_on_time",
+            "Keberatan Ditanggapi Tepat Waktu",
+            "Objections answered on time",
+        ),
+        fixed(
             "objections_upheld",
+            "Keberatan: Putusan PPID Dikuatkan",
+            "Objections upheld",
+        ),
+        fixed(
             "objections_overturned",
-            "disputes_filed",
-        ]
-        .iter()
-        .map(|s| s.to_string()),
-    );
-    head.extend(DisputeOutcome::ALL.iter().map(|d| format!("disputes_{d}")));
-    w.write_record(&head)?;
+            "Keberatan: Putusan PPID Dibatalkan",
+            "Objections overturned",
+        ),
+        fixed("disputes_filed", "Sengketa Diajukan", "Disputes filed"),
+    ]);
+    head.extend(DisputeOutcome::ALL.iter().map(|d| {
+        (
+            format!("disputes_{d}"),
+            format!(
+                "{}: {}",
+                lang.pick("Sengketa", "Disputes"),
+                texts::dispute_outcome(lang, *d)
+            ),
+        )
+    }));
+    w.write_record(head.iter().map(|(k, l)| match header {
+        Header::Keys => k.as_str(),
+        Header::Labels => l.as_str(),
+    }))?;
     let opt = |d: &Option<Distribution>, f: fn(&Distribution) -> f64| {
         d.as_ref().map(|d| format!("{}", f(d))).unwrap_or_default()
     };
-    let rows = r.agencies.iter().map(|a| ("agency", r.year, a)).chain([
-        ("total", r.year, &r.total),
-        ("total", r.year - 1, &r.previous_year),
+    let (agency, total) = match header {
+        Header::Keys => ("agency", "total"),
+        Header::Labels => (lang.t("report.agency"), lang.t("report.total")),
+    };
+    let rows = r.agencies.iter().map(|a| (agency, r.year, a)).chain([
+        (total, r.year, &r.total),
+        (total, r.year - 1, &r.previous_year),
     ]);
     for (kind, year, a) in rows {
         let mut rec: Vec<String> = vec![

@@ -33,6 +33,7 @@ pub(crate) mod dik;
 pub(crate) mod feed;
 pub(crate) mod figures;
 pub(crate) mod keys;
+pub(crate) mod letters;
 mod postgres;
 pub(crate) mod register;
 mod report;
@@ -465,6 +466,24 @@ pub trait ReportStore: Send + Sync + 'static {
     ) -> tokio::sync::mpsc::Receiver<Result<Vec<Request>>>;
     /// How many requests the filter matches.
     async fn export_count(&self, filter: &RequestFilter) -> Result<i64>;
+    /// An agency's letterhead, if set.
+    async fn letterhead(
+        &self,
+        agency_id: &str,
+    ) -> Result<Option<crate::domain::letter::Letterhead>>;
+    /// The narrative of an agency's annual report for a year, if written.
+    async fn report_narrative(
+        &self,
+        agency_id: &str,
+        year: i16,
+    ) -> Result<Option<crate::domain::annual_report::Narrative>>;
+    /// An annual report's publication and the report as published (base64
+    /// of the encoded message), if published.
+    async fn report_publication(
+        &self,
+        agency_id: &str,
+        year: i16,
+    ) -> Result<Option<(crate::domain::annual_report::Publication, String)>>;
 }
 
 /// Reads of the event feed.

@@ -260,6 +260,32 @@ pub(crate) const EXPORT_AHEAD: usize = 2;
 
 #[async_trait::async_trait]
 impl super::ReportStore for SqlStore {
+    async fn letterhead(
+        &self,
+        agency_id: &str,
+    ) -> Result<Option<crate::domain::letter::Letterhead>> {
+        let mut p = self.read().await?;
+        super::letters::letterhead(&mut p.conn(), agency_id).await
+    }
+
+    async fn report_narrative(
+        &self,
+        agency_id: &str,
+        year: i16,
+    ) -> Result<Option<crate::domain::annual_report::Narrative>> {
+        let mut p = self.read().await?;
+        super::letters::narrative(&mut p.conn(), agency_id, year).await
+    }
+
+    async fn report_publication(
+        &self,
+        agency_id: &str,
+        year: i16,
+    ) -> Result<Option<(crate::domain::annual_report::Publication, String)>> {
+        let mut p = self.read().await?;
+        super::letters::publication(&mut p.conn(), agency_id, year).await
+    }
+
     async fn withholding_by_letters(
         &self,
         agencies: &[Agency],

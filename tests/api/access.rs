@@ -167,6 +167,11 @@ fn policy(path: &str) -> (&'static [&'static str], bool) {
             "SubmitRequest" | "GetRequest" | "ListRequests" | "GetRequestHistory",
         ) => (DESK, false),
         ("ppid.v1.RequestService", _) => (STAFF, false),
+        // Published reports are public; the handler keeps unpublished ones
+        // to FIGURES (tested in reports::published_reports_are_public).
+        ("ppid.v1.ReportService", "GetAnnualReport") => (ALL, true),
+        ("ppid.v1.ReportService", "RecordReportNarrative") => (STAFF, false),
+        ("ppid.v1.ReportService", "PublishAnnualReport") => (DECIDES, false),
         ("ppid.v1.ReportService", _) => (FIGURES, false),
         // Events carry no personal data: reporting jobs may follow them;
         // intake portals write, they do not follow.
@@ -174,6 +179,7 @@ fn policy(path: &str) -> (&'static [&'static str], bool) {
             &["operator", "admin", "officer", "superior", "reader"],
             false,
         ),
+        ("ppid.v1.LetterService", "RenderLetter") => (OBJECTIONS, false),
         ("ppid.v1.KeyService", _) => (ADMIN, false),
         other => panic!("no policy written for {other:?}: add it here and in api::auth"),
     }

@@ -11,6 +11,7 @@ use ppid::{
         calendar_service_client::CalendarServiceClient,
         exemption_service_client::ExemptionServiceClient,
         indicator_service_client::IndicatorServiceClient,
+        letter_service_client::LetterServiceClient,
         objection_service_client::ObjectionServiceClient,
         report_service_client::ReportServiceClient, request_service_client::RequestServiceClient,
     },
@@ -165,6 +166,8 @@ pub struct TestApp {
     pub indicators: IndicatorServiceClient<Channel>,
     /// Clients.
     pub reports: ReportServiceClient<Channel>,
+    /// Clients.
+    pub letters: LetterServiceClient<Channel>,
     /// The channel, for other clients (health, reflection).
     pub channel: Channel,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -254,6 +257,7 @@ pub async fn spawn_on_with(
         objections: ObjectionServiceClient::new(channel.clone()),
         indicators: IndicatorServiceClient::new(channel.clone()),
         reports: ReportServiceClient::new(channel.clone()),
+        letters: LetterServiceClient::new(channel.clone()),
         channel,
         stop: Some(stop),
         server: Some(server),

@@ -9,7 +9,10 @@ use ppid::{
     pb::ppid::v1::{
         self as pb, ExemptionLetter as L, key_service_client::KeyServiceClient, notice::Outcome,
     },
-    report::{export, render},
+    report::{
+        export, render,
+        texts::{self, Header, Lang},
+    },
     store::{self, RequestFilter, StoreSettings},
 };
 use tonic::Code;
@@ -608,14 +611,21 @@ async fn export_files_open_correctly(backend: Backend) {
         .await
         .unwrap();
     let filter = RequestFilter::default();
-    let write = |format, personal| {
+    let write = |format, personal, header| {
         let store = store.clone();
         let filter = filter.clone();
         async move {
             let mut buf = Vec::new();
             let app = ppid::app::App::new(store, Arc::new(ppid::clock::SystemClock));
             let n = app
-                .export_to(&filter, personal, format, &mut buf, |_| {})
+                .export_to(
+                    &filter,
+                    personal,
+                    format,
+                    (Lang::Id, header),
+                    &mut buf,
+                    |_| {},
+                )
                 .await
                 .unwrap();
             (n, buf)
@@ -623,7 +633,7 @@ async fn export_files_open_correctly(backend: Backend) {
     };
 
     // CSV: the tricky fields read back exactly.
-    let (n, csv_bytes) = write(export::Format::Csv, false).await;
+    let (n, csv_bytes) = write(export::Format::Csv, false, Header::Keys).await;
     assert_eq!(n, 2);
     let mut rd = csv::Reader::from_reader(csv_bytes.as_slice());
     let head = rd.headers().unwrap().clone();
@@ -642,9 +652,54 @@ async fn export_files_open_correctly(backend: Backend) {
     assert_eq!(&recs[0][col("requester_occupation")], "Peneliti");
     assert_eq!(&recs[1][col("decision")], "");
     assert!(!String::from_utf8_lossy(&csv_bytes).contains(NIK));
+    let keys: Vec<&str> = head.iter().collect();
+    assert_eq!(
+        keys,
+        texts::EXPORT_COLUMNS.map(|c| c.0),
+        "the column table names the serialised fields in order"
+    );
+
+    // By default the CSV is for people: Indonesian labels and words.
+    let (_, labelled) = write(export::Format::Csv, false, Header::Labels).await;
+    let mut rd = csv::Reader::from_reader(labelled.as_slice());
+    let head = rd.headers().unwrap().clone();
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap();
+    let recs: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
+    assert_eq!(&recs[0][col("Rincian Informasi yang Dibutuhkan")], TRICKY);
+    assert_eq!(&recs[0][col("Keputusan")], "Diberikan seluruhnya");
+    assert_eq!(&recs[0][col("Status")], "Sudah diberi pemberitahuan");
+    assert_eq!(&recs[0][col("Jenis Pemohon")], "Perorangan");
+    assert!(!head.iter().any(|h| h.contains('_')), "{head:?}");
+
+    // English on request; the register keeps its keys for programs.
+    let en = {
+        let store = store.clone();
+        let filter = filter.clone();
+        let mut buf = Vec::new();
+        let app = ppid::app::App::new(store, Arc::new(ppid::clock::SystemClock));
+        app.export_to(
+            &filter,
+            false,
+            export::Format::Csv,
+            (Lang::En, Header::Labels),
+            &mut buf,
+            |_| {},
+        )
+        .await
+        .unwrap();
+        buf
+    };
+    let mut rd = csv::Reader::from_reader(en.as_slice());
+    let head = rd.headers().unwrap().clone();
+    let decision = head.iter().position(|h| h == "Decision").unwrap();
+    let first = rd.records().next().unwrap().unwrap();
+    assert_eq!(&first[decision], "Granted in full");
+    let (_, reg_keys) = write(export::Format::Register, false, Header::Keys).await;
+    let mut rd = csv::Reader::from_reader(reg_keys.as_slice());
+    assert_eq!(&rd.headers().unwrap()[0], "registration_number");
 
     // JSON Lines: one object per line, same fields.
-    let (_, jl) = write(export::Format::Jsonl, false).await;
+    let (_, jl) = write(export::Format::Jsonl, false, Header::Labels).await;
     let lines: Vec<serde_json::Value> = String::from_utf8(jl)
         .unwrap()
         .lines()
@@ -656,10 +711,11 @@ async fn export_files_open_correctly(backend: Backend) {
 
     // The register permohonan: DOMAIN.md's columns in order, Indonesian
     // headers; personal columns empty unless asked for.
-    let (_, reg) = write(export::Format::Register, false).await;
+    let (_, reg) = write(export::Format::Register, false, Header::Labels).await;
     let mut rd = csv::Reader::from_reader(reg.as_slice());
     let head: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
-    assert_eq!(head, export::REGISTER_HEADERS);
+    assert_eq!(head, export::register_headers());
+    assert_eq!(head[0], "Nomor Registrasi");
     let rows: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
     assert_eq!(&rows[0][0], r.registration_number);
     assert_eq!(&rows[0][1], "2026-03-02");
@@ -667,10 +723,10 @@ async fn export_files_open_correctly(backend: Backend) {
     assert_eq!(&rows[0][7], "Peneliti");
     assert_eq!(&rows[0][8], "Perorangan");
     assert_eq!(&rows[0][10], TRICKY);
-    assert_eq!(&rows[0][16], "Diberikan Seluruhnya");
+    assert_eq!(&rows[0][16], "Diberikan seluruhnya");
     assert_eq!(&rows[0][18], "2026-03-03");
-    assert_eq!(&rows[1][16], "Dalam Proses");
-    let (_, reg) = write(export::Format::Register, true).await;
+    assert_eq!(&rows[1][16], "Dalam proses");
+    let (_, reg) = write(export::Format::Register, true, Header::Labels).await;
     let mut rd = csv::Reader::from_reader(reg.as_slice());
     let row = rd.records().next().unwrap().unwrap();
     assert_eq!(
@@ -690,10 +746,46 @@ async fn html_report_renders(backend: Backend) {
     );
     let report = reporter.annual_report("kota-serang", 2026).await.unwrap();
     let mut html = Vec::new();
-    render::render(&report, render::Format::Html, &mut html).unwrap();
+    render::render(
+        &report,
+        render::Format::Html,
+        Lang::Id,
+        Header::Labels,
+        &mut html,
+    )
+    .unwrap();
     let html = String::from_utf8(html).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("@media print"));
+    // Indonesian first: labels, not storage names; dates and numbers as
+    // people write them.
+    assert!(html.contains("<html lang=\"id\">"));
+    assert!(html.contains("Laporan Layanan Informasi Publik 2026"));
+    assert!(html.contains("Diberikan sebagian"));
+    assert!(
+        html.contains("dibuat 1 April 2026"),
+        "the date, not a timestamp"
+    );
+    for raw in [
+        "partially_granted",
+        "pending_at_end",
+        "not_held",
+        ".0<",
+        "T02:00:00Z",
+    ] {
+        assert!(!html.contains(raw), "{raw} in the report");
+    }
+    let mut en = Vec::new();
+    render::render(
+        &report,
+        render::Format::Html,
+        Lang::En,
+        Header::Labels,
+        &mut en,
+    )
+    .unwrap();
+    let en = String::from_utf8(en).unwrap();
+    assert!(en.contains("Granted in part") && en.contains("made 1 April 2026"));
     // Every inline chart is well-formed SVG with its text as <text>.
     let mut charts = 0;
     let mut rest = html.as_str();
@@ -717,17 +809,38 @@ async fn html_report_renders(backend: Backend) {
 
     // The other formats carry the same figures.
     let mut json = Vec::new();
-    render::render(&report, render::Format::Json, &mut json).unwrap();
+    render::render(
+        &report,
+        render::Format::Json,
+        Lang::Id,
+        Header::Keys,
+        &mut json,
+    )
+    .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(v["total"]["received"], 5);
     assert_eq!(v["total"]["rejected_by_letter"]["h"], 1);
     assert_eq!(v["previous_year"]["received"], 1);
     let mut md = Vec::new();
-    render::render(&report, render::Format::Markdown, &mut md).unwrap();
+    render::render(
+        &report,
+        render::Format::Markdown,
+        Lang::Id,
+        Header::Labels,
+        &mut md,
+    )
+    .unwrap();
     let md = String::from_utf8(md).unwrap();
-    assert!(md.contains("| received | 5 |"));
+    assert!(md.contains("| Permohonan diterima | 5 |"), "{md}");
     let mut csv_out = Vec::new();
-    render::render(&report, render::Format::Csv, &mut csv_out).unwrap();
+    render::render(
+        &report,
+        render::Format::Csv,
+        Lang::Id,
+        Header::Keys,
+        &mut csv_out,
+    )
+    .unwrap();
     let mut rd = csv::Reader::from_reader(csv_out.as_slice());
     let head = rd.headers().unwrap().clone();
     let received = head.iter().position(|h| h == "received").unwrap();
