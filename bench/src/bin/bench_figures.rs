@@ -13,7 +13,6 @@ use std::{
 use anyhow::Context;
 use clap::Parser;
 use ppid::{
-    api::AppState,
     app::App,
     clock::SystemClock,
     domain::{AgencyKind, agency::NewAgency},
@@ -23,6 +22,7 @@ use ppid::{
     },
     store::{self, StoreSettings},
 };
+use ppid_bench::{percentile, start, time_calls};
 use tonic::transport::Channel;
 
 #[derive(Parser)]
@@ -49,62 +49,6 @@ struct Args {
     /// a postgres:// admin URL (fresh databases are created and dropped).
     #[arg(long, default_value = "")]
     submit_database: String,
-}
-
-type Server = (
-    std::net::SocketAddr,
-    Channel,
-    Arc<dyn store::Store>,
-    tokio::sync::oneshot::Sender<()>,
-);
-
-async fn start(url: &str, settings: StoreSettings) -> anyhow::Result<Server> {
-    let store = store::connect(url, settings).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let state = AppState::new(
-        store.clone(),
-        Arc::new(SystemClock),
-        ppid::api::ServerSettings::default(),
-    );
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _ = ppid::serve(
-            listener,
-            state,
-            async {
-                let _ = stopped.await;
-            },
-            Duration::from_secs(5),
-        )
-        .await;
-    });
-    let channel = Channel::from_shared(format!("http://{addr}"))?
-        .connect()
-        .await?;
-    Ok((addr, channel, store, stop))
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-async fn time_calls<F, Fut>(n: usize, mut f: F) -> anyhow::Result<Vec<f64>>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = anyhow::Result<()>>,
-{
-    for _ in 0..3 {
-        f().await?;
-    }
-    let mut ms = Vec::with_capacity(n);
-    for _ in 0..n {
-        let t = Instant::now();
-        f().await?;
-        ms.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    ms.sort_by(f64::total_cmp);
-    Ok(ms)
 }
 
 fn year(y: i32) -> Option<pb::Period> {
