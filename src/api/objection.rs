@@ -8,7 +8,10 @@ use super::{
     convert::{self, Check, ProtoEnum, Text},
 };
 use crate::{
-    app::objections::{ObjectionDecisionInput, ObjectionFiling},
+    app::{
+        objections::{ObjectionDecisionInput, ObjectionFiling},
+        worklist::Reckoner,
+    },
     domain::{
         Court, CourtOutcome, DecisionExtent, DisputeOutcome, DisputeStage, FilingTiming,
         ObjectionDecision, ObjectionGround, Party,
@@ -20,7 +23,7 @@ use crate::{
     },
     error::{Error, Result},
     pb::ppid::v1::{self as pb, objection_service_server::ObjectionService},
-    store::DisputeFilter,
+    store::{DisputeFilter, ObjectionCursor, ObjectionFilter},
 };
 
 const TEXT_MAX: usize = 4000;
@@ -673,21 +676,63 @@ impl ObjectionService for ObjectionApi {
             convert::agency_id(&mut c, "agency", &r.agency)
         };
         let size = convert::page_size(&mut c, r.page_size);
+        let by_answer_due = match r.order_by.trim() {
+            "" | "file_time desc" => false,
+            "answer_due_date" => true,
+            _ => {
+                c.add(
+                    "order_by",
+                    "must be \"file_time desc\" or \"answer_due_date\"",
+                );
+                false
+            }
+        };
+        let within = r.due_within_working_days;
+        if within != 0 {
+            if !(1..=60).contains(&within) {
+                c.add("due_within_working_days", "must be between 1 and 60");
+            } else if agency.is_none() {
+                c.add(
+                    "agency",
+                    "is required with due_within_working_days (its calendar counts the days)",
+                );
+            }
+        }
         let pages = convert::Pages::of(&r, |f| {
             f.page_size = 0;
             f.page_token.clear();
         });
-        let after = pages.cursor::<(jiff::Timestamp, Uuid)>(&mut c, &r.page_token);
+        let after = pages.cursor::<ObjectionCursor>(&mut c, &r.page_token);
         c.finish()?;
         // A key sees its subtree: a named agency must be within reach, and
         // no agency means the key's own scope.
         let agency = self.list_scope(&caller, agency, request).await?;
-        let mut rows = self
-            .0
-            .app
-            .list_objections(request, agency.as_ref(), after, size + 1)
-            .await?;
-        let next = pages.next(&mut rows, size, |(last, _)| (last.file_time, last.id));
+        let due_by = match (&agency, within) {
+            (Some(a), 1..) => {
+                let now = self.0.app.now();
+                Some(
+                    Reckoner::new(&self.0.app, now)
+                        .working_day_ahead(a, within)
+                        .await?,
+                )
+            }
+            _ => None,
+        };
+        let filter = ObjectionFilter {
+            request,
+            agency_path: agency.map(|a| a.path),
+            undecided_only: r.undecided_only,
+            due_by,
+            by_answer_due,
+        };
+        let mut rows = self.0.app.list_objections(&filter, after, size + 1).await?;
+        let next = pages.next(&mut rows, size, |(last, _)| {
+            if by_answer_due {
+                ObjectionCursor::Due(last.answer_due_date, last.id)
+            } else {
+                ObjectionCursor::Filed(last.file_time, last.id)
+            }
+        });
         let mut objections = Vec::with_capacity(rows.len());
         for (o, d) in &rows {
             objections.push(self.objection_to_pb(o, d).await?);

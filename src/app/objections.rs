@@ -16,7 +16,7 @@ use crate::{
     },
     error::{Error, Result},
     store::{
-        DisputeFilter, Tx,
+        DisputeFilter, ObjectionCursor, ObjectionFilter, Tx,
         dik::{
             fetch_dispute, fetch_objection, insert_dispute, insert_objection, write_dispute,
             write_objection,
@@ -481,14 +481,11 @@ impl App {
     /// Objections of a request or of an agency subtree, newest first.
     pub async fn list_objections(
         &self,
-        request: Option<Uuid>,
-        agency: Option<&Agency>,
-        after: Option<(Timestamp, Uuid)>,
+        filter: &ObjectionFilter,
+        after: Option<ObjectionCursor>,
         limit: i64,
     ) -> Result<Vec<(Objection, Vec<Uuid>)>> {
-        self.store
-            .list_objections(request, agency, after, limit)
-            .await
+        self.store.list_objections(filter, after, limit).await
     }
 
     /// A dispute.

@@ -86,13 +86,18 @@ impl<'a> Reckoner<'a> {
     /// The first instant after the day `n` working days after today in
     /// `agency`'s calendar: a deadline ending by then is due within `n`.
     pub async fn cutoff(&mut self, agency: &Agency, n: i32) -> Result<Timestamp> {
-        let (_, cal) = self.calendar(&agency.id).await?;
-        let today = self.today(agency);
-        let day = add_working_days(&cal, today, n)
-            .map_err(|e| Error::invalid("due_within_working_days", e.to_string()))?
-            .due;
+        let day = self.working_day_ahead(agency, n).await?;
         time::end_of_day(day, &agency.tz())
             .ok_or_else(|| Error::invalid("due_within_working_days", "is out of range"))
+    }
+
+    /// The day `n` working days after today in `agency`'s calendar.
+    pub async fn working_day_ahead(&mut self, agency: &Agency, n: i32) -> Result<Date> {
+        let (_, cal) = self.calendar(&agency.id).await?;
+        let today = self.today(agency);
+        Ok(add_working_days(&cal, today, n)
+            .map_err(|e| Error::invalid("due_within_working_days", e.to_string()))?
+            .due)
     }
 
     /// Working days from today to `date` in `agency_id`'s calendar.

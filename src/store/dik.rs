@@ -4,9 +4,9 @@ use jiff::{Timestamp, civil::Date};
 use uuid::Uuid;
 
 use super::{
-    DisputeFilter, ExemptionFilter,
+    DisputeFilter, ExemptionFilter, ObjectionCursor, ObjectionFilter,
     core::SqlStore,
-    db::{Conn, Sql},
+    db::{Arg, Conn, Sql},
     register::push_subtree,
     rows::{
         DISPUTE_COLUMNS, EXEMPTION_COLUMNS, OBJECTION_COLUMNS, OBJECTION_FROM, dispute_from_row,
@@ -137,31 +137,53 @@ impl super::DikStore for SqlStore {
 
     async fn list_objections(
         &self,
-        request: Option<Uuid>,
-        agency: Option<&Agency>,
-        after: Option<(Timestamp, Uuid)>,
+        filter: &ObjectionFilter,
+        after: Option<ObjectionCursor>,
         limit: i64,
     ) -> Result<Vec<(Objection, Vec<Uuid>)>> {
         let mut qb = Sql::new(format!(
             "SELECT {OBJECTION_COLUMNS} {OBJECTION_FROM} WHERE 1 = 1"
         ));
-        if let Some(r) = request {
+        if let Some(r) = filter.request {
             qb.push(" AND o.request_id = ").push_bind(r.to_string());
         }
-        if let Some(a) = agency {
-            push_subtree(&mut qb, "o.agency_path", &a.path);
+        if let Some(path) = &filter.agency_path {
+            push_subtree(&mut qb, "o.agency_path", path);
         }
-        if let Some((t, id)) = after {
-            qb.push(" AND (o.file_time < ")
-                .push_bind(ts(t))
-                .push(" OR (o.file_time = ")
-                .push_bind(ts(t))
-                .push(" AND o.id < ")
+        if filter.undecided_only || filter.due_by.is_some() {
+            qb.push(" AND o.decision IS NULL");
+        }
+        if let Some(d) = filter.due_by {
+            qb.push(" AND o.answer_due_date <= ")
+                .push_bind(d.to_string());
+        }
+        // Dates are stored as YYYY-MM-DD, so text order is date order.
+        let (time, order) = if filter.by_answer_due {
+            (
+                "o.answer_due_date",
+                " ORDER BY o.answer_due_date, o.id LIMIT ",
+            )
+        } else {
+            (
+                "o.file_time",
+                " ORDER BY o.file_time DESC, o.id DESC LIMIT ",
+            )
+        };
+        let (op, key): (&str, Arg) = match &after {
+            None => ("", Arg::from(0i64)),
+            Some(ObjectionCursor::Filed(t, _)) => ("<", ts(*t).into()),
+            Some(ObjectionCursor::Due(d, _)) => (">", d.to_string().into()),
+        };
+        if let Some(ObjectionCursor::Filed(_, id) | ObjectionCursor::Due(_, id)) = &after {
+            qb.push(&format!(" AND ({time} {op} "))
+                .push_bind(key.clone())
+                .push(&format!(" OR ({time} = "))
+                .push_bind(key)
+                .push(&format!(" AND o.id {op} "))
                 .push_bind(id.to_string())
                 .push("))");
         }
-        qb.push(" ORDER BY o.file_time DESC, o.id DESC LIMIT ")
-            .push_bind(limit);
+        qb.push(order).push_bind(limit);
         let rows = qb.fetch_all(&mut self.read().await?.conn()).await?;
         rows.iter().map(objection_from_row).collect()
     }

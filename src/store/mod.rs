@@ -233,6 +233,30 @@ pub struct ExemptionFilter {
     pub today: Date,
 }
 
+/// Filters and order of [`DikStore::list_objections`].
+#[derive(Debug, Clone, Default)]
+pub struct ObjectionFilter {
+    /// Only this request's.
+    pub request: Option<Uuid>,
+    /// Only objections of this agency subtree (its path).
+    pub agency_path: Option<String>,
+    /// Only those the atasan has not answered.
+    pub undecided_only: bool,
+    /// Only unanswered ones due on or before this day.
+    pub due_by: Option<jiff::civil::Date>,
+    /// By answer due date, earliest first (else newest filing first).
+    pub by_answer_due: bool,
+}
+
+/// Where a page of objections starts: after this row in the list's order.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ObjectionCursor {
+    /// Newest filing first: (file time, id).
+    Filed(Timestamp, Uuid),
+    /// By answer due date: (due date, id).
+    Due(jiff::civil::Date, Uuid),
+}
+
 /// Filters of [`DikStore::list_disputes`].
 #[derive(Debug, Clone, Default)]
 pub struct DisputeFilter {
@@ -270,9 +294,8 @@ pub trait DikStore: Send + Sync + 'static {
     /// Objections of a request or of an agency subtree, newest first, after `after`.
     async fn list_objections(
         &self,
-        request: Option<Uuid>,
-        agency: Option<&Agency>,
-        after: Option<(Timestamp, Uuid)>,
+        filter: &ObjectionFilter,
+        after: Option<ObjectionCursor>,
         limit: i64,
     ) -> Result<Vec<(Objection, Vec<Uuid>)>>;
     /// Objections of `agency`'s subtree the atasan has not answered: how

@@ -15,7 +15,8 @@ on_both_backends!(
     deadline_order_and_states,
     search_by_number_words_and_name,
     workload_of_the_day,
-    bad_worklist_input
+    bad_worklist_input,
+    objections_in_answer_due_order
 );
 
 /// Monday 16 March 2026, 09:00 WIB. Ahead: Tue 17 (working), 18 (cuti
@@ -582,5 +583,143 @@ async fn bad_worklist_input(backend: Backend) {
         let err = app.requests.get_workload(req).await.unwrap_err();
         assert_eq!(err.code(), Code::InvalidArgument, "{field}");
         assert!(violations(&err).iter().any(|v| v.starts_with(field)));
+    }
+}
+
+async fn file(app: &mut TestApp, request: &str) -> pb::Objection {
+    app.objections
+        .file_objection(pb::FileObjectionRequest {
+            request: request.into(),
+            grounds: vec![G::NotAnswered as i32],
+            statement: "Permohonan saya tidak ditanggapi.".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn objections(app: &mut TestApp, req: pb::ListObjectionsRequest) -> Vec<String> {
+    app.objections
+        .list_objections(req)
+        .await
+        .unwrap()
+        .into_inner()
+        .objections
+        .into_iter()
+        .map(|o| o.name)
+        .collect()
+}
+
+/// The atasan's worklist: objections by answer due date, unanswered only,
+/// due within N working days; pages keep the order; bad input named.
+async fn objections_in_answer_due_order(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    let rs = register(&mut app).await;
+    // Each request unanswered past its deadline draws an objection, a
+    // week or more apart.
+    let o1 = file(&mut app, &rs[0].name).await;
+    app.set_now("2026-03-26T02:00:00Z");
+    let o2 = file(&mut app, &rs[1].name).await;
+    app.set_now("2026-04-02T02:00:00Z");
+    let o3 = file(&mut app, &rs[2].name).await;
+    let due = |o: &pb::Objection| day(&o.answer_deadline.as_ref().unwrap().due_date);
+    assert!(due(&o1) < due(&o2) && due(&o2) < due(&o3));
+    let subtree = || pb::ListObjectionsRequest {
+        agency: "agencies/kota-serang".into(),
+        ..Default::default()
+    };
+    let by_due = || pb::ListObjectionsRequest {
+        order_by: "answer_due_date".into(),
+        ..subtree()
+    };
+    let names = |os: &[&pb::Objection]| os.iter().map(|o| o.name.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        objections(&mut app, subtree()).await,
+        names(&[&o3, &o2, &o1])
+    );
+    assert_eq!(
+        objections(&mut app, by_due()).await,
+        names(&[&o1, &o2, &o3])
+    );
+
+    // Pages of one keep the order.
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = app
+            .objections
+            .list_objections(pb::ListObjectionsRequest {
+                page_size: 1,
+                page_token: token.clone(),
+                ..by_due()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        seen.extend(page.objections.into_iter().map(|o| o.name));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    assert_eq!(seen, names(&[&o1, &o2, &o3]));
+
+    // The atasan answers the first: it leaves the unanswered list.
+    app.objections
+        .decide_objection(pb::DecideObjectionRequest {
+            name: o1.name.clone(),
+            decision: pb::objection::Decision::Upheld as i32,
+            extent: pb::objection::Extent::Wholly as i32,
+            reasons: "Permohonan sedang diproses sesuai jadwal.".into(),
+            superior_name: "Sekda".into(),
+            superior_position: "Sekretaris Daerah".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let open = || pb::ListObjectionsRequest {
+        undecided_only: true,
+        ..by_due()
+    };
+    assert_eq!(objections(&mut app, open()).await, names(&[&o2, &o3]));
+
+    // On o2's due day: within 1 working day reaches o2 alone; within 10
+    // both.
+    app.set_now(&format!("{}T02:00:00Z", due(&o2)));
+    let within = |n: i32| pb::ListObjectionsRequest {
+        due_within_working_days: n,
+        ..by_due()
+    };
+    assert_eq!(objections(&mut app, within(1)).await, names(&[&o2]));
+    assert_eq!(objections(&mut app, within(10)).await, names(&[&o2, &o3]));
+
+    // Bad input names its field; nothing listed.
+    for (req, field) in [
+        (
+            pb::ListObjectionsRequest {
+                order_by: "deadline desc".into(),
+                ..subtree()
+            },
+            "order_by",
+        ),
+        (
+            pb::ListObjectionsRequest {
+                due_within_working_days: 61,
+                ..subtree()
+            },
+            "due_within_working_days",
+        ),
+        (
+            pb::ListObjectionsRequest {
+                due_within_working_days: 2,
+                ..Default::default()
+            },
+            "agency",
+        ),
+    ] {
+        let err = app.objections.list_objections(req).await.unwrap_err();
+        assert_eq!(err.code(), Code::InvalidArgument);
+        assert_eq!(violations(&err), [field]);
     }
 }
