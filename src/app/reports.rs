@@ -291,6 +291,7 @@ impl App {
                 display_name: e.display_name,
                 rank: e.rank,
                 score: e.score,
+                conservative_score: e.conservative_score,
                 // A ranking says "insufficient data" in its own field; a
                 // report's table says it in the band's column (the
                 // renderers in the report's language).

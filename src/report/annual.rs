@@ -161,6 +161,9 @@ pub struct RankRow {
     pub rank: i32,
     /// Openness score.
     pub score: Option<f64>,
+    /// The score with its rates at their Wilson lower bound: the rank key,
+    /// so a unit with fewer requests may rank below a higher score.
+    pub conservative_score: Option<f64>,
     /// Band or "insufficient data".
     pub band: String,
     /// Last year's published rank (0: none).

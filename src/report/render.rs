@@ -284,6 +284,8 @@ fn rank_rows(r: &AnnualReport, lang: Lang) -> Vec<Vec<String>> {
                 },
                 e.display_name.clone(),
                 e.score.map_or("-".into(), |v| texts::decimal(lang, v, 1)),
+                e.conservative_score
+                    .map_or("-".into(), |v| texts::decimal(lang, v, 1)),
                 band(lang, e),
                 if e.previous_rank > 0 {
                     e.previous_rank.to_string()
@@ -587,6 +589,7 @@ fn rank_head(lang: Lang) -> Vec<&'static str> {
         lang.t("report.rank"),
         lang.t("report.agency"),
         lang.t("report.score"),
+        lang.t("report.conservative_score"),
         lang.t("report.band"),
         lang.t("report.last_year"),
     ]
@@ -776,7 +779,20 @@ pub fn html(r: &AnnualReport, lang: Lang) -> String {
     html_part(&mut h, r, lang, "decisions_implementation");
     let _ = write!(h, "<h2>{}</h2>", lang.t("report.per_agency"));
     let (head, rows) = agency_table(r, lang);
-    table(&mut h, &head, rows);
+    // Fifteen columns do not fit an A4 page: the outcomes, then what is
+    // open and how fast, then what followed, each with the unit's name.
+    for cols in [
+        &[0, 1, 2, 3, 4, 5, 6][..],
+        &[0, 7, 8, 9, 10, 11],
+        &[0, 12, 13, 14],
+    ] {
+        let head: Vec<&str> = cols.iter().map(|&i| head[i]).collect();
+        let rows = rows
+            .iter()
+            .map(|row| cols.iter().map(|&i| row[i].clone()).collect())
+            .collect();
+        table(&mut h, &head, rows);
+    }
     let _ = write!(h, "<h2>{}</h2>", lang.t("report.ranking"));
     let ranked: Vec<(String, f64)> = r
         .ranking

@@ -646,8 +646,13 @@ pub const PHRASES: &[(&str, &str, &str)] = &[
     ),
     (
         "report.ranking_caption",
-        "Nilai keterbukaan (0–100) unit di bawahnya, terbaik lebih dulu",
-        "Openness score (0–100) of the sub-agencies, best first",
+        "Nilai keterbukaan (0–100) unit di bawahnya, diurutkan menurut nilai konservatif (tingkat-tingkatnya pada batas bawah Wilson, sehingga unit dengan sedikit permohonan tidak unggul karena kebetulan)",
+        "Openness score (0–100) of the sub-agencies, ordered by the conservative score (rates at their Wilson lower bound, so a unit with few requests does not lead by chance)",
+    ),
+    (
+        "report.conservative_score",
+        "Nilai konservatif",
+        "Conservative score",
     ),
     ("report.rank", "Peringkat", "Rank"),
     ("report.score", "Nilai", "Score"),
