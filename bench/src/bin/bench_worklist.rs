@@ -38,6 +38,10 @@ struct Args {
     /// Concurrent clients of the mixed load.
     #[arg(long, default_value_t = 32)]
     concurrency: usize,
+    /// Watch on a second server over the same database (its own store and
+    /// pool): a commit on one is seen through the database by the other.
+    #[arg(long)]
+    watch_on_second_server: bool,
 }
 
 fn submission(agency: &str, n: usize) -> pb::SubmitRequestRequest {
@@ -297,7 +301,13 @@ async fn main() -> anyhow::Result<()> {
         // A watcher from now on; the mixed load on the Pemda's OPDs.
         let arrived: Times = Arc::default();
         let committed: Times = Arc::default();
-        let mut watch = EventServiceClient::new(channel.clone())
+        let second = if args.watch_on_second_server {
+            Some(start(&args.database_url, StoreSettings::default()).await?)
+        } else {
+            None
+        };
+        let watch_channel = second.as_ref().map_or(channel.clone(), |s| s.1.clone());
+        let mut watch = EventServiceClient::new(watch_channel)
             .watch_events(pb::WatchEventsRequest {
                 from_now: true,
                 types: vec!["submitted".into()],
@@ -343,9 +353,15 @@ async fn main() -> anyhow::Result<()> {
         }
         ms.sort_by(f64::total_cmp);
         println!(
-            "\nmixed load: {} clients, {:.0} calls/s ({ok} ok, {failed} failed) over {secs:.1} s",
+            "\nmixed load: {} clients, {:.0} calls/s ({ok} ok, {failed} failed) over {secs:.1} s; \
+             watcher on {}",
             args.concurrency,
-            ok as f64 / secs
+            ok as f64 / secs,
+            if second.is_some() {
+                "a second server over the same database"
+            } else {
+                "the same server"
+            }
         );
         if ms.is_empty() {
             println!("watcher: no submission committed");
@@ -360,6 +376,9 @@ async fn main() -> anyhow::Result<()> {
                 ms[ms.len() - 1],
                 ms.iter().filter(|m| **m > 1000.0).count()
             );
+        }
+        if let Some((_, _, _, stop)) = second {
+            let _ = stop.send(());
         }
     }
     let _ = stop.send(());
