@@ -112,10 +112,16 @@ pub fn count(lang: Lang, n: i64) -> String {
     decimal(lang, n as f64, 0)
 }
 
-/// A percentage given in percent (88.4 -> "88,4%"); whole ones without
-/// decimals ("100%").
+/// A percentage given in percent (88.4 -> "88,4%"; 0 and 100 without
+/// decimals).
 pub fn percent(lang: Lang, p: f64) -> String {
-    format!("{}%", number(lang, (p * 10.0).round() / 10.0))
+    // One decimal throughout, so a column of rates lines up ("86,0%" under
+    // "85,8%"); none and all are written plainly.
+    if p == 0.0 || p == 100.0 {
+        format!("{}%", p as i64)
+    } else {
+        format!("{}%", decimal(lang, p, 1))
+    }
 }
 
 /// Rupiah: "Rp 10.000".
@@ -1077,6 +1083,8 @@ mod tests {
             (100.0, "100%", "100%"),
             (0.0, "0%", "0%"),
             (66.666, "66,7%", "66.7%"),
+            (86.0, "86,0%", "86.0%"),
+            (85.96, "86,0%", "86.0%"),
         ];
         for (p, id, en) in cases {
             assert_eq!(percent(Lang::Id, *p), *id);
