@@ -26,7 +26,14 @@ use crate::{
 /// (search is written per backend).
 pub(crate) fn request_filter(q: &mut Sql, filter: &RequestFilter, pg: bool) {
     if let Some(a) = &filter.agency {
-        if filter.include_sub_agencies {
+        if filter.include_sub_agencies && by_agency_index(filter, pg) {
+            let (low, high) = subtree_bounds(&a.path);
+            q.push(" AND agency_id IN (SELECT id FROM agencies WHERE path >= ")
+                .push_bind(low)
+                .push(" AND path < ")
+                .push_bind(high)
+                .push(")");
+        } else if filter.include_sub_agencies {
             let (low, high) = subtree_bounds(&a.path);
             q.push(" AND agency_path >= ")
                 .push_bind(low)
@@ -90,8 +97,23 @@ pub(crate) fn request_filter(q: &mut Sql, filter: &RequestFilter, pg: bool) {
         None => {}
     }
     if let Some(s) = &filter.search {
-        search_condition(q, s, pg);
+        search_condition(q, s, pg, filter.agency.is_some());
     }
+}
+
+/// Whether a subtree is best read through each agency's requests
+/// (`requests_by_agency`) rather than a range of paths. On SQLite a path
+/// range without a state has no index and reads all requests; a search or
+/// the deadline order without state filters reads a subtree's requests by
+/// agency instead (1M requests: 360 ms to 11 ms). With state or deadline
+/// filters the path stays: `requests_open_by_path` serves those. Exports
+/// (newest first, no search) keep the path, so they stream in order.
+fn by_agency_index(filter: &RequestFilter, pg: bool) -> bool {
+    !pg && (filter.search.is_some() || filter.order == RequestOrder::Deadline)
+        && filter.states.is_empty()
+        && filter.overdue_at.is_none()
+        && filter.deadline_in.is_empty()
+        && filter.deadline_by.is_none()
 }
 
 /// The running deadline (the notice's while the clock runs, delivery's once
@@ -120,7 +142,7 @@ fn deadline_range(q: &mut Sql, after: Option<Timestamp>, until: Option<Timestamp
 /// whole word or a prefix, all present; in the requester's name too when
 /// `with_name`. Tokens are letters and digits only (domain::search), so
 /// they need no quoting beyond the backend's syntax.
-fn search_condition(q: &mut Sql, s: &Search, pg: bool) {
+fn search_condition(q: &mut Sql, s: &Search, pg: bool, agency: bool) {
     match &s.query {
         Query::RegistrationNumber(n) => {
             if crate::domain::request::is_registration_number(n) {
@@ -151,9 +173,15 @@ fn search_condition(q: &mut Sql, s: &Search, pg: bool) {
             } else {
                 format!("search_words : ({})", terms.join(" AND "))
             };
-            q.push(" AND rowid IN (SELECT rowid FROM request_search WHERE request_search MATCH ")
-                .push_bind(expr)
-                .push(")");
+            // With an agency, its requests are read by agency and each
+            // checked against the matches (`+rowid`: not the other way
+            // round, a lookup per match, 33k for a common word).
+            let rowid = if agency { "+rowid" } else { "rowid" };
+            q.push(&format!(
+                " AND {rowid} IN (SELECT rowid FROM request_search WHERE request_search MATCH "
+            ))
+            .push_bind(expr)
+            .push(")");
         }
     }
 }
