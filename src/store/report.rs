@@ -113,7 +113,13 @@ pub(crate) fn request_filter(q: &mut Sql, filter: &RequestFilter, pg: bool) {
 /// Exports (newest first, no search) keep the path, so they stream in order.
 fn by_agency_index(filter: &RequestFilter, pg: bool) -> bool {
     let search = filter.search.is_some();
-    ((!pg && search) || (filter.order == RequestOrder::Deadline && !(pg && search)))
+    let deadline = filter.order == RequestOrder::Deadline;
+    let wanted = if pg {
+        deadline && !search
+    } else {
+        deadline || search
+    };
+    wanted
         && filter.states.is_empty()
         && filter.overdue_at.is_none()
         && filter.deadline_in.is_empty()
