@@ -1,7 +1,8 @@
 //! The commands that run straight against the operator's own database
 //! (`--database-url`, as `serve`), so no server needs to be running:
 //! `ppid report annual`, `ppid export requests|register`, `ppid keys`,
-//! `ppid generate`. They call the same use cases as the gRPC services.
+//! `ppid generate`, `ppid backup`. They call the same use cases as the gRPC
+//! services.
 use std::{
     io::{BufWriter, IsTerminal, Write},
     path::PathBuf,
@@ -14,7 +15,7 @@ use crate::{
     app::App,
     clock::SystemClock,
     config::{
-        DatabaseArgs, ExportCommand, ExportFormat, FilterArgs, KeysCommand, LetterArgs,
+        BackupArgs, DatabaseArgs, ExportCommand, ExportFormat, FilterArgs, KeysCommand, LetterArgs,
         ReportCommand, ReportFormat, redact_url,
     },
     domain::time,
@@ -262,5 +263,28 @@ pub async fn keys(command: KeysCommand) -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// Runs `ppid backup`: a checked copy of the SQLite database (`--output`),
+/// or the check of an existing one (`--verify`); a short summary on
+/// standard output (counts and sizes, nothing personal).
+pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
+    if let Some(file) = &args.verify {
+        let summary = crate::backup::verify(file).await?;
+        println!("{}: a sound backup", file.display());
+        print!("{summary}");
+        return Ok(());
+    }
+    let output = args
+        .output
+        .as_ref()
+        .context("name the backup file with --output FILE (or check one with --verify FILE)")?;
+    let started = std::time::Instant::now();
+    let summary = crate::backup::take(&args.database.database_url, output).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!("backup written: {} ({seconds:.1} s)", output.display());
+    print!("{summary}");
+    tracing::info!(bytes = summary.bytes, seconds, "backup written");
     Ok(())
 }

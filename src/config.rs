@@ -39,6 +39,37 @@ pub enum Command {
     /// Writes a letter from the register (print-ready A4 HTML) on the
     /// agency's letterhead, from the database directly.
     Letter(LetterArgs),
+    /// Backs up the SQLite database while a server may run and write
+    /// (`--output FILE`), or checks an existing backup (`--verify FILE`).
+    Backup(BackupArgs),
+}
+
+/// `ppid backup` flags.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BackupArgs {
+    /// Database (a SQLite file; PostgreSQL is backed up with pg_dump).
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The backup file to write; it must not exist.
+    #[arg(long, required_unless_present = "verify", conflicts_with = "verify")]
+    pub output: Option<PathBuf>,
+    /// Check an existing backup instead (integrity, migrations, counts).
+    #[arg(long, value_name = "FILE")]
+    pub verify: Option<PathBuf>,
+}
+
+/// `--backup-every`: a duration such as `6h`, `30m` or `90s`, or seconds;
+/// at least one second.
+pub fn parse_every(s: &str) -> Result<Duration, String> {
+    let d = match s.trim().parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => humantime::parse_duration(s.trim())
+            .map_err(|e| format!("{s:?} is not a duration ({e}): e.g. 6h, 30m, 90s"))?,
+    };
+    if d < Duration::from_secs(1) {
+        return Err(format!("{s:?}: at least 1s"));
+    }
+    Ok(d)
 }
 
 /// `ppid letter` flags.
@@ -447,6 +478,18 @@ pub struct ServeArgs {
     #[arg(long, env = "PPID_ALERT_INTERVAL_SECONDS", default_value_t = crate::api::DEFAULT_ALERT_INTERVAL_SECONDS,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub alert_interval_seconds: u64,
+    /// Directory for scheduled backups of the SQLite database
+    /// (`ppid-YYYYMMDDTHHMMSSZ.db`, each checked); none: no scheduled backups.
+    #[arg(long, env = "PPID_BACKUP_DIR")]
+    pub backup_dir: Option<PathBuf>,
+    /// How often a scheduled backup is taken (the first at start), e.g.
+    /// `6h`, `30m`, `90s`.
+    #[arg(long, env = "PPID_BACKUP_EVERY", default_value = "6h", value_parser = parse_every)]
+    pub backup_every: Duration,
+    /// Scheduled backups kept (the newest); older ones are removed.
+    #[arg(long, env = "PPID_BACKUP_KEEP", default_value_t = 28,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub backup_keep: u32,
 }
 
 impl ServeArgs {
@@ -465,7 +508,24 @@ impl ServeArgs {
                     .map_err(|_| anyhow::anyhow!("--cors-origins: {o:?} is not a valid origin"))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
+        let backup = match &self.backup_dir {
+            None => None,
+            Some(dir) => {
+                anyhow::ensure!(
+                    !crate::store::is_postgres(&self.database.database_url),
+                    "--backup-dir: {}",
+                    crate::backup::POSTGRES_REFUSAL
+                );
+                Some(crate::backup::Schedule {
+                    database_url: self.database.database_url.clone(),
+                    dir: dir.clone(),
+                    every: self.backup_every,
+                    keep: self.backup_keep as usize,
+                })
+            }
+        };
         Ok(crate::api::ServerSettings {
+            backup,
             allow_open: !self.require_api_keys,
             track_per_minute: self.track_attempts_per_minute,
             failed_auth_per_minute: self.failed_auth_per_minute,
@@ -549,5 +609,32 @@ mod tests {
         assert_eq!(s.listen.to_string(), "127.0.0.1:50051");
         assert_eq!(s.database.database_url, "ppid.db");
         assert!(!s.cuti_bersama_is_working_day);
+        assert_eq!(s.backup_dir, None);
+        assert_eq!(s.backup_every, Duration::from_secs(6 * 3600));
+        assert_eq!(s.backup_keep, 28);
+    }
+
+    #[test]
+    fn backup_intervals() {
+        assert_eq!(parse_every("1s"), Ok(Duration::from_secs(1)));
+        assert_eq!(parse_every("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_every("1h 30m"), Ok(Duration::from_secs(5400)));
+        assert!(parse_every("0s").is_err());
+        assert!(parse_every("500ms").is_err());
+        assert!(parse_every("often").is_err());
+        let cli = Cli::try_parse_from([
+            "ppid",
+            "serve",
+            "--database-url",
+            "postgres://u@h/db",
+            "--backup-dir",
+            "/tmp/b",
+        ])
+        .unwrap();
+        let Command::Serve(s) = cli.command else {
+            panic!("serve")
+        };
+        let err = s.server_settings().unwrap_err().to_string();
+        assert!(err.contains("pg_dump"), "{err}");
     }
 }

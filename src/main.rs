@@ -1,4 +1,5 @@
-//! The `ppid` binary: `serve`, `migrate`, `generate`, `report`, `export`.
+//! The `ppid` binary: `serve`, `migrate`, `generate`, `report`, `export`,
+//! `letter`, `keys`, `backup`.
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -64,12 +65,23 @@ async fn run() -> anyhow::Result<()> {
             telemetry::init(cmd.database().log_format);
             ppid::cli::export(cmd).await?;
         }
+        Command::Backup(args) => {
+            telemetry::init(args.database.log_format);
+            ppid::cli::backup(args).await?;
+        }
         Command::Letter(args) => {
             telemetry::init(args.database.log_format);
             ppid::cli::letter(args).await?;
         }
         Command::Serve(args) => {
             telemetry::init(args.database.log_format);
+            // Refused before anything opens (e.g. scheduled backups on
+            // PostgreSQL).
+            let server_settings = args.server_settings()?;
+            if let Some(dir) = &args.backup_dir {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("--backup-dir {}", dir.display()))?;
+            }
             let settings = args.store_settings();
             let store = store::connect(&args.database.database_url, settings)
                 .await
@@ -111,7 +123,7 @@ async fn run() -> anyhow::Result<()> {
             } else {
                 tracing::info!(active_keys = keys, "API keys required");
             }
-            let state = AppState::new(store, Arc::new(SystemClock), args.server_settings()?);
+            let state = AppState::new(store, Arc::new(SystemClock), server_settings);
             ppid::serve(listener, state, shutdown, args.shutdown_grace()).await?;
             tracing::info!("stopped");
         }

@@ -78,6 +78,8 @@ pub struct ServerSettings {
     pub recompute_timeout: Duration,
     /// How often deadline alerts are looked for.
     pub alert_interval: Duration,
+    /// Scheduled backups of the SQLite database, if any.
+    pub backup: Option<crate::backup::Schedule>,
 }
 
 /// Failed authentications per address per minute by default.
@@ -110,6 +112,7 @@ impl Default for ServerSettings {
             recompute_wait: crate::app::figures::DEFAULT_RECOMPUTE_WAIT,
             recompute_timeout: crate::app::figures::DEFAULT_RECOMPUTE_TIMEOUT,
             alert_interval: Duration::from_secs(DEFAULT_ALERT_INTERVAL_SECONDS),
+            backup: None,
         }
     }
 }
@@ -280,6 +283,17 @@ pub async fn serve(
             }
         }
     });
+    // Scheduled backups, each on a connection of its own (a failed one is
+    // logged and the next tried).
+    let backups = state.settings.backup.clone().map(|schedule| {
+        tracing::info!(
+            dir = %schedule.dir.display(),
+            every_seconds = schedule.every.as_secs(),
+            keep = schedule.keep,
+            "scheduled backups"
+        );
+        tokio::spawn(crate::backup::run_schedule(schedule, stop_rx.clone()))
+    });
     let server = tonic::transport::Server::builder()
         .accept_http1(true)
         .max_concurrent_streams(Some(state.settings.max_concurrent_streams))
@@ -347,5 +361,10 @@ pub async fn serve(
         }
     }
     drop(stop_rx);
+    if let Some(backups) = backups {
+        // A backup under way may finish (a few seconds at most; dropped
+        // later, it removes its temporary file).
+        let _ = tokio::time::timeout(Duration::from_secs(5), backups).await;
+    }
     Ok(())
 }

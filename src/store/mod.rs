@@ -591,6 +591,12 @@ pub fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
+/// The SQLite migrations this build applies (a backup is checked against
+/// them).
+pub fn sqlite_migrator() -> &'static sqlx::migrate::Migrator {
+    &sqlite::MIGRATOR
+}
+
 /// Runs migrations only.
 pub async fn migrate(url: &str) -> anyhow::Result<()> {
     SqlStore::migrate_only(url).await

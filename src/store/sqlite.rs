@@ -50,6 +50,9 @@ fn connect_options(url: &str) -> anyhow::Result<SqliteConnectOptions> {
         .pragma("temp_store", "MEMORY"))
 }
 
+/// The SQLite schema's migrations, embedded at build time.
+pub(super) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
 /// Opens (creating and migrating) the database: the writer's source and
 /// the read pool.
 pub(super) async fn open(url: &str) -> anyhow::Result<(Source, Reader)> {
@@ -59,7 +62,7 @@ pub(super) async fn open(url: &str) -> anyhow::Result<(Source, Reader)> {
         // read-only connection cannot create the file or its WAL index.
         use sqlx::Connection as _;
         let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
-        sqlx::migrate!("migrations/sqlite").run(&mut conn).await?;
+        MIGRATOR.run(&mut conn).await?;
         super::figures::backfill_counters(&mut super::db::Conn::Sqlite(&mut conn)).await?;
         conn.close().await?;
     }

@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod agencies;
+mod backup_cli;
 mod browser_cors;
 mod calendar;
 mod crash;
