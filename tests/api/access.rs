@@ -7,7 +7,7 @@ use prost::Message;
 use tonic::{Code, Request};
 
 use crate::{
-    helpers::{Backend, EMAIL, NIK, PHONE, TRACK_PER_MINUTE, TestApp, spawn_app, submission},
+    helpers::{Backend, EMAIL, NIK, PHONE, TRACK_PER_MINUTE, TestApp, spawn_app, submission, with},
     on_both_backends,
 };
 
@@ -25,14 +25,6 @@ on_both_backends!(
     keyless_calls_are_refused_by_the_auth_layer_alone,
     actor_labels_cannot_pose_as_keys
 );
-
-/// Wraps a message with a bearer token.
-fn with<T>(msg: T, token: &str) -> Request<T> {
-    let mut r = Request::new(msg);
-    r.metadata_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    r
-}
 
 /// Tokens by role name.
 struct Keys(BTreeMap<&'static str, String>);

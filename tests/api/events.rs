@@ -6,18 +6,15 @@ use std::time::Duration;
 
 use ppid::{
     api::ServerSettings,
-    pb::ppid::v1::{
-        self as pb, ObjectionGround as G, event_service_client::EventServiceClient,
-        key_service_client::KeyServiceClient,
-    },
+    pb::ppid::v1::{self as pb, ObjectionGround as G, event_service_client::EventServiceClient},
     store::StoreSettings,
 };
-use tonic::{Code, Request, transport::Channel};
+use tonic::{Code, transport::Channel};
 
 use crate::{
     helpers::{
-        Backend, EMAIL, NIK, PHONE, TRACK_PER_MINUTE, TestApp, TestDb, day, spawn_on_with,
-        submission, violations,
+        Backend, EMAIL, NIK, PHONE, TRACK_PER_MINUTE, TestApp, TestDb, api_key, day, spawn_on_with,
+        submission, violations, with,
     },
     on_both_backends,
 };
@@ -114,13 +111,6 @@ async fn watch(app: &TestApp, after: &str) -> tonic::Streaming<pb::Event> {
         .await
         .unwrap()
         .into_inner()
-}
-
-fn with<T>(msg: T, token: &str) -> Request<T> {
-    let mut r = Request::new(msg);
-    r.metadata_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    r
 }
 
 /// Each event the register records reaches the feed once, in commit order,
@@ -334,39 +324,9 @@ async fn bad_feed_input_and_reach(backend: Backend) {
     assert_eq!(violations(&err), ["after"]);
 
     // An officer of Dinkes follows Dinkes only; an intake key not at all.
-    let mut keys = KeyServiceClient::new(app.channel.clone());
-    let key = |name: &str, role: pb::api_key::Role, agency: &str| pb::CreateApiKeyRequest {
-        api_key: Some(pb::ApiKey {
-            display_name: name.into(),
-            role: role as i32,
-            agency: agency.into(),
-            ..Default::default()
-        }),
-    };
-    let operator = keys
-        .create_api_key(key("operator", pb::api_key::Role::Admin, ""))
-        .await
-        .unwrap()
-        .into_inner()
-        .token;
-    let officer = keys
-        .create_api_key(with(
-            key("officer", pb::api_key::Role::Officer, "agencies/dinkes"),
-            &operator,
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .token;
-    let intake = keys
-        .create_api_key(with(
-            key("intake", pb::api_key::Role::Intake, "agencies/dinkes"),
-            &operator,
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .token;
+    let operator = api_key(&app, None, pb::api_key::Role::Admin, "").await;
+    let officer = api_key(&app, Some(&operator), pb::api_key::Role::Officer, "dinkes").await;
+    let intake = api_key(&app, Some(&operator), pb::api_key::Role::Intake, "dinkes").await;
     let mine = client
         .list_events(with(pb::ListEventsRequest::default(), &officer))
         .await

@@ -6,7 +6,7 @@ use ppid::{api::ServerSettings, pb::ppid::v1 as pb};
 use tonic::{Code, Request};
 
 use crate::{
-    helpers::{Backend, TestApp, spawn_app_guarded, violations},
+    helpers::{Backend, TestApp, spawn_app_guarded, violations, with},
     on_both_backends,
 };
 
@@ -15,13 +15,6 @@ on_both_backends!(
     a_trusted_proxy_names_the_client,
     oversize_ranges_are_refused
 );
-
-fn with<T>(msg: T, token: &str) -> Request<T> {
-    let mut r = Request::new(msg);
-    r.metadata_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    r
-}
 
 /// An operator key (ends open mode).
 async fn operator(app: &mut TestApp) -> String {

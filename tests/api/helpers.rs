@@ -17,7 +17,7 @@ use ppid::{
     },
     store::{self, StoreSettings},
 };
-use tonic::transport::Channel;
+use tonic::{Request, transport::Channel};
 
 /// Which database a test runs on.
 #[derive(Debug, Clone)]
@@ -373,6 +373,43 @@ impl Drop for TestApp {
             let _ = s.send(());
         }
     }
+}
+
+/// Wraps a message with a bearer token.
+pub fn with<T>(msg: T, token: &str) -> Request<T> {
+    let mut r = Request::new(msg);
+    r.metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    r
+}
+
+/// Creates an API key of `role` for `agency` (an id; empty for none), made
+/// with the key `by` (none: in open mode); returns its token.
+pub async fn api_key(
+    app: &TestApp,
+    by: Option<&str>,
+    role: pb::api_key::Role,
+    agency: &str,
+) -> String {
+    let msg = pb::CreateApiKeyRequest {
+        api_key: Some(pb::ApiKey {
+            display_name: format!("{role:?}"),
+            role: role as i32,
+            agency: if agency.is_empty() {
+                String::new()
+            } else {
+                format!("agencies/{agency}")
+            },
+            ..Default::default()
+        }),
+    };
+    let mut keys =
+        ppid::pb::ppid::v1::key_service_client::KeyServiceClient::new(app.channel.clone());
+    let req = match by {
+        Some(t) => with(msg, t),
+        None => Request::new(msg),
+    };
+    keys.create_api_key(req).await.unwrap().into_inner().token
 }
 
 /// Personal data used in fixtures, so tests can look for leaks.

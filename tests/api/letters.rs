@@ -3,14 +3,13 @@
 //! byte snapshot); letters that do not fit the request's state, and
 //! letterheads missing fields, refused with nothing written; `ppid letter`.
 use ppid::pb::ppid::v1::{
-    self as pb, ExemptionLetter as L, ObjectionGround as G, key_service_client::KeyServiceClient,
-    letter::Kind, objection,
+    self as pb, ExemptionLetter as L, ObjectionGround as G, letter::Kind, objection,
 };
-use tonic::{Code, Request};
+use tonic::Code;
 
 use crate::{
     exemptions::{create, entry},
-    helpers::{Backend, TestApp, day, reason, spawn_app, submission, violations},
+    helpers::{Backend, TestApp, api_key, day, reason, spawn_app, submission, violations, with},
     objections::{decide, file},
     on_both_backends,
 };
@@ -564,34 +563,6 @@ async fn letter_bad_input(backend: Backend) {
     assert_eq!(err.code(), Code::NotFound);
 }
 
-fn with<T>(msg: T, token: &str) -> Request<T> {
-    let mut r = Request::new(msg);
-    r.metadata_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    r
-}
-
-async fn key(app: &TestApp, by: Option<&str>, role: pb::api_key::Role, agency: &str) -> String {
-    let msg = pb::CreateApiKeyRequest {
-        api_key: Some(pb::ApiKey {
-            display_name: format!("{role:?}"),
-            role: role as i32,
-            agency: if agency.is_empty() {
-                String::new()
-            } else {
-                format!("agencies/{agency}")
-            },
-            ..Default::default()
-        }),
-    };
-    let mut keys = KeyServiceClient::new(app.channel.clone());
-    let req = match by {
-        Some(t) => with(msg, t),
-        None => Request::new(msg),
-    };
-    keys.create_api_key(req).await.unwrap().into_inner().token
-}
-
 /// The requester's name and address are printed only for callers who may
 /// see personal data (the PPID's officers and admins); the atasan's letter
 /// leaves them out. Other agencies' callers learn nothing.
@@ -602,16 +573,16 @@ async fn personal_data_in_letters(backend: Backend) {
     app.pemda("kab-lebak").await;
     set_letterhead(&mut app, "kota-serang", letterhead()).await;
     let (r, _) = submitted(&mut app, "dinkes").await;
-    let operator = key(&app, None, pb::api_key::Role::Admin, "").await;
-    let officer = key(&app, Some(&operator), pb::api_key::Role::Officer, "dinkes").await;
-    let superior = key(
+    let operator = api_key(&app, None, pb::api_key::Role::Admin, "").await;
+    let officer = api_key(&app, Some(&operator), pb::api_key::Role::Officer, "dinkes").await;
+    let superior = api_key(
         &app,
         Some(&operator),
         pb::api_key::Role::Superior,
         "kota-serang",
     )
     .await;
-    let lebak = key(
+    let lebak = api_key(
         &app,
         Some(&operator),
         pb::api_key::Role::Officer,

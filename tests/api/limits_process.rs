@@ -9,9 +9,9 @@ use ppid::pb::ppid::v1::{
     self as pb, agency_service_client::AgencyServiceClient,
     report_service_client::ReportServiceClient,
 };
-use tonic::{Code, Request, transport::Channel};
+use tonic::{Code, transport::Channel};
 
-use crate::helpers::{Backend, ServeProcess, TestDb, serve_process};
+use crate::helpers::{Backend, ServeProcess, TestDb, serve_process, with};
 
 fn ppid() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ppid"));
@@ -38,13 +38,6 @@ fn status(pid: u32, field: &str) -> u64 {
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| panic!("{field} in /proc/{pid}/status"))
-}
-
-fn with<T>(msg: T, token: &str) -> Request<T> {
-    let mut r = Request::new(msg);
-    r.metadata_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    r
 }
 
 fn stop(mut p: ServeProcess) {

@@ -5,18 +5,18 @@ use std::sync::Arc;
 
 use ppid::{
     clock::ManualClock,
-    pb::ppid::v1::{self as pb, key_service_client::KeyServiceClient},
+    pb::ppid::v1::{self as pb},
     report::{
         render,
         texts::{Header, Lang},
     },
     store::{self, StoreSettings},
 };
-use tonic::{Code, Request};
+use tonic::Code;
 
 use crate::{
     exemptions::date,
-    helpers::{Backend, TestApp, day, reason, spawn_app, violations},
+    helpers::{Backend, TestApp, api_key, day, reason, spawn_app, violations, with},
     on_both_backends,
 };
 
@@ -55,34 +55,6 @@ async fn get(app: &mut TestApp, year: i32) -> pb::AnnualReport {
         .await
         .unwrap()
         .into_inner()
-}
-
-fn with<T>(msg: T, token: &str) -> Request<T> {
-    let mut r = Request::new(msg);
-    r.metadata_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    r
-}
-
-async fn key(app: &TestApp, by: Option<&str>, role: pb::api_key::Role, agency: &str) -> String {
-    let msg = pb::CreateApiKeyRequest {
-        api_key: Some(pb::ApiKey {
-            display_name: format!("{role:?}"),
-            role: role as i32,
-            agency: if agency.is_empty() {
-                String::new()
-            } else {
-                format!("agencies/{agency}")
-            },
-            ..Default::default()
-        }),
-    };
-    let mut keys = KeyServiceClient::new(app.channel.clone());
-    let req = match by {
-        Some(t) => with(msg, t),
-        None => Request::new(msg),
-    };
-    keys.create_api_key(req).await.unwrap().into_inner().token
 }
 
 async fn narratives_and_publication(backend: Backend) {
@@ -172,15 +144,15 @@ async fn narratives_and_publication(backend: Backend) {
 
     // Public by law: read without a key once published; an unpublished
     // year needs a key with the figures role.
-    let operator = key(&app, None, pb::api_key::Role::Admin, "").await;
-    let superior = key(
+    let operator = api_key(&app, None, pb::api_key::Role::Admin, "").await;
+    let superior = api_key(
         &app,
         Some(&operator),
         pb::api_key::Role::Superior,
         "kota-serang",
     )
     .await;
-    let reader = key(&app, Some(&operator), pb::api_key::Role::Reader, "").await;
+    let reader = api_key(&app, Some(&operator), pb::api_key::Role::Reader, "").await;
     assert_eq!(get(&mut app, 2026).await, published, "keyless");
     let ask = |year| pb::GetAnnualReportRequest {
         agency: "agencies/kota-serang".into(),

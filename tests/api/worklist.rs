@@ -1,13 +1,12 @@
 //! The officer's worklist: deadline order and states, "due within N
 //! working days" across holidays, search, and GetWorkload.
 use ppid::pb::ppid::v1::{
-    self as pb, DeadlineState as DS, ObjectionGround as G, key_service_client::KeyServiceClient,
-    workload_group::Kind,
+    self as pb, DeadlineState as DS, ObjectionGround as G, workload_group::Kind,
 };
-use tonic::{Code, Request};
+use tonic::Code;
 
 use crate::{
-    helpers::{Backend, TestApp, day, spawn_app, submission, violations},
+    helpers::{Backend, TestApp, api_key, day, spawn_app, submission, violations, with},
     on_both_backends,
 };
 
@@ -304,30 +303,9 @@ async fn search_by_number_words_and_name(backend: Backend) {
     // officers), never by a caller who may not see personal data.
     assert_eq!(search(&mut app, "santoso").await, of(&rs, &[2]));
     assert_eq!(search(&mut app, "budi udara").await, of(&rs, &[2]));
-    let mut keys = KeyServiceClient::new(app.channel.clone());
-    let key = |name: &str, role: pb::api_key::Role, agency: &str| pb::CreateApiKeyRequest {
-        api_key: Some(pb::ApiKey {
-            display_name: name.into(),
-            role: role as i32,
-            agency: agency.into(),
-            ..Default::default()
-        }),
-    };
-    let operator = keys
-        .create_api_key(key("operator", pb::api_key::Role::Admin, ""))
-        .await
-        .unwrap()
-        .into_inner()
-        .token;
-    let mut make = async |name: &str, role, agency: &str| {
-        keys.create_api_key(with(key(name, role, agency), &operator))
-            .await
-            .unwrap()
-            .into_inner()
-            .token
-    };
-    let intake = make("intake", pb::api_key::Role::Intake, "agencies/dinkes").await;
-    let officer = make("officer", pb::api_key::Role::Officer, "agencies/dinkes").await;
+    let operator = api_key(&app, None, pb::api_key::Role::Admin, "").await;
+    let intake = api_key(&app, Some(&operator), pb::api_key::Role::Intake, "dinkes").await;
+    let officer = api_key(&app, Some(&operator), pb::api_key::Role::Officer, "dinkes").await;
     let mut s = submission("dinkes", "2026-03-16T01:00:00Z");
     let r = s.request.as_mut().unwrap();
     r.information_requested = "Jadwal posyandu bulan April".into();
@@ -369,13 +347,6 @@ async fn search_by_number_words_and_name(backend: Backend) {
     assert_eq!(by(&mut app, "santoso", &officer).await, of(&rs, &[2]));
     // The officer's reach: Bappeda's LKPD is not Dinkes'.
     assert!(by(&mut app, "lkpd", &officer).await.is_empty());
-}
-
-fn with<T>(msg: T, token: &str) -> Request<T> {
-    let mut r = Request::new(msg);
-    r.metadata_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    r
 }
 
 async fn workload_of_the_day(backend: Backend) {
