@@ -8,6 +8,7 @@ use std::{
 use ppid::{
     api::AppState,
     clock::SystemClock,
+    pb::ppid::v1 as pb,
     store::{self, StoreSettings},
 };
 use tonic::transport::Channel;
@@ -71,4 +72,28 @@ where
     }
     ms.sort_by(f64::total_cmp);
     Ok(ms)
+}
+
+/// A valid submission to `agency` asking for `text` (a fresh request id).
+pub fn submission(agency: &str, text: &str) -> pb::SubmitRequestRequest {
+    pb::SubmitRequestRequest {
+        request_id: uuid::Uuid::new_v4().to_string(),
+        request: Some(pb::InformationRequest {
+            agency: format!("agencies/{agency}"),
+            requester: Some(pb::Requester {
+                full_name: "Pemohon Uji".into(),
+                r#type: pb::requester::Type::Individual as i32,
+                nik: "3673010101010001".into(),
+                address: "Jl. Uji 1".into(),
+                phone: "081200000000".into(),
+                ..Default::default()
+            }),
+            information_requested: text.into(),
+            purpose: "Uji beban".into(),
+            access_method: pb::AccessMethod::Inspect as i32,
+            delivery_method: pb::DeliveryMethod::Email as i32,
+            channel: pb::Channel::WebForm as i32,
+            ..Default::default()
+        }),
+    }
 }

@@ -22,7 +22,7 @@ use ppid::{
     },
     store::{self, StoreSettings},
 };
-use ppid_bench::{percentile, start, time_calls};
+use ppid_bench::{percentile, start, submission, time_calls};
 use tonic::transport::Channel;
 
 #[derive(Parser)]
@@ -71,26 +71,7 @@ async fn submit_load(
         tasks.push(tokio::spawn(async move {
             let (mut ok, mut failed) = (0u64, 0u64);
             while Instant::now() < deadline {
-                let req = pb::SubmitRequestRequest {
-                    request_id: uuid::Uuid::new_v4().to_string(),
-                    request: Some(pb::InformationRequest {
-                        agency: format!("agencies/{agency}"),
-                        requester: Some(pb::Requester {
-                            full_name: "Pemohon Uji".into(),
-                            r#type: pb::requester::Type::Individual as i32,
-                            nik: "3673010101010001".into(),
-                            address: "Jl. Uji 1".into(),
-                            phone: "081200000000".into(),
-                            ..Default::default()
-                        }),
-                        information_requested: "Data uji".into(),
-                        purpose: "Uji beban".into(),
-                        access_method: pb::AccessMethod::Inspect as i32,
-                        delivery_method: pb::DeliveryMethod::Email as i32,
-                        channel: pb::Channel::WebForm as i32,
-                        ..Default::default()
-                    }),
-                };
+                let req = submission(&agency, "Data uji");
                 match client.submit_request(req).await {
                     Ok(_) => ok += 1,
                     Err(_) => failed += 1,

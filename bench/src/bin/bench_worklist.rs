@@ -21,7 +21,7 @@ use ppid::{
     },
     store::{self, StoreSettings},
 };
-use ppid_bench::{percentile, start, time_calls};
+use ppid_bench::{percentile, start, submission, time_calls};
 use tonic::transport::Channel;
 
 #[derive(Parser)]
@@ -42,29 +42,6 @@ struct Args {
     /// pool): a commit on one is seen through the database by the other.
     #[arg(long)]
     watch_on_second_server: bool,
-}
-
-fn submission(agency: &str, n: usize) -> pb::SubmitRequestRequest {
-    pb::SubmitRequestRequest {
-        request_id: uuid::Uuid::new_v4().to_string(),
-        request: Some(pb::InformationRequest {
-            agency: format!("agencies/{agency}"),
-            requester: Some(pb::Requester {
-                full_name: "Pemohon Uji".into(),
-                r#type: pb::requester::Type::Individual as i32,
-                nik: "3673010101010001".into(),
-                address: "Jl. Uji 1".into(),
-                phone: "081200000000".into(),
-                ..Default::default()
-            }),
-            information_requested: format!("Laporan uji beban nomor {n}"),
-            purpose: "Uji beban".into(),
-            access_method: pb::AccessMethod::Inspect as i32,
-            delivery_method: pb::DeliveryMethod::Email as i32,
-            channel: pb::Channel::WebForm as i32,
-            ..Default::default()
-        }),
-    }
 }
 
 /// Commit (answer received) and watcher arrival instants by subject.
@@ -90,7 +67,10 @@ async fn mixed_load(
             let mut n = 0;
             while Instant::now() < until {
                 n += 1;
-                let name = match client.submit_request(submission(&agency, n)).await {
+                let name = match client
+                    .submit_request(submission(&agency, &format!("Laporan uji beban nomor {n}")))
+                    .await
+                {
                     Ok(r) => {
                         let name = r.into_inner().name;
                         committed
