@@ -27,7 +27,7 @@ use ppid::{
         request::{Event, NewRequest, Proxy, Request, Requester},
     },
     error::Error,
-    store::{self, HolidayRecord, RequestCursor, RequestFilter, Store, StoreSettings},
+    store::{self, CellLevel, HolidayRecord, RequestCursor, RequestFilter, Store, StoreSettings},
 };
 use sqlx::{AssertSqlSafe, Connection as _};
 use uuid::Uuid;
@@ -680,6 +680,104 @@ async fn apply(
         "re-read equals the returned value"
     );
     next
+}
+
+/// Each Pemda's own cells (kept by triggers) equal the sum of the cells of
+/// the agencies whose Pemda it is, for every figure the rankings read:
+/// counters over months and the year, requests open before a month, and
+/// requests overdue without a notice.
+async fn assert_pemda_cells_agree(store: &Arc<dyn Store>, tree: &Tree) {
+    let all = [
+        &tree.banten,
+        &tree.serang,
+        &tree.dinkes,
+        &tree.puskesmas,
+        &tree.disdik,
+        &tree.bappeda,
+        &tree.jayapura,
+        &tree.dinkes_jayapura,
+    ];
+    let pemdas: Vec<String> = ["banten", "kota-serang", "kota-jayapura"]
+        .map(String::from)
+        .to_vec();
+    let now = t("2026-12-31T00:00:00Z");
+    for (from, to) in [
+        ("2026-01", "2026-12"),
+        ("2026", "2026"),
+        ("2026-Q1", "2026-Q2"),
+    ] {
+        let by_pemda = store
+            .month_totals(CellLevel::Pemda, &pemdas, from, to, false)
+            .await
+            .unwrap();
+        assert!(
+            by_pemda
+                .values()
+                .any(|t| t.get(ppid::domain::stats::Counter::Received) > 0),
+            "the scenario filled some cells"
+        );
+        for p in &pemdas {
+            let members: Vec<String> = all
+                .iter()
+                .filter(|a| a.pemda_id == *p)
+                .map(|a| a.id.clone())
+                .collect();
+            let mut sum = ppid::domain::figures::Totals::default();
+            for t in store
+                .month_totals(CellLevel::Agency, &members, from, to, false)
+                .await
+                .unwrap()
+                .values()
+            {
+                sum.merge(t);
+            }
+            let own = by_pemda.get(p).cloned().unwrap_or_default();
+            assert_eq!(own, sum, "cells of {p}, {from}..={to}");
+            let open = |m: std::collections::HashMap<String, i64>| m.values().sum::<i64>();
+            assert_eq!(
+                open(
+                    store
+                        .pending_before(CellLevel::Pemda, std::slice::from_ref(p), "2026-07")
+                        .await
+                        .unwrap()
+                ),
+                open(
+                    store
+                        .pending_before(CellLevel::Agency, &members, "2026-07")
+                        .await
+                        .unwrap()
+                ),
+                "open before July in {p}"
+            );
+            assert_eq!(
+                open(
+                    store
+                        .overdue_unanswered(
+                            CellLevel::Pemda,
+                            std::slice::from_ref(p),
+                            d("2026-01-01"),
+                            d("2026-12-31"),
+                            now
+                        )
+                        .await
+                        .unwrap()
+                ),
+                open(
+                    store
+                        .overdue_unanswered(
+                            CellLevel::Agency,
+                            &members,
+                            d("2026-01-01"),
+                            d("2026-12-31"),
+                            now
+                        )
+                        .await
+                        .unwrap()
+                ),
+                "overdue in {p}"
+            );
+        }
+    }
 }
 
 async fn snapshot(store: &Arc<dyn Store>, id: Uuid) -> (Request, Vec<Event>) {
@@ -1824,6 +1922,7 @@ async fn lifecycle_persists_every_command(store: Arc<dyn Store>) {
     assert_eq!(history[5].details["on_time"], "true");
     assert_eq!(history[5].details["outcome"], "granted");
     assert_no_personal_data(&history);
+    assert_pemda_cells_agree(&store, &tree).await;
 }
 
 async fn withdrawal_and_refused_transitions(store: Arc<dyn Store>) {
@@ -2045,6 +2144,7 @@ async fn withdrawal_and_refused_transitions(store: Arc<dyn Store>) {
             ..
         }
     );
+    assert_pemda_cells_agree(&store, &tree).await;
 }
 
 async fn stale_version_is_aborted_and_writes_nothing(store: Arc<dyn Store>) {
@@ -2686,6 +2786,7 @@ async fn national_holiday_moves_pending_due_dates(store: Arc<dyn Store>) {
     for (id, was) in untouched.into_iter().zip(before) {
         assert_eq!(snapshot(s, id).await, was, "request {id} untouched");
     }
+    assert_pemda_cells_agree(&store, &tree).await;
 }
 
 async fn holiday_after_the_original_due_date_moves_only_extensions(store: Arc<dyn Store>) {
@@ -2982,6 +3083,7 @@ async fn regional_holiday_moves_only_its_subtree(store: Arc<dyn Store>) {
             EventType::DueDateChanged
         ]
     );
+    assert_pemda_cells_agree(&store, &tree).await;
 }
 
 async fn holiday_refusals(store: Arc<dyn Store>) {
@@ -3738,7 +3840,7 @@ async fn counters_added_later_are_filled_from_the_register(db: SameDatabase) {
         let ids = ids.clone();
         async move {
             store
-                .month_totals(&ids, "2026", "2026", true)
+                .month_totals(CellLevel::Agency, &ids, "2026", "2026", true)
                 .await
                 .unwrap()
         }
@@ -3771,4 +3873,5 @@ async fn counters_added_later_are_filled_from_the_register(db: SameDatabase) {
     assert_eq!(due(&cells(a.clone()).await), (0, 0), "emptied");
     let b = db.open_another().await;
     assert_eq!(cells(b).await, kept, "filled from the register on open");
+    assert_pemda_cells_agree(&db.open_another().await, &tree).await;
 }

@@ -1,7 +1,10 @@
 //! Figures: statistics, openness scores, rankings and their explanations,
 //! scoring policies, the Komisi Informasi's assessments, and published
 //! rankings.
-use std::collections::{BTreeMap, HashMap};
+use std::{
+    collections::{BTreeMap, HashMap, HashSet},
+    sync::Arc,
+};
 
 use jiff::{Timestamp, civil::Date};
 
@@ -18,6 +21,7 @@ use crate::{
     },
     error::{Error, Result},
     store::{
+        CellLevel,
         figures::{insert_policy, insert_snapshot, upsert_assessment},
         rows::agency_not_found,
     },
@@ -157,6 +161,72 @@ pub struct ScoreExplanation {
     pub summary: String,
 }
 
+/// Every agency in path order: a subtree is a range, found by binary
+/// search, so a ranking of thirty OPDs does not walk the country's agencies.
+pub(crate) struct AgencyTree {
+    all: Arc<Vec<Agency>>,
+    /// Indexes into `all`, by path.
+    by_path: Vec<usize>,
+}
+
+impl AgencyTree {
+    fn new(all: Arc<Vec<Agency>>) -> Self {
+        let mut by_path: Vec<usize> = (0..all.len()).collect();
+        by_path.sort_by(|a, b| all[*a].path.cmp(&all[*b].path));
+        Self { all, by_path }
+    }
+
+    /// `agency` and every agency under it, by id.
+    fn subtree(&self, agency: &Agency) -> Vec<&Agency> {
+        let (low, high) = crate::store::rows::subtree_bounds(&agency.path);
+        let path = |i: &usize| self.all[*i].path.as_str();
+        let from = self.by_path.partition_point(|i| path(i) < low.as_str());
+        let to = self.by_path.partition_point(|i| path(i) < high.as_str());
+        let mut out: Vec<&Agency> = self.by_path[from..to]
+            .iter()
+            .map(|i| &self.all[*i])
+            .collect();
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
+    }
+}
+
+/// Where a member's pooled figures come from: the cells of each whole Pemda
+/// in its subtree (`pemda:{id}` keys), and the agencies' own cells for the
+/// rest. A Pemda's group (the agencies whose Pemda it is) lies under it, so
+/// a subtree holding the Pemda holds its whole group.
+fn cell_keys(subtree: &[&Agency], pemda_cells: bool) -> Vec<String> {
+    if !pemda_cells {
+        return subtree.iter().map(|a| a.id.clone()).collect();
+    }
+    let pemdas: HashSet<&str> = subtree
+        .iter()
+        .filter(|a| a.pemda_id == a.id)
+        .map(|a| a.id.as_str())
+        .collect();
+    let mut keys: Vec<String> = subtree
+        .iter()
+        .filter(|a| a.pemda_id == a.id)
+        .map(|a| format!("{PEMDA_KEY}{}", a.id))
+        .collect();
+    keys.extend(
+        subtree
+            .iter()
+            .filter(|a| !pemdas.contains(a.pemda_id.as_str()))
+            .map(|a| a.id.clone()),
+    );
+    keys
+}
+
+/// The prefix of a whole Pemda's key in [`Figures`] (agency ids never hold
+/// a ':').
+const PEMDA_KEY: &str = "pemda:";
+
+/// A Pemda's entry as keyed in [`Figures`].
+fn pemda_key<T>((id, v): (String, T)) -> (String, T) {
+    (format!("{PEMDA_KEY}{id}"), v)
+}
+
 /// Summed figures of some agencies over a period.
 struct Figures {
     totals: HashMap<String, Totals>,
@@ -284,29 +354,71 @@ impl App {
 
     /// Figures of `agencies` for a period: from the cells, or recomputed for
     /// ranges that do not fall on whole months.
+    ///
+    /// `pemdas`: whole Pemdas read from their own cells (whole months only),
+    /// keyed `pemda:{id}`.
     async fn figures(
         &self,
         agencies: &[Agency],
+        pemdas: &[String],
         period: &Period,
         with_hist: bool,
     ) -> Result<Figures> {
         let ids: Vec<String> = agencies.iter().map(|a| a.id.clone()).collect();
-        let overdue = self
+        let (now, (start, end)) = (self.now(), (period.start, period.end));
+        let mut overdue = self
             .store
-            .overdue_unanswered(&ids, period.start, period.end, self.now())
+            .overdue_unanswered(CellLevel::Agency, &ids, start, end, now)
             .await?;
         if period.whole_months() {
             let (from, to) = period.cell_keys();
-            let totals = self.store.month_totals(&ids, &from, &to, with_hist).await?;
             let first_month = format!("{:04}-{:02}", period.start.year(), period.start.month());
-            let pending_start = self.store.pending_before(&ids, &first_month).await?;
+            let mut totals = self
+                .store
+                .month_totals(CellLevel::Agency, &ids, &from, &to, with_hist)
+                .await?;
+            let mut pending_start = self
+                .store
+                .pending_before(CellLevel::Agency, &ids, &first_month)
+                .await?;
+            totals.extend(
+                self.store
+                    .month_totals(CellLevel::Pemda, pemdas, &from, &to, false)
+                    .await?
+                    .into_iter()
+                    .map(pemda_key),
+            );
+            pending_start.extend(
+                self.store
+                    .pending_before(CellLevel::Pemda, pemdas, &first_month)
+                    .await?
+                    .into_iter()
+                    .map(pemda_key),
+            );
+            overdue.extend(
+                self.store
+                    .overdue_unanswered(CellLevel::Pemda, pemdas, start, end, now)
+                    .await?
+                    .into_iter()
+                    .map(pemda_key),
+            );
+            let keys: Vec<String> = ids
+                .iter()
+                .cloned()
+                .chain(pemdas.iter().map(|p| format!("{PEMDA_KEY}{p}")))
+                .collect();
             return Ok(Figures::new(
-                &ids,
+                &keys,
                 totals,
                 pending_start,
                 overdue,
                 "aggregates",
             ));
+        }
+        if !pemdas.is_empty() {
+            return Err(Error::Internal(anyhow::anyhow!(
+                "a Pemda's cells hold whole months only"
+            )));
         }
         let origin = Date::new(2000, 1, 1).expect("constant");
         let before = period
@@ -353,7 +465,7 @@ impl App {
             vec![agency.clone()]
         };
         let ids: Vec<String> = agencies.iter().map(|a| a.id.clone()).collect();
-        let figs = self.figures(&agencies, period, true).await?;
+        let figs = self.figures(&agencies, &[], period, true).await?;
         let (t, pending_start, w) = figs.pooled(&ids);
         let oldest = self
             .store
@@ -376,52 +488,62 @@ impl App {
         })
     }
 
-    /// All agencies, and each one's subtree ids (itself included).
-    async fn tree(&self) -> Result<(Vec<Agency>, HashMap<String, Vec<String>>)> {
-        let all = self.store.all_agencies().await?.as_ref().clone();
-        let mut subtrees: HashMap<String, Vec<String>> = HashMap::new();
-        for a in &all {
-            // Every ancestor-or-self on the path gets this agency.
-            for anc in crate::domain::agency::path_ids(&a.path) {
-                subtrees
-                    .entry(anc.to_string())
-                    .or_default()
-                    .push(a.id.clone());
-            }
+    /// Every agency in path order, rebuilt when the store's list changes.
+    async fn agency_tree(&self) -> Result<Arc<AgencyTree>> {
+        let all = self.store.all_agencies().await?;
+        let mut cached = self.tree.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(t) = cached.as_ref()
+            && Arc::ptr_eq(&t.all, &all)
+        {
+            return Ok(t.clone());
         }
-        Ok((all, subtrees))
+        let t = Arc::new(AgencyTree::new(all));
+        *cached = Some(t.clone());
+        Ok(t)
     }
 
-    /// Scores of the members of a group.
+    /// Scores of the members of a group, each pooled over its subtree.
     async fn score_members(
         &self,
         members: Vec<Agency>,
         period: &Period,
         policy: &ScoringPolicy,
     ) -> Result<Vec<MemberScore>> {
-        let (all, subtrees) = self.tree().await?;
-        let pooled_of = |a: &Agency| {
-            subtrees
-                .get(&a.id)
-                .cloned()
-                .unwrap_or_else(|| vec![a.id.clone()])
-        };
-        let mut needed: Vec<String> = members.iter().flat_map(pooled_of).collect();
+        let tree = self.agency_tree().await?;
+        // Whole months read whole Pemdas from their own cells.
+        let pemda_cells = period.whole_months();
+        let subtrees: Vec<Vec<&Agency>> = members.iter().map(|m| tree.subtree(m)).collect();
+        let keys: Vec<Vec<String>> = subtrees.iter().map(|s| cell_keys(s, pemda_cells)).collect();
+        let mut agencies: Vec<Agency> = Vec::new();
+        let mut pemdas: Vec<String> = Vec::new();
+        let mut seen = HashSet::new();
+        for (sub, ks) in subtrees.iter().zip(&keys) {
+            for k in ks {
+                if let Some(p) = k.strip_prefix(PEMDA_KEY)
+                    && seen.insert(k.as_str())
+                {
+                    pemdas.push(p.to_string());
+                }
+            }
+            let own: HashSet<&str> = ks.iter().map(String::as_str).collect();
+            for a in sub {
+                if own.contains(a.id.as_str()) && seen.insert(a.id.as_str()) {
+                    agencies.push((*a).clone());
+                }
+            }
+        }
+        let mut needed: Vec<String> = subtrees.iter().flatten().map(|a| a.id.clone()).collect();
         needed.sort();
         needed.dedup();
-        let agencies: Vec<Agency> = all
-            .into_iter()
-            .filter(|a| needed.binary_search(&a.id).is_ok())
-            .collect();
-        let figs = self.figures(&agencies, period, false).await?;
+        let figs = self.figures(&agencies, &pemdas, period, false).await?;
         let assessments = self
             .store
             .assessments(&needed, period.policy_year())
             .await?;
         let mut out = Vec::new();
-        for m in members {
-            let pooled = pooled_of(&m);
-            let (t, _, workload) = figs.pooled(&pooled);
+        for ((m, sub), ks) in members.iter().zip(&subtrees).zip(&keys) {
+            let pooled: Vec<String> = sub.iter().map(|a| a.id.clone()).collect();
+            let (t, _, workload) = figs.pooled(ks);
             let parts = figures::components(&t, workload, policy);
             let service = figures::service_score(&parts);
             let items = match policy.pemda_assessment_rule {
@@ -439,7 +561,7 @@ impl App {
             out.push(MemberScore {
                 decided: t.get(Counter::Decided),
                 received: t.get(Counter::Received),
-                agency: m,
+                agency: m.clone(),
                 pooled,
                 parts,
                 service,

@@ -29,6 +29,8 @@ pub struct App {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     recompute: Arc<figures::RecomputeLimits>,
+    /// The agencies in path order, for subtrees without a query.
+    tree: Arc<std::sync::Mutex<Option<Arc<figures::AgencyTree>>>>,
 }
 
 impl App {
@@ -38,6 +40,7 @@ impl App {
             store,
             clock,
             recompute: Arc::new(figures::RecomputeLimits::default()),
+            tree: Arc::default(),
         }
     }
 

@@ -19,7 +19,7 @@ use crate::{
         annual::{AnnualReport, Change, Counts, METHOD, Pending, RankRow, Section},
         export,
     },
-    store::{EXPORT_PAGE, RequestCursor, RequestFilter, letters},
+    store::{CellLevel, EXPORT_PAGE, RequestCursor, RequestFilter, letters},
 };
 
 /// What the store gives for one year of a subtree.
@@ -39,11 +39,15 @@ async fn year_data(app: &App, root: &Agency, agencies: &[Agency], year: i16) -> 
     let ids: Vec<String> = agencies.iter().map(|a| a.id.clone()).collect();
     let key = format!("{year:04}");
     // The year cell of each agency, with its distributions.
-    let totals = store.month_totals(&ids, &key, &key, true).await?;
-    let pending_start = store.pending_before(&ids, &format!("{year:04}-01")).await?;
+    let totals = store
+        .month_totals(CellLevel::Agency, &ids, &key, &key, true)
+        .await?;
+    let pending_start = store
+        .pending_before(CellLevel::Agency, &ids, &format!("{year:04}-01"))
+        .await?;
     let (first, last) = year_bounds(year)?;
     let overdue = store
-        .overdue_unanswered(&ids, first, last, app.now())
+        .overdue_unanswered(CellLevel::Agency, &ids, first, last, app.now())
         .await?;
     let mut withholding: HashMap<(String, Outcome), BTreeMap<ExemptionLetter, i64>> =
         HashMap::new();

@@ -84,12 +84,12 @@ pub struct Core {
     pub settings: StoreSettings,
     /// All holidays at one calendar version; reloaded when the version moves.
     calendar: Mutex<Option<Arc<CalendarData>>>,
-    /// Every agency, with the (count, sum of versions) it was read at.
+    /// Every agency, with the stamp it was read at.
     agencies: Mutex<Option<AgencyCache>>,
 }
 
-/// The agency list and the (count, sum of versions) it was read at.
-type AgencyCache = ((i64, i64), Arc<Vec<Agency>>);
+/// The agency list and the stamp it was read at.
+type AgencyCache = (i64, Arc<Vec<Agency>>);
 
 /// Every holiday at one calendar version.
 pub struct CalendarData {
@@ -184,10 +184,10 @@ pub async fn calendar_version(conn: &mut Conn<'_>) -> Result<i64> {
     conn.scalar(Sql::new(sql)).await
 }
 
-/// Agencies are created and changed rarely, and every change bumps a
-/// version: their count and the sum of their versions tell whether the
-/// cached list is still the table (neither ever goes back).
-const AGENCIES_STAMP: &str = "SELECT COUNT(*), CAST(SUM(version) AS BIGINT) FROM agencies";
+/// Agencies are created and changed rarely; triggers bump one stamp on
+/// every change (migration 0023/0021), so whether the cached list is still
+/// the table costs one row, not a count of every agency in the country.
+const AGENCIES_STAMP: &str = "SELECT version FROM agencies_stamp WHERE id = 1";
 
 impl Core {
     fn new(settings: StoreSettings) -> Self {
@@ -241,9 +241,7 @@ impl Core {
     /// Every agency, by id: from the cache while it is current.
     pub async fn agencies(&self, conn: &mut Conn<'_>) -> Result<Arc<Vec<Agency>>> {
         let row = conn.fetch_one(Sql::new(AGENCIES_STAMP)).await?;
-        let n: i64 = row.get_at(0)?;
-        let sum: Option<i64> = row.get_at(1)?;
-        let key = (n, sum.unwrap_or(0));
+        let key: i64 = row.get_at(0)?;
         if let Some((k, list)) = self
             .agencies
             .lock()

@@ -160,6 +160,7 @@ pub(crate) async fn apply_contributions(conn: &mut Conn<'_>, c: &Contributions) 
 impl super::FigureStore for SqlStore {
     async fn month_totals(
         &self,
+        level: super::CellLevel,
         agency_ids: &[String],
         from: &str,
         to: &str,
@@ -176,8 +177,9 @@ impl super::FigureStore for SqlStore {
             .iter()
             .map(|c| format!("CAST(SUM({0}) AS BIGINT) AS {0}", c.column()))
             .collect();
+        let (cells, key) = (level.cells(), level.key());
         let mut qb = Sql::new(format!(
-            "SELECT agency_id, {} FROM agency_month_stats WHERE agency_id IN ",
+            "SELECT {key}, {} FROM {cells} WHERE {key} IN ",
             sums.join(", ")
         ));
         qb.push_list(agency_ids.iter().map(String::as_str));
@@ -185,9 +187,9 @@ impl super::FigureStore for SqlStore {
             .push_bind(from)
             .push(" AND month <= ")
             .push_bind(to);
-        qb.push(" GROUP BY agency_id");
+        qb.push(&format!(" GROUP BY {key}"));
         for row in qb.fetch_all(&mut conn).await? {
-            let agency: String = row.get("agency_id")?;
+            let agency: String = row.get_at(0)?;
             let t = out.entry(agency).or_default();
             // By position: name lookups cost more than the sums.
             for (i, c) in counters.iter().enumerate() {
@@ -195,7 +197,7 @@ impl super::FigureStore for SqlStore {
                 t.add(Key::Count(*c), v.unwrap_or(0));
             }
         }
-        if with_hist {
+        if with_hist && level == super::CellLevel::Agency {
             let mut qb = Sql::new(
                 "SELECT agency_id, span, days, CAST(SUM(count) AS BIGINT) AS n \
                  FROM agency_month_hist WHERE agency_id IN ",
@@ -224,6 +226,7 @@ impl super::FigureStore for SqlStore {
 
     async fn pending_before(
         &self,
+        level: super::CellLevel,
         agency_ids: &[String],
         month: &str,
     ) -> Result<HashMap<String, i64>> {
@@ -231,17 +234,18 @@ impl super::FigureStore for SqlStore {
         if agency_ids.is_empty() {
             return Ok(out);
         }
-        let mut qb = Sql::new(
-            "SELECT agency_id, CAST(SUM(received - decided - withdrawn) AS BIGINT) AS open \
-             FROM agency_month_stats WHERE length(month) = 7 AND agency_id IN ",
-        );
+        let (cells, key) = (level.cells(), level.key());
+        let mut qb = Sql::new(format!(
+            "SELECT {key}, CAST(SUM(received - decided - withdrawn) AS BIGINT) AS open \
+             FROM {cells} WHERE length(month) = 7 AND {key} IN ",
+        ));
         qb.push_list(agency_ids.iter().map(String::as_str));
         qb.push(" AND month < ")
             .push_bind(month)
-            .push(" GROUP BY agency_id");
+            .push(&format!(" GROUP BY {key}"));
         for row in qb.fetch_all(&mut self.read().await?.conn()).await? {
             let v: Option<i64> = row.get("open")?;
-            out.insert(row.get::<String>("agency_id")?, v.unwrap_or(0));
+            out.insert(row.get_at::<String>(0)?, v.unwrap_or(0));
         }
         Ok(out)
     }
@@ -309,6 +313,7 @@ impl super::FigureStore for SqlStore {
 
     async fn overdue_unanswered(
         &self,
+        level: super::CellLevel,
         agency_ids: &[String],
         from: Date,
         to: Date,
@@ -318,11 +323,12 @@ impl super::FigureStore for SqlStore {
         if agency_ids.is_empty() {
             return Ok(out);
         }
-        let mut qb = Sql::new(
-            "SELECT agency_id, CAST(COUNT(*) AS BIGINT) AS n FROM requests WHERE state IN ",
-        );
+        let key = level.key();
+        let mut qb = Sql::new(format!(
+            "SELECT {key}, CAST(COUNT(*) AS BIGINT) AS n FROM requests WHERE state IN "
+        ));
         qb.push_list(RequestState::CLOCK_RUNS.iter().map(|s| s.as_str()))
-            .push(" AND agency_id IN ")
+            .push(&format!(" AND {key} IN "))
             .push_list(agency_ids.iter().map(String::as_str))
             .push(" AND due_end_time <= ")
             .push_bind(ts(now))
@@ -332,9 +338,9 @@ impl super::FigureStore for SqlStore {
             .push_bind(to.to_string())
             // A request an overturn sent back is judged by its first
             // notice (counted in the cells), not by its new due date.
-            .push(" AND first_notice IS NULL GROUP BY agency_id");
+            .push(&format!(" AND first_notice IS NULL GROUP BY {key}"));
         for row in qb.fetch_all(&mut self.read().await?.conn()).await? {
-            out.insert(row.get::<String>("agency_id")?, row.get::<i64>("n")?);
+            out.insert(row.get_at::<String>(0)?, row.get::<i64>("n")?);
         }
         Ok(out)
     }
@@ -403,10 +409,13 @@ impl super::FigureStore for SqlStore {
     }
 
     async fn subtree(&self, agency: &Agency) -> Result<Vec<Agency>> {
+        // A path range reads the subtree from `agencies_by_path`.
+        let (low, high) = super::rows::subtree_bounds(&agency.path);
         let rows = Sql::new(format!(
-            "SELECT {AGENCY_COLUMNS} FROM agencies WHERE path LIKE $1 ORDER BY id"
+            "SELECT {AGENCY_COLUMNS} FROM agencies WHERE path >= $1 AND path < $2 ORDER BY id"
         ))
-        .bind(format!("{}%", agency.path))
+        .bind(low)
+        .bind(high)
         .fetch_all(&mut self.read().await?.conn())
         .await?;
         rows.iter().map(agency_from_row).collect()
@@ -455,12 +464,27 @@ impl super::FigureStore for SqlStore {
             return Ok(out);
         }
         let mut qb = Sql::new("SELECT agency_id, items FROM assessments WHERE year = ");
-        qb.push_bind(year).push(" AND agency_id IN ");
-        qb.push_list(agency_ids.iter().map(String::as_str));
+        qb.push_bind(year);
+        // A national ranking pools every agency: the year's assessments
+        // (at most one per agency) cost less than a list of ten thousand ids.
+        let many = agency_ids.len() > 1000;
+        if !many {
+            qb.push(" AND agency_id IN ");
+            qb.push_list(agency_ids.iter().map(String::as_str));
+        }
+        let wanted: std::collections::HashSet<&str> = if many {
+            agency_ids.iter().map(String::as_str).collect()
+        } else {
+            Default::default()
+        };
         for row in qb.fetch_all(&mut self.read().await?.conn()).await? {
+            let id: String = row.get("agency_id")?;
+            if many && !wanted.contains(id.as_str()) {
+                continue;
+            }
             let items: String = row.get("items")?;
             out.insert(
-                row.get::<String>("agency_id")?,
+                id,
                 serde_json::from_str(&items).context("stored assessment")?,
             );
         }

@@ -316,6 +316,36 @@ pub trait DikStore: Send + Sync + 'static {
     ) -> Result<Vec<Dispute>>;
 }
 
+/// Whose cells a figures read sums, and whose requests it counts: the
+/// agencies' own, or whole Pemdas' (every agency whose Pemda it is; kept by
+/// triggers in the same transaction as the agencies' cells, migration
+/// sqlite 0023 / postgres 0021). A Pemda's cells hold no distributions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellLevel {
+    /// Keys are agency ids.
+    Agency,
+    /// Keys are Pemda ids (`pemda_id`).
+    Pemda,
+}
+
+impl CellLevel {
+    /// The counter cells' table.
+    pub(crate) fn cells(self) -> &'static str {
+        match self {
+            Self::Agency => "agency_month_stats",
+            Self::Pemda => "pemda_month_stats",
+        }
+    }
+
+    /// The key column, in the cells and in `requests`.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Self::Agency => "agency_id",
+            Self::Pemda => "pemda_id",
+        }
+    }
+}
+
 /// Reads of the figures: counts per (agency, month), policies, assessments
 /// and published rankings; and the data generator's bulk loads.
 #[async_trait::async_trait]
@@ -324,6 +354,7 @@ pub trait FigureStore: Send + Sync + 'static {
     /// distributions when `with_hist`.
     async fn month_totals(
         &self,
+        level: CellLevel,
         agency_ids: &[String],
         from: &str,
         to: &str,
@@ -332,6 +363,7 @@ pub trait FigureStore: Send + Sync + 'static {
     /// Requests open at the start of `month` per agency.
     async fn pending_before(
         &self,
+        level: CellLevel,
         agency_ids: &[String],
         month: &str,
     ) -> Result<HashMap<String, i64>>;
@@ -347,6 +379,7 @@ pub trait FigureStore: Send + Sync + 'static {
     /// by `now`, with the clock still running (no written notice).
     async fn overdue_unanswered(
         &self,
+        level: CellLevel,
         agency_ids: &[String],
         from: Date,
         to: Date,

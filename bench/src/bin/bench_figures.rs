@@ -207,6 +207,7 @@ async fn main() -> anyhow::Result<()> {
     let ids: Vec<String> = subtree.iter().map(|a| a.id.clone()).collect();
     let cells = store
         .month_totals(
+            store::CellLevel::Agency,
             &ids,
             &format!("{}-01", args.year),
             &format!("{}-12", args.year),
