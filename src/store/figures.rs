@@ -324,11 +324,17 @@ impl super::FigureStore for SqlStore {
             return Ok(out);
         }
         let key = level.key();
+        // The states as literals (fixed names), so the partial index
+        // `requests_unanswered_by_pemda` matches whatever plan is cached.
+        let states: Vec<String> = RequestState::CLOCK_RUNS
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
         let mut qb = Sql::new(format!(
-            "SELECT {key}, CAST(COUNT(*) AS BIGINT) AS n FROM requests WHERE state IN "
+            "SELECT {key}, CAST(COUNT(*) AS BIGINT) AS n FROM requests WHERE state IN ({})",
+            states.join(", ")
         ));
-        qb.push_list(RequestState::CLOCK_RUNS.iter().map(|s| s.as_str()))
-            .push(&format!(" AND {key} IN "))
+        qb.push(&format!(" AND {key} IN "))
             .push_list(agency_ids.iter().map(String::as_str))
             .push(" AND due_end_time <= ")
             .push_bind(ts(now))
