@@ -18,6 +18,7 @@ mod indicators;
 mod keys_cli;
 mod letters;
 mod lifecycle;
+mod metrics;
 mod limits_process;
 mod listing;
 mod objection_register;
