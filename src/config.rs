@@ -642,7 +642,13 @@ mod tests {
                 _ => panic!("serve"),
             })
         };
-        let s = serve(&["--metrics-listen", "127.0.0.1:0", "--metrics-refresh-every", "5s"]).unwrap();
+        let s = serve(&[
+            "--metrics-listen",
+            "127.0.0.1:0",
+            "--metrics-refresh-every",
+            "5s",
+        ])
+        .unwrap();
         assert_eq!(s.metrics_listen, Some("127.0.0.1:0".parse().unwrap()));
         assert_eq!(s.metrics_refresh_every, Duration::from_secs(5));
         assert_eq!(
@@ -656,7 +662,9 @@ mod tests {
             assert!(err.contains("--metrics-listen"), "{bad:?}: {err}");
             assert!(err.contains("IP:PORT"), "{bad:?}: {err}");
         }
-        let err = serve(&["--metrics-refresh-every", "0s"]).unwrap_err().to_string();
+        let err = serve(&["--metrics-refresh-every", "0s"])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("--metrics-refresh-every"), "{err}");
     }
 

@@ -105,8 +105,7 @@ impl Methods {
             service: UNKNOWN.into(),
             method: UNKNOWN.into(),
         };
-        let Some((service, method)) = path.strip_prefix('/').and_then(|p| p.split_once('/'))
-        else {
+        let Some((service, method)) = path.strip_prefix('/').and_then(|p| p.split_once('/')) else {
             return unknown();
         };
         if !self.services.contains(service) {

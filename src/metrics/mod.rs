@@ -11,10 +11,7 @@
 use std::{
     collections::HashSet,
     convert::Infallible,
-    sync::{
-        Arc, Mutex,
-        atomic::AtomicU64,
-    },
+    sync::{Arc, Mutex, atomic::AtomicU64},
     time::{Duration, Instant},
 };
 
@@ -235,9 +232,7 @@ impl Metrics {
             self.pool_connections
                 .get_or_create(&labels)
                 .set(i64::from(pool.size));
-            self.pool_idle
-                .get_or_create(&labels)
-                .set(pool.idle as i64);
+            self.pool_idle.get_or_create(&labels).set(pool.idle as i64);
             self.pool_max
                 .get_or_create(&labels)
                 .set(i64::from(pool.max));

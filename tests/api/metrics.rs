@@ -25,9 +25,11 @@ async fn get(port: u16, path: &str) -> (String, String, String) {
     let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .expect("the metrics endpoint accepts");
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").as_bytes())
-        .await
-        .unwrap();
+    s.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await
+    .unwrap();
     let mut out = Vec::new();
     tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out))
         .await
@@ -36,7 +38,11 @@ async fn get(port: u16, path: &str) -> (String, String, String) {
     let text = String::from_utf8(out).expect("UTF-8");
     let (head, body) = text.split_once("\r\n\r\n").expect("a head and a body");
     let (status, headers) = head.split_once("\r\n").unwrap_or((head, ""));
-    (status.to_string(), headers.to_ascii_lowercase(), body.to_string())
+    (
+        status.to_string(),
+        headers.to_ascii_lowercase(),
+        body.to_string(),
+    )
 }
 
 /// Each sample line as `name{labels}` -> value.
@@ -98,7 +104,9 @@ async fn calls_register_and_build_are_scraped(backend: Backend) {
     let info: Vec<_> = s.iter().filter(|(k, _)| k.starts_with(&build)).collect();
     assert_eq!(info.len(), 1, "one build line: {s:#?}");
     assert!(
-        info[0].0.ends_with(&format!(",backend=\"{backend_name}\"}}")),
+        info[0]
+            .0
+            .ends_with(&format!(",backend=\"{backend_name}\"}}")),
         "{info:?}"
     );
     assert_eq!(*info[0].1, 1.0);
@@ -157,6 +165,31 @@ async fn calls_register_and_build_are_scraped(backend: Backend) {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::Unimplemented);
+    // A browser's gRPC-Web call counts like any other (an empty
+    // ListAgenciesRequest in one frame; the status travels in the body).
+    let frame = [0u8, 0, 0, 0, 0];
+    let mut web = format!(
+        "POST /ppid.v1.AgencyService/ListAgencies HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+         Content-Type: application/grpc-web+proto\r\nX-Grpc-Web: 1\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        frame.len()
+    )
+    .into_bytes();
+    web.extend_from_slice(&frame);
+    let mut conn = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
+        .await
+        .unwrap();
+    conn.write_all(&web).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), conn.read_to_end(&mut answer))
+        .await
+        .expect("answer in time")
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&answer).contains("grpc-status:0"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
     // The register's figures as GetWorkload gives them.
     let w = app
         .requests
@@ -181,7 +214,11 @@ async fn calls_register_and_build_are_scraped(backend: Backend) {
     // The gauges follow once the refresh task has run after the last write.
     let expected = [
         ("ppid_register_open_requests", "kota-serang", Some(5.0)),
-        ("ppid_register_due_soon_requests", "kota-serang", count(Kind::DueSoon)),
+        (
+            "ppid_register_due_soon_requests",
+            "kota-serang",
+            count(Kind::DueSoon),
+        ),
         (
             "ppid_register_overdue_notice_requests",
             "kota-serang",
@@ -199,9 +236,21 @@ async fn calls_register_and_build_are_scraped(backend: Backend) {
         ),
         ("ppid_register_open_requests", "kab-lebak", Some(1.0)),
         ("ppid_register_due_soon_requests", "kab-lebak", Some(0.0)),
-        ("ppid_register_overdue_notice_requests", "kab-lebak", Some(0.0)),
-        ("ppid_register_overdue_delivery_requests", "kab-lebak", Some(0.0)),
-        ("ppid_register_objections_awaiting_answer", "kab-lebak", Some(0.0)),
+        (
+            "ppid_register_overdue_notice_requests",
+            "kab-lebak",
+            Some(0.0),
+        ),
+        (
+            "ppid_register_overdue_delivery_requests",
+            "kab-lebak",
+            Some(0.0),
+        ),
+        (
+            "ppid_register_objections_awaiting_answer",
+            "kab-lebak",
+            Some(0.0),
+        ),
     ];
     let matches = |s: &BTreeMap<String, f64>| {
         expected
@@ -215,11 +264,7 @@ async fn calls_register_and_build_are_scraped(backend: Backend) {
         s = scrape(port).await;
     }
     for (name, pemda, v) in expected {
-        assert_eq!(
-            s.get(&gauge(name, pemda)).copied(),
-            v,
-            "{name} of {pemda}"
-        );
+        assert_eq!(s.get(&gauge(name, pemda)).copied(), v, "{name} of {pemda}");
     }
     assert!(s["ppid_register_refresh_timestamp_seconds"] > 0.0);
     assert_eq!(s.get("ppid_register_refresh_failures_total"), Some(&0.0));
@@ -233,15 +278,18 @@ async fn calls_register_and_build_are_scraped(backend: Backend) {
         s.get(&handled(requests, "SubmitRequest", "INVALID_ARGUMENT")),
         Some(&2.0)
     );
-    assert_eq!(s.get(&handled(requests, "WithdrawRequest", "OK")), Some(&1.0));
-    assert_eq!(s.get(&handled(requests, "RespondRequest", "OK")), Some(&1.0));
+    assert_eq!(
+        s.get(&handled(requests, "WithdrawRequest", "OK")),
+        Some(&1.0)
+    );
+    assert_eq!(s.get(&handled(agency, "ListAgencies", "OK")), Some(&1.0));
+    assert_eq!(
+        s.get(&handled(requests, "RespondRequest", "OK")),
+        Some(&1.0)
+    );
     assert_eq!(s.get(&handled(requests, "GetWorkload", "OK")), Some(&1.0));
     assert_eq!(
-        s.get(&handled(
-            "ppid.v1.ObjectionService",
-            "FileObjection",
-            "OK"
-        )),
+        s.get(&handled("ppid.v1.ObjectionService", "FileObjection", "OK")),
         Some(&1.0)
     );
     assert_eq!(
@@ -287,7 +335,10 @@ async fn calls_register_and_build_are_scraped(backend: Backend) {
         let max = s[&format!("ppid_db_pool_max_connections{{pool=\"{pool}\"}}")];
         let open = s[&format!("ppid_db_pool_connections{{pool=\"{pool}\"}}")];
         let idle = s[&format!("ppid_db_pool_idle_connections{{pool=\"{pool}\"}}")];
-        assert!(max >= 1.0 && open <= max && idle <= open, "{pool}: {open} {idle} {max}");
+        assert!(
+            max >= 1.0 && open <= max && idle <= open,
+            "{pool}: {open} {idle} {max}"
+        );
     }
 
     // Bounded and impersonal: no agency below the Pemda, no request, no
@@ -395,7 +446,13 @@ async fn bad_metrics_listen_is_refused_clearly() {
     let addr = taken.local_addr().unwrap().to_string();
     let db = TestDb::new(&Backend::Sqlite).await;
     let out = ppid()
-        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &db.url])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            &db.url,
+        ])
         .args(["--metrics-listen", &addr])
         .output()
         .unwrap();
