@@ -490,6 +490,21 @@ pub struct ServeArgs {
     #[arg(long, env = "PPID_BACKUP_KEEP", default_value_t = 28,
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub backup_keep: u32,
+    /// Address of the Prometheus metrics endpoint (`GET /metrics`), e.g.
+    /// `127.0.0.1:9090`; port 0 picks a free port. Default: no metrics.
+    #[arg(long, env = "PPID_METRICS_LISTEN", value_name = "ADDR", value_parser = parse_listen)]
+    pub metrics_listen: Option<SocketAddr>,
+    /// How often the register gauges (per Pemda: open, due soon, overdue,
+    /// objections awaiting an answer) are recomputed, e.g. `60s`, `5m`.
+    #[arg(long, env = "PPID_METRICS_REFRESH_EVERY", default_value = "60s", value_parser = parse_every)]
+    pub metrics_refresh_every: Duration,
+}
+
+/// `--metrics-listen`: an IP address and port.
+pub fn parse_listen(s: &str) -> Result<SocketAddr, String> {
+    s.trim().parse().map_err(|_| {
+        format!("{s:?} is not an address to listen on: give IP:PORT, e.g. 127.0.0.1:9090 (port 0 picks a free port)")
+    })
 }
 
 impl ServeArgs {
@@ -538,6 +553,7 @@ impl ServeArgs {
             recompute_concurrency: self.recompute_concurrency as usize,
             recompute_timeout: Duration::from_secs(self.recompute_timeout_seconds),
             alert_interval: Duration::from_secs(self.alert_interval_seconds),
+            metrics_refresh_every: self.metrics_refresh_every,
             ..crate::api::ServerSettings::default()
         })
     }
@@ -612,6 +628,44 @@ mod tests {
         assert_eq!(s.backup_dir, None);
         assert_eq!(s.backup_every, Duration::from_secs(6 * 3600));
         assert_eq!(s.backup_keep, 28);
+        assert_eq!(s.metrics_listen, None, "metrics are off unless asked for");
+        assert_eq!(s.metrics_refresh_every, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn metrics_flags() {
+        let serve = |args: &[&str]| {
+            let mut all = vec!["ppid", "serve"];
+            all.extend_from_slice(args);
+            Cli::try_parse_from(all).map(|cli| match cli.command {
+                Command::Serve(s) => s,
+                _ => panic!("serve"),
+            })
+        };
+        let s = serve(&[
+            "--metrics-listen",
+            "127.0.0.1:0",
+            "--metrics-refresh-every",
+            "5s",
+        ])
+        .unwrap();
+        assert_eq!(s.metrics_listen, Some("127.0.0.1:0".parse().unwrap()));
+        assert_eq!(s.metrics_refresh_every, Duration::from_secs(5));
+        assert_eq!(
+            s.server_settings().unwrap().metrics_refresh_every,
+            Duration::from_secs(5)
+        );
+        let s = serve(&["--metrics-listen", "[::1]:9090"]).unwrap();
+        assert_eq!(s.metrics_listen, Some("[::1]:9090".parse().unwrap()));
+        for bad in ["9090", "localhost:9090", "127.0.0.1", "127.0.0.1:99999", ""] {
+            let err = serve(&["--metrics-listen", bad]).unwrap_err().to_string();
+            assert!(err.contains("--metrics-listen"), "{bad:?}: {err}");
+            assert!(err.contains("IP:PORT"), "{bad:?}: {err}");
+        }
+        let err = serve(&["--metrics-refresh-every", "0s"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--metrics-refresh-every"), "{err}");
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod generate;
+pub mod metrics;
 pub mod report;
 pub mod shutdown;
 pub mod store;
@@ -26,4 +27,4 @@ pub mod pb {
     pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("ppid_descriptor");
 }
 
-pub use api::serve;
+pub use api::{serve, serve_with_metrics};

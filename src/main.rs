@@ -96,8 +96,22 @@ async fn run() -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(args.listen)
                 .await
                 .with_context(|| format!("listening on {}", args.listen))?;
+            let metrics = match args.metrics_listen {
+                Some(addr) => Some(
+                    tokio::net::TcpListener::bind(addr)
+                        .await
+                        .with_context(|| format!("--metrics-listen {addr}: cannot listen"))?,
+                ),
+                None => None,
+            };
+            // The metrics address as bound (port 0 picks one), or "off".
+            let metrics_listen = match &metrics {
+                Some(l) => l.local_addr()?.to_string(),
+                None => "off".to_string(),
+            };
             tracing::info!(
                 listen = %listener.local_addr()?,
+                metrics = %metrics_listen,
                 database = %redact_url(&args.database.database_url),
                 cuti_bersama_is_working_day = args.cuti_bersama_is_working_day,
                 "ppid serving"
@@ -124,7 +138,8 @@ async fn run() -> anyhow::Result<()> {
                 tracing::info!(active_keys = keys, "API keys required");
             }
             let state = AppState::new(store, Arc::new(SystemClock), server_settings);
-            ppid::serve(listener, state, shutdown, args.shutdown_grace()).await?;
+            ppid::serve_with_metrics(listener, metrics, state, shutdown, args.shutdown_grace())
+                .await?;
             tracing::info!("stopped");
         }
     }

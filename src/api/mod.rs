@@ -80,6 +80,9 @@ pub struct ServerSettings {
     pub alert_interval: Duration,
     /// Scheduled backups of the SQLite database, if any.
     pub backup: Option<crate::backup::Schedule>,
+    /// How often the metrics' register gauges are recomputed (when the
+    /// metrics endpoint is on).
+    pub metrics_refresh_every: Duration,
 }
 
 /// Failed authentications per address per minute by default.
@@ -113,6 +116,7 @@ impl Default for ServerSettings {
             recompute_timeout: crate::app::figures::DEFAULT_RECOMPUTE_TIMEOUT,
             alert_interval: Duration::from_secs(DEFAULT_ALERT_INTERVAL_SECONDS),
             backup: None,
+            metrics_refresh_every: crate::metrics::DEFAULT_REFRESH_EVERY,
         }
     }
 }
@@ -194,6 +198,18 @@ fn cors(origins: &[http::HeaderValue]) -> CorsLayer {
 /// in-flight calls for at most `grace`.
 pub async fn serve(
     listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> anyhow::Result<()> {
+    serve_with_metrics(listener, None, state, shutdown, grace).await
+}
+
+/// [`serve`], with Prometheus metrics on `metrics` (`GET /metrics`) when
+/// given.
+pub async fn serve_with_metrics(
+    listener: TcpListener,
+    metrics: Option<TcpListener>,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
     grace: Duration,
@@ -294,12 +310,31 @@ pub async fn serve(
         );
         tokio::spawn(crate::backup::run_schedule(schedule, stop_rx.clone()))
     });
+    // Metrics: the endpoint and the register's refresh, each stopping with
+    // the server.
+    let call_metrics = metrics.map(|listener| {
+        let metrics = Arc::new(crate::metrics::Metrics::new(state.app.clone()));
+        tokio::spawn(crate::metrics::serve_endpoint(
+            listener,
+            metrics.clone(),
+            stop_rx.clone(),
+        ));
+        tokio::spawn(crate::metrics::refresh_loop(
+            metrics.clone(),
+            state.settings.metrics_refresh_every,
+            stop_rx.clone(),
+        ));
+        metrics.calls.clone()
+    });
     let server = tonic::transport::Server::builder()
         .accept_http1(true)
         .max_concurrent_streams(Some(state.settings.max_concurrent_streams))
         .layer(trace)
         .layer(cors(&state.settings.cors_origins))
         .layer(tonic_web::GrpcWebLayer::new())
+        // Inside gRPC-Web (plain gRPC trailers), outside authorisation (so
+        // refusals are counted).
+        .layer(crate::metrics::grpc::CallMetricsLayer(call_metrics))
         .layer(auth::AuthLayer(state.access.clone()))
         .add_service(health_service)
         .add_service(reflection_v1)

@@ -466,6 +466,60 @@ impl App {
     }
 }
 
+/// What needs watching in one Pemda's register now: the metrics' gauges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RegisterCounts {
+    /// Open requests (no written notice yet, not withdrawn).
+    pub open: i64,
+    /// Written notices due soon (GetWorkload's group).
+    pub due_soon: i64,
+    /// Past the due date without a written notice.
+    pub overdue_for_notice: i64,
+    /// Answered with information not delivered by its date.
+    pub overdue_for_delivery: i64,
+    /// Objections the atasan has not answered.
+    pub objections_to_answer: i64,
+}
+
+impl App {
+    /// The roots of the agency tree (Pemdas and other top-level bodies),
+    /// each with the counts GetWorkload gives for its whole subtree.
+    pub async fn register_counts(&self) -> Result<Vec<(Agency, RegisterCounts)>> {
+        let agencies = self.store.all_agencies().await?;
+        let mut out = Vec::new();
+        for root in agencies.iter().filter(|a| a.parent_id.is_none()) {
+            // Counts only: no items are read.
+            let w = self.workload(root, 0).await?;
+            let count = |kind| {
+                w.groups
+                    .iter()
+                    .find(|g| g.kind == kind)
+                    .map_or(0, |g| g.count)
+            };
+            let open = self
+                .store
+                .export_count(&RequestFilter {
+                    agency: Some(root.clone()),
+                    include_sub_agencies: true,
+                    states: RequestState::OPEN.to_vec(),
+                    ..Default::default()
+                })
+                .await?;
+            out.push((
+                root.clone(),
+                RegisterCounts {
+                    open,
+                    due_soon: count(WorkKind::DueSoon),
+                    overdue_for_notice: count(WorkKind::OverdueForNotice),
+                    overdue_for_delivery: count(WorkKind::OverdueForDelivery),
+                    objections_to_answer: count(WorkKind::ObjectionToAnswer),
+                },
+            ));
+        }
+        Ok(out)
+    }
+}
+
 /// A date as Indonesian text ("4 Desember 2026"): the worklist's reasons
 /// are written in Indonesian, in the one format of `report::texts`.
 fn tanggal(d: Date) -> String {

@@ -319,6 +319,37 @@ impl SqlStore {
         &self.writer
     }
 
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match &self.reader {
+            Reader::Sqlite(_) => "sqlite",
+            Reader::Postgres { .. } => "postgres",
+        }
+    }
+
+    /// How full each connection pool is (SQLite's writer has one
+    /// connection of its own, no pool).
+    pub fn pools(&self) -> Vec<super::PoolUse> {
+        fn use_of<DB: sqlx::Database>(name: &'static str, p: &sqlx::Pool<DB>) -> super::PoolUse {
+            super::PoolUse {
+                name,
+                size: p.size(),
+                idle: p.num_idle(),
+                max: p.options().get_max_connections(),
+            }
+        }
+        let mut out = match &self.reader {
+            Reader::Sqlite(p) => vec![use_of("read", p)],
+            Reader::Postgres { read, export } => {
+                vec![use_of("read", read), use_of("export", export)]
+            }
+        };
+        if let Some(p) = self.writer.pool() {
+            out.push(use_of("write", p));
+        }
+        out
+    }
+
     /// Loads each decree year's holidays once, the first time the database
     /// sees that year; later edits (a removed or moved holiday) are kept.
     async fn load_builtin_holidays(&self) -> Result<()> {

@@ -610,6 +610,25 @@ pub trait Store:
 
     /// The deployment's settings.
     fn settings(&self) -> &StoreSettings;
+
+    /// How full each connection pool is now (for metrics).
+    fn pools(&self) -> Vec<PoolUse>;
+
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+}
+
+/// One connection pool's use at an instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolUse {
+    /// `read`, `export` (PostgreSQL) or `write` (PostgreSQL).
+    pub name: &'static str,
+    /// Connections open.
+    pub size: u32,
+    /// Of those, idle.
+    pub idle: usize,
+    /// The most it opens.
+    pub max: u32,
 }
 
 /// Opens the store a URL names: `postgres://` or `postgresql://` selects

@@ -296,6 +296,14 @@ impl super::Store for SqlStore {
         SqlStore::writer(self)
     }
 
+    fn pools(&self) -> Vec<super::PoolUse> {
+        SqlStore::pools(self)
+    }
+
+    fn backend(&self) -> &'static str {
+        SqlStore::backend(self)
+    }
+
     fn settings(&self) -> &super::StoreSettings {
         &self.core.settings
     }

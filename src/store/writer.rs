@@ -30,6 +30,10 @@ use std::{
 };
 
 use futures::{FutureExt as _, future::BoxFuture};
+use prometheus_client::metrics::{
+    gauge::Gauge,
+    histogram::{Histogram, exponential_buckets},
+};
 use sqlx::{Connection as _, pool::PoolConnection};
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -274,10 +278,42 @@ pub enum Health {
     Stopped(String),
 }
 
+/// What the writer measures, for the metrics endpoint (`crate::metrics`
+/// registers these handles; they count whether or not it is on).
+#[derive(Clone)]
+pub struct WriterMetrics {
+    /// Writes queued and not yet taken into a group, callers waiting for
+    /// room in the queue included.
+    pub queue_depth: Gauge,
+    /// Writes taken into one group.
+    pub group_size: Histogram,
+    /// A group from BEGIN until its callers are answered.
+    pub group_seconds: Histogram,
+    /// The COMMIT statement alone (on SQLite, with its fsync).
+    pub commit_seconds: Histogram,
+}
+
+impl Default for WriterMetrics {
+    fn default() -> Self {
+        Self {
+            queue_depth: Gauge::default(),
+            // 1, 2, 4, ... 256 (MAX_GROUP).
+            group_size: Histogram::new(exponential_buckets(1.0, 2.0, 9)),
+            // 100 µs to ~3.3 s: a commit's fsync up to PG_BUDGET.
+            group_seconds: Histogram::new(exponential_buckets(0.0001, 2.0, 16)),
+            commit_seconds: Histogram::new(exponential_buckets(0.0001, 2.0, 16)),
+        }
+    }
+}
+
 /// The writer's handle: where writes are queued.
 pub struct Writer {
     queue: mpsc::Sender<Box<dyn Job>>,
     health: watch::Receiver<Health>,
+    metrics: WriterMetrics,
+    /// PostgreSQL: the pool groups take their connection from (its use is
+    /// reported with the read pools').
+    pool: Option<sqlx::PgPool>,
 }
 
 /// Where the writer gets its connection.
@@ -296,8 +332,28 @@ impl Writer {
     pub fn start(source: Source, core: Arc<Core>) -> Self {
         let (queue, jobs) = mpsc::channel(QUEUE);
         let (health_tx, health) = watch::channel(Health::Writing);
-        tokio::spawn(run(source, core, jobs, health_tx));
-        Self { queue, health }
+        let metrics = WriterMetrics::default();
+        let pool = match &source {
+            Source::Postgres(pool) => Some(pool.clone()),
+            Source::Sqlite { .. } => None,
+        };
+        tokio::spawn(run(source, core, jobs, health_tx, metrics.clone()));
+        Self {
+            queue,
+            health,
+            metrics,
+            pool,
+        }
+    }
+
+    /// What the writer measures.
+    pub fn metrics(&self) -> &WriterMetrics {
+        &self.metrics
+    }
+
+    /// The pool the writer takes connections from (PostgreSQL only).
+    pub fn pool(&self) -> Option<&sqlx::PgPool> {
+        self.pool.as_ref()
     }
 
     /// Runs `work` in the next group and answers once it is committed.
@@ -316,10 +372,11 @@ impl Writer {
             reply,
             queued: Instant::now(),
         });
-        self.queue
-            .send(job)
-            .await
-            .map_err(|_| Error::Unavailable("the writer stopped".into()))?;
+        self.metrics.queue_depth.inc();
+        if self.queue.send(job).await.is_err() {
+            self.metrics.queue_depth.dec();
+            return Err(Error::Unavailable("the writer stopped".into()));
+        }
         // A dropped reply: the group was cut off by its budget (PostgreSQL).
         answer.await.map_err(|_| {
             Error::Unavailable("the database did not answer in time; retry later".into())
@@ -402,6 +459,7 @@ async fn run(
     core: Arc<Core>,
     mut jobs: mpsc::Receiver<Box<dyn Job>>,
     health: watch::Sender<Health>,
+    metrics: WriterMetrics,
 ) {
     let mut sqlite: Option<sqlx::SqliteConnection> = None;
     let mut stopped_because: Option<String> = None;
@@ -413,6 +471,7 @@ async fn run(
                 Err(_) => break,
             }
         }
+        metrics.queue_depth.dec_by(group.len() as i64);
         if let Some(why) = &stopped_because {
             for job in group {
                 job.refuse(stopped(why));
@@ -438,8 +497,14 @@ async fn run(
                         }
                     },
                 };
-                let outcome =
-                    commit_group(Conn::Sqlite(conn), &core, group, "BEGIN IMMEDIATE").await;
+                let outcome = commit_group(
+                    Conn::Sqlite(conn),
+                    &core,
+                    group,
+                    "BEGIN IMMEDIATE",
+                    &metrics,
+                )
+                .await;
                 if let Err(why) = outcome {
                     tracing::error!(
                         reason = %why,
@@ -466,7 +531,8 @@ async fn run(
                 let left = PG_BUDGET.saturating_sub(oldest.elapsed());
                 // Cut off at the budget: the group's jobs are dropped with
                 // it, and their callers answered UNAVAILABLE.
-                let attempt = tokio::time::timeout(left, postgres_group(pool, &core, live)).await;
+                let attempt =
+                    tokio::time::timeout(left, postgres_group(pool, &core, live, &metrics)).await;
                 if attempt.is_err() {
                     core.forget_caches();
                     tracing::warn!(
@@ -476,6 +542,10 @@ async fn run(
                 }
             }
         }
+        metrics.group_size.observe(size as f64);
+        metrics
+            .group_seconds
+            .observe(started.elapsed().as_secs_f64());
         tracing::debug!(
             size,
             elapsed_us = started.elapsed().as_micros() as u64,
@@ -491,7 +561,12 @@ fn late() -> Error {
 /// A group on a pooled PostgreSQL connection. The connection is closed, not
 /// returned to the pool, unless the group ends cleanly (a cut-off group
 /// leaves it mid-transaction).
-async fn postgres_group(pool: &sqlx::PgPool, core: &Core, group: Vec<Box<dyn Job>>) {
+async fn postgres_group(
+    pool: &sqlx::PgPool,
+    core: &Core,
+    group: Vec<Box<dyn Job>>,
+    metrics: &WriterMetrics,
+) {
     let mut conn = match pool.acquire().await {
         Ok(c) => c,
         Err(e) => {
@@ -505,7 +580,7 @@ async fn postgres_group(pool: &sqlx::PgPool, core: &Core, group: Vec<Box<dyn Job
     let mut guard = CloseUnlessClean(Some(&mut conn));
     let inner = guard.0.as_deref_mut().expect("set above");
     // A commit failure is not fatal here: PostgreSQL decides durability.
-    let _ = commit_group(Conn::Postgres(inner), core, group, "BEGIN").await;
+    let _ = commit_group(Conn::Postgres(inner), core, group, "BEGIN", metrics).await;
     guard.0 = None;
 }
 
@@ -536,6 +611,7 @@ async fn commit_group(
     core: &Core,
     group: Vec<Box<dyn Job>>,
     begin: &'static str,
+    metrics: &WriterMetrics,
 ) -> std::result::Result<(), String> {
     if let Err(e) = conn.raw(begin).await {
         let e = Error::from(e);
@@ -640,7 +716,12 @@ async fn commit_group(
         let _ = conn.raw("ROLLBACK").await;
         Err("injected commit failure".to_string())
     } else {
-        conn.raw("COMMIT").await.map_err(|e| e.to_string())
+        let started = Instant::now();
+        let committed = conn.raw("COMMIT").await.map_err(|e| e.to_string());
+        metrics
+            .commit_seconds
+            .observe(started.elapsed().as_secs_f64());
+        committed
     };
     match committed {
         Ok(()) => {

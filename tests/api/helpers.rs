@@ -150,6 +150,8 @@ pub fn with_database(url: &str, name: &str) -> String {
 pub struct TestApp {
     /// The port.
     pub port: u16,
+    /// The metrics endpoint's port, if it has one.
+    pub metrics_port: Option<u16>,
     /// The server's clock.
     pub clock: ManualClock,
     /// Clients.
@@ -217,6 +219,22 @@ pub async fn spawn_on_with(
     settings: StoreSettings,
     server: ppid::api::ServerSettings,
 ) -> TestApp {
+    start(db, settings, server, false).await
+}
+
+/// Starts a server on a fresh database with its metrics endpoint on port 0
+/// ([`TestApp::metrics_port`]).
+pub async fn spawn_app_metered(backend: Backend, server: ppid::api::ServerSettings) -> TestApp {
+    let db = Arc::new(TestDb::new(&backend).await);
+    start(db, StoreSettings::default(), server, true).await
+}
+
+async fn start(
+    db: Arc<TestDb>,
+    settings: StoreSettings,
+    server: ppid::api::ServerSettings,
+    metered: bool,
+) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         ppid::telemetry::init(ppid::config::LogFormat::Text);
     }
@@ -226,12 +244,23 @@ pub async fn spawn_on_with(
         .await
         .expect("bind");
     let port = listener.local_addr().unwrap().port();
+    let metrics = if metered {
+        Some(
+            tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind metrics"),
+        )
+    } else {
+        None
+    };
+    let metrics_port = metrics.as_ref().map(|l| l.local_addr().unwrap().port());
     // Open mode until a test creates a key; 5 tracking attempts a minute.
     let state = AppState::new(store, Arc::new(clock.clone()), server);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        ppid::serve(
+        ppid::serve_with_metrics(
             listener,
+            metrics,
             state,
             async {
                 let _ = stopped.await;
@@ -249,6 +278,7 @@ pub async fn spawn_on_with(
         .expect("connect");
     TestApp {
         port,
+        metrics_port,
         clock,
         agencies: AgencyServiceClient::new(channel.clone()),
         requests: RequestServiceClient::new(channel.clone()),

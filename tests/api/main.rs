@@ -20,6 +20,7 @@ mod letters;
 mod lifecycle;
 mod limits_process;
 mod listing;
+mod metrics;
 mod objection_register;
 mod objections;
 mod outage;

@@ -21,10 +21,10 @@ on_both_backends!(
 /// Monday 16 March 2026, 09:00 WIB. Ahead: Tue 17 (working), 18 (cuti
 /// bersama), 19 (Nyepi), 20 (cuti bersama), the weekend, 23 and 24 (cuti
 /// bersama), Wed 25 (working): two working days ahead is the 25th.
-const MONDAY: &str = "2026-03-16T02:00:00Z";
+pub(crate) const MONDAY: &str = "2026-03-16T02:00:00Z";
 
 /// Requests due on 13 (overdue), 16, 17, 25 and 26 March, and one withdrawn.
-async fn register(app: &mut TestApp) -> Vec<pb::InformationRequest> {
+pub(crate) async fn register(app: &mut TestApp) -> Vec<pb::InformationRequest> {
     app.pemda("kota-serang").await;
     app.opd("dinkes", "kota-serang").await;
     app.opd("bappeda", "kota-serang").await;
