@@ -206,7 +206,7 @@ pub async fn import(cmd: ImportCommand) -> anyhow::Result<()> {
         eprintln!("{file}: {p}");
     }
     let summary = format!(
-        "{} row(s): {} new, {} already in the register, {} with a legacy number, {} withholding(s)          without a DIK entry (flagged)",
+        "{} row(s): {} new, {} already in the register, {} with a legacy number, {} withholding(s) without a DIK entry (flagged)",
         report.rows,
         report.imported,
         report.already_present,

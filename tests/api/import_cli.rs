@@ -83,8 +83,9 @@ fn row(
     notice: &str,
     delivered: &str,
 ) -> String {
+    // The decision and the reason may hold commas: quoted, as CSV does.
     format!(
-        "{number},{received},Siti Aminah,3673012345678901,Jl. Veteran 1,081234567890,siti@contoh.id,Peneliti,Perorangan,,Data stunting,Penelitian,Mendapatkan Salinan,Softcopy,Email,Formulir Daring,{decision},{reason},{notice},{delivered},0,"
+        "{number},{received},Siti Aminah,3673012345678901,Jl. Veteran 1,081234567890,siti@contoh.id,Peneliti,Perorangan,,Data stunting,Penelitian,Mendapatkan Salinan,Softcopy,Email,Formulir Daring,\"{decision}\",\"{reason}\",{notice},{delivered},0,"
     )
 }
 
@@ -419,7 +420,7 @@ async fn all_or_nothing_and_idempotent(backend: Backend) {
     assert!(r.ok, "{}", r.stderr);
     assert!(
         r.stdout.contains(
-            "5 row(s): 5 new, 0 already in the register, 1 with a legacy number, 0 withholding(s)"
+            "5 row(s): 5 new, 0 already in the register, 1 with a legacy number, 2 withholding(s)"
         ),
         "{}",
         r.stdout
