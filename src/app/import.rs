@@ -105,7 +105,7 @@ fn classify(number: &str, pemda_id: &str) -> std::result::Result<Number, String>
 }
 
 impl App {
-    /// Imports `register` (read from `file`) into `agency_id` (a Pemda or an
+    /// Imports `register` (as `import::read_file` read it) into `agency_id` (a Pemda or an
     /// OPD; an OPD column may name agencies below it). `dry_run`: check
     /// everything, write nothing.
     pub async fn import_register(
