@@ -296,8 +296,10 @@ async fn import_row(
         body_hash: "imported".into(),
         submitted_by: None,
     };
-    let keep = (!legacy).then(|| row.number.clone());
-    let submitted = step!(Column::Received, register_at(tx, new, received, keep).await);
+    let submitted = step!(
+        Column::Received,
+        register_at(tx, new, received, &row.number, legacy).await
+    );
     let id = submitted.id;
     if legacy {
         set_legacy_number(&mut tx.conn, id, &row.number).await?;
@@ -447,14 +449,23 @@ async fn import_row(
     Ok(Ok(r))
 }
 
-/// Registers at `received` (its own "now"), keeping `number` when given.
+/// Registers at `received` (its own "now"): under `number`, or with a new
+/// number and `number` named as the legacy one in the history.
 async fn register_at(
     tx: &mut Tx<'_>,
     new: NewRequest,
     received: Timestamp,
-    number: Option<String>,
+    number: &str,
+    legacy: bool,
 ) -> Result<Request> {
-    Ok(register(tx, new, received, IMPORT_ACTOR, false, number)
-        .await?
-        .request)
+    let (keep, legacy_number) = if legacy {
+        (None, Some(number))
+    } else {
+        (Some(number.to_string()), None)
+    };
+    Ok(
+        register(tx, new, received, IMPORT_ACTOR, false, keep, legacy_number)
+            .await?
+            .request,
+    )
 }

@@ -32,6 +32,7 @@ pub(crate) async fn register(
     actor: &str,
     check_first: bool,
     number: Option<String>,
+    legacy_number: Option<&str>,
 ) -> Result<Submitted> {
     if check_first && let Some((existing, hash)) = fetch_request(&mut tx.conn, new.id).await? {
         return request::replay(existing, &hash, &new.body_hash);
@@ -68,6 +69,14 @@ pub(crate) async fn register(
             .details
             .insert("registration_number".to_string(), n.clone());
         request.registration_number = n;
+    }
+    if let Some(legacy) = legacy_number {
+        event
+            .summary
+            .push_str(&format!(" (legacy number {legacy})"));
+        event
+            .details
+            .insert("legacy_number".to_string(), legacy.to_string());
     }
     insert_request(
         &mut tx.conn,
@@ -174,7 +183,9 @@ impl App {
             .store
             .writer()
             .write(move |tx| {
-                Box::pin(async move { register(tx, new, now, &first_actor, false, None).await })
+                Box::pin(
+                    async move { register(tx, new, now, &first_actor, false, None, None).await },
+                )
             })
             .await;
         match registered {
@@ -185,7 +196,9 @@ impl App {
                 self.store
                     .writer()
                     .write(move |tx| {
-                        Box::pin(async move { register(tx, retry, now, &actor, true, None).await })
+                        Box::pin(
+                            async move { register(tx, retry, now, &actor, true, None, None).await },
+                        )
                     })
                     .await
             }

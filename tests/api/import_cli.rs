@@ -465,6 +465,16 @@ async fn all_or_nothing_and_idempotent(backend: Backend) {
             .iter()
             .all(|r| r.registration_number.starts_with("KOTA-SERANG/PPID/2026/"))
     );
+    let legacy = by_number("KOTA-SERANG/PPID/2026/000008");
+    assert_eq!(
+        legacy.state,
+        pb::information_request::State::Withdrawn as i32
+    );
+    let registered = &app.history(&legacy.name).await[0];
+    assert!(
+        registered.summary.contains("(legacy number REG-LAMA-12)"),
+        "{registered:?}"
+    );
 }
 
 async fn sequence_continues_after_imported_numbers(backend: Backend) {
