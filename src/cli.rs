@@ -1,7 +1,7 @@
 //! The commands that run straight against the operator's own database
 //! (`--database-url`, as `serve`), so no server needs to be running:
 //! `ppid report annual`, `ppid export requests|register`, `ppid keys`,
-//! `ppid generate`, `ppid backup`. They call the same use cases as the gRPC
+//! `ppid generate`, `ppid backup`, `ppid import register`. They call the same use cases as the gRPC
 //! services.
 use std::{
     io::{BufWriter, IsTerminal, Write},
@@ -15,8 +15,8 @@ use crate::{
     app::App,
     clock::SystemClock,
     config::{
-        BackupArgs, DatabaseArgs, ExportCommand, ExportFormat, FilterArgs, KeysCommand, LetterArgs,
-        ReportCommand, ReportFormat, redact_url,
+        BackupArgs, DatabaseArgs, ExportCommand, ExportFormat, FilterArgs, ImportCommand,
+        KeysCommand, LetterArgs, ReportCommand, ReportFormat, redact_url,
     },
     domain::time,
     report::{export, render},
@@ -180,6 +180,65 @@ pub async fn export(cmd: ExportCommand) -> anyhow::Result<()> {
         seconds = started.elapsed().as_secs_f64(),
         personal_data = f.include_personal_data,
         "export written"
+    );
+    Ok(())
+}
+
+/// Runs `ppid import register`: reads the file, files every row in one
+/// transaction (or, with `--dry-run`, checks and rolls back), and lists
+/// each problem as `FILE: row R, column "C": reason`. Any problem: nothing
+/// is written and the command fails.
+pub async fn import(cmd: ImportCommand) -> anyhow::Result<()> {
+    let ImportCommand::Register(a) = cmd;
+    let file = a.file.display().to_string();
+    let app = open(&a.database).await?;
+    let agency = app.get_agency(agency_id(&a.agency)).await?;
+    let today = time::local_date(app.now(), &agency.tz());
+    let started = std::time::Instant::now();
+    let register = crate::import::read_file(&a.file, today)
+        .map_err(|e| anyhow::anyhow!("{file}: {e}; nothing was imported"))?;
+    let report = app
+        .import_register(&agency.id, register, a.dry_run)
+        .await
+        .with_context(|| format!("importing {file}; nothing was imported"))?;
+    let seconds = started.elapsed().as_secs_f64();
+    for p in &report.problems {
+        eprintln!("{file}: {p}");
+    }
+    let summary = format!(
+        "{} row(s): {} new, {} already in the register, {} with a legacy number, {} withholding(s) without a DIK entry (flagged)",
+        report.rows,
+        report.imported,
+        report.already_present,
+        report.legacy_numbers,
+        report.unregistered_basis
+    );
+    if !report.problems.is_empty() {
+        anyhow::bail!(
+            "{file}: {} problem(s) in {} row(s); nothing was imported",
+            report.problems.len(),
+            {
+                let mut rows: Vec<usize> = report.problems.iter().map(|p| p.row).collect();
+                rows.dedup();
+                rows.len()
+            }
+        );
+    }
+    if a.dry_run {
+        println!("{file}: dry run, nothing written; {summary}");
+    } else {
+        println!(
+            "{file}: imported in {seconds:.1} s ({:.0} rows/s); {summary}",
+            report.rows as f64 / seconds.max(1e-9)
+        );
+    }
+    tracing::info!(
+        rows = report.rows,
+        imported = report.imported,
+        already_present = report.already_present,
+        dry_run = a.dry_run,
+        seconds,
+        "register import"
     );
     Ok(())
 }

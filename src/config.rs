@@ -39,9 +39,47 @@ pub enum Command {
     /// Writes a letter from the register (print-ready A4 HTML) on the
     /// agency's letterhead, from the database directly.
     Letter(LetterArgs),
+    /// Imports an existing register (CSV or XLSX) into the database.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Backs up the SQLite database while a server may run and write
     /// (`--output FILE`), or checks an existing backup (`--verify FILE`).
     Backup(BackupArgs),
+}
+
+/// `ppid import ...`.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Last year's register permohonan (the columns `ppid export register`
+    /// writes, in any order, plus OPD, due date, extension, DIK entries):
+    /// every row with its real dates, all or nothing.
+    Register(ImportArgs),
+}
+
+impl ImportCommand {
+    /// The database flags.
+    pub fn database(&self) -> &DatabaseArgs {
+        match self {
+            ImportCommand::Register(a) => &a.database,
+        }
+    }
+}
+
+/// `ppid import register` flags.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ImportArgs {
+    /// Database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The agency the register belongs to (`kota-serang` or
+    /// `agencies/kota-serang`); an OPD column may name agencies below it.
+    #[arg(long)]
+    pub agency: String,
+    /// Check every row and list what is wrong; write nothing.
+    #[arg(long, default_value_t = false)]
+    pub dry_run: bool,
+    /// The register: CSV (UTF-8) or XLSX.
+    pub file: PathBuf,
 }
 
 /// `ppid backup` flags.

@@ -474,6 +474,10 @@ pub async fn generate(
                         letters.push(ExemptionLetter::C);
                     }
                 }
+                // Drawn for every notice (the same data as before), charged
+                // only where information is given (Pasal 21: no fee on a
+                // notice that gives nothing).
+                let fee = if rng.random_bool(0.05) { 25_000 } else { 0 };
                 let due = r.due_date.expect("set");
                 // The default delivery date (lifecycle::delivery_due).
                 let delivery_due_date = if outcome.gives_information() {
@@ -492,7 +496,7 @@ pub async fn generate(
                     withheld_parts: (outcome == Outcome::PartiallyGranted)
                         .then(|| "Data pribadi dihitamkan".into()),
                     holder: None,
-                    fee_rupiah: if rng.random_bool(0.05) { 25_000 } else { 0 },
+                    fee_rupiah: if outcome.gives_information() { fee } else { 0 },
                     fee_items: Vec::new(),
                     fee_tariff: None,
                     payment_method: None,

@@ -12,6 +12,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod generate;
+pub mod import;
 pub mod metrics;
 pub mod report;
 pub mod shutdown;

@@ -1,5 +1,5 @@
 //! The `ppid` binary: `serve`, `migrate`, `generate`, `report`, `export`,
-//! `letter`, `keys`, `backup`.
+//! `letter`, `keys`, `backup`, `import`.
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -64,6 +64,10 @@ async fn run() -> anyhow::Result<()> {
         Command::Export(cmd) => {
             telemetry::init(cmd.database().log_format);
             ppid::cli::export(cmd).await?;
+        }
+        Command::Import(cmd) => {
+            telemetry::init(cmd.database().log_format);
+            ppid::cli::import(cmd).await?;
         }
         Command::Backup(args) => {
             telemetry::init(args.database.log_format);

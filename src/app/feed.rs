@@ -159,5 +159,6 @@ fn alert(
         event_time,
         record_time: now,
         actor: ALERT_ACTOR.to_string(),
+        imported: false,
     }
 }

@@ -16,6 +16,7 @@ pub mod calendar;
 pub mod exemptions;
 pub mod feed;
 pub mod figures;
+pub mod import;
 pub mod keys;
 pub mod letters;
 pub mod objections;

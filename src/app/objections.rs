@@ -128,6 +128,7 @@ pub(crate) async fn record_step(
                 event_time: event.event_time,
                 record_time: now,
                 actor: actor.to_string(),
+                imported: false,
             });
             o.history.push(ObjectionEvent {
                 sequence: o.history.len() as i64 + 1,

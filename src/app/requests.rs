@@ -25,12 +25,14 @@ use crate::{
 /// did); without it, a taken id fails the insert (ID_RACE) and the caller
 /// tries again with the check. Most calls are new: the check is a
 /// statement they need not pay for.
-async fn register(
+pub(crate) async fn register(
     tx: &mut Tx<'_>,
     new: NewRequest,
     now: jiff::Timestamp,
     actor: &str,
     check_first: bool,
+    number: Option<String>,
+    legacy_number: Option<&str>,
 ) -> Result<Submitted> {
     if check_first && let Some((existing, hash)) = fetch_request(&mut tx.conn, new.id).await? {
         return request::replay(existing, &hash, &new.body_hash);
@@ -49,12 +51,33 @@ async fn register(
             "is outside the supported calendar range",
         )
     })?;
-    let seq = tx
-        .next_number(&agency.pemda_id, start.year(), "request")
-        .await?;
+    // An imported request keeps the number its register gave it.
+    let seq = match number {
+        Some(_) => 0,
+        None => {
+            tx.next_number(&agency.pemda_id, start.year(), "request")
+                .await?
+        }
+    };
     let body_hash = new.body_hash.clone();
     let submitted_by = new.submitted_by.clone();
-    let (request, event) = lifecycle::register(new, &agency, receive_time, start, clock, seq, now);
+    let (mut request, mut event) =
+        lifecycle::register(new, &agency, receive_time, start, clock, seq, now);
+    if let Some(n) = number {
+        event.summary = event.summary.replacen(&request.registration_number, &n, 1);
+        event
+            .details
+            .insert("registration_number".to_string(), n.clone());
+        request.registration_number = n;
+    }
+    if let Some(legacy) = legacy_number {
+        event
+            .summary
+            .push_str(&format!(" (legacy number {legacy})"));
+        event
+            .details
+            .insert("legacy_number".to_string(), legacy.to_string());
+    }
     insert_request(
         &mut tx.conn,
         &NewRow {
@@ -73,6 +96,82 @@ async fn register(
     })
 }
 
+/// Applies a decision to a stored request in the writer's transaction, at
+/// `now` (see `domain::lifecycle`). `importing`: history entered from an
+/// old register (`ppid import register`), where a withholding without a
+/// DIK entry is recorded flagged rather than refused (RULINGS, Operations)
+/// and fees are taken as written (tariffs came later than most registers).
+pub(crate) async fn transition_in(
+    tx: &mut Tx<'_>,
+    id: Uuid,
+    expected_version: Option<i64>,
+    command: Command,
+    now: jiff::Timestamp,
+    actor: &str,
+    importing: bool,
+) -> Result<Request> {
+    let req = fetch_request(&mut tx.conn, id)
+        .await?
+        .ok_or_else(|| request_not_found(id))?
+        .0;
+    if expected_version.is_some_and(|v| v != req.version) {
+        return Err(Error::Aborted(format!(
+            "requests/{id} changed since it was read (stale etag); read it again"
+        )));
+    }
+    let agency = tx.referenced_agency(&req.agency_id).await?;
+    let cal = tx.calendar(&agency).await?;
+    let tz = agency.tz();
+    let mut cited = Vec::new();
+    let mut tariffs = Vec::new();
+    if let Command::Respond(n) = &command {
+        if !importing {
+            tariffs = tariffs_on_path(&mut tx.conn, &agency.path).await?;
+        }
+        for (i, (agency_id, eid)) in n.exemptions.iter().enumerate() {
+            let e = fetch_exemption(&mut tx.conn, *eid)
+                .await?
+                .filter(|e| &e.agency_id == agency_id);
+            cited.push(e.ok_or_else(|| Error::NotFound {
+                kind: "exemption",
+                name: format!("agencies/{agency_id}/exemptions/{eid} (notice.exemptions[{i}])"),
+            })?);
+        }
+    }
+    let ctx = lifecycle::Context {
+        now,
+        agency: &agency,
+        tz: &tz,
+        calendar: &cal,
+        cited: &cited,
+        allow_unregistered_exemption: importing || tx.core.settings.allow_unregistered_exemption,
+        completion_window_working_days: tx.core.settings.completion_window_working_days,
+        delivery_working_days: tx.core.settings.delivery_working_days,
+        tariffs: &tariffs,
+    };
+    let (next, event) = lifecycle::apply(&req, command, &ctx)?;
+    let next_agency = if next.agency_id == agency.id {
+        agency.clone()
+    } else {
+        tx.agency(&next.agency_id)
+            .await?
+            .ok_or_else(|| agency_not_found(&next.agency_id))?
+    };
+    write_request(&mut tx.conn, &next, &next_agency.path, req.version).await?;
+    record_figures(
+        tx,
+        &stats::diff(
+            &stats::request_contributions(&req, &tz),
+            &stats::request_contributions(&next, &next_agency.tz()),
+        ),
+    );
+    tx.insert_event(&next, &event, now, actor).await?;
+    if event.kind == EventType::Responded {
+        insert_citations(&mut tx.conn, &next).await?;
+    }
+    Ok(next)
+}
+
 impl App {
     /// Registers a request (UU KIP Pasal 22(4)); idempotent on its id.
     #[tracing::instrument(level = "debug", skip_all, fields(request = %new.id, agency = %new.agency_id))]
@@ -84,7 +183,9 @@ impl App {
             .store
             .writer()
             .write(move |tx| {
-                Box::pin(async move { register(tx, new, now, &first_actor, false).await })
+                Box::pin(
+                    async move { register(tx, new, now, &first_actor, false, None, None).await },
+                )
             })
             .await;
         match registered {
@@ -95,7 +196,9 @@ impl App {
                 self.store
                     .writer()
                     .write(move |tx| {
-                        Box::pin(async move { register(tx, retry, now, &actor, true).await })
+                        Box::pin(
+                            async move { register(tx, retry, now, &actor, true, None, None).await },
+                        )
                     })
                     .await
             }
@@ -119,69 +222,7 @@ impl App {
             .writer()
             .write(move |tx| {
                 Box::pin(async move {
-                    let req = fetch_request(&mut tx.conn, id)
-                        .await?
-                        .ok_or_else(|| request_not_found(id))?
-                        .0;
-                    if expected_version.is_some_and(|v| v != req.version) {
-                        return Err(Error::Aborted(format!(
-                            "requests/{id} changed since it was read (stale etag); read it again"
-                        )));
-                    }
-                    let agency = tx.referenced_agency(&req.agency_id).await?;
-                    let cal = tx.calendar(&agency).await?;
-                    let tz = agency.tz();
-                    let mut cited = Vec::new();
-                    let mut tariffs = Vec::new();
-                    if let Command::Respond(n) = &command {
-                        tariffs = tariffs_on_path(&mut tx.conn, &agency.path).await?;
-                        for (i, (agency_id, eid)) in n.exemptions.iter().enumerate() {
-                            let e = fetch_exemption(&mut tx.conn, *eid)
-                                .await?
-                                .filter(|e| &e.agency_id == agency_id);
-                            cited.push(e.ok_or_else(|| Error::NotFound {
-                                kind: "exemption",
-                                name: format!(
-                                    "agencies/{agency_id}/exemptions/{eid} (notice.exemptions[{i}])"
-                                ),
-                            })?);
-                        }
-                    }
-                    let ctx = lifecycle::Context {
-                        now,
-                        agency: &agency,
-                        tz: &tz,
-                        calendar: &cal,
-                        cited: &cited,
-                        allow_unregistered_exemption: tx.core.settings.allow_unregistered_exemption,
-                        completion_window_working_days: tx
-                            .core
-                            .settings
-                            .completion_window_working_days,
-                        delivery_working_days: tx.core.settings.delivery_working_days,
-                        tariffs: &tariffs,
-                    };
-                    let (next, event) = lifecycle::apply(&req, command, &ctx)?;
-                    let next_agency = if next.agency_id == agency.id {
-                        agency.clone()
-                    } else {
-                        tx.agency(&next.agency_id)
-                            .await?
-                            .ok_or_else(|| agency_not_found(&next.agency_id))?
-                    };
-                    write_request(&mut tx.conn, &next, &next_agency.path, req.version).await?;
-                    record_figures(
-                        tx,
-                        &stats::diff(
-                            &stats::request_contributions(&req, &tz),
-                            &stats::request_contributions(&next, &next_agency.tz()),
-                        ),
-                    );
-                    tx.insert_event(&next, &event, now, &actor).await?;
-                    if event.kind == EventType::Responded {
-                        insert_citations(&mut tx.conn, &next).await?;
-                    }
-                    Ok(next)
+                    transition_in(tx, id, expected_version, command, now, &actor, false).await
                 })
             })
             .await

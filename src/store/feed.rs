@@ -45,6 +45,9 @@ pub struct NewFeedEvent {
     pub record_time: Timestamp,
     /// Who (an API key's label, "portal", "open mode", "ppid" for alerts).
     pub actor: String,
+    /// Imported history (`ppid import register`): left out of the feed
+    /// unless asked for.
+    pub imported: bool,
 }
 
 impl NewFeedEvent {
@@ -60,6 +63,7 @@ impl NewFeedEvent {
             ts(self.event_time).into(),
             ts(self.record_time).into(),
             self.actor.as_str().into(),
+            self.imported.into(),
         ]
     }
 }
@@ -100,7 +104,7 @@ pub(crate) async fn insert_feed(conn: &mut Conn<'_>, rows: &[NewFeedEvent]) -> R
     for chunk in rows.chunks(500) {
         let mut q = Sql::new(
             "INSERT INTO feed_events (subject, registration_number, agency_id, agency_path, \
-             type, state, summary, event_time, record_time, actor) ",
+             type, state, summary, event_time, record_time, actor, imported) ",
         );
         q.push_values(chunk.iter().map(NewFeedEvent::args));
         q.execute(conn).await?;
@@ -122,6 +126,7 @@ fn feed_from_row(r: &Row) -> Result<FeedEvent> {
             event_time: from_ts(r.get("event_time")?)?,
             record_time: from_ts(r.get("record_time")?)?,
             actor: r.get("actor")?,
+            imported: r.get("imported")?,
         },
         imported: r.get("imported")?,
     })

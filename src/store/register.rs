@@ -447,3 +447,31 @@ pub(crate) async fn delete_holiday(
         .scalar_optional(conn)
         .await
 }
+
+/// Whether an imported request is already in the register: by its number,
+/// or (a number of another form) by its legacy number in the Pemda.
+pub(crate) async fn imported_already(
+    conn: &mut Conn<'_>,
+    pemda_id: &str,
+    number: &str,
+    legacy: bool,
+) -> Result<bool> {
+    let q = if legacy {
+        Sql::new("SELECT COUNT(*) FROM requests WHERE pemda_id = $1 AND legacy_number = $2")
+            .bind(pemda_id)
+            .bind(number)
+    } else {
+        Sql::new("SELECT COUNT(*) FROM requests WHERE registration_number = $1").bind(number)
+    };
+    Ok(q.scalar::<i64>(conn).await? > 0)
+}
+
+/// Keeps an imported request's old number beside the one it was given.
+pub(crate) async fn set_legacy_number(conn: &mut Conn<'_>, id: Uuid, legacy: &str) -> Result<()> {
+    Sql::new("UPDATE requests SET legacy_number = $1 WHERE id = $2")
+        .bind(legacy)
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -93,6 +93,9 @@ pub struct Memo {
     /// The last number taken of each register (Pemda, year, register) in
     /// this group.
     pub counters: std::collections::BTreeMap<(String, i16, &'static str), i64>,
+    /// The write is an import of history (`ppid import register`): its
+    /// events are marked imported in the feed.
+    pub importing: bool,
 }
 
 impl Tx<'_> {
@@ -161,6 +164,22 @@ impl Tx<'_> {
         Ok(last + 1)
     }
 
+    /// Makes the next number of a register follow `at_least` (imported
+    /// numbers: the sequence continues after the highest), never lower.
+    pub async fn raise_number(
+        &mut self,
+        pemda_id: &str,
+        year: i16,
+        register: &'static str,
+        at_least: i64,
+    ) -> Result<()> {
+        // Reads (and locks) the counter like a number taken, then gives it back.
+        let next = self.next_number(pemda_id, year, register).await?;
+        let key = (pemda_id.to_string(), year, register);
+        self.memo.counters.insert(key, (next - 1).max(at_least));
+        Ok(())
+    }
+
     /// Appends an event to a request's history (written with the group);
     /// its sequence is the request's new version, so the primary key also
     /// rejects two writers of the same version.
@@ -187,6 +206,7 @@ impl Tx<'_> {
             event_time: event.event_time,
             record_time,
             actor: actor.to_string(),
+            imported: self.memo.importing,
         });
         Ok(())
     }
@@ -362,7 +382,10 @@ impl Writer {
         T: Send + 'static,
         F: for<'c, 't> FnOnce(&'c mut Tx<'t>) -> BoxFuture<'c, Result<T>> + Send + 'static,
     {
-        let work: Work<T> = Box::new(work);
+        self.queue_job(Box::new(work), false).await
+    }
+
+    async fn queue_job<T: Send + 'static>(&self, work: Work<T>, unbounded: bool) -> Result<T> {
         if let Health::Stopped(why) = &*self.health.borrow() {
             return Err(stopped(why));
         }
@@ -371,6 +394,7 @@ impl Writer {
             work,
             reply,
             queued: Instant::now(),
+            unbounded,
         });
         self.metrics.queue_depth.inc();
         if self.queue.send(job).await.is_err() {
@@ -381,6 +405,17 @@ impl Writer {
         answer.await.map_err(|_| {
             Error::Unavailable("the database did not answer in time; retry later".into())
         })?
+    }
+
+    /// Like [`Writer::write`], without the PostgreSQL budget: for an
+    /// operator's long write in one transaction (`ppid import register`),
+    /// which must commit whole or not at all however long it takes.
+    pub async fn write_unbounded<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c, 't> FnOnce(&'c mut Tx<'t>) -> BoxFuture<'c, Result<T>> + Send + 'static,
+    {
+        self.queue_job(Box::new(work), true).await
     }
 
     /// Follows the writer's health.
@@ -400,6 +435,8 @@ trait Job: Send {
     fn run<'c, 't>(self: Box<Self>, tx: &'c mut Tx<'t>) -> BoxFuture<'c, Box<dyn Answer>>;
     fn refuse(self: Box<Self>, e: Error);
     fn queued(&self) -> Instant;
+    /// Exempt from the PostgreSQL budget.
+    fn unbounded(&self) -> bool;
 }
 
 /// A write's outcome, sent once the group's fate is known.
@@ -413,6 +450,7 @@ struct Typed<T> {
     work: Work<T>,
     reply: oneshot::Sender<Result<T>>,
     queued: Instant,
+    unbounded: bool,
 }
 
 struct Reply<T> {
@@ -435,6 +473,10 @@ impl<T: Send + 'static> Job for Typed<T> {
 
     fn queued(&self) -> Instant {
         self.queued
+    }
+
+    fn unbounded(&self) -> bool {
+        self.unbounded
     }
 }
 
@@ -519,7 +561,7 @@ async fn run(
                 let oldest = group.iter().map(|j| j.queued()).min().unwrap_or(started);
                 let mut live = Vec::with_capacity(group.len());
                 for job in group {
-                    if job.queued().elapsed() >= PG_BUDGET {
+                    if !job.unbounded() && job.queued().elapsed() >= PG_BUDGET {
                         job.refuse(late());
                     } else {
                         live.push(job);
@@ -528,7 +570,12 @@ async fn run(
                 if live.is_empty() {
                     continue;
                 }
-                let left = PG_BUDGET.saturating_sub(oldest.elapsed());
+                // A group with an unbounded write runs to its end.
+                let left = if live.iter().any(|j| j.unbounded()) {
+                    Duration::MAX
+                } else {
+                    PG_BUDGET.saturating_sub(oldest.elapsed())
+                };
                 // Cut off at the budget: the group's jobs are dropped with
                 // it, and their callers answered UNAVAILABLE.
                 let attempt =

@@ -14,6 +14,7 @@ mod events;
 mod exemptions;
 mod export_cli;
 mod guards;
+mod import_cli;
 mod indicators;
 mod keys_cli;
 mod letters;
