@@ -330,9 +330,14 @@ impl super::FigureStore for SqlStore {
             .iter()
             .map(|s| format!("'{}'", s.as_str()))
             .collect();
+        // `state = 'pending'`, not `IN ('pending')`: SQLite matches a
+        // partial index's terms as written.
+        let state = match states.as_slice() {
+            [one] => format!("state = {one}"),
+            _ => format!("state IN ({})", states.join(", ")),
+        };
         let mut qb = Sql::new(format!(
-            "SELECT {key}, CAST(COUNT(*) AS BIGINT) AS n FROM requests WHERE state IN ({})",
-            states.join(", ")
+            "SELECT {key}, CAST(COUNT(*) AS BIGINT) AS n FROM requests WHERE {state}"
         ));
         qb.push(&format!(" AND {key} IN "))
             .push_list(agency_ids.iter().map(String::as_str))
