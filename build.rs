@@ -13,6 +13,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/ppid/v1/report.proto",
         "proto/ppid/v1/event.proto",
         "proto/ppid/v1/letter.proto",
+        "proto/ppid/v1/dip.proto",
     ];
     let includes = ["proto", "third_party/googleapis"];
     for p in protos {

@@ -576,6 +576,8 @@ pub async fn generate(
                     grounds: vec![ground],
                     statement: "Keberatan pemohon".into(),
                     unpublished_information: None,
+                    unpublished_dip_entry: None,
+                    unpublished_item: None,
                     file_time: Some(filed),
                 },
                 "generator",

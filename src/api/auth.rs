@@ -405,6 +405,17 @@ fn rule(path: &str) -> Option<Rule> {
         // Letters go to requesters from the PPID and the atasan PPID.
         ("ppid.v1.LetterService", "RenderLetter") => keyed(WORKS),
         ("ppid.v1.KeyService", _) => keyed(ADMIN),
+        // The DIP is public by law: reading it needs no key; its officers
+        // (or an administrator) write it.
+        (
+            "ppid.v1.PublicInformationService",
+            "GetDipEntry" | "ListDipEntries" | "GetDipCoverage" | "GetDipChecklist" | "ExportDip",
+        ) => public,
+        (
+            "ppid.v1.PublicInformationService",
+            "CreateDipEntry" | "PublishDipVersion" | "WithdrawDipEntry",
+        ) => keyed(STAFF),
+        ("ppid.v1.PublicInformationService", "SetDipChecklist") => keyed(ADMIN),
         _ => return None,
     })
 }

@@ -66,6 +66,9 @@ proto_enum!(domain::Outcome => pb::notice::Outcome {
 proto_enum!(domain::ExemptionLetter => pb::ExemptionLetter {
     A => A, B => B, C => C, D => D, E => E, F => F, G => G, H => H, I => I, J => J,
 });
+proto_enum!(domain::InformationKind => pb::InformationKind {
+    Berkala => Berkala, SertaMerta => SertaMerta, SetiapSaat => SetiapSaat
+});
 proto_enum!(domain::InformationCategory => pb::InformationCategory {
     General => General, PersonalData => PersonalData, CourtDecision => CourtDecision,
     Policy => Policy, InvestigationTermination => InvestigationTermination,
@@ -397,18 +400,33 @@ pub fn request_id(check: &mut Check, field: &str, name: &str) -> Option<uuid::Uu
 
 /// Parses `agencies/{agency}/exemptions/{uuid}`.
 pub fn exemption_name(check: &mut Check, field: &str, name: &str) -> Option<(String, uuid::Uuid)> {
+    agency_child_name(check, field, "exemptions", name)
+}
+
+/// Parses `agencies/{agency}/dipEntries/{uuid}`.
+pub fn dip_entry_name(check: &mut Check, field: &str, name: &str) -> Option<(String, uuid::Uuid)> {
+    agency_child_name(check, field, "dipEntries", name)
+}
+
+/// Parses `agencies/{agency}/{collection}/{uuid}`.
+fn agency_child_name(
+    check: &mut Check,
+    field: &str,
+    collection: &str,
+    name: &str,
+) -> Option<(String, uuid::Uuid)> {
     let parsed = name
         .strip_prefix("agencies/")
-        .and_then(|r| r.split_once("/exemptions/"))
+        .and_then(|r| r.split_once(&format!("/{collection}/")))
         .filter(|(a, _)| domain::agency::check_id(a).is_ok())
         .and_then(|(a, id)| Some((a.to_string(), uuid::Uuid::parse_str(id).ok()?)));
     if parsed.is_none() {
         check.add(
             field,
             if name.is_empty() {
-                "is required"
+                "is required".to_string()
             } else {
-                "must be agencies/{agency}/exemptions/{exemption}"
+                format!("must be agencies/{{agency}}/{collection}/{{id}} with a UUID id")
             },
         );
     }

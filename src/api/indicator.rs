@@ -557,6 +557,7 @@ impl IndicatorService for IndicatorApi {
                     weight: i.weight,
                     score: i.score,
                     source: i.source.into(),
+                    explanation: i.explanation,
                 })
                 .collect(),
             policy_version: e.policy_version,

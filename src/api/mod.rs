@@ -22,6 +22,7 @@ use crate::{
             indicator_service_server::IndicatorServiceServer, key_service_server::KeyServiceServer,
             letter_service_server::LetterServiceServer,
             objection_service_server::ObjectionServiceServer,
+            public_information_service_server::PublicInformationServiceServer,
             report_service_server::ReportServiceServer,
             request_service_server::RequestServiceServer,
         },
@@ -34,6 +35,7 @@ pub mod auth;
 pub mod calendar;
 pub mod codec;
 pub mod convert;
+pub mod dip;
 pub mod error;
 pub mod event;
 pub mod exemption;
@@ -226,6 +228,7 @@ pub async fn serve_with_metrics(
         <ReportServiceServer<report::ReportApi> as tonic::server::NamedService>::NAME,
         <EventServiceServer<event::EventApi> as tonic::server::NamedService>::NAME,
         <LetterServiceServer<letter::LetterApi> as tonic::server::NamedService>::NAME,
+        <PublicInformationServiceServer<dip::DipApi> as tonic::server::NamedService>::NAME,
     ];
     for name in services {
         health
@@ -373,6 +376,10 @@ pub async fn serve_with_metrics(
         )
         .add_service(
             LetterServiceServer::new(letter::LetterApi(state.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            PublicInformationServiceServer::new(dip::DipApi(state.clone()))
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         )
         .add_service(

@@ -222,6 +222,8 @@ impl ObjectionApi {
             dispute_window,
             disputes: disputes.iter().map(|d| format!("disputes/{d}")).collect(),
             unpublished_information: o.unpublished_information.clone().unwrap_or_default(),
+            unpublished_dip_entry: o.unpublished_dip_entry.clone().unwrap_or_default(),
+            unpublished_item: o.unpublished_item.clone().unwrap_or_default(),
             ground_checks: checks,
             admissible: o.admissible(),
             answer_receipt_date: a.and_then(|a| a.receipt_date).map(convert::date),
@@ -617,6 +619,24 @@ impl ObjectionService for ObjectionApi {
                  can be filed",
             );
         }
+        let cites_entry = if r.unpublished_dip_entry.is_empty() {
+            None
+        } else {
+            convert::dip_entry_name(&mut c, "unpublished_dip_entry", &r.unpublished_dip_entry)
+        };
+        let cites_item = c.text("unpublished_item", &r.unpublished_item, Text::opt_line(64));
+        if (!r.unpublished_dip_entry.is_empty() || cites_item.is_some())
+            && !grounds.contains(&ObjectionGround::PeriodicNotProvided)
+        {
+            c.add(
+                if cites_item.is_some() {
+                    "unpublished_item"
+                } else {
+                    "unpublished_dip_entry"
+                },
+                "is cited only on ground b (periodic information not published, Pasal 9)",
+            );
+        }
         let statement = c.text("statement", &r.statement, Text::para(TEXT_MAX));
         let file_time = c.timestamp("file_time", r.file_time.as_ref());
         if file_time.is_some_and(|t| t > now) {
@@ -638,6 +658,8 @@ impl ObjectionService for ObjectionApi {
             grounds,
             statement,
             unpublished_information: unpublished,
+            unpublished_dip_entry: cites_entry,
+            unpublished_item: cites_item,
             file_time,
         };
         let o = self.0.app.file_objection(filing, &actor).await?;

@@ -62,6 +62,7 @@ fn notice_to_pb(n: &model::Notice) -> pb::Notice {
             })
             .collect(),
         fee_tariff: n.fee_tariff.clone().unwrap_or_default(),
+        published_entry: String::new(),
     }
 }
 
@@ -702,9 +703,32 @@ impl RequestService for RequestApi {
         let caller = Caller::of(&req);
         let r = req.into_inner();
         let mut c = Check::new();
-        let cmd = check_notice(&mut c, r.notice.as_ref()).map(Command::Respond);
-        self.transition("name", &r.name, &r.etag, c, cmd, caller)
-            .await
+        let published = match r.notice.as_ref().map(|n| n.published_entry.as_str()) {
+            Some("") | None => None,
+            Some(name) => convert::dip_entry_name(&mut c, "notice.published_entry", name),
+        };
+        let notice = check_notice(&mut c, r.notice.as_ref());
+        let Some(entry) = published else {
+            let cmd = notice.map(Command::Respond);
+            return self
+                .transition("name", &r.name, &r.etag, c, cmd, caller)
+                .await;
+        };
+        let id = convert::request_id(&mut c, "name", &r.name);
+        let version = convert::etag(&mut c, "etag", &r.etag);
+        c.finish()?;
+        let (Some(id), Some(notice)) = (id, notice) else {
+            return Err(convert::missing());
+        };
+        caller.require_request(&self.0.access, id).await?;
+        let now = self.0.app.now();
+        let done = self
+            .0
+            .app
+            .respond_by_reference(id, version, notice, entry, &caller.actor())
+            .await?;
+        tracing::info!(request = %done.id, state = %done.state, "request answered by reference to the DIP");
+        self.view(&caller, &done, now).await.map(Response::new)
     }
 
     async fn record_delivery(

@@ -11,13 +11,15 @@ use jiff::{Timestamp, civil::Date};
 use super::App;
 use crate::{
     domain::{
-        agency::Agency,
+        agency::{self, Agency},
+        dip,
         figures::{
-            self, ComponentScore, PemdaAssessmentRule, Period, Ranked, Ranking, RankingEntry,
-            ScoringPolicy, Statistics, Totals, Workload,
+            self, ComponentScore, ItemSource, PemdaAssessmentRule, Period, Ranked, Ranking,
+            RankingEntry, ScoringPolicy, Statistics, Totals, Workload,
         },
         request::Request,
         stats::Counter,
+        time,
     },
     error::{Error, Result},
     store::{
@@ -132,8 +134,12 @@ pub struct ItemResult {
     pub weight: f64,
     /// Its score.
     pub score: f64,
-    /// "requests" (the service item) or "assessment".
+    /// "requests" (the service item), "assessment", "computed" (from the
+    /// DIP) or "missing".
     pub source: &'static str,
+    /// Where the value comes from, concretely (computed items name what is
+    /// missing or stale).
+    pub explanation: String,
 }
 
 /// Why an agency scores what it scores.
@@ -151,7 +157,8 @@ pub struct ScoreExplanation {
     pub service_score: Option<f64>,
     /// Components, weakest first.
     pub components: Vec<ComponentScore>,
-    /// Assessment items, when the Komisi Informasi's assessment entered.
+    /// The items of the final score, when an assessment or a computed item
+    /// entered it.
     pub items: Vec<ItemResult>,
     /// The policy's version.
     pub policy_version: i64,
@@ -288,6 +295,10 @@ struct MemberScore {
     service: Option<(f64, f64)>,
     final_score: Option<(f64, f64, bool)>,
     items: Option<BTreeMap<String, f64>>,
+    /// Items computed from the DIP (jenis informasi, digitalisasi).
+    computed: BTreeMap<String, f64>,
+    /// Why each computed item is what it is.
+    computed_why: BTreeMap<String, String>,
     decided: i64,
     received: i64,
 }
@@ -540,6 +551,7 @@ impl App {
             .store
             .assessments(&needed, period.policy_year())
             .await?;
+        let dips = self.dip_items(&members, &subtrees, period, policy).await?;
         let mut out = Vec::new();
         for ((m, sub), ks) in members.iter().zip(&subtrees).zip(&keys) {
             let pooled: Vec<String> = sub.iter().map(|a| a.id.clone()).collect();
@@ -557,8 +569,11 @@ impl App {
                 }
                 _ => assessments.get(&m.id).cloned(),
             };
-            let final_score = figures::final_score(policy, service, items.as_ref());
+            let (computed, computed_why) = dips.get(&m.id).cloned().unwrap_or_default();
+            let final_score = figures::final_score(policy, service, items.as_ref(), &computed);
             out.push(MemberScore {
+                computed,
+                computed_why,
                 decided: t.get(Counter::Decided),
                 received: t.get(Counter::Received),
                 agency: m.clone(),
@@ -568,6 +583,90 @@ impl App {
                 final_score,
                 items,
             });
+        }
+        Ok(out)
+    }
+
+    /// The items each member's DIP computes for a period (none for a member
+    /// whose DIP is not kept in the service), with why. A member's DIP is
+    /// judged on the period's last day, or today while it runs; a Pemda
+    /// whose assessed items are the mean of its OPDs' gets the mean of
+    /// theirs.
+    async fn dip_items(
+        &self,
+        members: &[Agency],
+        subtrees: &[Vec<&Agency>],
+        period: &Period,
+        policy: &ScoringPolicy,
+    ) -> Result<HashMap<String, (BTreeMap<String, f64>, BTreeMap<String, String>)>> {
+        if !policy
+            .assessment_items
+            .iter()
+            .any(|(n, _)| n == dip::JENIS_INFORMASI || n == dip::DIGITALISASI)
+        {
+            return Ok(HashMap::new());
+        }
+        let mean = policy.pemda_assessment_rule == PemdaAssessmentRule::MeanOfOpds;
+        let mut ids: Vec<String> = Vec::new();
+        for (m, sub) in members.iter().zip(subtrees) {
+            ids.extend(agency::path_ids(&m.path).map(String::from));
+            if mean && sub.len() > 1 {
+                ids.extend(sub.iter().map(|a| a.id.clone()));
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        let facts = self.store.dip_facts(&ids).await?;
+        if facts.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut by_agency: HashMap<&str, Vec<&dip::EntryFacts>> = HashMap::new();
+        for f in &facts {
+            by_agency.entry(f.agency_id.as_str()).or_default().push(f);
+        }
+        let (checklist, _) = self.dip_checklist(period.policy_year()).await?;
+        let now = self.now();
+        let cover = |a: &Agency| {
+            let day = period.end.min(time::local_date(now, &a.tz()));
+            let mine: Vec<dip::EntryFacts> = agency::path_ids(&a.path)
+                .filter_map(|id| by_agency.get(id))
+                .flatten()
+                .map(|f| (*f).clone())
+                .collect();
+            dip::coverage(&checklist, &a.path, &mine, day)
+        };
+        let mut out = HashMap::new();
+        for (m, sub) in members.iter().zip(subtrees) {
+            let (values, why) = if mean && sub.len() > 1 {
+                let opds: Vec<BTreeMap<String, f64>> = sub
+                    .iter()
+                    .filter(|a| a.id != m.id)
+                    .map(|a| cover(a).computed())
+                    .filter(|c| !c.is_empty())
+                    .collect();
+                let refs: Vec<&BTreeMap<String, f64>> = opds.iter().collect();
+                let values = figures::mean_of_opds(policy, &refs).unwrap_or_default();
+                let why = values
+                    .keys()
+                    .map(|k| {
+                        (
+                            k.clone(),
+                            format!("computed: the mean of the DIPs of {} OPDs", opds.len()),
+                        )
+                    })
+                    .collect();
+                (values, why)
+            } else {
+                let c = cover(m);
+                let why = BTreeMap::from([
+                    (dip::JENIS_INFORMASI.to_string(), c.explain_jenis()),
+                    (dip::DIGITALISASI.to_string(), c.explain_digital()),
+                ]);
+                (c.computed(), why)
+            };
+            if !values.is_empty() {
+                out.insert(m.id.clone(), (values, why));
+            }
         }
         Ok(out)
     }
@@ -744,28 +843,33 @@ impl App {
             .ok_or_else(|| Error::Internal(anyhow::anyhow!("no score for {}", agency.id)))?;
         let mut parts = s.parts.clone();
         figures::weakest_first(&mut parts);
-        let items = match (&s.items, s.final_score) {
-            (Some(items), Some((_, _, true))) => policy
-                .assessment_items
-                .iter()
-                .map(|(name, w)| {
-                    let from_requests = name == &policy.service_item;
-                    ItemResult {
-                        item: name.clone(),
-                        weight: *w,
-                        score: if from_requests {
-                            s.service.map(|x| x.0).unwrap_or(0.0)
-                        } else {
-                            items.get(name).copied().unwrap_or(0.0)
+        let entered = s.assessment_used() || !s.computed.is_empty();
+        let items = match (s.service, s.final_score) {
+            (Some(service), Some(_)) if entered => {
+                figures::item_values(&policy, service, s.items.as_ref(), &s.computed)
+                    .into_iter()
+                    .map(|v| ItemResult {
+                        explanation: match v.source {
+                            ItemSource::Requests => "the request-based service score".into(),
+                            ItemSource::Assessment => "recorded by the Komisi Informasi".into(),
+                            ItemSource::Computed => {
+                                s.computed_why.get(&v.item).cloned().unwrap_or_default()
+                            }
+                            ItemSource::Missing if s.assessment_used() => {
+                                "not in the recorded assessment: counts 0".into()
+                            }
+                            ItemSource::Missing => {
+                                "not assessed and not computed: left out of this indicative score"
+                                    .into()
+                            }
                         },
-                        source: if from_requests {
-                            "requests"
-                        } else {
-                            "assessment"
-                        },
-                    }
-                })
-                .collect(),
+                        item: v.item,
+                        weight: v.weight,
+                        score: v.score,
+                        source: v.source.as_str(),
+                    })
+                    .collect()
+            }
             _ => Vec::new(),
         };
         Ok(ScoreExplanation {

@@ -13,6 +13,7 @@ use crate::{clock::Clock, store::Store};
 
 pub mod agencies;
 pub mod calendar;
+pub mod dip;
 pub mod exemptions;
 pub mod feed;
 pub mod figures;

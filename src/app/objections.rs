@@ -6,8 +6,10 @@ use uuid::Uuid;
 use super::App;
 use crate::{
     domain::{
-        DecisionExtent, ObjectionDecision, ObjectionGround, OverturnEffect, RequestState,
+        DecisionExtent, DisputeOutcome, InformationKind, ObjectionDecision, ObjectionGround,
+        OverturnEffect, RequestState,
         agency::Agency,
+        dip,
         dispute::{self, DisputeStep},
         lifecycle,
         objection::{self, Dispute, Objection, ObjectionAnswer, ObjectionEvent},
@@ -42,6 +44,10 @@ pub struct ObjectionFiling {
     pub statement: String,
     /// Without a request: what was not published.
     pub unpublished_information: Option<String>,
+    /// Ground b: the DIP entry cited as not published, (agency, id).
+    pub unpublished_dip_entry: Option<(String, Uuid)>,
+    /// Ground b: the checklist item cited as not published.
+    pub unpublished_item: Option<String>,
     /// When received; `None` means now.
     pub file_time: Option<Timestamp>,
 }
@@ -189,6 +195,8 @@ impl App {
                     let checks =
                         objection::assess_filing(&f.grounds, req.as_ref(), &tz, &cal, file_time)?;
                     let file_date = time::local_date(file_time, &tz);
+                    let cited_entry =
+                        super::dip::check_unpublished_citation(tx, &agency, &f, file_date).await?;
                     let answer = objection::answer_deadline(&cal, file_date)?;
                     let seq = tx
                         .next_number(&agency.pemda_id, file_date.year(), "objection")
@@ -208,6 +216,8 @@ impl App {
                         grounds: f.grounds,
                         statement: f.statement,
                         unpublished_information: f.unpublished_information,
+                        unpublished_dip_entry: cited_entry,
+                        unpublished_item: f.unpublished_item,
                         file_time,
                         file_date,
                         checks,
@@ -322,6 +332,9 @@ impl App {
                         _ => record_step(tx, &mut decided, event, now, &actor).await?,
                     }
                     write_objection(&mut tx.conn, &decided).await?;
+                    if d.decision == ObjectionDecision::Overturned {
+                        propose_for_overturn(tx, &decided, req.as_ref(), now).await?;
+                    }
                     Ok((decided, disputes))
                 })
             })
@@ -449,6 +462,34 @@ impl App {
                         now,
                     )?;
                     write_dispute(&mut tx.conn, &next).await?;
+                    if dispute.settlement.is_none()
+                        && next.settlement.as_ref().is_some_and(|s| {
+                            matches!(
+                                s.outcome,
+                                DisputeOutcome::AdjudicationGranted
+                                    | DisputeOutcome::AdjudicationPartlyGranted
+                            )
+                        })
+                    {
+                        let information = match next.request_id {
+                            Some(rid) => fetch_request(&mut tx.conn, rid)
+                                .await?
+                                .map(|(r, _)| r.information_requested),
+                            None => o.unpublished_information.clone(),
+                        };
+                        if let Some(info) = information {
+                            super::dip::propose_opened(
+                                tx,
+                                &o.agency_id,
+                                &info,
+                                &format!("disputes/{}", next.id),
+                                InformationKind::SetiapSaat,
+                                vec![dip::OPENED_ITEM.to_string()],
+                                now,
+                            )
+                            .await?;
+                        }
+                    }
                     record_figures(
                         tx,
                         &stats::diff(
@@ -493,4 +534,49 @@ impl App {
     pub async fn get_dispute(&self, id: Uuid) -> Result<Dispute> {
         self.store.get_dispute(id).await
     }
+}
+
+/// The DIP proposal an overturned objection makes: information withheld
+/// under Pasal 17 and declared open becomes setiap-saat information (Pasal
+/// 11(2)); periodic information ordered published (ground b without a
+/// request) is proposed as berkala, under the item the objection cited.
+async fn propose_for_overturn(
+    tx: &mut Tx<'_>,
+    o: &Objection,
+    req: Option<&Request>,
+    now: Timestamp,
+) -> Result<()> {
+    let opened_by = format!("objections/{}", o.id);
+    match (req, o.overturn_effect()) {
+        (Some(r), OverturnEffect::Reopened) if o.grounds.contains(&ObjectionGround::Rejected) => {
+            super::dip::propose_opened(
+                tx,
+                &r.agency_id,
+                &r.information_requested,
+                &opened_by,
+                InformationKind::SetiapSaat,
+                vec![dip::OPENED_ITEM.to_string()],
+                now,
+            )
+            .await?;
+        }
+        (None, OverturnEffect::PublicationOrdered) => {
+            let info = o
+                .unpublished_information
+                .clone()
+                .unwrap_or_else(|| o.statement.clone());
+            super::dip::propose_opened(
+                tx,
+                &o.agency_id,
+                &info,
+                &opened_by,
+                InformationKind::Berkala,
+                o.unpublished_item.iter().cloned().collect(),
+                now,
+            )
+            .await?;
+        }
+        _ => {}
+    }
+    Ok(())
 }

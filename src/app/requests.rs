@@ -259,3 +259,101 @@ impl App {
         self.store.request_submitter(id).await
     }
 }
+
+impl App {
+    /// Answers a request for information already published in the DIP: a
+    /// grant in full whose notice points to the entry, delivered by
+    /// reference at the notice time, in one transaction. The entry must be
+    /// in the DIP of the handling agency (or one above it) on the notice day.
+    #[tracing::instrument(skip_all, fields(request = %id))]
+    pub async fn respond_by_reference(
+        &self,
+        id: Uuid,
+        expected_version: Option<i64>,
+        notice: lifecycle::NoticeInput,
+        (owner, entry_id): (String, Uuid),
+        actor: &str,
+    ) -> Result<Request> {
+        let now = self.now();
+        let actor = actor.to_string();
+        self.store
+            .writer()
+            .write(move |tx| {
+                Box::pin(async move {
+                    if notice.outcome != crate::domain::Outcome::Granted {
+                        return Err(Error::invalid(
+                            "notice.published_entry",
+                            "points to published information only for a grant in full (OUTCOME_GRANTED)",
+                        ));
+                    }
+                    let req = fetch_request(&mut tx.conn, id)
+                        .await?
+                        .ok_or_else(|| request_not_found(id))?
+                        .0;
+                    let agency = tx.referenced_agency(&req.agency_id).await?;
+                    let entry = crate::store::dip::fetch_entry(&mut tx.conn, entry_id)
+                        .await?
+                        .filter(|e| {
+                            e.agency_id == owner
+                                && crate::domain::agency::depth_on(&agency.path, &owner).is_some()
+                        })
+                        .ok_or_else(|| {
+                            Error::invalid(
+                                "notice.published_entry",
+                                format!(
+                                    "agencies/{owner}/dipEntries/{entry_id} is not an entry of the DIP of agencies/{}",
+                                    agency.id
+                                ),
+                            )
+                        })?;
+                    let notice_time = notice.notice_time.unwrap_or(now);
+                    let day = time::local_date(notice_time, &agency.tz());
+                    if entry.facts().version_on(day).is_none() {
+                        return Err(Error::precondition(
+                            "DIP_ENTRY_NOT_PUBLISHED",
+                            format!(
+                                "notice.published_entry: {} is not in the DIP on {day} (not yet published, or withdrawn)",
+                                entry.name()
+                            ),
+                        ));
+                    }
+                    let place: Vec<String> = entry
+                        .facts()
+                        .version_on(day)
+                        .and_then(|(d, _)| entry.versions.iter().rev().find(|v| v.publish_date == d))
+                        .map(|v| v.url.iter().chain(v.location.iter()).cloned().collect())
+                        .unwrap_or_default();
+                    transition_in(
+                        tx,
+                        id,
+                        expected_version,
+                        Command::Respond(notice),
+                        now,
+                        &actor,
+                        false,
+                    )
+                    .await?;
+                    let note = format!(
+                        "Informasi telah diumumkan dalam Daftar Informasi Publik ({}, nomor {}): {}; diserahkan dengan merujuk tempat pengumumannya",
+                        entry.name(),
+                        entry.number,
+                        place.join("; ")
+                    );
+                    transition_in(
+                        tx,
+                        id,
+                        None,
+                        Command::RecordDelivery {
+                            deliver_time: Some(notice_time),
+                            note: Some(note),
+                        },
+                        now,
+                        &actor,
+                        false,
+                    )
+                    .await
+                })
+            })
+            .await
+    }
+}

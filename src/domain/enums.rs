@@ -509,3 +509,36 @@ named_enum! {
         ObjectionAnswer = "objection_answer",
     }
 }
+
+named_enum! {
+    /// The kinds of information a body publishes on its own (UU KIP Pasal 9–11).
+    pub enum InformationKind {
+        /// Berkala (Pasal 9): announced periodically, at least every six months.
+        Berkala = "berkala",
+        /// Serta-merta (Pasal 10): announced at once, what threatens lives
+        /// and public order.
+        SertaMerta = "serta_merta",
+        /// Setiap saat (Pasal 11): available at any time.
+        SetiapSaat = "setiap_saat",
+    }
+}
+
+impl InformationKind {
+    /// The Indonesian name, as DIPs print it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Berkala => "Berkala",
+            Self::SertaMerta => "Serta-merta",
+            Self::SetiapSaat => "Setiap saat",
+        }
+    }
+
+    /// The English name.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Berkala => "Periodic",
+            Self::SertaMerta => "Immediate",
+            Self::SetiapSaat => "Available at any time",
+        }
+    }
+}

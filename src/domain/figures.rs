@@ -643,33 +643,113 @@ pub fn service_score(parts: &[ComponentScore]) -> Option<(f64, f64)> {
     Some((score, cons))
 }
 
-/// The final score following the KI's method: the assessed items and the
-/// service item fed by the request-based score, weighted by the policy.
-/// Without an assessment (or items) the final score is the service score.
-/// Returns (score, conservative, used assessment).
+/// Where an item's value in the final score came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemSource {
+    /// The request-based service score (the policy's service item).
+    Requests,
+    /// The Komisi Informasi's recorded assessment.
+    Assessment,
+    /// Computed by the service from its own data (the DIP): indicative.
+    Computed,
+    /// Neither assessed nor computed: counts 0 when an assessment was
+    /// recorded, and is left out of an indicative score.
+    Missing,
+}
+
+impl ItemSource {
+    /// Stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Requests => "requests",
+            Self::Assessment => "assessment",
+            Self::Computed => "computed",
+            Self::Missing => "missing",
+        }
+    }
+}
+
+/// One item of the final score: (name, weight, score, conservative, source).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemValue {
+    /// The policy's item name.
+    pub item: String,
+    /// Its weight.
+    pub weight: f64,
+    /// Its value 0–100.
+    pub score: f64,
+    /// Its value with rates at their Wilson lower bound.
+    pub conservative: f64,
+    /// Where the value came from.
+    pub source: ItemSource,
+}
+
+/// The items of the final score: the service item from the requests; each
+/// other item from the assessment when recorded for it, else computed (the
+/// DIP's jenis informasi and digitalisation), else missing.
+pub fn item_values(
+    policy: &ScoringPolicy,
+    service: (f64, f64),
+    assessment: Option<&BTreeMap<String, f64>>,
+    computed: &BTreeMap<String, f64>,
+) -> Vec<ItemValue> {
+    policy
+        .assessment_items
+        .iter()
+        .map(|(name, w)| {
+            let (score, conservative, source) = if name == &policy.service_item {
+                (service.0, service.1, ItemSource::Requests)
+            } else if let Some(v) = assessment.and_then(|a| a.get(name)) {
+                (*v, *v, ItemSource::Assessment)
+            } else if let Some(v) = computed.get(name) {
+                (*v, *v, ItemSource::Computed)
+            } else {
+                (0.0, 0.0, ItemSource::Missing)
+            };
+            ItemValue {
+                item: name.clone(),
+                weight: *w,
+                score,
+                conservative,
+                source,
+            }
+        })
+        .collect()
+}
+
+/// The final score following the KI's method: the assessed items, the items
+/// computed from the service's own data where the assessment is silent, and
+/// the service item fed by the request-based score, weighted by the policy.
+/// With an assessment every item counts (missing ones as 0). Without one,
+/// the items the service computed count beside the service item (weights
+/// renormalised over them) and the result stays indicative; with neither,
+/// the final score is the service score. Returns (score, conservative,
+/// used assessment).
 pub fn final_score(
     policy: &ScoringPolicy,
     service: Option<(f64, f64)>,
     assessment: Option<&BTreeMap<String, f64>>,
+    computed: &BTreeMap<String, f64>,
 ) -> Option<(f64, f64, bool)> {
     let (s, c) = service?;
-    let Some(items) = assessment.filter(|_| !policy.assessment_items.is_empty()) else {
+    if policy.assessment_items.is_empty() {
         return Some((s, c, false));
-    };
-    let total: f64 = policy.assessment_items.iter().map(|(_, w)| w).sum();
-    let mut score = 0.0;
-    let mut cons = 0.0;
-    for (name, w) in &policy.assessment_items {
-        let (v, vc) = if name == &policy.service_item {
-            (s, c)
-        } else {
-            let v = items.get(name).copied().unwrap_or(0.0);
-            (v, v)
-        };
-        score += w * v;
-        cons += w * vc;
     }
-    Some((score / total, cons / total, true))
+    let assessed = assessment.is_some();
+    let items: Vec<ItemValue> = item_values(policy, (s, c), assessment, computed)
+        .into_iter()
+        .filter(|v| assessed || v.source != ItemSource::Missing)
+        .collect();
+    if !assessed && !items.iter().any(|v| v.source == ItemSource::Computed) {
+        return Some((s, c, false));
+    }
+    let total: f64 = items.iter().map(|v| v.weight).sum();
+    if total <= 0.0 {
+        return Some((s, c, false));
+    }
+    let score = items.iter().map(|v| v.weight * v.score).sum::<f64>() / total;
+    let cons = items.iter().map(|v| v.weight * v.conservative).sum::<f64>() / total;
+    Some((score, cons, assessed))
 }
 
 /// An agency's place in a ranking.
@@ -1393,7 +1473,8 @@ mod tests {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        let (s, c, used) = final_score(&p, Some((50.0, 40.0)), Some(&items)).unwrap();
+        let none = BTreeMap::new();
+        let (s, c, used) = final_score(&p, Some((50.0, 40.0)), Some(&items), &none).unwrap();
         assert!(used);
         assert!(
             (s - (40.0 * 80.0
@@ -1411,10 +1492,60 @@ mod tests {
             "only the service item differs: 10% of 10 points"
         );
         assert_eq!(
-            final_score(&p, Some((50.0, 40.0)), None),
+            final_score(&p, Some((50.0, 40.0)), None, &none),
             Some((50.0, 40.0, false))
         );
-        assert_eq!(final_score(&p, None, Some(&items)), None);
+        assert_eq!(final_score(&p, None, Some(&items), &none), None);
+    }
+
+    #[test]
+    fn computed_items_fill_what_the_assessment_leaves_open() {
+        let p = ScoringPolicy::default_for(2026);
+        let computed: BTreeMap<String, f64> = [("jenis_informasi", 50.0), ("digitalisasi", 100.0)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        // No assessment: the computed items beside the service item,
+        // weights renormalised (40 + 20 + 10), indicative.
+        let (s, c, used) = final_score(&p, Some((80.0, 70.0)), None, &computed).unwrap();
+        assert!(!used);
+        assert!((s - (40.0 * 50.0 + 20.0 * 100.0 + 10.0 * 80.0) / 70.0).abs() < 1e-9);
+        assert!((c - (40.0 * 50.0 + 20.0 * 100.0 + 10.0 * 70.0) / 70.0).abs() < 1e-9);
+        // An assessment that scores jenis informasi overrides the computed
+        // value; digitalisasi, not assessed, is computed; the rest count.
+        let assessed: BTreeMap<String, f64> =
+            [("jenis_informasi", 90.0), ("sarana_prasarana", 60.0)]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+        let (s, _, used) = final_score(&p, Some((80.0, 70.0)), Some(&assessed), &computed).unwrap();
+        assert!(used);
+        assert!(
+            (s - (40.0 * 90.0 + 20.0 * 100.0 + 10.0 * 80.0 + 10.0 * 60.0) / 100.0).abs() < 1e-9
+        );
+        let sources: Vec<(String, ItemSource)> =
+            item_values(&p, (80.0, 70.0), Some(&assessed), &computed)
+                .into_iter()
+                .map(|v| (v.item, v.source))
+                .collect();
+        assert_eq!(
+            sources,
+            vec![
+                ("jenis_informasi".into(), ItemSource::Assessment),
+                ("digitalisasi".into(), ItemSource::Computed),
+                ("kualitas_informasi".into(), ItemSource::Missing),
+                ("pelayanan_informasi".into(), ItemSource::Requests),
+                ("komitmen_organisasi".into(), ItemSource::Missing),
+                ("sarana_prasarana".into(), ItemSource::Assessment),
+            ]
+        );
+        // A policy without items: the service score.
+        let mut bare = p.clone();
+        bare.assessment_items.clear();
+        assert_eq!(
+            final_score(&bare, Some((80.0, 70.0)), None, &computed),
+            Some((80.0, 70.0, false))
+        );
     }
 
     #[test]

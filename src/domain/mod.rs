@@ -5,6 +5,7 @@ pub mod agency;
 pub mod annual_report;
 pub mod calendar;
 pub mod deadline;
+pub mod dip;
 pub mod dispute;
 pub mod enums;
 pub mod exemption;

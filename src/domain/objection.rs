@@ -37,6 +37,10 @@ pub struct Objection {
     pub statement: String,
     /// Ground b without a request: what was not published.
     pub unpublished_information: Option<String>,
+    /// Ground b: the DIP entry cited as not published (its name).
+    pub unpublished_dip_entry: Option<String>,
+    /// Ground b: the checklist item cited as not published.
+    pub unpublished_item: Option<String>,
     /// Filed.
     pub file_time: Timestamp,
     /// Agency-local filing day.

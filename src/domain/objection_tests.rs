@@ -230,6 +230,8 @@ impl World {
             grounds: vec![G::Rejected],
             statement: "Informasi kontrak bukan informasi yang dikecualikan".into(),
             unpublished_information: None,
+            unpublished_dip_entry: None,
+            unpublished_item: None,
             file_time,
             file_date,
             checks: vec![GroundCheck {

@@ -3,6 +3,7 @@
 //! code; figures come from the store's cells and `domain::figures`.
 pub mod annual;
 pub mod chart;
+pub mod dip;
 
 pub mod export;
 pub mod letter;

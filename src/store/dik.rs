@@ -313,8 +313,8 @@ pub(crate) async fn insert_objection(
     Sql::new(
         "INSERT INTO objections (id, registration_number, request_id, agency_id, agency_path, \
          grounds, grounds_arose, statement, file_time, file_date, answer_due_date, create_time, \
-         unpublished_information, ground_checks) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         unpublished_information, ground_checks, unpublished_dip_entry, unpublished_item) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(o.id.to_string())
     .bind(&o.registration_number)
@@ -330,6 +330,8 @@ pub(crate) async fn insert_objection(
     .bind(ts(now))
     .bind(&o.unpublished_information)
     .bind(serde_json::to_string(&o.checks).context("encoding ground checks")?)
+    .bind(&o.unpublished_dip_entry)
+    .bind(&o.unpublished_item)
     .execute(conn)
     .await?;
     write_objection(conn, o).await

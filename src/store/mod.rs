@@ -30,6 +30,7 @@ use crate::{
 pub(crate) mod core;
 pub mod db;
 pub(crate) mod dik;
+pub(crate) mod dip;
 pub(crate) mod feed;
 pub(crate) mod figures;
 pub(crate) mod keys;
@@ -43,6 +44,7 @@ pub(crate) mod tariff;
 pub mod writer;
 
 pub use self::core::SqlStore;
+pub use dip::DipFilter;
 pub use feed::{AlertCandidate, FeedEvent, FeedFilter, NewFeedEvent};
 pub use writer::{FaultSwitch, Health, Tx, Writer};
 
@@ -569,9 +571,27 @@ pub trait FeedStore: Send + Sync + 'static {
 /// The register's reads, and its writer. Writes are the app's use cases
 /// (`crate::app`): each runs in the writer's transaction and uses the
 /// store's primitives for rows (`store::register`, `store::dik`, ...).
+/// Reads of the DIP (Daftar Informasi Publik).
+#[async_trait::async_trait]
+pub trait DipStore: Send + Sync + 'static {
+    /// The latest checklist set for a year, if an administrator set one.
+    async fn dip_checklist(
+        &self,
+        year: i16,
+    ) -> Result<Option<(crate::domain::dip::Checklist, Timestamp)>>;
+    /// An entry of an agency's DIP, with its versions.
+    async fn get_dip_entry(&self, agency_id: &str, id: Uuid) -> Result<crate::domain::dip::Entry>;
+    /// The entries of the DIP of `agency`: those of the agencies above it
+    /// first, then its own, each by number.
+    async fn dip_entries(&self, agency: &Agency) -> Result<Vec<crate::domain::dip::Entry>>;
+    /// What coverage needs of every entry of these agencies.
+    async fn dip_facts(&self, agency_ids: &[String])
+    -> Result<Vec<crate::domain::dip::EntryFacts>>;
+}
+
 #[async_trait::async_trait]
 pub trait Store:
-    DikStore + FeedStore + FigureStore + KeyStore + ReportStore + Send + Sync + 'static
+    DikStore + DipStore + FeedStore + FigureStore + KeyStore + ReportStore + Send + Sync + 'static
 {
     /// Reads an agency.
     async fn get_agency(&self, id: &str) -> Result<Agency>;

@@ -49,7 +49,7 @@ pub const OBJECTION_COLUMNS: &str = "o.id, o.registration_number, o.request_id, 
      r.registration_number AS request_registration_number, o.agency_id, o.grounds, \
      o.grounds_arose, o.statement, o.file_time, o.file_date, o.answer_due_date, o.decision, \
      o.extent, o.reasons, o.superior_name, o.superior_position, o.decide_time, o.decide_date, \
-     o.answered_on_time, o.reopened_due_date, o.unpublished_information, o.ground_checks, \
+     o.answered_on_time, o.reopened_due_date, o.unpublished_information, o.unpublished_dip_entry, o.unpublished_item, o.ground_checks, \
      o.answer_receipt_date, o.dispute_window_start, o.dispute_window_due, \
      o.corrected_fee_rupiah, o.refund_rupiah, o.history, \
      (SELECT d.id FROM disputes d WHERE d.objection_id = o.id) AS dispute_id";
@@ -793,6 +793,8 @@ pub(crate) fn objection_from_row(r: &Row) -> Result<(Objection, Vec<Uuid>)> {
             grounds,
             statement: r.get("statement")?,
             unpublished_information: r.get("unpublished_information")?,
+            unpublished_dip_entry: r.get("unpublished_dip_entry")?,
+            unpublished_item: r.get("unpublished_item")?,
             file_time: from_ts(r.get("file_time")?)?,
             file_date: parse_date(&r.get::<String>("file_date")?)?,
             checks,

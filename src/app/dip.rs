@@ -1,0 +1,385 @@
+//! The DIP (Daftar Informasi Publik): entries, versions, withdrawals, the
+//! checklist per year, coverage; and the Pasal 11(2) proposals written when
+//! an objection or a dispute opens information.
+use jiff::{Timestamp, civil::Date};
+use uuid::Uuid;
+
+use super::App;
+use crate::{
+    domain::{
+        InformationKind,
+        agency::{Agency, depth_on, path_ids},
+        dip::{self, Checklist, Coverage, Entry, Version, Withdrawal},
+        exemption, time,
+    },
+    error::{Error, FieldViolation, Result},
+    store::{
+        Tx,
+        dik::fetch_exemption,
+        dip::{
+            entry_not_found, fetch_entry, insert_checklist, insert_entry, insert_version,
+            next_entry_number, stored_checklist, withdraw_entry,
+        },
+        rows::agency_not_found,
+    },
+};
+
+fn invalid(problems: Vec<dip::Problem>) -> Error {
+    Error::InvalidArgument(
+        problems
+            .into_iter()
+            .map(|(f, d)| FieldViolation::new(f, d))
+            .collect(),
+    )
+}
+
+fn precondition(problems: Vec<dip::Problem>) -> Error {
+    let text: Vec<String> = problems.iter().map(|(f, d)| format!("{f}: {d}")).collect();
+    Error::precondition("DIP_VERSION_ORDER", text.join("; "))
+}
+
+/// The checklist governing `year` in the writer's transaction.
+async fn checklist_in(tx: &mut Tx<'_>, year: i16) -> Result<Checklist> {
+    Ok(stored_checklist(&mut tx.conn, year)
+        .await?
+        .map(|(c, _)| c)
+        .unwrap_or_else(|| Checklist::default_for(year)))
+}
+
+/// Refuses to publish an entry linked to a DIK entry in force that day: an
+/// entry cannot be both exempt and published (RULINGS).
+async fn check_not_exempt(tx: &mut Tx<'_>, e: &Entry, day: Date, field: &str) -> Result<()> {
+    let Some((_, xid)) = &e.exemption else {
+        return Ok(());
+    };
+    if let Some(x) = fetch_exemption(&mut tx.conn, *xid).await?
+        && x.status_on(day) == exemption::Status::Active
+    {
+        return Err(Error::precondition(
+            "DIP_ENTRY_EXEMPT",
+            format!(
+                "{field}: the information is exempt on {day} under DIK entry {} (Pasal 17 huruf {}); \
+                 it cannot be published while that entry is in force",
+                x.name(),
+                x.letter.as_str()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Records a DIP entry proposed for information an objection or a dispute
+/// declared open (UU KIP Pasal 11(2): setiap saat), or ordered published
+/// (ground b: berkala), in the writer's transaction. Its officer publishes
+/// it (or withdraws it, with a reason).
+pub(crate) async fn propose_opened(
+    tx: &mut Tx<'_>,
+    agency_id: &str,
+    information: &str,
+    opened_by: &str,
+    kind: InformationKind,
+    items: Vec<String>,
+    now: Timestamp,
+) -> Result<Entry> {
+    let number = next_entry_number(&mut tx.conn, agency_id).await?;
+    let e = Entry {
+        id: Uuid::now_v7(),
+        agency_id: agency_id.to_string(),
+        number,
+        summary: information.to_string(),
+        holding_unit: "PPID".into(),
+        responsible: "PPID".into(),
+        production_place: None,
+        softcopy: true,
+        hardcopy: true,
+        retention: String::new(),
+        kind,
+        items,
+        update_months: None,
+        event_date: None,
+        exemption: None,
+        opened_by: Some(opened_by.to_string()),
+        versions: Vec::new(),
+        withdrawn: None,
+        create_time: now,
+    };
+    insert_entry(&mut tx.conn, &e).await?;
+    Ok(e)
+}
+
+impl App {
+    /// The checklist governing `year`: the latest one set, else the built-in
+    /// one; with when it was set.
+    pub async fn dip_checklist(&self, year: i16) -> Result<(Checklist, Option<Timestamp>)> {
+        Ok(match self.store.dip_checklist(year).await? {
+            Some((c, t)) => (c, Some(t)),
+            None => (Checklist::default_for(year), None),
+        })
+    }
+
+    /// Sets a new version of a year's checklist (checked by the caller with
+    /// [`Checklist::problems`]).
+    pub async fn set_dip_checklist(&self, c: Checklist) -> Result<(Checklist, Timestamp)> {
+        let now = self.now();
+        let stored = c.clone();
+        let version = self
+            .store
+            .writer()
+            .write(move |tx| {
+                Box::pin(async move { insert_checklist(&mut tx.conn, &stored, now).await })
+            })
+            .await?;
+        Ok((Checklist { version, ..c }, now))
+    }
+
+    /// Registers an entry in an agency's DIP, published at once when
+    /// `first` is given. Its items are checked against the checklist of the
+    /// agency's current year; its exemption link against the DIK.
+    #[tracing::instrument(skip_all, fields(agency = %entry.agency_id))]
+    pub async fn create_dip_entry(
+        &self,
+        entry: Entry,
+        first: Option<Version>,
+        actor: &str,
+    ) -> Result<Entry> {
+        let now = self.now();
+        let actor = actor.to_string();
+        self.store
+            .writer()
+            .write(move |tx| {
+                let mut e = entry.clone();
+                let first = first.clone();
+                let actor = actor.clone();
+                Box::pin(async move {
+                    let agency = tx
+                        .agency(&e.agency_id)
+                        .await?
+                        .ok_or_else(|| agency_not_found(&e.agency_id))?;
+                    let today = time::local_date(now, &agency.tz());
+                    let checklist = checklist_in(tx, today.year()).await?;
+                    let mut problems = dip::check_entry("entry", &e, &checklist);
+                    if let Some((owner, xid)) = &e.exemption {
+                        let x = fetch_exemption(&mut tx.conn, *xid)
+                            .await?
+                            .filter(|x| &x.agency_id == owner);
+                        match x {
+                            Some(x) if depth_on(&agency.path, &x.agency_id).is_some() => {}
+                            _ => problems.push((
+                                "entry.exemption".into(),
+                                format!(
+                                    "agencies/{owner}/exemptions/{xid} is not a DIK entry of this agency or one above it"
+                                ),
+                            )),
+                        }
+                    }
+                    let mut order = Vec::new();
+                    if let Some(v) = &first {
+                        let (inv, pre) = dip::check_version("version", &e, v, today);
+                        problems.extend(inv);
+                        order.extend(pre);
+                    }
+                    if !problems.is_empty() {
+                        return Err(invalid(problems));
+                    }
+                    if !order.is_empty() {
+                        return Err(precondition(order));
+                    }
+                    if let Some(v) = &first {
+                        check_not_exempt(tx, &e, v.publish_date, "version.publish_date").await?;
+                    }
+                    e.number = next_entry_number(&mut tx.conn, &e.agency_id).await?;
+                    e.create_time = now;
+                    insert_entry(&mut tx.conn, &e).await?;
+                    if let Some(mut v) = first {
+                        v.number = 1;
+                        v.create_time = now;
+                        insert_version(&mut tx.conn, e.id, &v, &actor).await?;
+                        e.versions.push(v);
+                    }
+                    Ok(e)
+                })
+            })
+            .await
+    }
+
+    /// Publishes a new version of an entry (the first publishes a proposed
+    /// entry). Versions are dated in order; the old ones keep their dates.
+    #[tracing::instrument(skip_all, fields(entry = %id))]
+    pub async fn publish_dip_version(
+        &self,
+        agency_id: &str,
+        id: Uuid,
+        version: Version,
+        actor: &str,
+    ) -> Result<Entry> {
+        let now = self.now();
+        let owner = agency_id.to_string();
+        let actor = actor.to_string();
+        self.store
+            .writer()
+            .write(move |tx| {
+                let owner = owner.clone();
+                let mut v = version.clone();
+                let actor = actor.clone();
+                Box::pin(async move {
+                    let mut e = fetch_entry(&mut tx.conn, id)
+                        .await?
+                        .filter(|e| e.agency_id == owner)
+                        .ok_or_else(|| entry_not_found(&owner, id))?;
+                    let agency = tx
+                        .agency(&owner)
+                        .await?
+                        .ok_or_else(|| entry_not_found(&owner, id))?;
+                    if let Some(w) = &e.withdrawn {
+                        return Err(Error::precondition(
+                            "DIP_ENTRY_WITHDRAWN",
+                            format!(
+                                "{} was withdrawn on {}: register a new entry",
+                                e.name(),
+                                w.date
+                            ),
+                        ));
+                    }
+                    let today = time::local_date(now, &agency.tz());
+                    let (inv, pre) = dip::check_version("version", &e, &v, today);
+                    if !inv.is_empty() {
+                        return Err(invalid(inv));
+                    }
+                    if !pre.is_empty() {
+                        return Err(precondition(pre));
+                    }
+                    check_not_exempt(tx, &e, v.publish_date, "version.publish_date").await?;
+                    v.number = e.versions.len() as i32 + 1;
+                    v.create_time = now;
+                    insert_version(&mut tx.conn, e.id, &v, &actor).await?;
+                    e.versions.push(v);
+                    Ok(e)
+                })
+            })
+            .await
+    }
+
+    /// Takes an entry off the DIP from today (agency-local), with a reason.
+    #[tracing::instrument(skip_all, fields(entry = %id))]
+    pub async fn withdraw_dip_entry(
+        &self,
+        agency_id: &str,
+        id: Uuid,
+        reason: String,
+    ) -> Result<Entry> {
+        let now = self.now();
+        let owner = agency_id.to_string();
+        self.store
+            .writer()
+            .write(move |tx| {
+                let owner = owner.clone();
+                let reason = reason.clone();
+                Box::pin(async move {
+                    let mut e = fetch_entry(&mut tx.conn, id)
+                        .await?
+                        .filter(|e| e.agency_id == owner)
+                        .ok_or_else(|| entry_not_found(&owner, id))?;
+                    if e.withdrawn.is_some() {
+                        return Err(Error::precondition(
+                            "DIP_ENTRY_WITHDRAWN",
+                            format!("{} is already withdrawn", e.name()),
+                        ));
+                    }
+                    let agency = tx
+                        .agency(&owner)
+                        .await?
+                        .ok_or_else(|| entry_not_found(&owner, id))?;
+                    let w = Withdrawal {
+                        time: now,
+                        date: time::local_date(now, &agency.tz()),
+                        reason,
+                    };
+                    withdraw_entry(&mut tx.conn, id, &w).await?;
+                    e.withdrawn = Some(w);
+                    Ok(e)
+                })
+            })
+            .await
+    }
+
+    /// An entry of an agency's DIP.
+    pub async fn get_dip_entry(&self, agency_id: &str, id: Uuid) -> Result<Entry> {
+        self.store.get_dip_entry(agency_id, id).await
+    }
+
+    /// The DIP of an agency: its Pemda's entries, then its own.
+    pub async fn dip_entries(&self, agency: &Agency) -> Result<Vec<Entry>> {
+        self.store.dip_entries(agency).await
+    }
+
+    /// What the DIP of `agency` covers on `day`, against the checklist of
+    /// that day's year.
+    pub async fn dip_coverage(&self, agency: &Agency, day: Date) -> Result<Coverage> {
+        let (checklist, _) = self.dip_checklist(day.year()).await?;
+        let ids: Vec<String> = path_ids(&agency.path).map(String::from).collect();
+        let facts = self.store.dip_facts(&ids).await?;
+        Ok(dip::coverage(&checklist, &agency.path, &facts, day))
+    }
+}
+
+/// Checks what an objection on ground b cites as not published: a DIP
+/// entry of the agency (or one above it) and/or an item of the filing
+/// year's checklist, both berkala (Pasal 35(1)(b) concerns Pasal 9
+/// information). Returns the entry's name.
+pub(crate) async fn check_unpublished_citation(
+    tx: &mut Tx<'_>,
+    agency: &Agency,
+    f: &super::objections::ObjectionFiling,
+    file_date: Date,
+) -> Result<Option<String>> {
+    let mut problems = Vec::new();
+    let mut name = None;
+    if let Some((owner, id)) = &f.unpublished_dip_entry {
+        match fetch_entry(&mut tx.conn, *id)
+            .await?
+            .filter(|e| &e.agency_id == owner && depth_on(&agency.path, owner).is_some())
+        {
+            Some(e) if e.kind != InformationKind::Berkala => problems.push((
+                "unpublished_dip_entry".to_string(),
+                format!(
+                    "{} is {} information; ground b concerns berkala information (Pasal 9)",
+                    e.name(),
+                    e.kind.as_str()
+                ),
+            )),
+            Some(e) => name = Some(e.name()),
+            None => problems.push((
+                "unpublished_dip_entry".to_string(),
+                format!(
+                    "agencies/{owner}/dipEntries/{id} is not an entry of the DIP of agencies/{}",
+                    agency.id
+                ),
+            )),
+        }
+    }
+    if let Some(code) = &f.unpublished_item {
+        let checklist = checklist_in(tx, file_date.year()).await?;
+        match checklist.item(code) {
+            None => problems.push((
+                "unpublished_item".to_string(),
+                format!(
+                    "{code:?} is not an item of the {} checklist (version {})",
+                    checklist.year, checklist.version
+                ),
+            )),
+            Some(it) if it.kind != InformationKind::Berkala => problems.push((
+                "unpublished_item".to_string(),
+                format!(
+                    "{code} is {} information; ground b concerns berkala information (Pasal 9)",
+                    it.kind.as_str()
+                ),
+            )),
+            Some(_) => {}
+        }
+    }
+    if problems.is_empty() {
+        Ok(name)
+    } else {
+        Err(invalid(problems))
+    }
+}
