@@ -16,6 +16,7 @@ use crate::{
         objections::{ObjectionDecisionInput, ObjectionFiling},
     },
     clock::ManualClock,
+    domain::dip,
     domain::{
         AccessMethod, AgencyKind, Channel, CopyForm, DecisionExtent, DeliveryMethod,
         ExemptionLetter, ObjectionDecision, ObjectionGround, Outcome, RequestState, RequesterType,
@@ -56,6 +57,77 @@ pub struct Summary {
     pub objections: usize,
     /// Disputes filed.
     pub disputes: usize,
+    /// DIP entries published.
+    pub dip_entries: usize,
+}
+
+/// An agency's DIP as offices keep them: most obligatory items published
+/// (about one in eight missing), berkala ones updated through the year with
+/// about one in five left past its period, four in five online.
+fn dip_of(rng: &mut StdRng, a: &Agency, year: i16, now: Timestamp) -> Vec<dip::Entry> {
+    let checklist = dip::Checklist::default_for(year);
+    let today = crate::domain::time::local_date(now, &a.tz());
+    let start = Date::new(year - 1, 1, 1).unwrap_or(today);
+    let mut out = Vec::new();
+    for item in checklist.obligatory() {
+        if rng.random_range(0..8) == 0 {
+            continue;
+        }
+        let stale =
+            item.kind == crate::domain::InformationKind::Berkala && rng.random_range(0..5) == 0;
+        // The latest version: within the last six months, or (stale) before.
+        let latest = if stale {
+            today
+                .checked_sub(jiff::Span::new().days(190 + rng.random_range(0..200)))
+                .unwrap_or(start)
+        } else {
+            today
+                .checked_sub(jiff::Span::new().days(rng.random_range(0..170)))
+                .unwrap_or(today)
+        };
+        let mut dates = vec![latest];
+        for _ in 0..rng.random_range(0..3) {
+            let earlier = dates[0]
+                .checked_sub(jiff::Span::new().days(rng.random_range(30..180)))
+                .unwrap_or(start);
+            dates.insert(0, earlier);
+        }
+        let online = rng.random_range(0..5) != 0;
+        let slug = item.code.replace('.', "/");
+        out.push(dip::Entry {
+            id: Uuid::now_v7(),
+            agency_id: a.id.clone(),
+            number: 0,
+            summary: format!("{} {}", item.title, a.display_name),
+            holding_unit: format!("Sekretariat {}", a.display_name),
+            responsible: format!("PPID {}", a.display_name),
+            production_place: Some(a.display_name.clone()),
+            softcopy: online,
+            hardcopy: true,
+            retention: "5 tahun".into(),
+            kind: item.kind,
+            items: vec![item.code.clone()],
+            update_months: (item.kind == crate::domain::InformationKind::Berkala).then_some(6),
+            event_date: None,
+            exemption: None,
+            opened_by: None,
+            versions: dates
+                .iter()
+                .enumerate()
+                .map(|(i, d)| dip::Version {
+                    number: i as i32 + 1,
+                    publish_date: *d,
+                    url: online.then(|| format!("https://ppid.{}.go.id/{slug}/{}", a.id, i + 1)),
+                    location: Some(format!("Meja layanan PPID {}", a.display_name)),
+                    note: None,
+                    create_time: now,
+                })
+                .collect(),
+            withdrawn: None,
+            create_time: now,
+        });
+    }
+    out
 }
 
 /// What people ask for, in the words of real requests: a document, a
@@ -274,6 +346,10 @@ pub async fn generate(
         }
     }
     summary.agencies = agencies.len();
+    for a in &agencies {
+        let entries = dip_of(&mut rng, a, plan.year, now);
+        summary.dip_entries += app.load_dip_entries(entries, "generator").await?;
+    }
 
     // Busy OPDs get more requests than quiet ones.
     let weights: Vec<(usize, u32)> = agencies

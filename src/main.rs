@@ -49,8 +49,9 @@ async fn run() -> anyhow::Result<()> {
                 ppid::generate::generate(store, &plan, |n| bar.set_position(n as u64)).await?;
             bar.finish_and_clear();
             println!(
-                "generated {} agencies, {} requests, {} objections, {} disputes in {:.1} s",
+                "generated {} agencies ({} DIP entries), {} requests, {} objections, {} disputes in {:.1} s",
                 summary.agencies,
+                summary.dip_entries,
                 summary.requests,
                 summary.objections,
                 summary.disputes,

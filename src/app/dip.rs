@@ -383,3 +383,32 @@ pub(crate) async fn check_unpublished_citation(
         Err(invalid(problems))
     }
 }
+
+impl App {
+    /// Loads entries already judged sound (the data generator), with their
+    /// versions, numbered after the agency's last, in one transaction.
+    pub async fn load_dip_entries(&self, entries: Vec<Entry>, actor: &str) -> Result<usize> {
+        let actor = actor.to_string();
+        self.store
+            .writer()
+            .write(move |tx| {
+                Box::pin(async move {
+                    let mut next: std::collections::HashMap<String, i64> = Default::default();
+                    for mut e in entries.iter().cloned() {
+                        let n = match next.get(&e.agency_id) {
+                            Some(n) => *n,
+                            None => next_entry_number(&mut tx.conn, &e.agency_id).await?,
+                        };
+                        next.insert(e.agency_id.clone(), n + 1);
+                        e.number = n;
+                        insert_entry(&mut tx.conn, &e).await?;
+                        for v in &e.versions {
+                            insert_version(&mut tx.conn, e.id, v, &actor).await?;
+                        }
+                    }
+                    Ok(entries.len())
+                })
+            })
+            .await
+    }
+}

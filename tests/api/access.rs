@@ -173,6 +173,14 @@ fn policy(path: &str) -> (&'static [&'static str], bool) {
         ),
         ("ppid.v1.LetterService", "RenderLetter") => (OBJECTIONS, false),
         ("ppid.v1.KeyService", _) => (ADMIN, false),
+        // The DIP is public by law; its officers write it; the checklist is
+        // a national setting.
+        (
+            "ppid.v1.PublicInformationService",
+            "CreateDipEntry" | "PublishDipVersion" | "WithdrawDipEntry",
+        ) => (STAFF, false),
+        ("ppid.v1.PublicInformationService", "SetDipChecklist") => (&["operator"], false),
+        ("ppid.v1.PublicInformationService", _) => (ALL, true),
         other => panic!("no policy written for {other:?}: add it here and in api::auth"),
     }
 }

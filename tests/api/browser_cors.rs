@@ -72,7 +72,7 @@ fn page_server() -> String {
     addr
 }
 
-fn chromium() -> Option<String> {
+pub(crate) fn chromium() -> Option<String> {
     if let Ok(c) = std::env::var("PPID_TEST_CHROMIUM") {
         return Some(c);
     }

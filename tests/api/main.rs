@@ -9,6 +9,7 @@ mod backup_cli;
 mod browser_cors;
 mod calendar;
 mod crash;
+mod dip;
 mod durability;
 mod events;
 mod exemptions;
