@@ -75,14 +75,15 @@ fn row(e: &Entry, agency: &Agency, checklist: &Checklist, today: Date, lang: Lan
         .items
         .iter()
         .map(|code| match checklist.item(code) {
-            Some(it) => format!(
-                "{} ({})",
-                match lang {
-                    Lang::Id => &it.title,
-                    Lang::En => &it.title_en,
-                },
-                it.basis
-            ),
+            // The law's article is what a reader checks; the Perki's
+            // detail is in the checklist.
+            Some(it) => it
+                .basis
+                .split(';')
+                .next()
+                .unwrap_or(&it.basis)
+                .trim()
+                .to_string(),
             None => code.clone(),
         })
         .collect();
@@ -111,8 +112,20 @@ fn row(e: &Entry, agency: &Agency, checklist: &Checklist, today: Date, lang: Lan
         (None, Freshness::Current(Some(due)), Lang::En) => {
             format!("Current; next update due {}", texts::date(lang, due))
         }
-        (None, Freshness::Current(None), Lang::Id) => "Tersedia".into(),
-        (None, Freshness::Current(None), Lang::En) => "Available".into(),
+        (None, Freshness::Current(None), _) => match (e.event_date, e.versions.first(), lang) {
+            (Some(ev), Some(v), Lang::Id) => format!(
+                "Diumumkan {} hari setelah kejadian ({})",
+                (v.publish_date - ev).get_days(),
+                texts::date(lang, ev)
+            ),
+            (Some(ev), Some(v), Lang::En) => format!(
+                "Announced {} days after the event ({})",
+                (v.publish_date - ev).get_days(),
+                texts::date(lang, ev)
+            ),
+            (_, _, Lang::Id) => "Tersedia".into(),
+            (_, _, Lang::En) => "Available".into(),
+        },
     };
     // The Pemda's entries in an OPD's DIP say whose they are.
     let number = if e.agency_id == agency.id {
@@ -153,9 +166,9 @@ pub fn csv(
 
 const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2em auto;\
 max-width:1400px;padding:0 1em;color:#1d1d1f;line-height:1.4}h1{font-size:1.5em;margin-bottom:.2em}\
-p.sub{color:#444;margin-top:0}table{border-collapse:collapse;width:100%;font-size:.85em}\
-th,td{border:1px solid #999;padding:.3em .45em;vertical-align:top;text-align:left}\
-th{background:#e8eef5}td.late{color:#a00;font-weight:600}tr.out td{color:#777}\
+p.sub{color:#444;margin-top:0}table{border-collapse:collapse;width:100%;font-size:.85em;table-layout:fixed}\
+th,td{border:1px solid #999;padding:.3em .45em;vertical-align:top;text-align:left;overflow-wrap:anywhere}\
+th{background:#e8eef5;overflow-wrap:normal}td.late{color:#a00;font-weight:600}tr.out td{color:#777}\
 h2{font-size:1.15em;margin-top:1.4em}p.empty{color:#777;font-style:italic}\
 @media print{body{margin:0;max-width:none;font-size:8.5pt}tr{break-inside:avoid}\
 a{color:inherit;text-decoration:none}@page{size:A4 landscape;margin:12mm}}";
@@ -213,11 +226,17 @@ pub fn html(
             let _ = write!(h, "<p class=\"empty\">{}</p>", esc(empty));
             continue;
         }
-        h.push_str("<table><thead><tr>");
+        // Widths in percent, the kind column left out (it is the heading).
+        h.push_str("<table><colgroup>");
+        for w in [8, 15, 10, 10, 9, 7, 9, 9, 13, 10] {
+            let _ = write!(h, "<col style=\"width:{w}%\">");
+        }
+        h.push_str("</colgroup><thead><tr>");
         // The kind column is the section's heading.
         for (i, c) in heads.iter().enumerate() {
             if i != 7 {
-                let _ = write!(h, "<th>{}</th>", esc(c));
+                // Let "Pejabat/Unit/Satuan" break at its slashes only.
+                let _ = write!(h, "<th>{}</th>", esc(c).replace('/', "/\u{200b}"));
             }
         }
         h.push_str("</tr></thead><tbody>");

@@ -928,7 +928,36 @@ async fn dip_export_reads_as_a_page(backend: Backend) {
     )
     .await
     .unwrap();
-    let _ = &mut app;
+    add(
+        &app,
+        "kota-serang",
+        new_entry(
+            "Profil Pemerintah Kota Serang: kedudukan, tugas dan fungsi, struktur organisasi",
+            K::Berkala as i32,
+            &["berkala.profil"],
+        ),
+        Some(version("2026-01-05", "https://serangkota.go.id/profil")),
+    )
+    .await
+    .unwrap();
+    add(
+        &app,
+        "dinkes",
+        pb::DipEntry {
+            event_date: Some(date("2026-02-26")),
+            ..new_entry(
+                "Peringatan kejadian luar biasa demam berdarah di Kecamatan Kasemen",
+                K::SertaMerta as i32,
+                &["serta_merta.ancaman"],
+            )
+        },
+        Some(version(
+            "2026-02-26",
+            "https://ppid.serangkota.go.id/dinkes/klb-dbd",
+        )),
+    )
+    .await
+    .unwrap();
     let csv = client(&app)
         .export_dip(pb::ExportDipRequest {
             parent: "agencies/dinkes".into(),
@@ -938,21 +967,24 @@ async fn dip_export_reads_as_a_page(backend: Backend) {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(csv.entry_count, 2);
+    assert_eq!(csv.entry_count, 4);
     let text = String::from_utf8(csv.data).unwrap();
     let mut rows = csv::Reader::from_reader(text.as_bytes());
     let head: Vec<String> = rows.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(head[1], "Ringkasan Isi Informasi");
     assert_eq!(head[6], "Jangka Waktu Penyimpanan/Retensi Arsip");
     let records: Vec<csv::StringRecord> = rows.records().map(|r| r.unwrap()).collect();
-    assert_eq!(&records[0][7], "Berkala");
+    // The Pemda's entry first, numbered as its own.
+    assert_eq!(&records[0][0], "KOTA-SERANG-1");
+    assert_eq!(&records[1][7], "Berkala");
     assert!(
-        records[0][10].starts_with("TERLAMBAT"),
+        records[1][10].starts_with("TERLAMBAT"),
         "{:?}",
-        &records[0][10]
+        &records[1][10]
     );
-    assert!(records[0][8].contains("Pasal 9"), "{:?}", &records[0][8]);
-    assert_eq!(&records[1][7], "Setiap saat");
+    assert!(records[1][8].contains("Pasal 9"), "{:?}", &records[1][8]);
+    assert_eq!(&records[2][7], "Setiap saat");
+    assert_eq!(&records[3][7], "Serta-merta");
 
     let html = client(&app)
         .export_dip(pb::ExportDipRequest {
@@ -966,6 +998,10 @@ async fn dip_export_reads_as_a_page(backend: Backend) {
     assert!(html.content_type.starts_with("text/html"));
     let page = String::from_utf8(html.data).unwrap();
     assert!(page.contains("Daftar Informasi Publik"));
+    // For looking at it: PPID_TEST_SAVE_PAGES=dir keeps the page.
+    if let Ok(dir) = std::env::var("PPID_TEST_SAVE_PAGES") {
+        std::fs::write(format!("{dir}/dip-{}.html", app.port), &page).unwrap();
+    }
     // As a person sees it: the page parses and shows its table, where a
     // browser is at hand.
     if let Some(chromium) = crate::browser_cors::chromium() {
