@@ -364,6 +364,7 @@ macro_rules! conformance {
 }
 
 conformance! {
+    dip_entries_versions_and_facts;
     agencies_derive_pemda_path_and_group;
     agencies_list_by_id_parent_and_page;
     agencies_update_checks_the_version;
@@ -3874,4 +3875,168 @@ async fn counters_added_later_are_filled_from_the_register(db: SameDatabase) {
     let b = db.open_another().await;
     assert_eq!(cells(b).await, kept, "filled from the register on open");
     assert_pemda_cells_agree(&db.open_another().await, &tree).await;
+}
+
+/// The DIP's rows read back the same on both backends: entries with their
+/// versions (in order), the path's entries first, the facts coverage uses,
+/// withdrawal, numbering per agency, and the checklist versions.
+async fn dip_entries_versions_and_facts(store: Arc<dyn Store>) {
+    use ppid::domain::{
+        InformationKind,
+        dip::{self, Checklist, Entry, Version},
+    };
+    let tree = seed(&store).await;
+    let app = store.at(t("2026-03-02T02:00:00Z"));
+    let d = |s: &str| s.parse::<Date>().unwrap();
+    let entry = |agency: &Agency, kind: InformationKind, items: &[&str]| Entry {
+        id: Uuid::now_v7(),
+        agency_id: agency.id.clone(),
+        number: 0,
+        summary: format!("Informasi {}", items.join(" ")),
+        holding_unit: "Sekretariat".into(),
+        responsible: "PPID".into(),
+        production_place: Some("Kota Serang".into()),
+        softcopy: true,
+        hardcopy: false,
+        retention: "5 tahun".into(),
+        kind,
+        items: items.iter().map(|s| s.to_string()).collect(),
+        update_months: (kind == InformationKind::Berkala).then_some(3),
+        event_date: None,
+        exemption: None,
+        opened_by: None,
+        versions: Vec::new(),
+        withdrawn: None,
+        create_time: t("2026-03-02T02:00:00Z"),
+    };
+    let v = |day: &str, url: Option<&str>| Version {
+        number: 0,
+        publish_date: d(day),
+        url: url.map(String::from),
+        location: Some("Meja PPID".into()),
+        note: None,
+        create_time: Timestamp::UNIX_EPOCH,
+    };
+    let pemda = app
+        .create_dip_entry(
+            entry(&tree.serang, InformationKind::Berkala, &["berkala.profil"]),
+            Some(v("2026-01-10", Some("https://serangkota.go.id/profil"))),
+            "officer",
+        )
+        .await
+        .unwrap();
+    let lk = app
+        .create_dip_entry(
+            entry(
+                &tree.dinkes,
+                InformationKind::Berkala,
+                &["berkala.laporan_keuangan"],
+            ),
+            Some(v("2025-10-01", None)),
+            "officer",
+        )
+        .await
+        .unwrap();
+    let lk = app
+        .publish_dip_version(
+            &tree.dinkes.id,
+            lk.id,
+            v("2026-02-01", Some("https://a.example/lk")),
+            "officer",
+        )
+        .await
+        .unwrap();
+    let proposed = app
+        .create_dip_entry(
+            entry(
+                &tree.dinkes,
+                InformationKind::SetiapSaat,
+                &["setiap_saat.dip"],
+            ),
+            None,
+            "officer",
+        )
+        .await
+        .unwrap();
+    let other = app
+        .create_dip_entry(
+            entry(
+                &tree.disdik,
+                InformationKind::SetiapSaat,
+                &["setiap_saat.dip"],
+            ),
+            Some(v("2026-02-01", None)),
+            "officer",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (pemda.number, lk.number, proposed.number, other.number),
+        (1, 1, 2, 1)
+    );
+
+    let read = store.get_dip_entry(&tree.dinkes.id, lk.id).await.unwrap();
+    assert_eq!(read, lk, "read back as written");
+    assert_eq!(
+        read.versions
+            .iter()
+            .map(|v| (v.number, v.publish_date))
+            .collect::<Vec<_>>(),
+        vec![(1, d("2025-10-01")), (2, d("2026-02-01"))]
+    );
+    assert!(matches!(
+        store.get_dip_entry(&tree.disdik.id, lk.id).await,
+        Err(Error::NotFound { .. })
+    ));
+    let listed: Vec<Uuid> = store
+        .dip_entries(&tree.dinkes)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(
+        listed,
+        vec![pemda.id, lk.id, proposed.id],
+        "the path's entries first"
+    );
+
+    let ids: Vec<String> = [&tree.serang, &tree.dinkes, &tree.disdik]
+        .iter()
+        .map(|a| a.id.clone())
+        .collect();
+    let mut facts = store.dip_facts(&ids).await.unwrap();
+    facts.sort_by_key(|f| f.id);
+    let mut want: Vec<dip::EntryFacts> = [&pemda, &lk, &proposed, &other]
+        .iter()
+        .map(|e| e.facts())
+        .collect();
+    want.sort_by_key(|f| f.id);
+    assert_eq!(facts, want);
+    let c = dip::coverage(
+        &Checklist::default_for(2026),
+        &tree.dinkes.path,
+        &facts,
+        d("2026-03-02"),
+    );
+    assert_eq!((c.published, c.online), (2, 2));
+
+    let w = app
+        .withdraw_dip_entry(&tree.dinkes.id, lk.id, "diganti".into())
+        .await
+        .unwrap();
+    assert_eq!(w.withdrawn.as_ref().unwrap().date, d("2026-03-02"));
+    let facts = store.dip_facts(&[tree.dinkes.id.clone()]).await.unwrap();
+    let lk_facts = facts.iter().find(|f| f.id == lk.id).unwrap();
+    assert_eq!(lk_facts.withdrawn_on, Some(d("2026-03-02")));
+
+    let mut c = Checklist::default_for(2027);
+    c.items.truncate(3);
+    let (set, _) = app.set_dip_checklist(c.clone()).await.unwrap();
+    assert_eq!(set.version, 1);
+    let (again, _) = app.set_dip_checklist(c).await.unwrap();
+    assert_eq!(again.version, 2);
+    let (stored, _) = store.dip_checklist(2027).await.unwrap().unwrap();
+    assert_eq!((stored.version, stored.items.len()), (2, 3));
+    assert!(store.dip_checklist(2026).await.unwrap().is_none());
 }

@@ -218,6 +218,15 @@ fn statistics_to_pb(
         disputes_partly_granted: count(DisputeOutcome::AdjudicationPartlyGranted),
         disputes_refused: count(DisputeOutcome::AdjudicationRefused),
         source: s.source.into(),
+        dip: s.dip.as_ref().map(|c| pb::DipFigures {
+            date: Some(convert::date(c.as_of)),
+            published_entries: c.published,
+            overdue_entries: c.stale.len() as i64,
+            missing_items: c.in_state(crate::domain::dip::ItemState::Missing).count() as i64,
+            obligatory_items: c.items.len() as i64,
+            jenis_informasi: c.jenis_informasi(),
+            digitalisasi: c.digitalisasi(),
+        }),
     }
 }
 

@@ -123,6 +123,9 @@ pub struct AgencyStatistics {
     pub oldest_pending: Vec<Request>,
     /// "aggregates" (the cells) or "recomputed" (a range not of whole months).
     pub source: &'static str,
+    /// The agency's DIP on the period's last day (or today), if it keeps
+    /// one here.
+    pub dip: Option<dip::Coverage>,
 }
 
 /// One assessment item in a score explanation.
@@ -496,6 +499,14 @@ impl App {
                 .await?,
             oldest_pending: oldest.into_iter().filter(|q| q.state.is_open()).collect(),
             source: figs.source,
+            dip: Some(
+                self.dip_coverage(
+                    agency,
+                    period.end.min(time::local_date(self.now(), &agency.tz())),
+                )
+                .await?,
+            )
+            .filter(dip::Coverage::kept),
         })
     }
 

@@ -495,6 +495,20 @@ async fn dip_coverage_feeds_the_score(backend: Backend) {
     // Judged on an earlier day, before the entries existed: nothing kept.
     assert!(!coverage(&app, "dishub", Some("2025-06-29")).await.kept);
 
+    // The figures show what is missing and overdue.
+    let f = crate::indicators::stats(&mut app, "dishub", year(2026), false).await;
+    let d = f.dip.expect("dishub keeps its DIP here");
+    assert_eq!(
+        (d.overdue_entries, d.missing_items, d.obligatory_items),
+        (1, 2, n as i64)
+    );
+    assert!(
+        crate::indicators::stats(&mut app, "disdik", year(2026), false)
+            .await
+            .dip
+            .is_none()
+    );
+
     // The score: computed items beside the service item, indicative.
     let e = explain(&mut app, "dinkes").await;
     let jenis = e
