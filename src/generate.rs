@@ -66,7 +66,10 @@ pub struct Summary {
 /// about one in five left past its period, four in five online.
 fn dip_of(rng: &mut StdRng, a: &Agency, year: i16, now: Timestamp) -> Vec<dip::Entry> {
     let checklist = dip::Checklist::default_for(year);
-    let today = crate::domain::time::local_date(now, &a.tz());
+    // Judged at the generated year's end (or today, if it runs): a ranking
+    // of that year finds the DIP as it stood then.
+    let today = crate::domain::time::local_date(now, &a.tz())
+        .min(Date::new(year, 12, 31).unwrap_or(Date::MAX));
     let start = Date::new(year - 1, 1, 1).unwrap_or(today);
     let mut out = Vec::new();
     for item in checklist.obligatory() {

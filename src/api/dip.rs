@@ -204,10 +204,11 @@ impl DipApi {
         Ok((a, today))
     }
 
-    /// The entries a caller may read: the published DIP for everyone;
-    /// proposed entries only for those who reach the agency.
+    /// The entries a caller may read: what was published (current or
+    /// withdrawn) for everyone; proposals, never published, only for those
+    /// who reach the agency.
     fn may_see(caller: &Caller, agency: &Agency, e: &Entry) -> bool {
-        !e.versions.is_empty() || e.withdrawn.is_some() || caller.reaches(&agency.path)
+        !e.versions.is_empty() || caller.reaches(&agency.path)
     }
 }
 
@@ -350,7 +351,7 @@ impl PublicInformationService for DipApi {
             .filter(|e| kind.is_none_or(|k| e.kind == k))
             .filter(|e| item.as_ref().is_none_or(|i| e.items.contains(i)))
             .filter(|e| r.include_withdrawn || e.withdrawn.is_none())
-            .filter(|e| (r.include_proposed && e.withdrawn.is_none()) || !e.versions.is_empty())
+            .filter(|e| r.include_proposed || !e.versions.is_empty())
             .filter(|e| !r.overdue_only || matches!(e.freshness(today), Freshness::Overdue(_)))
             .collect();
         let overdue = matching
