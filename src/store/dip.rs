@@ -180,13 +180,39 @@ pub(crate) async fn insert_entry(conn: &mut Conn<'_>, e: &Entry) -> Result<()> {
     Ok(())
 }
 
-/// Appends a version.
+/// `2026-01-10:1,2026-04-24:0`: each version's date and whether it was online.
+fn version_dates(s: &str) -> Result<Vec<(Date, bool)>> {
+    s.split(',')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (d, online) = p
+                .split_once(':')
+                .ok_or_else(|| Error::Internal(anyhow::anyhow!("stored version dates {s:?}")))?;
+            Ok((parse_date(d)?, online == "1"))
+        })
+        .collect()
+}
+
+/// Appends a version (and its date to the entry's digest of them).
 pub(crate) async fn insert_version(
     conn: &mut Conn<'_>,
     entry_id: Uuid,
     v: &Version,
     actor: &str,
 ) -> Result<()> {
+    let digest = format!(
+        "{}:{}",
+        v.publish_date,
+        if v.url.is_some() { "1" } else { "0" }
+    );
+    Sql::new(
+        "UPDATE dip_entries SET version_dates = CASE WHEN version_dates = '' THEN $1 \
+         ELSE version_dates || ',' || $1 END WHERE id = $2",
+    )
+    .bind(digest)
+    .bind(entry_id.to_string())
+    .execute(conn)
+    .await?;
     Sql::new(
         "INSERT INTO dip_versions (entry_id, number, publish_date, url, location, note, actor, \
          create_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -332,36 +358,25 @@ impl super::DipStore for SqlStore {
         // Bounded IN lists: a national ranking asks for thousands of ids.
         for chunk in agency_ids.chunks(900) {
             let mut q = Sql::new(
-                "SELECT e.id, e.agency_id, e.kind, e.items, e.update_months, e.withdraw_date, \
-                 v.publish_date, v.url IS NOT NULL AS online \
-                 FROM dip_entries e LEFT JOIN dip_versions v ON v.entry_id = e.id \
-                 WHERE e.agency_id IN ",
+                "SELECT id, agency_id, kind, items, update_months, withdraw_date, version_dates \
+                 FROM dip_entries WHERE agency_id IN ",
             );
             q.push_list(chunk.iter().cloned());
-            q.push(" ORDER BY e.id, v.number");
             for r in q.fetch_all(&mut conn).await? {
                 let id: String = r.get("id")?;
-                let id = Uuid::parse_str(&id).context("stored DIP entry id")?;
-                let version = match r.get::<Option<String>>("publish_date")? {
-                    Some(d) => Some((parse_date(&d)?, flag(&r, "online")?)),
-                    None => None,
-                };
-                match out.last_mut() {
-                    Some(last) if last.id == id => last.versions.extend(version),
-                    _ => out.push(EntryFacts {
-                        agency_id: r.get("agency_id")?,
-                        id,
-                        kind: parse_named(
-                            &r.get::<String>("kind")?,
-                            InformationKind::parse,
-                            "information kind",
-                        )?,
-                        items: items_of(&r.get::<String>("items")?),
-                        update_months: r.get::<Option<i64>>("update_months")?.map(|m| m as i32),
-                        withdrawn_on: opt_date(r.get("withdraw_date")?)?,
-                        versions: version.into_iter().collect(),
-                    }),
-                }
+                out.push(EntryFacts {
+                    agency_id: r.get("agency_id")?,
+                    id: Uuid::parse_str(&id).context("stored DIP entry id")?,
+                    kind: parse_named(
+                        &r.get::<String>("kind")?,
+                        InformationKind::parse,
+                        "information kind",
+                    )?,
+                    items: items_of(&r.get::<String>("items")?),
+                    update_months: r.get::<Option<i64>>("update_months")?.map(|m| m as i32),
+                    withdrawn_on: opt_date(r.get("withdraw_date")?)?,
+                    versions: version_dates(&r.get::<String>("version_dates")?)?,
+                });
             }
         }
         Ok(out)

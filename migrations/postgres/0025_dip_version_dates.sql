@@ -1,0 +1,8 @@
+-- Each entry carries its versions' dates and whether each was online
+-- ("2026-01-10:1,2026-04-24:0"), so coverage for a ranking reads the
+-- entries of its agencies by index and never joins the version history.
+ALTER TABLE dip_entries ADD COLUMN version_dates TEXT NOT NULL DEFAULT '';
+UPDATE dip_entries e SET version_dates = COALESCE((
+    SELECT string_agg(v.publish_date || ':' || (CASE WHEN v.url IS NULL THEN '0' ELSE '1' END), ',' ORDER BY v.number)
+    FROM dip_versions v WHERE v.entry_id = e.id
+), '');
