@@ -4026,7 +4026,10 @@ async fn dip_entries_versions_and_facts(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(w.withdrawn.as_ref().unwrap().date, d("2026-03-02"));
-    let facts = store.dip_facts(std::slice::from_ref(&tree.dinkes.id)).await.unwrap();
+    let facts = store
+        .dip_facts(std::slice::from_ref(&tree.dinkes.id))
+        .await
+        .unwrap();
     let lk_facts = facts.iter().find(|f| f.id == lk.id).unwrap();
     assert_eq!(lk_facts.withdrawn_on, Some(d("2026-03-02")));
 
