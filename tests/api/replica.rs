@@ -5,6 +5,7 @@
 //! `cargo test` says it skipped them.
 use std::{sync::Arc, time::Duration};
 
+use futures::StreamExt as _;
 use ppid::{pb::ppid::v1 as pb, store::StoreSettings};
 use tonic::Request;
 
@@ -66,6 +67,21 @@ async fn catch_up(primary: &sqlx::PgPool, replica: &sqlx::PgPool) {
     panic!("the replica did not replay up to {lsn} within 30 s");
 }
 
+/// How many requests an export (ExportRequests, all of them) streams.
+async fn exported(app: &mut crate::helpers::TestApp) -> usize {
+    let mut stream = app
+        .reports
+        .export_requests(pb::ExportRequestsRequest::default())
+        .await
+        .expect("export")
+        .into_inner();
+    let mut n = 0;
+    while let Some(batch) = stream.next().await {
+        n += batch.expect("batch").requests.len();
+    }
+    n
+}
+
 /// Resumes the replica's replay when dropped, even when the test fails:
 /// a paused replica would hold up every later test on it.
 struct ResumeReplay(String);
@@ -92,8 +108,8 @@ impl Drop for ResumeReplay {
     }
 }
 
-/// Statistics (figures) read the replica: while its replay is paused they
-/// show the register as it was, while the caller's new request reads back
+/// Statistics (figures) and exports read the replica: while its replay is
+/// paused they show the register as it was, while the caller's new request reads back
 /// from the primary (GetRequest, ListRequests); once replay resumes the
 /// figures count it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -167,7 +183,8 @@ async fn figures_lag_on_the_replica_own_writes_read_the_primary() {
         2,
         "the worklist reads the primary"
     );
-    // The figures: from the replica, which has not seen the second request.
+    // Figures and exports: from the replica, which has not seen the second
+    // request.
     let on_replica: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM requests")
         .fetch_one(&replica)
         .await
@@ -187,6 +204,7 @@ async fn figures_lag_on_the_replica_own_writes_read_the_primary() {
             .received,
         1
     );
+    assert_eq!(exported(&mut app).await, 1, "exports read the replica");
 
     // Replay resumes: the figures catch up.
     sqlx::query("SELECT pg_wal_replay_resume()")
@@ -204,6 +222,7 @@ async fn figures_lag_on_the_replica_own_writes_read_the_primary() {
             .received,
         2
     );
+    assert_eq!(exported(&mut app).await, 2);
 
     replica.close().await;
     replica_admin.close().await;
