@@ -38,7 +38,7 @@ pub struct SqlStore {
 /// exports, so that slow export readers can never take the connections
 /// ordinary calls need, nor more than a few of the database's; and, with
 /// `--read-database-url`, the same two pools on a streaming replica for
-/// the reads that tolerate its lag (see [`SqlStore::read_lagging`]).
+/// the reads that tolerate its lag (see `SqlStore::read_lagging`).
 #[derive(Clone)]
 pub enum Reader {
     /// SQLite, read-only connections.
