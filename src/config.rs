@@ -405,6 +405,12 @@ pub struct ServeArgs {
     /// Database.
     #[command(flatten)]
     pub database: DatabaseArgs,
+    /// A PostgreSQL streaming replica of the primary (`postgres://` URL) for
+    /// the reads that tolerate seconds of lag: figures, rankings, report
+    /// figures, exports, the DIP's lists. Writes, and reads of what a caller
+    /// may just have written, stay on the primary. PostgreSQL primary only.
+    #[arg(long, env = "PPID_READ_DATABASE_URL", value_name = "URL")]
+    pub read_database_url: Option<String>,
     /// Count cuti bersama (collective leave) as working days. No ruling says
     /// whether it stops the KIP clock; by default it does (offices are closed).
     #[arg(
@@ -561,6 +567,18 @@ impl ServeArgs {
                     .map_err(|_| anyhow::anyhow!("--cors-origins: {o:?} is not a valid origin"))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
+        if let Some(replica) = &self.read_database_url {
+            anyhow::ensure!(
+                crate::store::is_postgres(&self.database.database_url),
+                "{}",
+                crate::store::REPLICA_NEEDS_POSTGRES
+            );
+            anyhow::ensure!(
+                crate::store::is_postgres(replica),
+                "--read-database-url: {} is not a postgres:// URL",
+                redact_url(replica)
+            );
+        }
         let backup = match &self.backup_dir {
             None => None,
             Some(dir) => {
@@ -607,6 +625,7 @@ impl ServeArgs {
             completion_window_working_days: self.completion_window_working_days,
             dik_max_period_years: self.dik_max_period_years,
             due_soon_working_days: self.due_soon_working_days,
+            read_database_url: self.read_database_url.clone(),
             ..crate::store::StoreSettings::default()
         }
     }
@@ -668,6 +687,55 @@ mod tests {
         assert_eq!(s.backup_keep, 28);
         assert_eq!(s.metrics_listen, None, "metrics are off unless asked for");
         assert_eq!(s.metrics_refresh_every, Duration::from_secs(60));
+        assert_eq!(
+            s.read_database_url, None,
+            "no read replica unless asked for"
+        );
+    }
+
+    #[test]
+    fn read_replica_needs_postgres() {
+        let serve = |args: &[&str]| {
+            let mut all = vec!["ppid", "serve"];
+            all.extend_from_slice(args);
+            match Cli::try_parse_from(all).unwrap().command {
+                Command::Serve(s) => s,
+                _ => panic!("serve"),
+            }
+        };
+        // With the SQLite default: refused before anything opens, saying why.
+        let s = serve(&["--read-database-url", "postgres://u@replica:5433/ppid"]);
+        let err = s.server_settings().unwrap_err().to_string();
+        assert!(err.contains("--read-database-url"), "{err}");
+        assert!(err.contains("SQLite"), "{err}");
+        let s = serve(&[
+            "--database-url",
+            "sqlite:ppid.db",
+            "--read-database-url",
+            "postgres://u@replica/ppid",
+        ]);
+        assert!(s.server_settings().is_err());
+        // Not a PostgreSQL URL: refused, with any password left out.
+        let s = serve(&[
+            "--database-url",
+            "postgres://u@primary/ppid",
+            "--read-database-url",
+            "replica.db",
+        ]);
+        let err = s.server_settings().unwrap_err().to_string();
+        assert!(err.contains("not a postgres:// URL"), "{err}");
+        // With a PostgreSQL primary: carried to the store.
+        let s = serve(&[
+            "--database-url",
+            "postgres://u@primary/ppid",
+            "--read-database-url",
+            "postgres://u:secret@replica:5433/ppid",
+        ]);
+        s.server_settings().unwrap();
+        assert_eq!(
+            s.store_settings().read_database_url.as_deref(),
+            Some("postgres://u:secret@replica:5433/ppid")
+        );
     }
 
     #[test]

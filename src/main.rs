@@ -118,6 +118,7 @@ async fn run() -> anyhow::Result<()> {
                 listen = %listener.local_addr()?,
                 metrics = %metrics_listen,
                 database = %redact_url(&args.database.database_url),
+                read_replica = %args.read_database_url.as_deref().map_or("none".to_string(), redact_url),
                 cuti_bersama_is_working_day = args.cuti_bersama_is_working_day,
                 "ppid serving"
             );

@@ -36,7 +36,9 @@ pub struct SqlStore {
 /// Where reads come from: on SQLite a read-only pool beside the writer's
 /// connection; on PostgreSQL a read pool, and a small pool of its own for
 /// exports, so that slow export readers can never take the connections
-/// ordinary calls need, nor more than a few of the database's.
+/// ordinary calls need, nor more than a few of the database's; and, with
+/// `--read-database-url`, the same two pools on a streaming replica for
+/// the reads that tolerate its lag (see `SqlStore::read_lagging`).
 #[derive(Clone)]
 pub enum Reader {
     /// SQLite, read-only connections.
@@ -47,7 +49,20 @@ pub enum Reader {
         read: sqlx::PgPool,
         /// Export streams, each holding one connection while it streams.
         export: sqlx::PgPool,
+        /// A read replica, if one is configured.
+        replica: Option<Replica>,
     },
+}
+
+/// The pools on a PostgreSQL read replica (a hot standby that may lag the
+/// primary by seconds): the same sizes as the primary's read and export
+/// pools.
+#[derive(Clone)]
+pub struct Replica {
+    /// Lag-tolerant reads.
+    pub read: sqlx::PgPool,
+    /// Export streams.
+    pub export: sqlx::PgPool,
 }
 
 /// A pooled connection to read on.
@@ -75,6 +90,17 @@ impl Reader {
             Reader::Sqlite(p) => Pooled::Sqlite(p.acquire().await?),
             Reader::Postgres { read, .. } => Pooled::Postgres(read.acquire().await?),
         })
+    }
+
+    /// A connection from the replica's pool when there is a replica, else
+    /// from the read pool.
+    pub async fn acquire_lagging(&self) -> Result<Pooled> {
+        match self {
+            Reader::Postgres {
+                replica: Some(r), ..
+            } => Ok(Pooled::Postgres(r.read.acquire().await?)),
+            _ => self.acquire().await,
+        }
     }
 }
 
@@ -272,8 +298,13 @@ impl SqlStore {
     pub async fn connect(url: &str, settings: StoreSettings) -> anyhow::Result<Self> {
         let core = Arc::new(Core::new(settings));
         let (source, reader) = if super::is_postgres(url) {
-            postgres::open(url).await?
+            postgres::open(url, core.settings.read_database_url.as_deref()).await?
         } else {
+            anyhow::ensure!(
+                core.settings.read_database_url.is_none(),
+                "{}",
+                super::REPLICA_NEEDS_POSTGRES
+            );
             sqlite::open(url).await?
         };
         let store = Self {
@@ -288,7 +319,7 @@ impl SqlStore {
     /// Opens the database and runs migrations only.
     pub async fn migrate_only(url: &str) -> anyhow::Result<()> {
         if super::is_postgres(url) {
-            postgres::open(url).await?;
+            postgres::open(url, None).await?;
         } else {
             sqlite::open(url).await?;
         }
@@ -304,9 +335,18 @@ impl SqlStore {
         self.writer.write(work).await
     }
 
-    /// A connection to read on.
+    /// A connection to read on: the primary's (reads of what a caller may
+    /// just have written, and everything a write decides on).
     pub(super) async fn read(&self) -> Result<Pooled> {
         self.reader.acquire().await
+    }
+
+    /// A connection for reads that tolerate seconds of lag (figures,
+    /// rankings, report figures, exports, the DIP's lists): the read
+    /// replica's when `--read-database-url` names one, else the primary's.
+    /// Never for a read a caller expects to show their own write.
+    pub(super) async fn read_lagging(&self) -> Result<Pooled> {
+        self.reader.acquire_lagging().await
     }
 
     /// The read side (for the export's own readers).
@@ -340,8 +380,17 @@ impl SqlStore {
         }
         let mut out = match &self.reader {
             Reader::Sqlite(p) => vec![use_of("read", p)],
-            Reader::Postgres { read, export } => {
-                vec![use_of("read", read), use_of("export", export)]
+            Reader::Postgres {
+                read,
+                export,
+                replica,
+            } => {
+                let mut v = vec![use_of("read", read), use_of("export", export)];
+                if let Some(r) = replica {
+                    v.push(use_of("replica", &r.read));
+                    v.push(use_of("replica_export", &r.export));
+                }
+                v
             }
         };
         if let Some(p) = self.writer.pool() {

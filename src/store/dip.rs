@@ -314,6 +314,11 @@ pub struct DipFilter {
 
 #[async_trait::async_trait]
 impl super::DipStore for SqlStore {
+    // The DIP's lists and the facts figures use tolerate seconds of lag and
+    // read the replica when there is one. One entry (`get_dip_entry`) and
+    // the checklist stay on the primary: an officer reads an entry back
+    // right after writing it (for its etag), and a checklist right after
+    // setting it.
     async fn dip_checklist(&self, year: i16) -> Result<Option<(Checklist, Timestamp)>> {
         let mut p = self.read().await?;
         stored_checklist(&mut p.conn(), year).await
@@ -328,7 +333,7 @@ impl super::DipStore for SqlStore {
     }
 
     async fn dip_entries(&self, agency: &Agency) -> Result<Vec<Entry>> {
-        let mut p = self.read().await?;
+        let mut p = self.read_lagging().await?;
         let mut conn = p.conn();
         let ids: Vec<&str> = path_ids(&agency.path).collect();
         let mut all = entries_where(&mut conn, |q| {
@@ -352,7 +357,7 @@ impl super::DipStore for SqlStore {
         if agency_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut p = self.read().await?;
+        let mut p = self.read_lagging().await?;
         let mut conn = p.conn();
         let mut out: Vec<EntryFacts> = Vec::new();
         // Bounded IN lists: a national ranking asks for thousands of ids.

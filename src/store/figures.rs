@@ -158,6 +158,14 @@ pub(crate) async fn apply_contributions(conn: &mut Conn<'_>, c: &Contributions) 
 
 #[async_trait::async_trait]
 impl super::FigureStore for SqlStore {
+    // Figures tolerate seconds of lag: the counts, totals and assessments
+    // read the replica when there is one (`read_lagging`). The agency tree
+    // (`subtree`, `all_agencies`, `group_members`) stays on the primary: it
+    // is small, feeds the agency cache every write shares, and an import or
+    // a call naming a just-created agency must find it. So do a year's
+    // policy and a published ranking's snapshot: a caller reads them back
+    // right after setting or publishing them (and publishing checks that
+    // none exists yet).
     async fn month_totals(
         &self,
         level: super::CellLevel,
@@ -170,7 +178,7 @@ impl super::FigureStore for SqlStore {
         if agency_ids.is_empty() {
             return Ok(out);
         }
-        let mut p = self.read().await?;
+        let mut p = self.read_lagging().await?;
         let mut conn = p.conn();
         let counters = Counter::all();
         let sums: Vec<String> = counters
@@ -243,7 +251,7 @@ impl super::FigureStore for SqlStore {
         qb.push(" AND month < ")
             .push_bind(month)
             .push(&format!(" GROUP BY {key}"));
-        for row in qb.fetch_all(&mut self.read().await?.conn()).await? {
+        for row in qb.fetch_all(&mut self.read_lagging().await?.conn()).await? {
             let v: Option<i64> = row.get("open")?;
             out.insert(row.get_at::<String>(0)?, v.unwrap_or(0));
         }
@@ -260,7 +268,7 @@ impl super::FigureStore for SqlStore {
         if agencies.is_empty() {
             return Ok(out);
         }
-        let mut p = self.read().await?;
+        let mut p = self.read_lagging().await?;
         let mut conn = p.conn();
         let ids: Vec<&str> = agencies.iter().map(|a| a.id.as_str()).collect();
         let zones: HashMap<&str, jiff::tz::TimeZone> =
@@ -350,7 +358,7 @@ impl super::FigureStore for SqlStore {
             // A request an overturn sent back is judged by its first
             // notice (counted in the cells), not by its new due date.
             .push(&format!(" AND first_notice IS NULL GROUP BY {key}"));
-        for row in qb.fetch_all(&mut self.read().await?.conn()).await? {
+        for row in qb.fetch_all(&mut self.read_lagging().await?.conn()).await? {
             out.insert(row.get_at::<String>(0)?, row.get::<i64>("n")?);
         }
         Ok(out)
@@ -374,7 +382,8 @@ impl super::FigureStore for SqlStore {
                 .push(" AND agency_id = ")
                 .push_bind(agency.id.clone());
         }
-        qb.scalar::<i64>(&mut self.read().await?.conn()).await
+        qb.scalar::<i64>(&mut self.read_lagging().await?.conn())
+            .await
     }
 
     async fn open_past_due(
@@ -392,7 +401,8 @@ impl super::FigureStore for SqlStore {
         } else {
             push_one_agency(&mut qb, agency);
         }
-        qb.scalar::<i64>(&mut self.read().await?.conn()).await
+        qb.scalar::<i64>(&mut self.read_lagging().await?.conn())
+            .await
     }
 
     async fn oldest_pending(
@@ -415,7 +425,7 @@ impl super::FigureStore for SqlStore {
         qb.push(" ORDER BY receive_time, id LIMIT ")
             .push_bind(limit);
         qb.push(") ORDER BY receive_time, id");
-        let rows = qb.fetch_all(&mut self.read().await?.conn()).await?;
+        let rows = qb.fetch_all(&mut self.read_lagging().await?.conn()).await?;
         rows.iter().map(request_from_row).collect()
     }
 
@@ -488,7 +498,7 @@ impl super::FigureStore for SqlStore {
         } else {
             Default::default()
         };
-        for row in qb.fetch_all(&mut self.read().await?.conn()).await? {
+        for row in qb.fetch_all(&mut self.read_lagging().await?.conn()).await? {
             let id: String = row.get("agency_id")?;
             if many && !wanted.contains(id.as_str()) {
                 continue;

@@ -77,9 +77,18 @@ pub struct StoreSettings {
     /// Keep the monthly figure cells up to date on every change (default
     /// true; switched off only to measure what they cost).
     pub maintain_figures: bool,
+    /// A PostgreSQL streaming replica (`--read-database-url`) for the reads
+    /// that tolerate seconds of lag: figures, rankings, report figures,
+    /// exports, the DIP's lists. Only with a PostgreSQL primary. Holds a
+    /// URL that may carry a password: never log this struct.
+    pub read_database_url: Option<String>,
     /// Tests only: a switch that makes the writer's next commit fail.
     pub fault: Option<FaultSwitch>,
 }
+
+/// Why a read replica is refused with SQLite.
+pub const REPLICA_NEEDS_POSTGRES: &str = "--read-database-url names a PostgreSQL read replica, \
+     which needs a PostgreSQL primary (--database-url postgres://...); SQLite has no replicas";
 
 impl Default for StoreSettings {
     fn default() -> Self {
@@ -94,6 +103,7 @@ impl Default for StoreSettings {
             dik_max_period_years: crate::domain::exemption::DEFAULT_MAX_PERIOD_YEARS,
             due_soon_working_days: crate::app::worklist::DEFAULT_DUE_SOON_WORKING_DAYS,
             maintain_figures: true,
+            read_database_url: None,
             fault: None,
         }
     }
@@ -641,7 +651,8 @@ pub trait Store:
 /// One connection pool's use at an instant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolUse {
-    /// `read`, `export` (PostgreSQL) or `write` (PostgreSQL).
+    /// `read`, `export` (PostgreSQL), `write` (PostgreSQL), `replica` and
+    /// `replica_export` (with `--read-database-url`).
     pub name: &'static str,
     /// Connections open.
     pub size: u32,

@@ -5,11 +5,12 @@
 //! read pool.
 use std::time::Duration;
 
+use anyhow::Context as _;
 use sqlx::{ConnectOptions as _, postgres::PgPoolOptions};
 
 use super::{
     RequestCursor, RequestFilter,
-    core::Reader,
+    core::{Reader, Replica},
     report::{Newest, page_query},
     rows::request_from_row,
     writer::Source,
@@ -31,26 +32,65 @@ const EXPORT_CONNECTIONS: u32 = crate::api::DEFAULT_MAX_EXPORTS;
 /// allows more exports than connections) before UNAVAILABLE.
 const EXPORT_WAIT: Duration = Duration::from_secs(30);
 
-/// Opens the pools and migrates: the writer's connection (a pool of one,
-/// so that it reconnects after an outage, and so that reads can never take
-/// the connection the writer needs), the read pool and the export pool.
-pub(super) async fn open(url: &str) -> anyhow::Result<(Source, Reader)> {
-    let pool = |size| {
-        PgPoolOptions::new()
-            .max_connections(size)
-            // Fail fast with UNAVAILABLE when the database is down, never hang.
-            .acquire_timeout(CONNECT_TIMEOUT)
-            .connect(url)
-    };
-    let read = pool(16).await?;
-    // Several processes may start at once; sqlx's migrator takes an advisory lock.
-    sqlx::migrate!("migrations/postgres").run(&read).await?;
-    super::figures::backfill_counters(&mut super::db::Conn::Postgres(&mut *read.acquire().await?))
-        .await?;
-    let write = pool(1).await?;
+/// The PostgreSQL migrations this build applies.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// How long a start waits for the replica to replay the schema the primary
+/// was just migrated to.
+const REPLICA_SCHEMA_WAIT: Duration = Duration::from_secs(30);
+
+/// Waits until the replica has every migration of this build (it replays
+/// the primary's, a moment after the start migrated it); refuses to start
+/// when it does not within [`REPLICA_SCHEMA_WAIT`] (not a replica of this
+/// database, or far behind).
+async fn wait_for_schema(
+    replica: &sqlx::PgPool,
+    replica_url: &str,
+    url: &str,
+) -> anyhow::Result<()> {
+    let want = MIGRATOR.iter().map(|m| m.version).max();
+    let started = std::time::Instant::now();
+    loop {
+        let has: Result<Option<i64>, sqlx::Error> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(replica)
+                .await;
+        let problem = match has {
+            Ok(has) if has >= want => return Ok(()),
+            Ok(has) => format!("it has migration {has:?}, this build {want:?}"),
+            Err(e) => format!("it holds no ppid schema ({e})"),
+        };
+        if started.elapsed() >= REPLICA_SCHEMA_WAIT {
+            anyhow::bail!(
+                "--read-database-url: the replica {} has not caught up with the schema of {} \
+                 after {} s: {problem}; is it a streaming replica of that database?",
+                crate::config::redact_url(replica_url),
+                crate::config::redact_url(url),
+                REPLICA_SCHEMA_WAIT.as_secs()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Connections of the read pool (and of a replica's).
+const READ_CONNECTIONS: u32 = 16;
+
+/// A pool of `size` connections to `url` that fails fast (UNAVAILABLE)
+/// when the database is down, never hangs.
+async fn pool(url: &str, size: u32) -> sqlx::Result<sqlx::PgPool> {
+    PgPoolOptions::new()
+        .max_connections(size)
+        .acquire_timeout(CONNECT_TIMEOUT)
+        .connect(url)
+        .await
+}
+
+/// A pool for export streams beside `read`, on the same database.
+fn export_pool(read: &sqlx::PgPool) -> sqlx::PgPool {
     // Exports run long: without sqlx's slow-statement warning, which a long
     // export would raise every time. Connected on first use.
-    let export = PgPoolOptions::new()
+    PgPoolOptions::new()
         .max_connections(EXPORT_CONNECTIONS)
         .acquire_timeout(EXPORT_WAIT)
         .idle_timeout(Duration::from_secs(60))
@@ -58,8 +98,45 @@ pub(super) async fn open(url: &str) -> anyhow::Result<(Source, Reader)> {
             (*read.connect_options())
                 .clone()
                 .disable_statement_logging(),
-        );
-    Ok((Source::Postgres(write), Reader::Postgres { read, export }))
+        )
+}
+
+/// Opens the pools and migrates: the writer's connection (a pool of one,
+/// so that it reconnects after an outage, and so that reads can never take
+/// the connection the writer needs), the read pool and the export pool;
+/// with `replica_url` (`--read-database-url`), a read and an export pool
+/// on the replica too (never migrated: a standby is read-only and gets the
+/// schema from the primary).
+pub(super) async fn open(url: &str, replica_url: Option<&str>) -> anyhow::Result<(Source, Reader)> {
+    let read = pool(url, READ_CONNECTIONS).await?;
+    // Several processes may start at once; sqlx's migrator takes an advisory lock.
+    MIGRATOR.run(&read).await?;
+    super::figures::backfill_counters(&mut super::db::Conn::Postgres(&mut *read.acquire().await?))
+        .await?;
+    let write = pool(url, 1).await?;
+    let export = export_pool(&read);
+    let replica = match replica_url {
+        None => None,
+        Some(r) => {
+            let read = pool(r, READ_CONNECTIONS).await.with_context(|| {
+                format!(
+                    "--read-database-url: cannot reach the replica {}",
+                    crate::config::redact_url(r)
+                )
+            })?;
+            wait_for_schema(&read, r, url).await?;
+            let export = export_pool(&read);
+            Some(Replica { read, export })
+        }
+    };
+    Ok((
+        Source::Postgres(write),
+        Reader::Postgres {
+            read,
+            export,
+            replica,
+        },
+    ))
 }
 
 /// PostgreSQL streams the export as one query, cut into pages here: the

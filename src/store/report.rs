@@ -330,6 +330,11 @@ pub(crate) const EXPORT_AHEAD: usize = 2;
 
 #[async_trait::async_trait]
 impl super::ReportStore for SqlStore {
+    // The report's figures and the exports tolerate seconds of lag and read
+    // the replica when there is one. The letterhead, a report's narrative
+    // and its publication stay on the primary (a caller reads them back
+    // right after setting them), and so does `export_count`, which the
+    // worklist's counts use too.
     async fn letterhead(
         &self,
         agency_id: &str,
@@ -368,7 +373,7 @@ impl super::ReportStore for SqlStore {
         for a in agencies {
             zones.entry(a.time_zone.as_str()).or_default().push(a);
         }
-        let mut p = self.read().await?;
+        let mut p = self.read_lagging().await?;
         let mut conn = p.conn();
         let mut out = Vec::new();
         for members in zones.values() {
@@ -428,7 +433,7 @@ impl super::ReportStore for SqlStore {
         push_subtree(&mut qb, "agency_path", &agency.path);
         qb.push(" GROUP BY agency_id, grounds");
         let mut out = Vec::new();
-        for row in qb.fetch_all(&mut self.read().await?.conn()).await? {
+        for row in qb.fetch_all(&mut self.read_lagging().await?.conn()).await? {
             let grounds: String = row.get("grounds")?;
             out.push(ObjectionGroundCount {
                 agency_id: row.get("agency_id")?,
@@ -449,7 +454,7 @@ impl super::ReportStore for SqlStore {
         after: Option<RequestCursor>,
         limit: i64,
     ) -> Result<Vec<Request>> {
-        let mut p = self.read().await?;
+        let mut p = self.read_lagging().await?;
         page_requests(&mut p.conn(), filter, after, limit, Newest::Last).await
     }
 
@@ -465,6 +470,9 @@ impl super::ReportStore for SqlStore {
             super::core::Reader::Sqlite(pool) => {
                 super::sqlite::spawn_export(pool.clone(), filter, after, page, tx)
             }
+            super::core::Reader::Postgres {
+                replica: Some(r), ..
+            } => super::postgres::spawn_export(r.export.clone(), filter, after, page, tx),
             super::core::Reader::Postgres { export, .. } => {
                 super::postgres::spawn_export(export.clone(), filter, after, page, tx)
             }

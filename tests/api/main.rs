@@ -1,6 +1,7 @@
 //! Black-box tests: the generated gRPC client against a server on port 0,
 //! each test on a fresh database, on SQLite and on PostgreSQL
-//! (`PPID_TEST_DATABASE_URL`).
+//! (`PPID_TEST_DATABASE_URL`); the read-replica tests also need
+//! `PPID_TEST_REPLICA_URL`.
 mod helpers;
 
 mod access;
@@ -27,6 +28,7 @@ mod objection_register;
 mod objections;
 mod outage;
 mod pii_logs;
+mod replica;
 mod report_narratives;
 mod reports;
 mod server;

@@ -56,7 +56,7 @@ fn samples(text: &str) -> BTreeMap<String, f64> {
         .collect()
 }
 
-async fn scrape(port: u16) -> BTreeMap<String, f64> {
+pub(crate) async fn scrape(port: u16) -> BTreeMap<String, f64> {
     let (status, headers, body) = get(port, "/metrics").await;
     assert!(status.starts_with("HTTP/1.1 200"), "{status}");
     assert!(
