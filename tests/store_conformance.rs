@@ -3975,6 +3975,18 @@ async fn dip_entries_versions_and_facts(store: Arc<dyn Store>) {
         (1, 1, 2, 1)
     );
 
+    let stamp = store.dip_stamp().await.unwrap();
+    app.publish_dip_version(&tree.disdik.id, other.id, v("2026-02-02", None), "officer")
+        .await
+        .unwrap();
+    let other = store
+        .get_dip_entry(&tree.disdik.id, other.id)
+        .await
+        .unwrap();
+    assert!(
+        store.dip_stamp().await.unwrap() > stamp,
+        "a new version moves the stamp"
+    );
     let read = store.get_dip_entry(&tree.dinkes.id, lk.id).await.unwrap();
     assert_eq!(read, lk, "read back as written");
     assert_eq!(

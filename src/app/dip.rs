@@ -412,3 +412,52 @@ impl App {
             .await
     }
 }
+
+/// Items computed from one agency's DIP: values and why, by item name.
+pub(crate) type Computed = (
+    std::collections::BTreeMap<String, f64>,
+    std::collections::BTreeMap<String, String>,
+);
+
+/// Computed DIP items by (agency, day judged, checklist year, mean of OPDs),
+/// valid while the store's DIP stamp is `stamp`: a ranking read again
+/// costs one stamp read, whatever the size of the country.
+pub(crate) struct DipCache {
+    stamp: i64,
+    map: std::collections::HashMap<(String, Date, i16, bool), Computed>,
+}
+
+impl Default for DipCache {
+    fn default() -> Self {
+        Self {
+            stamp: i64::MIN,
+            map: Default::default(),
+        }
+    }
+}
+
+/// Entries kept at most: a national ranking holds one per Pemda and day.
+const DIP_CACHE_MAX: usize = 100_000;
+
+impl DipCache {
+    /// Forgets everything when the stamp moved.
+    pub(crate) fn at(&mut self, stamp: i64) -> &mut Self {
+        if self.stamp != stamp || self.map.len() > DIP_CACHE_MAX {
+            self.map.clear();
+            self.stamp = stamp;
+        }
+        self
+    }
+
+    /// A member's computed items, if known.
+    pub(crate) fn get(&self, key: &(String, Date, i16, bool)) -> Option<&Computed> {
+        self.map.get(key)
+    }
+
+    /// Keeps a member's computed items (empty: none computed) under `stamp`.
+    pub(crate) fn put(&mut self, stamp: i64, key: (String, Date, i16, bool), v: Computed) {
+        if self.stamp == stamp {
+            self.map.insert(key, v);
+        }
+    }
+}

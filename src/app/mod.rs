@@ -33,6 +33,8 @@ pub struct App {
     recompute: Arc<figures::RecomputeLimits>,
     /// The agencies in path order, for subtrees without a query.
     tree: Arc<std::sync::Mutex<Option<Arc<figures::AgencyTree>>>>,
+    /// Computed DIP items, kept while the DIP's stamp stands still.
+    dip_cache: Arc<std::sync::Mutex<dip::DipCache>>,
 }
 
 impl App {
@@ -43,6 +45,7 @@ impl App {
             clock,
             recompute: Arc::new(figures::RecomputeLimits::default()),
             tree: Arc::default(),
+            dip_cache: Arc::default(),
         }
     }
 

@@ -353,6 +353,13 @@ impl super::DipStore for SqlStore {
         Ok(all)
     }
 
+    async fn dip_stamp(&self) -> Result<i64> {
+        let mut p = self.read_lagging().await?;
+        Sql::new("SELECT version FROM dip_stamp WHERE id = 1")
+            .scalar(&mut p.conn())
+            .await
+    }
+
     async fn dip_facts(&self, agency_ids: &[String]) -> Result<Vec<EntryFacts>> {
         if agency_ids.is_empty() {
             return Ok(Vec::new());

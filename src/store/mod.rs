@@ -594,6 +594,9 @@ pub trait DipStore: Send + Sync + 'static {
     /// The entries of the DIP of `agency`: those of the agencies above it
     /// first, then its own, each by number.
     async fn dip_entries(&self, agency: &Agency) -> Result<Vec<crate::domain::dip::Entry>>;
+    /// A number that moves whenever the DIP or a checklist changes (read
+    /// where [`DipStore::dip_facts`] reads, before it).
+    async fn dip_stamp(&self) -> Result<i64>;
     /// What coverage needs of every entry of these agencies.
     async fn dip_facts(&self, agency_ids: &[String])
     -> Result<Vec<crate::domain::dip::EntryFacts>>;

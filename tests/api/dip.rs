@@ -589,6 +589,44 @@ async fn dip_coverage_feeds_the_score(backend: Backend) {
     let explained = explain(&mut app, "dinkes").await;
     assert_eq!(dinkes.score, explained.score);
     assert!(dinkes.band_indicative);
+
+    // A DIP change shows at the next read (the computed items are kept
+    // only while the DIP stands still).
+    let before = explain(&mut app, "dishub").await;
+    let digital = |e: &pb::ScoreExplanation| {
+        e.items
+            .iter()
+            .find(|i| i.item == "digitalisasi")
+            .unwrap()
+            .score
+    };
+    add(
+        &app,
+        "dishub",
+        new_entry(
+            "Pengumuman pengadaan 2026",
+            K::Berkala as i32,
+            &["berkala.pengadaan"],
+        ),
+        Some(version(
+            "2026-03-09",
+            "https://dishub.serangkota.go.id/pengadaan",
+        )),
+    )
+    .await
+    .unwrap();
+    let after = explain(&mut app, "dishub").await;
+    assert!(digital(&after) > digital(&before));
+    let why = &after
+        .items
+        .iter()
+        .find(|i| i.item == "digitalisasi")
+        .unwrap()
+        .explanation;
+    assert!(
+        why.contains(&format!("{} of {}", online + 1, n as i64 - 1)),
+        "{why}"
+    );
 }
 
 async fn dip_bad_input(backend: Backend) {
