@@ -46,6 +46,20 @@ async fn checklist_in(tx: &mut Tx<'_>, year: i16) -> Result<Checklist> {
         .unwrap_or_else(|| Checklist::default_for(year)))
 }
 
+/// An entry of `owner`'s DIP with its agency, in the writer's transaction
+/// (NOT_FOUND naming the entry otherwise).
+async fn owned_entry(tx: &mut Tx<'_>, owner: &str, id: Uuid) -> Result<(Entry, Agency)> {
+    let e = fetch_entry(&mut tx.conn, id)
+        .await?
+        .filter(|e| e.agency_id == owner)
+        .ok_or_else(|| entry_not_found(owner, id))?;
+    let agency = tx
+        .agency(owner)
+        .await?
+        .ok_or_else(|| entry_not_found(owner, id))?;
+    Ok((e, agency))
+}
+
 /// Refuses to publish an entry linked to a DIK entry in force that day: an
 /// entry cannot be both exempt and published (RULINGS).
 async fn check_not_exempt(tx: &mut Tx<'_>, e: &Entry, day: Date, field: &str) -> Result<()> {
@@ -222,14 +236,7 @@ impl App {
                 let mut v = version.clone();
                 let actor = actor.clone();
                 Box::pin(async move {
-                    let mut e = fetch_entry(&mut tx.conn, id)
-                        .await?
-                        .filter(|e| e.agency_id == owner)
-                        .ok_or_else(|| entry_not_found(&owner, id))?;
-                    let agency = tx
-                        .agency(&owner)
-                        .await?
-                        .ok_or_else(|| entry_not_found(&owner, id))?;
+                    let (mut e, agency) = owned_entry(tx, &owner, id).await?;
                     if let Some(w) = &e.withdrawn {
                         return Err(Error::precondition(
                             "DIP_ENTRY_WITHDRAWN",
@@ -275,20 +282,13 @@ impl App {
                 let owner = owner.clone();
                 let reason = reason.clone();
                 Box::pin(async move {
-                    let mut e = fetch_entry(&mut tx.conn, id)
-                        .await?
-                        .filter(|e| e.agency_id == owner)
-                        .ok_or_else(|| entry_not_found(&owner, id))?;
+                    let (mut e, agency) = owned_entry(tx, &owner, id).await?;
                     if e.withdrawn.is_some() {
                         return Err(Error::precondition(
                             "DIP_ENTRY_WITHDRAWN",
                             format!("{} is already withdrawn", e.name()),
                         ));
                     }
-                    let agency = tx
-                        .agency(&owner)
-                        .await?
-                        .ok_or_else(|| entry_not_found(&owner, id))?;
                     let w = Withdrawal {
                         time: now,
                         date: time::local_date(now, &agency.tz()),

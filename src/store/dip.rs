@@ -36,6 +36,18 @@ fn items_of(s: &str) -> Vec<String> {
     s.split_whitespace().map(String::from).collect()
 }
 
+fn kind_of(r: &Row) -> Result<InformationKind> {
+    parse_named(
+        &r.get::<String>("kind")?,
+        InformationKind::parse,
+        "information kind",
+    )
+}
+
+fn months_of(r: &Row) -> Result<Option<i32>> {
+    Ok(r.get::<Option<i64>>("update_months")?.map(|m| m as i32))
+}
+
 fn flag(r: &Row, col: &str) -> Result<bool> {
     // SQLite keeps 0/1, PostgreSQL a boolean.
     Ok(match r {
@@ -74,13 +86,9 @@ fn entry_from_row(r: &Row) -> Result<Entry> {
         softcopy: flag(r, "softcopy")?,
         hardcopy: flag(r, "hardcopy")?,
         retention: r.get("retention")?,
-        kind: parse_named(
-            &r.get::<String>("kind")?,
-            InformationKind::parse,
-            "information kind",
-        )?,
+        kind: kind_of(r)?,
         items: items_of(&r.get::<String>("items")?),
-        update_months: r.get::<Option<i64>>("update_months")?.map(|m| m as i32),
+        update_months: months_of(r)?,
         event_date: opt_date(r.get("event_date")?)?,
         exemption,
         opened_by: r.get("opened_by")?,
@@ -379,13 +387,9 @@ impl super::DipStore for SqlStore {
                 out.push(EntryFacts {
                     agency_id: r.get("agency_id")?,
                     id: Uuid::parse_str(&id).context("stored DIP entry id")?,
-                    kind: parse_named(
-                        &r.get::<String>("kind")?,
-                        InformationKind::parse,
-                        "information kind",
-                    )?,
+                    kind: kind_of(&r)?,
                     items: items_of(&r.get::<String>("items")?),
-                    update_months: r.get::<Option<i64>>("update_months")?.map(|m| m as i32),
+                    update_months: months_of(&r)?,
                     withdrawn_on: opt_date(r.get("withdraw_date")?)?,
                     versions: version_dates(&r.get::<String>("version_dates")?)?,
                 });

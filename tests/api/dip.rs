@@ -22,6 +22,7 @@ on_both_backends!(
     dip_bad_input,
     dip_meets_requests_and_objections,
     dip_export_reads_as_a_page,
+    a_granted_dispute_proposes_an_entry,
 );
 
 fn client(app: &TestApp) -> PublicInformationServiceClient<tonic::transport::Channel> {
@@ -1100,4 +1101,82 @@ async fn dip_export_reads_as_a_page(backend: Backend) {
         .await
         .unwrap_err();
     assert_eq!(violations(&bad), vec!["language_code"]);
+}
+
+/// A dispute the Komisi Informasi decides for the requester opens the
+/// information: proposed for the DIP as setiap saat, naming the dispute.
+async fn a_granted_dispute_proposes_an_entry(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    let r = rejected_request(&mut app).await;
+    app.set_now("2026-03-09T02:00:00Z");
+    let o = app
+        .objections
+        .file_objection(file(&r.name, &[G::Rejected]))
+        .await
+        .unwrap()
+        .into_inner();
+    app.set_now("2026-03-10T02:00:00Z");
+    app.objections
+        .decide_objection(decide(
+            &o.name,
+            pb::objection::Decision::Upheld,
+            "Rekam medis adalah rahasia pribadi (Pasal 17 huruf h).",
+        ))
+        .await
+        .unwrap();
+    let proposed = |app: &TestApp| {
+        let app_channel = app.channel.clone();
+        async move {
+            PublicInformationServiceClient::new(app_channel)
+                .list_dip_entries(pb::ListDipEntriesRequest {
+                    parent: "agencies/kota-serang".into(),
+                    include_proposed: true,
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_inner()
+                .entries
+        }
+    };
+    assert!(proposed(&app).await.is_empty(), "an upheld answer opens nothing");
+    app.set_now("2026-03-20T02:00:00Z");
+    let d = app
+        .objections
+        .file_dispute(pb::FileDisputeRequest {
+            objection: o.name.clone(),
+            file_time: Some(ts("2026-03-20T01:00:00Z")),
+            commission_register_number: "REG/SENGKETA/KI-BANTEN/2026/013".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    app.set_now("2026-06-10T02:00:00Z");
+    app.objections
+        .record_dispute_step(pb::RecordDisputeStepRequest {
+            name: d.name.clone(),
+            step: Some(pb::DisputeStep {
+                date: Some(date("2026-05-20")),
+                step: Some(pb::dispute_step::Step::Hearing(
+                    pb::dispute_step::Hearing::default(),
+                )),
+            }),
+        })
+        .await
+        .unwrap();
+    app.objections
+        .record_dispute_outcome(pb::RecordDisputeOutcomeRequest {
+            name: d.name.clone(),
+            outcome: pb::dispute::Outcome::AdjudicationGranted as i32,
+            decision_date: Some(date("2026-06-09")),
+            decision_number: "002/KIP-BANTEN/2026".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let entries = proposed(&app).await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].opened_by, d.name);
+    assert_eq!(entries[0].kind, K::SetiapSaat as i32);
+    assert_eq!(entries[0].status, Status::Proposed as i32);
 }
