@@ -624,6 +624,11 @@ pub trait Store:
     ) -> Result<(Vec<HolidayRecord>, bool)>;
     /// The working-day calendar of an agency.
     async fn calendar_for(&self, agency: &Agency) -> Result<WorkingCalendar>;
+    /// The agencies `ids` names, each with its working-day calendar, read
+    /// at one calendar version in two statements (ids not found are left
+    /// out): a list spanning a subtree reads every agency's calendar at
+    /// once instead of two round trips per agency.
+    async fn calendars_of(&self, ids: &[String]) -> Result<Vec<(Agency, Arc<WorkingCalendar>)>>;
 
     /// The one writer: every write of the app goes through it.
     fn writer(&self) -> &writer::Writer;

@@ -1,6 +1,8 @@
 //! The register: agencies, requests and their histories, and the holiday
 //! calendar whose changes move running clocks.
 
+use std::sync::Arc;
+
 use jiff::{Timestamp, civil::Date};
 use uuid::Uuid;
 
@@ -290,6 +292,18 @@ impl super::Store for SqlStore {
         Ok(WorkingCalendar::clone(
             &*self.core.calendar_in(&mut p.conn(), agency).await?,
         ))
+    }
+
+    async fn calendars_of(&self, ids: &[String]) -> Result<Vec<(Agency, Arc<WorkingCalendar>)>> {
+        let mut p = self.read().await?;
+        let mut conn = p.conn();
+        let agencies = self.core.agencies(&mut conn).await?;
+        let data = self.core.calendar_data(&mut conn).await?;
+        Ok(agencies
+            .iter()
+            .filter(|a| ids.contains(&a.id))
+            .map(|a| (a.clone(), data.working_calendar(a, &self.core.settings)))
+            .collect())
     }
 
     fn writer(&self) -> &super::Writer {
