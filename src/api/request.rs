@@ -583,6 +583,7 @@ impl RequestService for RequestApi {
             search: query.map(|query| Search {
                 query,
                 with_name: full,
+                expanded: Vec::new(),
             }),
             order,
         };

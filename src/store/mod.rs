@@ -163,6 +163,10 @@ pub struct Search {
     /// Also in the requester's name (only for callers who may see personal
     /// data).
     pub with_name: bool,
+    /// PostgreSQL: for each word, the indexed words it starts, read by the
+    /// store before the search (None: the word stays a prefix). Empty when
+    /// none were read.
+    pub expanded: Vec<Option<Vec<String>>>,
 }
 
 /// Order of a list of requests.

@@ -190,15 +190,35 @@ fn search_condition(q: &mut Sql, s: &Search, pg: bool, agency: bool, scope: Opti
             }
         }
         Query::Words(words) if pg => {
-            let tsquery: Vec<String> = words.iter().map(|w| format!("{w}:*")).collect();
             let column = if s.with_name {
                 "search_all"
             } else {
                 "search_doc"
             };
-            q.push(&format!(" AND {column} @@ (to_tsquery('simple', "))
-                .push_bind(tsquery.join(" & "))
-                .push(")");
+            if s.expanded.len() == words.len() {
+                // The words (a-z and digits) as a tsquery of their own: each
+                // one either the indexed words it starts, matched whole, or
+                // a prefix (see register::expand_prefixes).
+                let terms: Vec<String> = words
+                    .iter()
+                    .zip(&s.expanded)
+                    .map(|(w, e)| match e {
+                        Some(l) => {
+                            let l: Vec<String> = l.iter().map(|x| format!("'{x}'")).collect();
+                            format!("({})", l.join(" | "))
+                        }
+                        None => format!("'{w}':*"),
+                    })
+                    .collect();
+                q.push(&format!(" AND {column} @@ ("))
+                    .push_bind(terms.join(" & "))
+                    .push("::tsquery");
+            } else {
+                let tsquery: Vec<String> = words.iter().map(|w| format!("{w}:*")).collect();
+                q.push(&format!(" AND {column} @@ (to_tsquery('simple', "))
+                    .push_bind(tsquery.join(" & "))
+                    .push(")");
+            }
             if let Some(a) = scope {
                 // Agency ids are lower-case letters, digits and '-': quoted,
                 // a lexeme as it stands.
