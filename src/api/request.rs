@@ -583,6 +583,7 @@ impl RequestService for RequestApi {
             search: query.map(|query| Search {
                 query,
                 with_name: full,
+                expanded: Vec::new(),
             }),
             order,
         };
@@ -595,6 +596,8 @@ impl RequestService for RequestApi {
                 pages.next(&mut rows, size, |last| (deadline_key(last), last.id))
             }
         };
+        rk.prefetch(rows.iter().map(|r| r.agency_id.as_str()))
+            .await?;
         let mut requests = Vec::with_capacity(rows.len());
         for q in &rows {
             let mut out = to_pb(q, now);

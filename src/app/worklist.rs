@@ -78,6 +78,28 @@ impl<'a> Reckoner<'a> {
         Ok((agency, cal))
     }
 
+    /// Reads the calendars of `agency_ids` not read yet, all in one go
+    /// (a subtree's list spans many agencies: one read instead of two per
+    /// agency).
+    pub async fn prefetch<'i>(
+        &mut self,
+        agency_ids: impl IntoIterator<Item = &'i str>,
+    ) -> Result<()> {
+        let mut missing: Vec<String> = Vec::new();
+        for id in agency_ids {
+            if !self.calendars.contains_key(id) && !missing.iter().any(|m| m == id) {
+                missing.push(id.to_string());
+            }
+        }
+        if missing.len() < 2 {
+            return Ok(());
+        }
+        for (agency, cal) in self.app.store().calendars_of(&missing).await? {
+            self.calendars.insert(agency.id.clone(), (agency, cal));
+        }
+        Ok(())
+    }
+
     /// Today in `agency`'s zone.
     pub fn today(&self, agency: &Agency) -> Date {
         time::local_date(self.now, &agency.tz())
@@ -316,6 +338,8 @@ impl App {
                 .store
                 .list_requests(&filter, None::<ListCursor>, max_items)
                 .await?;
+            rk.prefetch(rows.iter().map(|r| r.agency_id.as_str()))
+                .await?;
             let mut items = Vec::with_capacity(rows.len());
             for r in rows {
                 let Some(date) = running_deadline_date(&r) else {
@@ -369,6 +393,8 @@ impl App {
         max_items: i64,
     ) -> Result<WorkGroup> {
         let (count, open) = self.store.undecided_objections(agency, max_items).await?;
+        rk.prefetch(open.iter().map(|o| o.agency_id.as_str()))
+            .await?;
         let mut items = Vec::with_capacity(open.len());
         for o in open {
             let left = rk

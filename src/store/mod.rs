@@ -173,6 +173,10 @@ pub struct Search {
     /// Also in the requester's name (only for callers who may see personal
     /// data).
     pub with_name: bool,
+    /// PostgreSQL: for each word, the indexed words it starts, read by the
+    /// store before the search (None: the word stays a prefix). Empty when
+    /// none were read.
+    pub expanded: Vec<Option<Vec<String>>>,
 }
 
 /// Order of a list of requests.
@@ -637,6 +641,11 @@ pub trait Store:
     ) -> Result<(Vec<HolidayRecord>, bool)>;
     /// The working-day calendar of an agency.
     async fn calendar_for(&self, agency: &Agency) -> Result<WorkingCalendar>;
+    /// The agencies `ids` names, each with its working-day calendar, read
+    /// at one calendar version in two statements (ids not found are left
+    /// out): a list spanning a subtree reads every agency's calendar at
+    /// once instead of two round trips per agency.
+    async fn calendars_of(&self, ids: &[String]) -> Result<Vec<(Agency, Arc<WorkingCalendar>)>>;
 
     /// The one writer: every write of the app goes through it.
     fn writer(&self) -> &writer::Writer;
