@@ -501,7 +501,7 @@ pub(crate) async fn set_legacy_number(conn: &mut Conn<'_>, id: Uuid, legacy: &st
 const MAX_EXPANSION: usize = 64;
 
 /// PostgreSQL: `filter` with each search word's indexed words (the
-/// `search_lexemes` table, migration 0027), when every word is letters
+/// `search_lexemes` table, PostgreSQL migration 0028), when every word is letters
 /// a-z and digits. A prefix is a GIN partial match, which collects every
 /// match of the prefix before intersecting ("laporan:*": 102,038 requests);
 /// the words it starts, matched whole, intersect fast. None: nothing to
