@@ -1139,7 +1139,10 @@ async fn a_granted_dispute_proposes_an_entry(backend: Backend) {
                 .entries
         }
     };
-    assert!(proposed(&app).await.is_empty(), "an upheld answer opens nothing");
+    assert!(
+        proposed(&app).await.is_empty(),
+        "an upheld answer opens nothing"
+    );
     app.set_now("2026-03-20T02:00:00Z");
     let d = app
         .objections
