@@ -972,16 +972,63 @@ impl ObjectionService for ObjectionApi {
             f.page_size = 0;
             f.page_token.clear();
         });
-        let after = pages.cursor::<(jiff::Timestamp, Uuid)>(&mut c, &r.page_token);
+        let by_next_date = match r.order_by.trim() {
+            "" | "file_time desc" => false,
+            "next_date" => true,
+            _ => {
+                c.add("order_by", "must be `file_time desc` or `next_date`");
+                false
+            }
+        };
+        // The date order pages by position; the default by the last row.
+        let (after, skip) = if by_next_date {
+            (
+                None,
+                pages.cursor::<usize>(&mut c, &r.page_token).unwrap_or(0),
+            )
+        } else {
+            (
+                pages.cursor::<(jiff::Timestamp, Uuid)>(&mut c, &r.page_token),
+                0,
+            )
+        };
         c.finish()?;
-        let agency = self.list_scope(&caller, agency, request).await?;
+        let scope = self.list_scope(&caller, agency, request).await?;
+        let today = match &scope {
+            Some(a) => crate::domain::time::local_date(self.0.app.now(), &a.tz()),
+            None => crate::domain::time::local_date(
+                self.0.app.now(),
+                &jiff::tz::TimeZone::get("Asia/Jakarta").unwrap_or(jiff::tz::TimeZone::UTC),
+            ),
+        };
         let filter = DisputeFilter {
             request,
-            agency_path: agency.map(|a| a.path),
+            agency_path: scope.map(|a| a.path),
             stages,
             outcome,
             timing,
         };
+        if by_next_date {
+            let mut rows = self
+                .0
+                .app
+                .list_disputes_by_next_date(&filter, today, skip, size as usize + 1)
+                .await?;
+            let mut numbered: Vec<(usize, Dispute)> = rows
+                .drain(..)
+                .enumerate()
+                .map(|(i, (d, _))| (skip + i + 1, d))
+                .collect();
+            let next = pages.next(&mut numbered, size, |(i, _)| *i);
+            let mut disputes = Vec::with_capacity(numbered.len());
+            for (_, d) in &numbered {
+                disputes.push(self.dispute_to_pb(d).await?);
+            }
+            return Ok(Response::new(pb::ListDisputesResponse {
+                disputes,
+                next_page_token: next,
+            }));
+        }
         let mut rows = self.0.app.list_disputes(&filter, after, size + 1).await?;
         let next = pages.next(&mut rows, size, |last| (last.file_time, last.id));
         let mut disputes = Vec::with_capacity(rows.len());

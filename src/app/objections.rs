@@ -515,6 +515,31 @@ impl App {
         self.store.list_disputes(filter, after, limit).await
     }
 
+    /// Disputes matching `filter` in the order of the next date each asks
+    /// of the agency (a hearing or a compliance date, on or after `today`),
+    /// those with none last (newest filing first), from position `skip`.
+    /// A subtree has a handful of disputes a year: they are ordered here.
+    pub async fn list_disputes_by_next_date(
+        &self,
+        filter: &DisputeFilter,
+        today: jiff::civil::Date,
+        skip: usize,
+        limit: usize,
+    ) -> Result<Vec<(Dispute, Option<jiff::civil::Date>)>> {
+        let all = self.store.list_disputes(filter, None, 10_000).await?;
+        let mut keyed: Vec<(Dispute, Option<jiff::civil::Date>)> = all
+            .into_iter()
+            .map(|d| {
+                let next = super::worklist::next_dispute_date(&d, today).map(|(date, _)| date);
+                (d, next)
+            })
+            .collect();
+        // Stable: among equal dates (and among those without one) the
+        // store's order, newest filing first, stands.
+        keyed.sort_by_key(|(_, next)| (next.is_none(), *next));
+        Ok(keyed.into_iter().skip(skip).take(limit).collect())
+    }
+
     /// An objection with its disputes.
     pub async fn get_objection(&self, id: Uuid) -> Result<(Objection, Vec<Uuid>)> {
         self.store.get_objection(id).await

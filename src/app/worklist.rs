@@ -461,31 +461,9 @@ impl App {
             .await?;
         let mut due = Vec::new();
         for d in disputes {
-            if matches!(
-                d.stage(),
-                DisputeStage::Appealed | DisputeStage::Cassation | DisputeStage::CourtDecided
-            ) && d.compliance_due_date().is_none()
-            {
-                continue;
+            if let Some((date, what)) = next_dispute_date(&d, today) {
+                due.push((date, what, d));
             }
-            let hearing = d
-                .steps
-                .iter()
-                .filter_map(|s| match &s.step {
-                    DisputeStep::Hearing { date, .. } if *date >= today => Some(*date),
-                    _ => None,
-                })
-                .min();
-            let compliance = d
-                .compliance_due_date()
-                .filter(|_| d.complied_date().is_none());
-            let (date, what) = match (hearing, compliance) {
-                (Some(h), Some(c)) if c < h => (c, "Putusan wajib dilaksanakan paling lambat"),
-                (Some(h), _) => (h, "Sidang ajudikasi Komisi Informasi pada"),
-                (None, Some(c)) => (c, "Putusan wajib dilaksanakan paling lambat"),
-                (None, None) => continue,
-            };
-            due.push((date, what, d));
         }
         due.sort_by_key(|(date, _, d)| (*date, d.id));
         let count = due.len() as i64;
@@ -510,6 +488,41 @@ impl App {
             count,
             items,
         })
+    }
+}
+
+/// The next date a dispute asks of the agency, on or after `today`: a
+/// Komisi Informasi hearing, or the day its decision must be complied with
+/// (whichever comes first), with what it is. None when nothing is coming
+/// (settled and complied with, or before the courts without a compliance
+/// date).
+pub fn next_dispute_date(
+    d: &crate::domain::objection::Dispute,
+    today: Date,
+) -> Option<(Date, &'static str)> {
+    if matches!(
+        d.stage(),
+        DisputeStage::Appealed | DisputeStage::Cassation | DisputeStage::CourtDecided
+    ) && d.compliance_due_date().is_none()
+    {
+        return None;
+    }
+    let hearing = d
+        .steps
+        .iter()
+        .filter_map(|s| match &s.step {
+            DisputeStep::Hearing { date, .. } if *date >= today => Some(*date),
+            _ => None,
+        })
+        .min();
+    let compliance = d
+        .compliance_due_date()
+        .filter(|_| d.complied_date().is_none());
+    match (hearing, compliance) {
+        (Some(h), Some(c)) if c < h => Some((c, "Putusan wajib dilaksanakan paling lambat")),
+        (Some(h), _) => Some((h, "Sidang ajudikasi Komisi Informasi pada")),
+        (None, Some(c)) => Some((c, "Putusan wajib dilaksanakan paling lambat")),
+        (None, None) => None,
     }
 }
 

@@ -15,7 +15,8 @@ on_both_backends!(
     search_by_number_words_and_name,
     workload_of_the_day,
     bad_worklist_input,
-    objections_in_answer_due_order
+    objections_in_answer_due_order,
+    disputes_in_next_date_order
 );
 
 /// Monday 16 March 2026, 09:00 WIB. Ahead: Tue 17 (working), 18 (cuti
@@ -693,4 +694,133 @@ async fn objections_in_answer_due_order(backend: Backend) {
         assert_eq!(err.code(), Code::InvalidArgument);
         assert_eq!(violations(&err), [field]);
     }
+}
+
+/// ListDisputes by the next date each dispute asks of the agency: the
+/// earliest hearing first, one with nothing coming last; paged.
+async fn disputes_in_next_date_order(backend: Backend) {
+    use crate::objections::{decide, file, rejected_request};
+    let mut app = spawn_app(backend).await;
+    let r = rejected_request(&mut app).await;
+    let second = app.submit("kota-serang", "2026-03-02T02:00:00Z").await;
+    app.requests
+        .respond_request(pb::RespondRequestRequest {
+            name: second.name.clone(),
+            notice: Some(pb::Notice {
+                outcome: pb::notice::Outcome::NotHeld as i32,
+                notice_text: "Tidak dikuasai.".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut disputes = Vec::new();
+    for (req, ground, register) in [
+        (&r.name, G::Rejected, "REG/1"),
+        (&second.name, G::AnsweredOtherwise, "REG/2"),
+    ] {
+        app.set_now("2026-03-05T02:00:00Z");
+        let o = app
+            .objections
+            .file_objection(file(req, &[ground]))
+            .await
+            .unwrap()
+            .into_inner();
+        app.objections
+            .decide_objection(decide(&o.name, pb::objection::Decision::Upheld, "Alasan."))
+            .await
+            .unwrap();
+        app.set_now("2026-03-06T02:00:00Z");
+        disputes.push(
+            app.objections
+                .file_dispute(pb::FileDisputeRequest {
+                    objection: o.name.clone(),
+                    file_time: None,
+                    commission_register_number: register.into(),
+                })
+                .await
+                .unwrap()
+                .into_inner(),
+        );
+    }
+    // The older dispute is heard and decided: its decision must be
+    // complied with by a coming date. The newer one has nothing coming.
+    app.set_now("2026-03-09T02:00:00Z");
+    app.objections
+        .record_dispute_step(pb::RecordDisputeStepRequest {
+            name: disputes[0].name.clone(),
+            step: Some(pb::DisputeStep {
+                date: Some(crate::exemptions::date("2026-03-09")),
+                step: Some(pb::dispute_step::Step::Hearing(
+                    pb::dispute_step::Hearing::default(),
+                )),
+            }),
+        })
+        .await
+        .unwrap();
+    app.objections
+        .record_dispute_outcome(pb::RecordDisputeOutcomeRequest {
+            name: disputes[0].name.clone(),
+            outcome: pb::dispute::Outcome::AdjudicationGranted as i32,
+            decision_date: Some(crate::exemptions::date("2026-03-09")),
+            decision_number: "003/KIP-BANTEN/2026".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    app.set_now("2026-03-10T02:00:00Z");
+    let list = |order: &str, token: &str| pb::ListDisputesRequest {
+        agency: "agencies/kota-serang".into(),
+        order_by: order.into(),
+        page_size: 1,
+        page_token: token.into(),
+        ..Default::default()
+    };
+    let names = |r: pb::ListDisputesResponse| {
+        (
+            r.disputes.into_iter().map(|d| d.name).collect::<Vec<_>>(),
+            r.next_page_token,
+        )
+    };
+    let (first, token) = names(
+        app.objections
+            .list_disputes(list("next_date", ""))
+            .await
+            .unwrap()
+            .into_inner(),
+    );
+    assert_eq!(
+        first,
+        vec![disputes[0].name.clone()],
+        "the coming hearing first"
+    );
+    let (rest, end) = names(
+        app.objections
+            .list_disputes(list("next_date", &token))
+            .await
+            .unwrap()
+            .into_inner(),
+    );
+    assert_eq!(rest, vec![disputes[1].name.clone()]);
+    assert!(end.is_empty(), "two disputes, two pages");
+    let (newest, _) = names(
+        app.objections
+            .list_disputes(list("", ""))
+            .await
+            .unwrap()
+            .into_inner(),
+    );
+    assert_eq!(
+        newest,
+        vec![disputes[1].name.clone()],
+        "default: newest filing first"
+    );
+    let bad = app
+        .objections
+        .list_disputes(list("hearing", ""))
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), Code::InvalidArgument);
+    assert_eq!(violations(&bad), vec!["order_by"]);
 }
