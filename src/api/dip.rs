@@ -12,8 +12,10 @@ use crate::{
     domain::{
         InformationKind,
         agency::Agency,
-        dip::{self, Checklist, ChecklistItem, Coverage, Entry, Freshness, ItemState, Version},
-        time,
+        dip::{
+            self, Checklist, ChecklistItem, Coverage, Entry, EntryStatus, Freshness, ItemState,
+            Version,
+        },
     },
     pb::ppid::v1::{self as pb, public_information_service_server::PublicInformationService},
     report::{self, texts::Lang},
@@ -40,11 +42,11 @@ fn version_to_pb(v: &Version) -> pb::DipVersion {
 pub fn to_pb(e: &Entry, today: Date) -> pb::DipEntry {
     use pb::dip_entry::Status as S;
     let freshness = e.freshness(today);
-    let status = match (e.withdrawn.is_some(), e.versions.is_empty(), freshness) {
-        (true, _, _) => S::Withdrawn,
-        (false, true, _) => S::Proposed,
-        (false, false, Freshness::Overdue(_)) => S::OverdueForUpdate,
-        _ => S::Published,
+    let status = match (e.status(), freshness) {
+        (EntryStatus::Withdrawn, _) => S::Withdrawn,
+        (EntryStatus::Proposed, _) => S::Proposed,
+        (EntryStatus::Published, Freshness::Overdue(_)) => S::OverdueForUpdate,
+        (EntryStatus::Published, _) => S::Published,
     };
     let next_update_due = match freshness {
         Freshness::Current(Some(d)) | Freshness::Overdue(d) => Some(convert::date(d)),
@@ -166,26 +168,14 @@ fn version_from_pb(c: &mut Check, field: &str, v: Option<&pb::DipVersion>) -> Op
         return None;
     };
     let publish_date = c.date(format!("{field}.publish_date"), v.publish_date.as_ref());
+    // Whether the URL is http(s) and whether a place is given are the
+    // domain's checks (`dip::check_version`), run with the entry.
     let url = c.text(format!("{field}.url"), &v.url, Text::opt_line(2000));
-    if let Some(u) = &url
-        && !dip::is_web_address(u)
-    {
-        c.add(
-            format!("{field}.url"),
-            "must be an absolute http:// or https:// address",
-        );
-    }
     let location = c.text(
         format!("{field}.location"),
         &v.location,
         Text::opt_line(LINE_MAX),
     );
-    if url.is_none() && location.is_none() && v.url.is_empty() {
-        c.add(
-            format!("{field}.url"),
-            "say where it is published: a URL, a location, or both",
-        );
-    }
     let note = c.text(format!("{field}.note"), &v.note, Text::opt_para(TEXT_MAX));
     Some(Version {
         number: 0,
@@ -198,12 +188,6 @@ fn version_from_pb(c: &mut Check, field: &str, v: Option<&pb::DipVersion>) -> Op
 }
 
 impl DipApi {
-    async fn agency_today(&self, id: &str) -> Result<(Agency, Date), Status> {
-        let a = self.0.app.get_agency(id).await?;
-        let today = time::local_date(self.0.app.now(), &a.tz());
-        Ok((a, today))
-    }
-
     /// The entries a caller may read: what was published (current or
     /// withdrawn) for everyone; proposals, never published, only for those
     /// who reach the agency.
@@ -298,7 +282,7 @@ impl PublicInformationService for DipApi {
             .await
             .map_err(|e| rename_fields(e, "version.", "first_version."))?;
         tracing::info!(entry = %created.id, agency = %created.agency_id, kind = %created.kind, actor = %caller.actor(), "DIP entry created");
-        let (_, today) = self.agency_today(&created.agency_id).await?;
+        let (_, today) = self.0.app.today_at(&created.agency_id).await?;
         Ok(Response::new(to_pb(&created, today)))
     }
 
@@ -313,7 +297,7 @@ impl PublicInformationService for DipApi {
         let Some((agency, id)) = name else {
             return Err(convert::missing());
         };
-        let (a, today) = self.agency_today(&agency).await?;
+        let (a, today) = self.0.app.today_at(&agency).await?;
         let e = self.0.app.get_dip_entry(&agency, id).await?;
         if !Self::may_see(&caller, &a, &e) {
             return Err(crate::store::dip::entry_not_found(&agency, id).into());
@@ -339,7 +323,7 @@ impl PublicInformationService for DipApi {
         let after = pages.cursor::<usize>(&mut c, &r.page_token);
         c.finish()?;
         let agency = agency.unwrap_or_default();
-        let (a, today) = self.agency_today(&agency).await?;
+        let (a, today) = self.0.app.today_at(&agency).await?;
         if r.include_proposed && !caller.reaches(&a.path) {
             return Err(super::auth::denied(
                 "proposed entries are read by the agency's officers; the public DIP lists published ones",
@@ -395,7 +379,7 @@ impl PublicInformationService for DipApi {
             .publish_dip_version(&agency, id, version, &caller.actor())
             .await?;
         tracing::info!(entry = %e.id, version = e.versions.len(), actor = %caller.actor(), "DIP version published");
-        let (_, today) = self.agency_today(&agency).await?;
+        let (_, today) = self.0.app.today_at(&agency).await?;
         Ok(Response::new(to_pb(&e, today)))
     }
 
@@ -415,7 +399,7 @@ impl PublicInformationService for DipApi {
         caller.require_agency(&self.0.access, &agency).await?;
         let e = self.0.app.withdraw_dip_entry(&agency, id, reason).await?;
         tracing::info!(entry = %e.id, actor = %caller.actor(), "DIP entry withdrawn");
-        let (_, today) = self.agency_today(&agency).await?;
+        let (_, today) = self.0.app.today_at(&agency).await?;
         Ok(Response::new(to_pb(&e, today)))
     }
 
@@ -433,7 +417,7 @@ impl PublicInformationService for DipApi {
         };
         c.finish()?;
         let agency = agency.unwrap_or_default();
-        let (a, today) = self.agency_today(&agency).await?;
+        let (a, today) = self.0.app.today_at(&agency).await?;
         let cov = self.0.app.dip_coverage(&a, date.unwrap_or(today)).await?;
         Ok(Response::new(coverage_to_pb(&a.id, &cov)))
     }
@@ -533,7 +517,7 @@ impl PublicInformationService for DipApi {
         let (Some(agency), Some(format), Some(lang)) = (agency, format, lang) else {
             return Err(convert::missing());
         };
-        let (a, today) = self.agency_today(&agency).await?;
+        let (a, today) = self.0.app.today_at(&agency).await?;
         let entries: Vec<Entry> = self
             .0
             .app

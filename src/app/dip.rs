@@ -1,6 +1,8 @@
 //! The DIP (Daftar Informasi Publik): entries, versions, withdrawals, the
 //! checklist per year, coverage; and the Pasal 11(2) proposals written when
 //! an objection or a dispute opens information.
+use std::collections::{BTreeMap, HashMap};
+
 use jiff::{Timestamp, civil::Date};
 use uuid::Uuid;
 
@@ -8,9 +10,11 @@ use super::App;
 use crate::{
     domain::{
         InformationKind,
-        agency::{Agency, depth_on, path_ids},
+        agency::{self, Agency, depth_on, path_ids},
         dip::{self, Checklist, Coverage, Entry, Version, Withdrawal},
-        exemption, time,
+        exemption,
+        figures::{self, PemdaAssessmentRule, Period, ScoringPolicy},
+        time,
     },
     error::{Error, FieldViolation, Result},
     store::{
@@ -161,9 +165,7 @@ impl App {
         self.store
             .writer()
             .write(move |tx| {
-                let mut e = entry.clone();
-                let first = first.clone();
-                let actor = actor.clone();
+                let mut e = entry;
                 Box::pin(async move {
                     let agency = tx
                         .agency(&e.agency_id)
@@ -232,9 +234,7 @@ impl App {
         self.store
             .writer()
             .write(move |tx| {
-                let owner = owner.clone();
-                let mut v = version.clone();
-                let actor = actor.clone();
+                let mut v = version;
                 Box::pin(async move {
                     let (mut e, agency) = owned_entry(tx, &owner, id).await?;
                     if let Some(w) = &e.withdrawn {
@@ -279,8 +279,6 @@ impl App {
         self.store
             .writer()
             .write(move |tx| {
-                let owner = owner.clone();
-                let reason = reason.clone();
                 Box::pin(async move {
                     let (mut e, agency) = owned_entry(tx, &owner, id).await?;
                     if e.withdrawn.is_some() {
@@ -393,7 +391,7 @@ impl App {
             .writer()
             .write(move |tx| {
                 Box::pin(async move {
-                    let mut next: std::collections::HashMap<String, i64> = Default::default();
+                    let mut next: HashMap<String, i64> = HashMap::new();
                     for mut e in entries.iter().cloned() {
                         let n = match next.get(&e.agency_id) {
                             Some(n) => *n,
@@ -414,17 +412,14 @@ impl App {
 }
 
 /// Items computed from one agency's DIP: values and why, by item name.
-pub(crate) type Computed = (
-    std::collections::BTreeMap<String, f64>,
-    std::collections::BTreeMap<String, String>,
-);
+pub(crate) type Computed = (BTreeMap<String, f64>, BTreeMap<String, String>);
 
 /// Computed DIP items by (agency, day judged, checklist year, mean of OPDs),
 /// valid while the store's DIP stamp is `stamp`: a ranking read again
 /// costs one stamp read, whatever the size of the country.
 pub(crate) struct DipCache {
     stamp: i64,
-    map: std::collections::HashMap<(String, Date, i16, bool), Computed>,
+    map: HashMap<(String, Date, i16, bool), Computed>,
 }
 
 impl Default for DipCache {
@@ -459,5 +454,117 @@ impl DipCache {
         if self.stamp == stamp {
             self.map.insert(key, v);
         }
+    }
+}
+
+impl App {
+    /// The items each member's DIP computes for a period (none for a member
+    /// whose DIP is not kept in the service), with why. A member's DIP is
+    /// judged on the period's last day, or today while it runs; a Pemda
+    /// whose assessed items are the mean of its OPDs' gets the mean of
+    /// theirs.
+    pub(crate) async fn dip_items(
+        &self,
+        members: &[Agency],
+        subtrees: &[Vec<&Agency>],
+        period: &Period,
+        policy: &ScoringPolicy,
+    ) -> Result<HashMap<String, Computed>> {
+        if !policy
+            .assessment_items
+            .iter()
+            .any(|(n, _)| n == dip::JENIS_INFORMASI || n == dip::DIGITALISASI)
+        {
+            return Ok(HashMap::new());
+        }
+        let mean = policy.pemda_assessment_rule == PemdaAssessmentRule::MeanOfOpds;
+        let year = period.policy_year();
+        let now = self.now();
+        let day_of = |a: &Agency| period.end.min(time::local_date(now, &a.tz()));
+        let key_of =
+            |m: &Agency, sub: &Vec<&Agency>| (m.id.clone(), day_of(m), year, mean && sub.len() > 1);
+        // The stamp first, then the facts: a cached value is never older
+        // than its stamp.
+        let stamp = self.store.dip_stamp().await?;
+        let mut out = HashMap::new();
+        let mut todo: Vec<(&Agency, &Vec<&Agency>)> = Vec::new();
+        {
+            let mut cache = self.dip_cache.lock().unwrap_or_else(|e| e.into_inner());
+            let cache = cache.at(stamp);
+            for (m, sub) in members.iter().zip(subtrees) {
+                match cache.get(&key_of(m, sub)) {
+                    Some(v) if v.0.is_empty() => {}
+                    Some(v) => {
+                        out.insert(m.id.clone(), v.clone());
+                    }
+                    None => todo.push((m, sub)),
+                }
+            }
+        }
+        if todo.is_empty() {
+            return Ok(out);
+        }
+        let mut ids: Vec<String> = Vec::new();
+        for (m, sub) in &todo {
+            ids.extend(agency::path_ids(&m.path).map(String::from));
+            if mean && sub.len() > 1 {
+                ids.extend(sub.iter().map(|a| a.id.clone()));
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        let facts = self.store.dip_facts(&ids).await?;
+        let mut by_agency: HashMap<&str, Vec<&dip::EntryFacts>> = HashMap::new();
+        for f in &facts {
+            by_agency.entry(f.agency_id.as_str()).or_default().push(f);
+        }
+        let (checklist, _) = self.dip_checklist(year).await?;
+        let cover = |a: &Agency| {
+            let mine: Vec<dip::EntryFacts> = agency::path_ids(&a.path)
+                .filter_map(|id| by_agency.get(id))
+                .flatten()
+                .map(|f| (*f).clone())
+                .collect();
+            dip::coverage(&checklist, &a.path, &mine, day_of(a))
+        };
+        let mut computed = Vec::new();
+        for (m, sub) in todo {
+            let (values, why) = if mean && sub.len() > 1 {
+                let opds: Vec<BTreeMap<String, f64>> = sub
+                    .iter()
+                    .filter(|a| a.id != m.id)
+                    .map(|a| cover(a).computed())
+                    .filter(|c| !c.is_empty())
+                    .collect();
+                let refs: Vec<&BTreeMap<String, f64>> = opds.iter().collect();
+                let values = figures::mean_of_opds(policy, &refs).unwrap_or_default();
+                let why = values
+                    .keys()
+                    .map(|k| {
+                        (
+                            k.clone(),
+                            format!("computed: the mean of the DIPs of {} OPDs", opds.len()),
+                        )
+                    })
+                    .collect();
+                (values, why)
+            } else {
+                let c = cover(m);
+                let why = BTreeMap::from([
+                    (dip::JENIS_INFORMASI.to_string(), c.explain_jenis()),
+                    (dip::DIGITALISASI.to_string(), c.explain_digital()),
+                ]);
+                (c.computed(), why)
+            };
+            if !values.is_empty() {
+                out.insert(m.id.clone(), (values.clone(), why.clone()));
+            }
+            computed.push((key_of(m, sub), (values, why)));
+        }
+        let mut cache = self.dip_cache.lock().unwrap_or_else(|e| e.into_inner());
+        for (k, v) in computed {
+            cache.put(stamp, k, v);
+        }
+        Ok(out)
     }
 }

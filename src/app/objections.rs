@@ -72,7 +72,7 @@ pub struct ObjectionDecisionInput {
 }
 
 /// A request and its handling agency, read in the writer's transaction.
-async fn request_and_agency(tx: &mut Tx<'_>, id: Uuid) -> Result<(Request, Agency)> {
+pub(crate) async fn request_and_agency(tx: &mut Tx<'_>, id: Uuid) -> Result<(Request, Agency)> {
     let req = fetch_request(&mut tx.conn, id)
         .await?
         .ok_or_else(|| request_not_found(id))?

@@ -286,11 +286,7 @@ impl App {
                             "points to published information only for a grant in full (OUTCOME_GRANTED)",
                         ));
                     }
-                    let req = fetch_request(&mut tx.conn, id)
-                        .await?
-                        .ok_or_else(|| request_not_found(id))?
-                        .0;
-                    let agency = tx.referenced_agency(&req.agency_id).await?;
+                    let (_, agency) = super::objections::request_and_agency(tx, id).await?;
                     let entry = crate::store::dip::fetch_entry(&mut tx.conn, entry_id)
                         .await?
                         .filter(|e| {
@@ -308,7 +304,7 @@ impl App {
                         })?;
                     let notice_time = notice.notice_time.unwrap_or(now);
                     let day = time::local_date(notice_time, &agency.tz());
-                    if entry.facts().version_on(day).is_none() {
+                    let Some(version) = entry.version_on(day) else {
                         return Err(Error::precondition(
                             "DIP_ENTRY_NOT_PUBLISHED",
                             format!(
@@ -316,13 +312,13 @@ impl App {
                                 entry.name()
                             ),
                         ));
-                    }
-                    let place: Vec<String> = entry
-                        .facts()
-                        .version_on(day)
-                        .and_then(|(d, _)| entry.versions.iter().rev().find(|v| v.publish_date == d))
-                        .map(|v| v.url.iter().chain(v.location.iter()).cloned().collect())
-                        .unwrap_or_default();
+                    };
+                    let place: Vec<&str> = version
+                        .url
+                        .iter()
+                        .chain(version.location.iter())
+                        .map(String::as_str)
+                        .collect();
                     transition_in(
                         tx,
                         id,

@@ -500,6 +500,14 @@ impl Entry {
         }
     }
 
+    /// The version in force on `day` (see [`EntryFacts::version_on`]).
+    pub fn version_on(&self, day: Date) -> Option<&Version> {
+        if self.withdrawn.as_ref().is_some_and(|w| w.date <= day) {
+            return None;
+        }
+        self.versions.iter().rev().find(|v| v.publish_date <= day)
+    }
+
     /// The freshness of the entry on `day` (see [`EntryFacts::freshness`]).
     pub fn freshness(&self, day: Date) -> Freshness {
         self.facts().freshness(day)

@@ -48,14 +48,6 @@ fn months_of(r: &Row) -> Result<Option<i32>> {
     Ok(r.get::<Option<i64>>("update_months")?.map(|m| m as i32))
 }
 
-fn flag(r: &Row, col: &str) -> Result<bool> {
-    // SQLite keeps 0/1, PostgreSQL a boolean.
-    Ok(match r {
-        Row::Sqlite(_) => r.get::<i64>(col)? != 0,
-        Row::Postgres(_) => r.get::<bool>(col)?,
-    })
-}
-
 fn entry_from_row(r: &Row) -> Result<Entry> {
     let id: String = r.get("id")?;
     let withdrawn = match r.get::<Option<i64>>("withdraw_time")? {
@@ -83,8 +75,8 @@ fn entry_from_row(r: &Row) -> Result<Entry> {
         holding_unit: r.get("holding_unit")?,
         responsible: r.get("responsible")?,
         production_place: r.get("production_place")?,
-        softcopy: flag(r, "softcopy")?,
-        hardcopy: flag(r, "hardcopy")?,
+        softcopy: r.get("softcopy")?,
+        hardcopy: r.get("hardcopy")?,
         retention: r.get("retention")?,
         kind: kind_of(r)?,
         items: items_of(&r.get::<String>("items")?),
