@@ -131,14 +131,7 @@ fn coverage_to_pb(agency: &str, c: &Coverage) -> pb::DipCoverage {
                 entries: i
                     .entries
                     .iter()
-                    .map(|id| {
-                        let owner = c
-                            .stale
-                            .iter()
-                            .find(|s| s.id == *id)
-                            .map_or(agency, |s| s.agency_id.as_str());
-                        format!("agencies/{owner}/dipEntries/{id}")
-                    })
+                    .map(|(owner, id)| format!("agencies/{owner}/dipEntries/{id}"))
                     .collect(),
             })
             .collect(),

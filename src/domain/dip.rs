@@ -613,6 +613,9 @@ impl ItemState {
     }
 }
 
+/// An entry named by (its agency, its id).
+pub type EntryRef = (String, Uuid);
+
 /// One obligatory item in a coverage report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemCoverage {
@@ -620,8 +623,9 @@ pub struct ItemCoverage {
     pub item: ChecklistItem,
     /// Its state.
     pub state: ItemState,
-    /// The entries that satisfy it (in the DIP on the day).
-    pub entries: Vec<Uuid>,
+    /// The entries that satisfy it (in the DIP on the day), as (agency, id):
+    /// a Pemda's entries serve its OPDs.
+    pub entries: Vec<EntryRef>,
 }
 
 /// A berkala entry overdue for update.
@@ -717,7 +721,7 @@ impl Coverage {
                 let due = self
                     .stale
                     .iter()
-                    .filter(|e| i.entries.contains(&e.id))
+                    .filter(|e| i.entries.iter().any(|(_, id)| *id == e.id))
                     .map(|e| e.due)
                     .min();
                 match due {
@@ -753,7 +757,7 @@ pub fn coverage(checklist: &Checklist, path: &str, entries: &[EntryFacts], day: 
     let mut published = 0;
     let mut online = 0;
     let mut stale = Vec::new();
-    let mut state_of: BTreeMap<&str, (ItemState, Vec<Uuid>)> = BTreeMap::new();
+    let mut state_of: BTreeMap<&str, (ItemState, Vec<EntryRef>)> = BTreeMap::new();
     for e in &on_path {
         let f = e.freshness(day);
         let Some((_, is_online)) = e.version_on(day) else {
@@ -780,7 +784,7 @@ pub fn coverage(checklist: &Checklist, path: &str, entries: &[EntryFacts], day: 
             if s == ItemState::Stale {
                 slot.0 = ItemState::Stale;
             }
-            slot.1.push(e.id);
+            slot.1.push((e.agency_id.clone(), e.id));
         }
     }
     let items = checklist
@@ -1052,9 +1056,11 @@ mod tests {
         for e in &mut pemda {
             e.agency_id = "pemda".into();
         }
-        assert_eq!(
-            coverage(&c, "/pemda/opd/", &pemda, day).jenis_informasi(),
-            100.0
+        let via_pemda = coverage(&c, "/pemda/opd/", &pemda, day);
+        assert_eq!(via_pemda.jenis_informasi(), 100.0);
+        assert!(
+            via_pemda.items.iter().all(|i| i.entries[0].0 == "pemda"),
+            "an OPD's coverage names the Pemda's entries as the Pemda's"
         );
         assert_eq!(
             coverage(&c, "/pemda/other/", &all, day).jenis_informasi(),
