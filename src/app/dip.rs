@@ -64,6 +64,21 @@ async fn owned_entry(tx: &mut Tx<'_>, owner: &str, id: Uuid) -> Result<(Entry, A
     Ok((e, agency))
 }
 
+/// Numbers and stores a checked version as the entry's latest.
+async fn append_version(
+    tx: &mut Tx<'_>,
+    e: &mut Entry,
+    mut v: Version,
+    now: Timestamp,
+    actor: &str,
+) -> Result<()> {
+    v.number = e.versions.len() as i32 + 1;
+    v.create_time = now;
+    insert_version(&mut tx.conn, e.id, &v, actor).await?;
+    e.versions.push(v);
+    Ok(())
+}
+
 /// Refuses to publish an entry linked to a DIK entry in force that day: an
 /// entry cannot be both exempt and published (RULINGS).
 async fn check_not_exempt(tx: &mut Tx<'_>, e: &Entry, day: Date, field: &str) -> Result<()> {
@@ -206,11 +221,8 @@ impl App {
                     e.number = next_entry_number(&mut tx.conn, &e.agency_id).await?;
                     e.create_time = now;
                     insert_entry(&mut tx.conn, &e).await?;
-                    if let Some(mut v) = first {
-                        v.number = 1;
-                        v.create_time = now;
-                        insert_version(&mut tx.conn, e.id, &v, &actor).await?;
-                        e.versions.push(v);
+                    if let Some(v) = first {
+                        append_version(tx, &mut e, v, now, &actor).await?;
                     }
                     Ok(e)
                 })
@@ -234,8 +246,8 @@ impl App {
         self.store
             .writer()
             .write(move |tx| {
-                let mut v = version;
                 Box::pin(async move {
+                    let v = version;
                     let (mut e, agency) = owned_entry(tx, &owner, id).await?;
                     if let Some(w) = &e.withdrawn {
                         return Err(Error::precondition(
@@ -256,10 +268,7 @@ impl App {
                         return Err(precondition(pre));
                     }
                     check_not_exempt(tx, &e, v.publish_date, "version.publish_date").await?;
-                    v.number = e.versions.len() as i32 + 1;
-                    v.create_time = now;
-                    insert_version(&mut tx.conn, e.id, &v, &actor).await?;
-                    e.versions.push(v);
+                    append_version(tx, &mut e, v, now, &actor).await?;
                     Ok(e)
                 })
             })
