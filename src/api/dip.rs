@@ -266,14 +266,11 @@ impl PublicInformationService for DipApi {
             withdrawn: None,
             create_time: self.0.app.now(),
         };
-        // The field names of the domain's checks are the API's, but the
-        // first version's are `first_version.*` here.
         let created = self
             .0
             .app
             .create_dip_entry(entry, first, &caller.actor())
-            .await
-            .map_err(|e| rename_fields(e, "version.", "first_version."))?;
+            .await?;
         tracing::info!(entry = %created.id, agency = %created.agency_id, kind = %created.kind, actor = %caller.actor(), "DIP entry created");
         let (_, today) = self.0.app.today_at(&created.agency_id).await?;
         Ok(Response::new(to_pb(&created, today)))
@@ -540,26 +537,5 @@ impl PublicInformationService for DipApi {
             data,
             entry_count: entries.len() as i32,
         }))
-    }
-}
-
-/// Field violations of the domain name a version `version.*`; the create
-/// call names it `first_version.*`.
-fn rename_fields(e: crate::error::Error, from: &str, to: &str) -> crate::error::Error {
-    use crate::error::{Error, FieldViolation};
-    match e {
-        Error::InvalidArgument(v) => Error::InvalidArgument(
-            v.into_iter()
-                .map(|f| match f.field.strip_prefix(from) {
-                    Some(rest) => FieldViolation::new(format!("{to}{rest}"), f.description),
-                    None => f,
-                })
-                .collect(),
-        ),
-        Error::FailedPrecondition { reason, message } => Error::FailedPrecondition {
-            reason,
-            message: message.replace(from, to),
-        },
-        other => other,
     }
 }

@@ -205,7 +205,8 @@ impl App {
                     }
                     let mut order = Vec::new();
                     if let Some(v) = &first {
-                        let (inv, pre) = dip::check_version("version", &e, v, today);
+                        // Named as the create call names it.
+                        let (inv, pre) = dip::check_version("first_version", &e, v, today);
                         problems.extend(inv);
                         order.extend(pre);
                     }
@@ -216,7 +217,8 @@ impl App {
                         return Err(precondition(order));
                     }
                     if let Some(v) = &first {
-                        check_not_exempt(tx, &e, v.publish_date, "version.publish_date").await?;
+                        check_not_exempt(tx, &e, v.publish_date, "first_version.publish_date")
+                            .await?;
                     }
                     e.number = next_entry_number(&mut tx.conn, &e.agency_id).await?;
                     e.create_time = now;
