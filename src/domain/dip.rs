@@ -510,7 +510,12 @@ impl Entry {
 
     /// The freshness of the entry on `day` (see [`EntryFacts::freshness`]).
     pub fn freshness(&self, day: Date) -> Freshness {
-        self.facts().freshness(day)
+        freshness(
+            self.kind,
+            self.update_months,
+            self.version_on(day).map(|v| v.publish_date),
+            day,
+        )
     }
 }
 
@@ -565,20 +570,36 @@ impl EntryFacts {
     /// Its freshness on `day`: a berkala entry is overdue the day after its
     /// period (from the version in force) ends.
     pub fn freshness(&self, day: Date) -> Freshness {
-        let Some((published, _)) = self.version_on(day) else {
-            return Freshness::Absent;
-        };
-        match (self.kind, self.update_months) {
-            (InformationKind::Berkala, months) => {
-                let due = update_due(published, months.unwrap_or(MAX_UPDATE_MONTHS));
-                if day > due {
-                    Freshness::Overdue(due)
-                } else {
-                    Freshness::Current(Some(due))
-                }
+        freshness(
+            self.kind,
+            self.update_months,
+            self.version_on(day).map(|(d, _)| d),
+            day,
+        )
+    }
+}
+
+/// The freshness on `day` of an entry whose version in force then was
+/// published on `published` (`None`: not in the DIP that day).
+fn freshness(
+    kind: InformationKind,
+    months: Option<i32>,
+    published: Option<Date>,
+    day: Date,
+) -> Freshness {
+    let Some(published) = published else {
+        return Freshness::Absent;
+    };
+    match kind {
+        InformationKind::Berkala => {
+            let due = update_due(published, months.unwrap_or(MAX_UPDATE_MONTHS));
+            if day > due {
+                Freshness::Overdue(due)
+            } else {
+                Freshness::Current(Some(due))
             }
-            _ => Freshness::Current(None),
         }
+        _ => Freshness::Current(None),
     }
 }
 
