@@ -542,6 +542,14 @@ pub struct ServeArgs {
     /// objections awaiting an answer) are recomputed, e.g. `60s`, `5m`.
     #[arg(long, env = "PPID_METRICS_REFRESH_EVERY", default_value = "60s", value_parser = parse_every)]
     pub metrics_refresh_every: Duration,
+    /// Serve the API only: no public portal pages on the listen address.
+    #[arg(long, env = "PPID_NO_PORTAL", default_value_t = false)]
+    pub no_portal: bool,
+    /// Requests and objections one client address may submit on the
+    /// portal per minute.
+    #[arg(long, env = "PPID_PORTAL_SUBMITS_PER_MINUTE", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub portal_submits_per_minute: u32,
 }
 
 /// `--metrics-listen`: an IP address and port.
@@ -610,6 +618,9 @@ impl ServeArgs {
             recompute_timeout: Duration::from_secs(self.recompute_timeout_seconds),
             alert_interval: Duration::from_secs(self.alert_interval_seconds),
             metrics_refresh_every: self.metrics_refresh_every,
+            portal: (!self.no_portal).then_some(crate::portal::Settings {
+                submits_per_minute: self.portal_submits_per_minute,
+            }),
             ..crate::api::ServerSettings::default()
         })
     }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod generate;
 pub mod import;
 pub mod metrics;
+pub mod portal;
 pub mod report;
 pub mod shutdown;
 pub mod store;

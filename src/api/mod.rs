@@ -85,6 +85,8 @@ pub struct ServerSettings {
     /// How often the metrics' register gauges are recomputed (when the
     /// metrics endpoint is on).
     pub metrics_refresh_every: Duration,
+    /// The public portal's settings; `None`: API only (`--no-portal`).
+    pub portal: Option<crate::portal::Settings>,
 }
 
 /// Failed authentications per address per minute by default.
@@ -119,6 +121,7 @@ impl Default for ServerSettings {
             alert_interval: Duration::from_secs(DEFAULT_ALERT_INTERVAL_SECONDS),
             backup: None,
             metrics_refresh_every: crate::metrics::DEFAULT_REFRESH_EVERY,
+            portal: Some(crate::portal::Settings::default()),
         }
     }
 }
@@ -194,6 +197,85 @@ fn cors(origins: &[http::HeaderValue]) -> CorsLayer {
             HeaderName::from_static("grpc-status-details-bin"),
         ])
         .max_age(Duration::from_secs(600))
+}
+
+/// CORS and gRPC-Web for the API's paths; the portal's pages go around
+/// both (tonic-web answers 400 to any other HTTP/1 request, and a page is
+/// for its own origin only).
+#[derive(Clone)]
+struct GrpcWebOrPortal(CorsLayer);
+
+impl<S: Clone> tower::Layer<S> for GrpcWebOrPortal {
+    type Service = GrpcWebOrPortalService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        let web = tower::Layer::layer(&tonic_web::GrpcWebLayer::new(), inner.clone());
+        GrpcWebOrPortalService {
+            web: tower::Layer::layer(&self.0, web),
+            plain: inner,
+        }
+    }
+}
+
+/// See [`GrpcWebOrPortal`].
+#[derive(Clone)]
+struct GrpcWebOrPortalService<S> {
+    web: tower_http::cors::Cors<tonic_web::GrpcWebService<S>>,
+    plain: S,
+}
+
+impl<S> tower::Service<http::Request<tonic::body::Body>> for GrpcWebOrPortalService<S>
+where
+    S: tower::Service<
+            http::Request<tonic::body::Body>,
+            Response = http::Response<tonic::body::Body>,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+{
+    type Response = http::Response<tonic::body::Body>;
+    type Error = S::Error;
+    type Future = futures::future::BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        // Each call drives its own clone to readiness (oneshot).
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<tonic::body::Body>) -> Self::Future {
+        use tower::ServiceExt as _;
+        if crate::portal::is_portal_path(req.uri().path()) {
+            Box::pin(self.plain.clone().oneshot(req))
+        } else {
+            Box::pin(self.web.clone().oneshot(req))
+        }
+    }
+}
+
+/// The answer to a path no service or page has.
+async fn not_routed(req: http::Request<axum::body::Body>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let grpc = req
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"));
+    if grpc {
+        let (parts, ()) = tonic::Status::unimplemented("")
+            .into_http::<()>()
+            .into_parts();
+        return http::Response::from_parts(parts, axum::body::Body::empty());
+    }
+    (
+        http::StatusCode::NOT_FOUND,
+        [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "Halaman tidak ditemukan. / Page not found.\n",
+    )
+        .into_response()
 }
 
 /// Serves the API on `listener` until `shutdown` completes, then drains
@@ -329,16 +411,8 @@ pub async fn serve_with_metrics(
         ));
         metrics.calls.clone()
     });
-    let server = tonic::transport::Server::builder()
-        .accept_http1(true)
-        .max_concurrent_streams(Some(state.settings.max_concurrent_streams))
-        .layer(trace)
-        .layer(cors(&state.settings.cors_origins))
-        .layer(tonic_web::GrpcWebLayer::new())
-        // Inside gRPC-Web (plain gRPC trailers), outside authorisation (so
-        // refusals are counted).
-        .layer(crate::metrics::grpc::CallMetricsLayer(call_metrics))
-        .layer(auth::AuthLayer(state.access.clone()))
+    let mut routes = tonic::service::Routes::builder();
+    routes
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
@@ -383,9 +457,26 @@ pub async fn serve_with_metrics(
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         )
         .add_service(
-            ReportServiceServer::new(report::ReportApi(state))
+            ReportServiceServer::new(report::ReportApi(state.clone()))
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
-        )
+        );
+    let mut router = routes.routes().into_axum_router();
+    if let Some(portal) = &state.settings.portal {
+        router = router.merge(crate::portal::router(&state, portal));
+    }
+    // What matches no route: gRPC's UNIMPLEMENTED for gRPC clients, the
+    // portal's page for people.
+    router = router.fallback(not_routed);
+    let server = tonic::transport::Server::builder()
+        .accept_http1(true)
+        .max_concurrent_streams(Some(state.settings.max_concurrent_streams))
+        .layer(trace)
+        .layer(GrpcWebOrPortal(cors(&state.settings.cors_origins)))
+        // Inside gRPC-Web (plain gRPC trailers), outside authorisation (so
+        // refusals are counted).
+        .layer(crate::metrics::grpc::CallMetricsLayer(call_metrics))
+        .layer(auth::AuthLayer(state.access.clone()))
+        .add_routes(tonic::service::Routes::from(router))
         .serve_with_incoming_shutdown(incoming, async move {
             let _ = server_stop.wait_for(|stop| *stop).await;
         });

@@ -554,6 +554,114 @@ fn step_from_pb(c: &mut Check, s: Option<&pb::DisputeStep>) -> Option<DisputeSte
     Some(step)
 }
 
+/// The objection a `FileObjection` body describes, checked: every field
+/// violation at once (shared by the API and the portal's form).
+pub(crate) fn checked_filing(
+    r: &pb::FileObjectionRequest,
+    now: jiff::Timestamp,
+) -> crate::error::Result<ObjectionFiling> {
+    let mut c = Check::new();
+    // Ground b may name an agency instead of a request (Pasal 9
+    // information is owed to everyone, asked for or not).
+    let request = if r.request.is_empty() && !r.agency.is_empty() {
+        None
+    } else {
+        convert::request_id(&mut c, "request", &r.request)
+    };
+    let agency = if r.agency.is_empty() {
+        None
+    } else if !r.request.is_empty() {
+        c.add("agency", "is given only without a request (ground b)");
+        None
+    } else {
+        convert::agency_id(&mut c, "agency", &r.agency)
+    };
+    let unpublished = c.text(
+        "unpublished_information",
+        &r.unpublished_information,
+        if agency.is_some() {
+            Text::para(TEXT_MAX)
+        } else {
+            Text::opt_para(TEXT_MAX)
+        },
+    );
+    if !r.request.is_empty() && unpublished.is_some() {
+        c.add(
+            "unpublished_information",
+            "is given only without a request (ground b); say it in the statement",
+        );
+    }
+    let mut grounds = Vec::new();
+    if r.grounds.is_empty() {
+        c.add("grounds", "at least one ground of Pasal 35(1) is required");
+    }
+    for (i, g) in r.grounds.iter().enumerate() {
+        if let Some(g) = c.required_enum::<ObjectionGround>(&format!("grounds[{i}]"), *g) {
+            if grounds.contains(&g) {
+                c.add(format!("grounds[{i}]"), "is listed twice");
+            }
+            grounds.push(g);
+        }
+    }
+    grounds.sort();
+    if agency.is_some()
+        && grounds
+            .iter()
+            .any(|g| *g != ObjectionGround::PeriodicNotProvided)
+    {
+        c.add(
+            "grounds",
+            "without a request only ground b (periodic information not published, Pasal 9) \
+             can be filed",
+        );
+    }
+    let cites_entry = if r.unpublished_dip_entry.is_empty() {
+        None
+    } else {
+        convert::dip_entry_name(&mut c, "unpublished_dip_entry", &r.unpublished_dip_entry)
+    };
+    let cites_item = c.text("unpublished_item", &r.unpublished_item, Text::opt_line(64));
+    if (!r.unpublished_dip_entry.is_empty() || cites_item.is_some())
+        && !grounds.contains(&ObjectionGround::PeriodicNotProvided)
+    {
+        c.add(
+            if cites_item.is_some() {
+                "unpublished_item"
+            } else {
+                "unpublished_dip_entry"
+            },
+            "is cited only on ground b (periodic information not published, Pasal 9)",
+        );
+    }
+    let statement = c.text("statement", &r.statement, Text::para(TEXT_MAX));
+    let file_time = c.timestamp("file_time", r.file_time.as_ref());
+    if file_time.is_some_and(|t| t > now) {
+        c.add("file_time", "is in the future");
+    }
+    c.finish()?;
+    let Some(statement) = statement else {
+        return Err(crate::error::Error::Internal(anyhow::anyhow!(
+            "validation passed without values"
+        )));
+    };
+    if request.is_none() && agency.is_none() {
+        return Err(crate::error::Error::Internal(anyhow::anyhow!(
+            "validation passed without values"
+        )));
+    }
+    Ok(ObjectionFiling {
+        id: Uuid::now_v7(),
+        request_id: request,
+        agency_id: agency,
+        grounds,
+        statement,
+        unpublished_information: unpublished,
+        unpublished_dip_entry: cites_entry,
+        unpublished_item: cites_item,
+        file_time,
+    })
+}
+
 #[tonic::async_trait]
 impl ObjectionService for ObjectionApi {
     async fn file_objection(
@@ -563,105 +671,12 @@ impl ObjectionService for ObjectionApi {
         let caller = Caller::of(&req);
         let actor = caller.actor();
         let r = req.into_inner();
-        let now = self.0.app.now();
-        let mut c = Check::new();
-        // Ground b may name an agency instead of a request (Pasal 9
-        // information is owed to everyone, asked for or not).
-        let request = if r.request.is_empty() && !r.agency.is_empty() {
-            None
-        } else {
-            convert::request_id(&mut c, "request", &r.request)
-        };
-        let agency = if r.agency.is_empty() {
-            None
-        } else if !r.request.is_empty() {
-            c.add("agency", "is given only without a request (ground b)");
-            None
-        } else {
-            convert::agency_id(&mut c, "agency", &r.agency)
-        };
-        let unpublished = c.text(
-            "unpublished_information",
-            &r.unpublished_information,
-            if agency.is_some() {
-                Text::para(TEXT_MAX)
-            } else {
-                Text::opt_para(TEXT_MAX)
-            },
-        );
-        if !r.request.is_empty() && unpublished.is_some() {
-            c.add(
-                "unpublished_information",
-                "is given only without a request (ground b); say it in the statement",
-            );
-        }
-        let mut grounds = Vec::new();
-        if r.grounds.is_empty() {
-            c.add("grounds", "at least one ground of Pasal 35(1) is required");
-        }
-        for (i, g) in r.grounds.iter().enumerate() {
-            if let Some(g) = c.required_enum::<ObjectionGround>(&format!("grounds[{i}]"), *g) {
-                if grounds.contains(&g) {
-                    c.add(format!("grounds[{i}]"), "is listed twice");
-                }
-                grounds.push(g);
-            }
-        }
-        grounds.sort();
-        if agency.is_some()
-            && grounds
-                .iter()
-                .any(|g| *g != ObjectionGround::PeriodicNotProvided)
-        {
-            c.add(
-                "grounds",
-                "without a request only ground b (periodic information not published, Pasal 9) \
-                 can be filed",
-            );
-        }
-        let cites_entry = if r.unpublished_dip_entry.is_empty() {
-            None
-        } else {
-            convert::dip_entry_name(&mut c, "unpublished_dip_entry", &r.unpublished_dip_entry)
-        };
-        let cites_item = c.text("unpublished_item", &r.unpublished_item, Text::opt_line(64));
-        if (!r.unpublished_dip_entry.is_empty() || cites_item.is_some())
-            && !grounds.contains(&ObjectionGround::PeriodicNotProvided)
-        {
-            c.add(
-                if cites_item.is_some() {
-                    "unpublished_item"
-                } else {
-                    "unpublished_dip_entry"
-                },
-                "is cited only on ground b (periodic information not published, Pasal 9)",
-            );
-        }
-        let statement = c.text("statement", &r.statement, Text::para(TEXT_MAX));
-        let file_time = c.timestamp("file_time", r.file_time.as_ref());
-        if file_time.is_some_and(|t| t > now) {
-            c.add("file_time", "is in the future");
-        }
-        c.finish()?;
-        let Some(statement) = statement else {
-            return Err(convert::missing());
-        };
-        match (request, &agency) {
+        let filing = checked_filing(&r, self.0.app.now())?;
+        match (filing.request_id, &filing.agency_id) {
             (Some(id), _) => caller.require_request(&self.0.access, id).await?,
             (None, Some(a)) => caller.require_agency(&self.0.access, a).await?,
             (None, None) => return Err(convert::missing()),
         }
-        let filing = ObjectionFiling {
-            id: Uuid::now_v7(),
-            request_id: request,
-            agency_id: agency,
-            grounds,
-            statement,
-            unpublished_information: unpublished,
-            unpublished_dip_entry: cites_entry,
-            unpublished_item: cites_item,
-            file_time,
-        };
         let o = self.0.app.file_objection(filing, &actor).await?;
         tracing::info!(objection = %o.id, number = %o.registration_number, "objection filed");
         Ok(Response::new(self.objection_to_pb(&o, &[]).await?))

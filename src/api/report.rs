@@ -506,7 +506,13 @@ impl ReportService for ReportApi {
         let out = report_pb(&report);
         self.0
             .app
-            .publish_annual_report(&id, year, publication, STANDARD.encode(out.encode_to_vec()))
+            .publish_annual_report(
+                &id,
+                year,
+                publication,
+                &report,
+                STANDARD.encode(out.encode_to_vec()),
+            )
             .await?;
         tracing::info!(agency = %id, year, actor = %caller.actor(), "annual report published");
         Ok(Response::new(out))

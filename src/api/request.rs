@@ -323,6 +323,95 @@ pub fn mask(r: &mut pb::InformationRequest) {
     }
 }
 
+/// The request a `SubmitRequest` body describes, checked: every field
+/// violation at once. The API and the portal's form share it, so a rule is
+/// kept in one place.
+pub(crate) fn checked_submission(
+    body: &pb::SubmitRequestRequest,
+    now: jiff::Timestamp,
+    submitted_by: Option<String>,
+) -> crate::error::Result<NewRequest> {
+    let mut c = Check::new();
+    let id = if body.request_id.is_empty() {
+        Some(Uuid::now_v7())
+    } else {
+        let id = Uuid::parse_str(&body.request_id)
+            .ok()
+            .filter(|u| !u.is_nil());
+        if id.is_none() {
+            c.add(
+                "request_id",
+                "must be a UUID (e.g. 123e4567-e89b-12d3-a456-426614174000)",
+            );
+        }
+        id
+    };
+    let Some(r) = body.request.as_ref() else {
+        c.add("request", "is required");
+        return Err(c.into_error());
+    };
+    let agency = convert::agency_id(&mut c, "request.agency", &r.agency);
+    let requester = check_requester(&mut c, "request.requester", r.requester.as_ref());
+    let info = c.text(
+        "request.information_requested",
+        &r.information_requested,
+        Text::para(INFO_MAX),
+    );
+    let purpose = c.text("request.purpose", &r.purpose, Text::para(REASON_MAX));
+    let access: Option<AccessMethod> = c.required_enum("request.access_method", r.access_method);
+    let copy_form = c.optional_enum("request.copy_form", r.copy_form);
+    match (access, copy_form) {
+        (Some(AccessMethod::Copy), None) if r.copy_form == 0 => c.add(
+            "request.copy_form",
+            "is required when the requester wants a copy",
+        ),
+        (Some(AccessMethod::Inspect), Some(_)) => c.add(
+            "request.copy_form",
+            "applies only when access_method is ACCESS_METHOD_COPY",
+        ),
+        _ => {}
+    }
+    let delivery = c.required_enum("request.delivery_method", r.delivery_method);
+    let channel = c.required_enum("request.channel", r.channel);
+    let personal_information_basis = c.optional_enum(
+        "request.personal_information_basis",
+        r.personal_information_basis,
+    );
+    let receive_time = c.timestamp("request.receive_time", r.receive_time.as_ref());
+    if receive_time.is_some_and(|t| t > now + FUTURE_SKEW) {
+        c.add("request.receive_time", "is in the future");
+    }
+    c.finish()?;
+    let (Some(id), Some(agency_id), Some(requester), Some(information_requested), Some(purpose)) =
+        (id, agency, requester, info, purpose)
+    else {
+        return Err(unchecked());
+    };
+    let (Some(access_method), Some(delivery_method), Some(channel)) = (access, delivery, channel)
+    else {
+        return Err(unchecked());
+    };
+    Ok(NewRequest {
+        id,
+        agency_id,
+        requester,
+        information_requested,
+        purpose,
+        access_method,
+        copy_form,
+        delivery_method,
+        channel,
+        personal_information_basis,
+        receive_time: receive_time.map(|t| t.min(now)),
+        body_hash: body_hash(body),
+        submitted_by,
+    })
+}
+
+fn unchecked() -> crate::error::Error {
+    crate::error::Error::Internal(anyhow::anyhow!("validation passed without values"))
+}
+
 #[tonic::async_trait]
 impl RequestService for RequestApi {
     async fn submit_request(
@@ -332,88 +421,7 @@ impl RequestService for RequestApi {
         let caller = Caller::of(&req);
         let body = req.into_inner();
         let now = self.0.app.now();
-        let mut c = Check::new();
-        let id = if body.request_id.is_empty() {
-            Some(Uuid::now_v7())
-        } else {
-            let id = Uuid::parse_str(&body.request_id)
-                .ok()
-                .filter(|u| !u.is_nil());
-            if id.is_none() {
-                c.add(
-                    "request_id",
-                    "must be a UUID (e.g. 123e4567-e89b-12d3-a456-426614174000)",
-                );
-            }
-            id
-        };
-        let Some(r) = body.request.as_ref() else {
-            c.add("request", "is required");
-            return Err(c.into_error().into());
-        };
-        let agency = convert::agency_id(&mut c, "request.agency", &r.agency);
-        let requester = check_requester(&mut c, "request.requester", r.requester.as_ref());
-        let info = c.text(
-            "request.information_requested",
-            &r.information_requested,
-            Text::para(INFO_MAX),
-        );
-        let purpose = c.text("request.purpose", &r.purpose, Text::para(REASON_MAX));
-        let access: Option<AccessMethod> =
-            c.required_enum("request.access_method", r.access_method);
-        let copy_form = c.optional_enum("request.copy_form", r.copy_form);
-        match (access, copy_form) {
-            (Some(AccessMethod::Copy), None) if r.copy_form == 0 => c.add(
-                "request.copy_form",
-                "is required when the requester wants a copy",
-            ),
-            (Some(AccessMethod::Inspect), Some(_)) => c.add(
-                "request.copy_form",
-                "applies only when access_method is ACCESS_METHOD_COPY",
-            ),
-            _ => {}
-        }
-        let delivery = c.required_enum("request.delivery_method", r.delivery_method);
-        let channel = c.required_enum("request.channel", r.channel);
-        let personal_information_basis = c.optional_enum(
-            "request.personal_information_basis",
-            r.personal_information_basis,
-        );
-        let receive_time = c.timestamp("request.receive_time", r.receive_time.as_ref());
-        if receive_time.is_some_and(|t| t > now + FUTURE_SKEW) {
-            c.add("request.receive_time", "is in the future");
-        }
-        c.finish()?;
-        let (
-            Some(id),
-            Some(agency_id),
-            Some(requester),
-            Some(information_requested),
-            Some(purpose),
-        ) = (id, agency, requester, info, purpose)
-        else {
-            return Err(convert::missing());
-        };
-        let (Some(access_method), Some(delivery_method), Some(channel)) =
-            (access, delivery, channel)
-        else {
-            return Err(convert::missing());
-        };
-        let new = NewRequest {
-            id,
-            agency_id,
-            requester,
-            information_requested,
-            purpose,
-            access_method,
-            copy_form,
-            delivery_method,
-            channel,
-            personal_information_basis,
-            receive_time: receive_time.map(|t| t.min(now)),
-            body_hash: body_hash(&body),
-            submitted_by: caller.key_id().map(str::to_string),
-        };
+        let new = checked_submission(&body, now, caller.key_id().map(str::to_string))?;
         caller
             .require_agency(&self.0.access, &new.agency_id)
             .await?;

@@ -627,6 +627,44 @@ impl App {
         }
     }
 
+    /// Every published ranking: (group key, period key, publish time),
+    /// newest first.
+    pub async fn published_rankings(&self) -> Result<Vec<(String, String, Timestamp)>> {
+        self.store.snapshots().await
+    }
+
+    /// The on-time rate of `agency` (its own requests) in each of `periods`:
+    /// the trend on its public page.
+    pub async fn on_time_trend(
+        &self,
+        agency: &Agency,
+        periods: &[Period],
+    ) -> Result<Vec<Option<figures::Rate>>> {
+        let ids = [agency.id.clone()];
+        let mut out = Vec::with_capacity(periods.len());
+        for p in periods {
+            let figs = self
+                .figures(std::slice::from_ref(agency), &[], p, false)
+                .await?;
+            let (t, pending_start, w) = figs.pooled(&ids);
+            out.push(figures::statistics(&t, pending_start, w).on_time);
+        }
+        Ok(out)
+    }
+
+    /// The published ranking of group `key` for the period keyed
+    /// `period_key` (as [`App::published_rankings`] lists them), if any.
+    pub async fn published_ranking_by_key(
+        &self,
+        key: &str,
+        period_key: &str,
+    ) -> Result<Option<Ranking>> {
+        match self.store.snapshot(key, period_key).await? {
+            Some((snap, _)) => Ok(Some(decode_snapshot(&snap)?)),
+            None => Ok(None),
+        }
+    }
+
     /// The published ranking of a group for a period, if there is one.
     pub async fn published_ranking(&self, key: &str, period: &Period) -> Result<Option<Ranking>> {
         match self.store.snapshot(key, &period.key()).await? {

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use jiff::{civil::Date, tz::TimeZone};
 
 use super::{App, figures::RankingGroup};
+use crate::report::texts::Lang;
 use crate::{
     domain::request::Request,
     domain::{
@@ -416,6 +417,7 @@ impl App {
         agency_id: &str,
         year: i16,
         publication: Publication,
+        report: &AnnualReport,
         published: String,
     ) -> Result<()> {
         let agency = self.store.get_agency(agency_id).await?;
@@ -426,6 +428,11 @@ impl App {
                 format!("{year} has not ended at agencies/{agency_id} (today is {today})"),
             ));
         }
+        // The pages people read on the portal, as published.
+        let pages = (
+            crate::report::render::html(report, Lang::Id),
+            crate::report::render::html(report, Lang::En),
+        );
         let agency_id = agency_id.to_string();
         self.store
             .writer()
@@ -437,11 +444,29 @@ impl App {
                         year,
                         &publication,
                         &published,
+                        (&pages.0, &pages.1),
                     )
                     .await
                 })
             })
             .await
+    }
+
+    /// Every published annual report: (agency id, year, publish time),
+    /// newest first.
+    pub async fn report_publications(&self) -> Result<Vec<(String, i16, jiff::Timestamp)>> {
+        self.store.report_publications().await
+    }
+
+    /// A published report's page in `lang`, if it was rendered at
+    /// publication.
+    pub async fn report_page(
+        &self,
+        agency_id: &str,
+        year: i16,
+        lang: Lang,
+    ) -> Result<Option<String>> {
+        self.store.report_page(agency_id, year, lang.code()).await
     }
 
     /// The report of `agency_id` for `year` as published, if it is.

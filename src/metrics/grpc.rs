@@ -320,6 +320,10 @@ where
         let Some(metrics) = self.metrics.clone() else {
             return Box::pin(self.inner.call(req));
         };
+        // Portal pages are not gRPC calls.
+        if crate::portal::is_portal_path(req.uri().path()) {
+            return Box::pin(self.inner.call(req));
+        }
         let labels = metrics.methods.labels(req.uri().path());
         let mut call = Call::start(metrics, labels);
         let answer = self.inner.call(req);

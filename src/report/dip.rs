@@ -15,7 +15,7 @@ use crate::domain::{
 };
 
 /// The column heads, in order.
-fn head(lang: Lang) -> [&'static str; 11] {
+pub(crate) fn head(lang: Lang) -> [&'static str; 11] {
     match lang {
         Lang::Id => [
             "No.",
@@ -47,7 +47,13 @@ fn head(lang: Lang) -> [&'static str; 11] {
 }
 
 /// One row of the DIP: the eleven columns as text.
-fn row(e: &Entry, agency: &Agency, checklist: &Checklist, today: Date, lang: Lang) -> [String; 11] {
+pub(crate) fn row(
+    e: &Entry,
+    agency: &Agency,
+    checklist: &Checklist,
+    today: Date,
+    lang: Lang,
+) -> [String; 11] {
     let current = e.current();
     let when_where = {
         let when = current.map(|v| texts::date(lang, v.publish_date));

@@ -527,6 +527,24 @@ impl super::FigureStore for SqlStore {
         }
     }
 
+    async fn snapshots(&self) -> Result<Vec<(String, String, Timestamp)>> {
+        let rows = Sql::new(
+            "SELECT group_key, period, publish_time FROM ranking_snapshots \
+             ORDER BY publish_time DESC, group_key, period",
+        )
+        .fetch_all(&mut self.read().await?.conn())
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok((
+                    r.get("group_key")?,
+                    r.get("period")?,
+                    from_ts(r.get("publish_time")?)?,
+                ))
+            })
+            .collect()
+    }
+
     async fn load_requests(
         &self,
         rows: &[(Request, String)],

@@ -133,11 +133,12 @@ pub(crate) async fn insert_publication(
     year: i16,
     p: &Publication,
     report: &str,
+    pages: (&str, &str),
 ) -> Result<()> {
     let inserted = Sql::new(
         "INSERT INTO report_publications \
-         (agency_id, year, publish_time, published_by, sent_to_ki_date, report) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+         (agency_id, year, publish_time, published_by, sent_to_ki_date, report, page_id, page_en) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(agency_id)
     .bind(i32::from(year))
@@ -145,6 +146,8 @@ pub(crate) async fn insert_publication(
     .bind(p.published_by.as_str())
     .bind(p.sent_to_ki_date.map(|d| d.to_string()))
     .bind(report)
+    .bind(pages.0)
+    .bind(pages.1)
     .execute(conn)
     .await;
     super::db::unique_or(inserted, || Error::AlreadyExists {

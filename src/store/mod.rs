@@ -439,6 +439,9 @@ pub trait FigureStore: Send + Sync + 'static {
     ) -> Result<HashMap<String, BTreeMap<String, f64>>>;
     /// A published ranking (JSON), with its publish time.
     async fn snapshot(&self, group_key: &str, period: &str) -> Result<Option<(String, Timestamp)>>;
+    /// Every published ranking: (group key, period key, publish time),
+    /// newest first.
+    async fn snapshots(&self) -> Result<Vec<(String, String, Timestamp)>>;
     /// Bulk load for the data generator: requests with their submission (and
     /// notice) events, in batches, and the registration counters' last values.
     async fn load_requests(
@@ -556,6 +559,12 @@ pub trait ReportStore: Send + Sync + 'static {
         agency_id: &str,
         year: i16,
     ) -> Result<Option<(crate::domain::annual_report::Publication, String)>>;
+    /// Every published annual report: (agency id, year, publish time),
+    /// newest first.
+    async fn report_publications(&self) -> Result<Vec<(String, i16, Timestamp)>>;
+    /// A published report's page in `lang` ("id" or "en"), if it was
+    /// rendered at publication.
+    async fn report_page(&self, agency_id: &str, year: i16, lang: &str) -> Result<Option<String>>;
 }
 
 /// Reads of the event feed.

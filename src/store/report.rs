@@ -11,7 +11,7 @@ use super::{
     core::SqlStore,
     db::{Conn, Sql},
     register::push_subtree,
-    rows::{REQUEST_COLUMNS, parse_named, request_from_row, subtree_bounds, ts},
+    rows::{REQUEST_COLUMNS, from_ts, parse_named, request_from_row, subtree_bounds, ts},
 };
 use crate::{
     domain::{
@@ -414,6 +414,41 @@ impl super::ReportStore for SqlStore {
     ) -> Result<Option<(crate::domain::annual_report::Publication, String)>> {
         let mut p = self.read().await?;
         super::letters::publication(&mut p.conn(), agency_id, year).await
+    }
+
+    async fn report_publications(&self) -> Result<Vec<(String, i16, Timestamp)>> {
+        let rows = Sql::new(
+            "SELECT agency_id, year, publish_time FROM report_publications \
+             ORDER BY publish_time DESC, agency_id, year",
+        )
+        .fetch_all(&mut self.read().await?.conn())
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                let year: i32 = r.get("year")?;
+                Ok((
+                    r.get("agency_id")?,
+                    i16::try_from(year).context("a stored year")?,
+                    from_ts(r.get("publish_time")?)?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn report_page(&self, agency_id: &str, year: i16, lang: &str) -> Result<Option<String>> {
+        // The column is chosen here, never from the caller's text.
+        let column = if lang == "en" { "page_en" } else { "page_id" };
+        let row = Sql::new(format!(
+            "SELECT {column} AS page FROM report_publications WHERE agency_id = $1 AND year = $2"
+        ))
+        .bind(agency_id)
+        .bind(i32::from(year))
+        .fetch_optional(&mut self.read().await?.conn())
+        .await?;
+        match row {
+            Some(r) => Ok(r.get("page")?),
+            None => Ok(None),
+        }
     }
 
     async fn withholding_by_letters(
