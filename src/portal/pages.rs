@@ -72,7 +72,13 @@ async fn public_page<F>(p: &Portal, ctx: &Ctx, key: &str, make: F) -> Response
 where
     F: AsyncFnOnce() -> Result<String>,
 {
-    let key = format!("{}|{key}", ctx.lang.code());
+    // What is published moves the pages at once (a ranking or a report
+    // appears); the rest may lag a minute.
+    let stamp = match publications_stamp(p).await {
+        Ok(s) => s,
+        Err(e) => return failure(ctx, e),
+    };
+    let key = format!("{}|{stamp}|{key}", ctx.lang.code());
     if let Some(page) = p.pages.get(&key) {
         return respond(ctx, StatusCode::OK, Caching::Public, (*page).clone(), None);
     }
@@ -83,6 +89,19 @@ where
         }
         Err(e) => failure(ctx, e),
     }
+}
+
+/// The newest publication of a ranking or a report (two small tables).
+async fn publications_stamp(p: &Portal) -> Result<String> {
+    let rankings = p.app.published_rankings().await?;
+    let reports = p.app.report_publications().await?;
+    Ok(format!(
+        "{}:{}:{}:{}",
+        rankings.len(),
+        rankings.first().map_or(0, |r| r.2.as_microsecond()),
+        reports.len(),
+        reports.first().map_or(0, |r| r.2.as_microsecond()),
+    ))
 }
 
 pub(crate) async fn home(State(p): State<Shared>, ctx: Ctx) -> Response {

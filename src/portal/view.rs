@@ -117,6 +117,9 @@ pub(crate) fn parse_period(key: &str) -> Option<Period> {
 
 /// A band label in the page's language (the KI's names stay Indonesian).
 pub(crate) fn band(lang: Lang, label: &str) -> String {
+    if label.is_empty() {
+        return t(lang, "belum cukup data", "insufficient data").into();
+    }
     match lang {
         Lang::Id => label.to_string(),
         Lang::En => label.replace("(indikatif)", "(indicative)"),

@@ -28,6 +28,7 @@ mod objection_register;
 mod objections;
 mod outage;
 mod pii_logs;
+mod portal;
 mod replica;
 mod report_narratives;
 mod reports;
