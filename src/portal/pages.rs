@@ -338,7 +338,16 @@ async fn agency_page(p: &Portal, ctx: &Ctx, id: &str, periode: &str) -> Result<S
     let lang = ctx.lang;
     let agency = p.app.get_agency(id).await?;
     let today = time::local_date(p.app.now(), &agency.tz());
-    let head = p.app.letterhead(&agency.id).await?;
+    // An OPD without contacts of its own is served by its Pemda's PPID
+    // (PPID Utama).
+    let (head, head_of) = match p.app.letterhead(&agency.id).await? {
+        Some(h) => (Some(h), None),
+        None if agency.pemda_id != agency.id => (
+            p.app.letterhead(&agency.pemda_id).await?,
+            Some(p.app.get_agency(&agency.pemda_id).await?),
+        ),
+        None => (None, None),
+    };
     let ranked = rankings_of(p, &agency.id, 4).await?;
     // The period shown: the one asked for, else the newest published
     // ranking's, else last year.
@@ -402,6 +411,9 @@ async fn agency_page(p: &Portal, ctx: &Ctx, id: &str, periode: &str) -> Result<S
                 a.button.secondary href={ "/badan/" (agency.id) "/dik" } { (t(lang, "Informasi yang dikecualikan", "Exempt information (DIK)")) }
             }
             h2 { (t(lang, "Kontak PPID", "PPID contacts")) }
+            @if let (Some(pd), Some(_)) = (&head_of, &head) {
+                p.note { (t(lang, "Dilayani PPID Utama ", "Served by the main PPID of ")) (pd.display_name) "." }
+            }
             (contacts(lang, head.as_ref()))
             h2 { (t(lang, "Peringkat keterbukaan", "Openness ranking")) }
             @if ranked.is_empty() {
@@ -494,7 +506,7 @@ async fn agency_page(p: &Portal, ctx: &Ctx, id: &str, periode: &str) -> Result<S
                                 @for c in &explained.components {
                                     tr {
                                         th scope="row" { (component(lang, c.component).0) }
-                                        td.n { (texts::percent(lang, c.weight * 100.0)) }
+                                        td.n { (texts::number(lang, c.weight)) }
                                         td.n { (view::score(lang, c.score)) }
                                         td.n { (texts::count(lang, c.sample)) }
                                         td { (component(lang, c.component).1) }
@@ -516,7 +528,7 @@ async fn agency_page(p: &Portal, ctx: &Ctx, id: &str, periode: &str) -> Result<S
                                 @for i in &explained.items {
                                     tr {
                                         th scope="row" { (i.item) }
-                                        td.n { (texts::percent(lang, i.weight * 100.0)) }
+                                        td.n { (texts::number(lang, i.weight)) }
                                         td.n { (texts::decimal(lang, i.score, 1)) }
                                         td { (source(lang, i.source)) }
                                     }

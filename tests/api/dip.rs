@@ -25,12 +25,12 @@ on_both_backends!(
     a_granted_dispute_proposes_an_entry,
 );
 
-fn client(app: &TestApp) -> PublicInformationServiceClient<tonic::transport::Channel> {
+pub(crate) fn client(app: &TestApp) -> PublicInformationServiceClient<tonic::transport::Channel> {
     PublicInformationServiceClient::new(app.channel.clone())
 }
 
 /// The built-in checklist's obligatory items (code, kind).
-async fn obligatory(app: &TestApp) -> Vec<(String, i32)> {
+pub(crate) async fn obligatory(app: &TestApp) -> Vec<(String, i32)> {
     client(app)
         .get_dip_checklist(pb::GetDipChecklistRequest { year: 2026 })
         .await
@@ -43,7 +43,7 @@ async fn obligatory(app: &TestApp) -> Vec<(String, i32)> {
         .collect()
 }
 
-fn new_entry(summary: &str, kind: i32, items: &[&str]) -> pb::DipEntry {
+pub(crate) fn new_entry(summary: &str, kind: i32, items: &[&str]) -> pb::DipEntry {
     pb::DipEntry {
         summary: summary.into(),
         holding_unit: "Sekretariat Dinas Kesehatan".into(),
@@ -58,7 +58,7 @@ fn new_entry(summary: &str, kind: i32, items: &[&str]) -> pb::DipEntry {
     }
 }
 
-fn version(day: &str, url: &str) -> pb::DipVersion {
+pub(crate) fn version(day: &str, url: &str) -> pb::DipVersion {
     pb::DipVersion {
         publish_date: Some(date(day)),
         url: url.into(),
@@ -67,7 +67,7 @@ fn version(day: &str, url: &str) -> pb::DipVersion {
     }
 }
 
-async fn add(
+pub(crate) async fn add(
     app: &TestApp,
     agency: &str,
     e: pb::DipEntry,

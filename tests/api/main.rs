@@ -29,6 +29,7 @@ mod objections;
 mod outage;
 mod pii_logs;
 mod portal;
+mod portal_browser;
 mod replica;
 mod report_narratives;
 mod reports;
