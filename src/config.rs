@@ -550,6 +550,11 @@ pub struct ServeArgs {
     #[arg(long, env = "PPID_PORTAL_SUBMITS_PER_MINUTE", default_value_t = 10,
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub portal_submits_per_minute: u32,
+    /// Seconds a rendered public portal page (ranking, agency pages, DIP,
+    /// DIK) is reused; 0 renders every view.
+    #[arg(long, env = "PPID_PORTAL_PAGE_CACHE_SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub portal_page_cache_seconds: u64,
 }
 
 /// `--metrics-listen`: an IP address and port.
@@ -620,6 +625,7 @@ impl ServeArgs {
             metrics_refresh_every: self.metrics_refresh_every,
             portal: (!self.no_portal).then_some(crate::portal::Settings {
                 submits_per_minute: self.portal_submits_per_minute,
+                page_cache: Duration::from_secs(self.portal_page_cache_seconds),
             }),
             ..crate::api::ServerSettings::default()
         })

@@ -114,8 +114,15 @@ async fn run() -> anyhow::Result<()> {
                 Some(l) => l.local_addr()?.to_string(),
                 None => "off".to_string(),
             };
+            // Where a person opens the portal (or "off").
+            let portal = if args.no_portal {
+                "off".to_string()
+            } else {
+                format!("http://{}/", listener.local_addr()?)
+            };
             tracing::info!(
                 listen = %listener.local_addr()?,
+                portal = %portal,
                 metrics = %metrics_listen,
                 database = %redact_url(&args.database.database_url),
                 read_replica = %args.read_database_url.as_deref().map_or("none".to_string(), redact_url),

@@ -1315,3 +1315,88 @@ pub(crate) async fn receipt_letter(
         Err(e) => failure(&ctx, e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_violation_is_said_by_its_field_in_plain_words() {
+        // (field, the API's description, form field, what the person reads)
+        let cases = [
+            (
+                "request.agency",
+                "is required",
+                "badan",
+                "Pilih badan publik yang dituju.",
+            ),
+            (
+                "request.requester.full_name",
+                "is required",
+                "nama",
+                "Nama lengkap wajib diisi.",
+            ),
+            (
+                "request.requester.full_name",
+                "is 300 characters long; the limit is 200",
+                "nama",
+                "Nama lengkap terlalu panjang: paling banyak 200 karakter.",
+            ),
+            (
+                "request.requester.nik",
+                "must be exactly 16 digits",
+                "nik",
+                "NIK harus tepat 16 angka.",
+            ),
+            (
+                "request.requester.nik",
+                "is required for an individual or a group (16 digits from the KTP)",
+                "nik",
+                "NIK wajib diisi untuk perorangan atau kelompok: 16 angka sesuai KTP.",
+            ),
+            (
+                "request.requester.phone",
+                "phone or email is required, so the PPID can reach the requester",
+                "telepon",
+                "Isi nomor telepon atau alamat email, agar PPID dapat menghubungi Anda.",
+            ),
+            (
+                "request.requester.email",
+                "is not an email address",
+                "email",
+                "Alamat email tidak valid (contoh: nama@contoh.id).",
+            ),
+            (
+                "request.copy_form",
+                "is required when the requester wants a copy",
+                "salinan",
+                "Pilih bentuk salinan (softcopy atau hardcopy) bila meminta salinan.",
+            ),
+            (
+                "request.purpose",
+                "contains the control character U+0007",
+                "tujuan",
+                "Tujuan penggunaan informasi memuat karakter yang tidak diizinkan.",
+            ),
+            (
+                "request.receive_time",
+                "is in the future",
+                "top",
+                "Formulir: isian ini tidak dapat diterima.",
+            ),
+        ];
+        for (field, description, want_field, want) in cases {
+            let (f, say) = request_error(Lang::Id, &FieldViolation::new(field, description));
+            assert_eq!(
+                (f, say.as_str()),
+                (want_field, want),
+                "{field}: {description}"
+            );
+        }
+        let (f, say) = request_error(
+            Lang::En,
+            &FieldViolation::new("request.requester.full_name", "is required"),
+        );
+        assert_eq!((f, say.as_str()), ("nama", "Full name is required."));
+    }
+}

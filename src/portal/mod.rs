@@ -44,9 +44,9 @@ use crate::{
 /// Largest form body accepted (the request form's free texts fit well
 /// inside; anything larger is not a person typing).
 const MAX_BODY: usize = 64 * 1024;
-/// How long a rendered public page is reused (ranking, agency pages, the
-/// DIP): figures move by the minute at most.
-const PAGE_TTL: Duration = Duration::from_secs(60);
+/// How long a rendered public page is reused by default (ranking, agency
+/// pages, the DIP): figures move by the minute at most.
+pub const DEFAULT_PAGE_CACHE: Duration = Duration::from_secs(60);
 
 /// The policy of every portal page: nothing but this origin's stylesheet
 /// and images; no script at all; forms post here only.
@@ -58,12 +58,16 @@ form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 pub struct Settings {
     /// Requests and objections one address may submit per minute.
     pub submits_per_minute: u32,
+    /// How long a rendered public page is reused; zero renders every view
+    /// (what a publication changes shows at once either way).
+    pub page_cache: Duration,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
             submits_per_minute: 10,
+            page_cache: DEFAULT_PAGE_CACHE,
         }
     }
 }
@@ -73,7 +77,8 @@ pub(crate) struct Portal {
     app: App,
     access: Arc<Authenticator>,
     submits: DefaultKeyedRateLimiter<IpAddr>,
-    pages: moka::sync::Cache<String, Arc<String>>,
+    /// Rendered public pages; `None` when the cache is off.
+    pages: Option<moka::sync::Cache<String, Arc<String>>>,
     csrf_key: tokio::sync::OnceCell<String>,
 }
 
@@ -87,10 +92,12 @@ pub fn router(state: &AppState, settings: &Settings) -> Router {
         submits: RateLimiter::keyed(Quota::per_minute(
             NonZeroU32::new(settings.submits_per_minute.max(1)).expect("at least one"),
         )),
-        pages: moka::sync::Cache::builder()
-            .max_capacity(5_000)
-            .time_to_live(PAGE_TTL)
-            .build(),
+        pages: (!settings.page_cache.is_zero()).then(|| {
+            moka::sync::Cache::builder()
+                .max_capacity(5_000)
+                .time_to_live(settings.page_cache)
+                .build()
+        }),
         csrf_key: tokio::sync::OnceCell::new(),
     });
     Router::new()

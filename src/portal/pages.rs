@@ -79,12 +79,14 @@ where
         Err(e) => return failure(ctx, e),
     };
     let key = format!("{}|{stamp}|{key}", ctx.lang.code());
-    if let Some(page) = p.pages.get(&key) {
+    if let Some(page) = p.pages.as_ref().and_then(|c| c.get(&key)) {
         return respond(ctx, StatusCode::OK, Caching::Public, (*page).clone(), None);
     }
     match make().await {
         Ok(page) => {
-            p.pages.insert(key, Arc::new(page.clone()));
+            if let Some(c) = &p.pages {
+                c.insert(key, Arc::new(page.clone()));
+            }
             respond(ctx, StatusCode::OK, Caching::Public, page, None)
         }
         Err(e) => failure(ctx, e),

@@ -633,6 +633,7 @@ async fn api_only_without_the_portal_and_submissions_limited(backend: Backend) {
         ppid::api::ServerSettings {
             portal: Some(ppid::portal::Settings {
                 submits_per_minute: 2,
+                ..ppid::portal::Settings::default()
             }),
             ..ppid::api::ServerSettings::default()
         },
