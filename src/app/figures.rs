@@ -633,6 +633,18 @@ impl App {
         self.store.snapshots().await
     }
 
+    /// The public figures of `agency` (its own requests) for `period`:
+    /// [`App::statistics`] without the register's live lists (oldest open
+    /// requests, what is past due now, the DIP), for the portal.
+    pub async fn period_figures(&self, agency: &Agency, period: &Period) -> Result<Statistics> {
+        let ids = [agency.id.clone()];
+        let figs = self
+            .figures(std::slice::from_ref(agency), &[], period, true)
+            .await?;
+        let (t, pending_start, w) = figs.pooled(&ids);
+        Ok(figures::statistics(&t, pending_start, w))
+    }
+
     /// The on-time rate of `agency` (its own requests) in each of `periods`:
     /// the trend on its public page.
     pub async fn on_time_trend(

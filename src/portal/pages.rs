@@ -307,15 +307,24 @@ pub(crate) struct PeriodQuery {
 }
 
 /// The published rankings an agency appears in, newest first (at most
-/// `limit`).
-async fn rankings_of(p: &Portal, agency_id: &str, limit: usize) -> Result<Vec<(String, Ranking)>> {
+/// `limit`): those of its parent's units and of its comparison group, the
+/// only groups it can be in (so a national database's other snapshots are
+/// never read).
+async fn rankings_of(p: &Portal, agency: &Agency, limit: usize) -> Result<Vec<(String, Ranking)>> {
+    let mut groups = vec![format!("group:{}", agency.comparison_group)];
+    if let Some(parent) = &agency.parent_id {
+        groups.push(format!("parent:{parent}"));
+    }
     let mut out = Vec::new();
     for (key, period, _) in p.app.published_rankings().await? {
         if out.len() >= limit {
             break;
         }
+        if !groups.contains(&key) {
+            continue;
+        }
         if let Some(r) = p.app.published_ranking_by_key(&key, &period).await?
-            && r.entries.iter().any(|e| e.agency_id == agency_id)
+            && r.entries.iter().any(|e| e.agency_id == agency.id)
         {
             out.push((key, r));
         }
@@ -350,15 +359,14 @@ async fn agency_page(p: &Portal, ctx: &Ctx, id: &str, periode: &str) -> Result<S
         ),
         None => (None, None),
     };
-    let ranked = rankings_of(p, &agency.id, 4).await?;
+    let ranked = rankings_of(p, &agency, 4).await?;
     // The period shown: the one asked for, else the newest published
     // ranking's, else last year.
     let period = view::parse_period(periode)
         .or_else(|| ranked.first().map(|(_, r)| r.period.clone()))
         .or_else(|| Period::year(today.year() - 1))
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("no period")))?;
-    let stats = p.app.statistics(&agency, false, &period).await?;
-    let f = &stats.figures;
+    let f = &p.app.period_figures(&agency, &period).await?;
     let explained = p.app.explain_score(&agency, &period).await?;
     // The on-time trend: the eight quarters up to the period's end.
     let last_q = Period::quarter(period.end.year(), (period.end.month() - 1) / 3 + 1);
