@@ -801,6 +801,7 @@ impl App {
                 })
             })
             .await?;
+        self.published_one();
         tracing::info!(group = %label, period = %period.key(), "ranking published");
         Ok(ranking)
     }

@@ -35,6 +35,9 @@ pub struct App {
     tree: Arc<std::sync::Mutex<Option<Arc<figures::AgencyTree>>>>,
     /// Computed DIP items, kept while the DIP's stamp stands still.
     dip_cache: Arc<std::sync::Mutex<dip::DipCache>>,
+    /// Rankings and reports this process has published (the portal's
+    /// cached pages follow them at once; other servers' within a second).
+    publications: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl App {
@@ -46,7 +49,18 @@ impl App {
             recompute: Arc::new(figures::RecomputeLimits::default()),
             tree: Arc::default(),
             dip_cache: Arc::default(),
+            publications: Arc::default(),
         }
+    }
+
+    /// How many rankings and reports this process has published.
+    pub fn local_publications(&self) -> u64 {
+        self.publications.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn published_one(&self) {
+        self.publications
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Bounds the figures recomputed from the register (ranges not on whole

@@ -434,7 +434,8 @@ impl App {
             crate::report::render::html(report, Lang::En),
         );
         let agency_id = agency_id.to_string();
-        self.store
+        let published = self
+            .store
             .writer()
             .write(move |tx| {
                 Box::pin(async move {
@@ -449,7 +450,11 @@ impl App {
                     .await
                 })
             })
-            .await
+            .await;
+        if published.is_ok() {
+            self.published_one();
+        }
+        published
     }
 
     /// Every published annual report: (agency id, year, publish time),

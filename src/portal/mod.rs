@@ -79,6 +79,8 @@ pub(crate) struct Portal {
     submits: DefaultKeyedRateLimiter<IpAddr>,
     /// Rendered public pages; `None` when the cache is off.
     pages: Option<moka::sync::Cache<String, Arc<String>>>,
+    /// What is published, for the page cache's keys (a second at most).
+    stamp: moka::sync::Cache<(), Arc<String>>,
     csrf_key: tokio::sync::OnceCell<String>,
 }
 
@@ -98,6 +100,10 @@ pub fn router(state: &AppState, settings: &Settings) -> Router {
                 .time_to_live(settings.page_cache)
                 .build()
         }),
+        stamp: moka::sync::Cache::builder()
+            .max_capacity(1)
+            .time_to_live(Duration::from_secs(1))
+            .build(),
         csrf_key: tokio::sync::OnceCell::new(),
     });
     Router::new()

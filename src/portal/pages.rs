@@ -78,7 +78,11 @@ where
         Ok(s) => s,
         Err(e) => return failure(ctx, e),
     };
-    let key = format!("{}|{stamp}|{key}", ctx.lang.code());
+    let key = format!(
+        "{}|{}|{stamp}|{key}",
+        ctx.lang.code(),
+        p.app.local_publications()
+    );
     if let Some(page) = p.pages.as_ref().and_then(|c| c.get(&key)) {
         return respond(ctx, StatusCode::OK, Caching::Public, (*page).clone(), None);
     }
@@ -93,17 +97,24 @@ where
     }
 }
 
-/// The newest publication of a ranking or a report (two small tables).
-async fn publications_stamp(p: &Portal) -> Result<String> {
+/// The newest publication of a ranking or a report (two small tables),
+/// read at most once a second: another server's publication shows within a
+/// second (this server's at once, by [`crate::app::App::local_publications`]).
+async fn publications_stamp(p: &Portal) -> Result<Arc<String>> {
+    if let Some(s) = p.stamp.get(&()) {
+        return Ok(s);
+    }
     let rankings = p.app.published_rankings().await?;
     let reports = p.app.report_publications().await?;
-    Ok(format!(
+    let stamp = Arc::new(format!(
         "{}:{}:{}:{}",
         rankings.len(),
         rankings.first().map_or(0, |r| r.2.as_microsecond()),
         reports.len(),
         reports.first().map_or(0, |r| r.2.as_microsecond()),
-    ))
+    ));
+    p.stamp.insert((), stamp.clone());
+    Ok(stamp)
 }
 
 pub(crate) async fn home(State(p): State<Shared>, ctx: Ctx) -> Response {
@@ -622,11 +633,14 @@ fn source(lang: Lang, s: &str) -> &'static str {
 /// A ranking group for people: "Perangkat daerah Kota Serang".
 async fn group_label(p: &Portal, lang: Lang, key: &str) -> String {
     if let Some(id) = key.strip_prefix("parent:") {
-        let name = p
-            .app
-            .get_agency(id)
-            .await
-            .map_or_else(|_| id.to_string(), |a| a.display_name);
+        // From the agency list the app keeps, not a query per label.
+        let name = match p.app.all_agencies().await {
+            Ok(all) => all
+                .iter()
+                .find(|a| a.id == id)
+                .map_or_else(|| id.to_string(), |a| a.display_name.clone()),
+            Err(_) => id.to_string(),
+        };
         return match lang {
             Lang::Id => format!("Perangkat daerah {name}"),
             Lang::En => format!("Offices of {name}"),

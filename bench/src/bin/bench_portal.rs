@@ -226,8 +226,12 @@ async fn render(args: &Args, driver: &str, ranking: &str, agency: &str) -> anyho
             let mut load = Vec::new();
             let mut response = Vec::new();
             let mut transfer = 0.0;
-            for _ in 0..args.renders {
-                c.goto(&format!("{}{path}", args.url)).await?;
+            for i in 0..args.renders {
+                // A query the page ignores: the browser's cache never
+                // answers for the server (the stylesheet stays cached, as
+                // for a returning visitor).
+                let sep = if path.contains('?') { '&' } else { '?' };
+                c.goto(&format!("{}{path}{sep}v={i}", args.url)).await?;
                 let t = c
                     .execute(
                         "const n = performance.getEntriesByType('navigation')[0]; \
