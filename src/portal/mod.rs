@@ -79,8 +79,10 @@ pub(crate) struct Portal {
     submits: DefaultKeyedRateLimiter<IpAddr>,
     /// Rendered public pages; `None` when the cache is off.
     pages: Option<moka::sync::Cache<String, Arc<String>>>,
-    /// What is published, for the page cache's keys (a second at most).
-    stamp: moka::sync::Cache<(), Arc<String>>,
+    /// What is published (a second at most; see `pages::published`).
+    published: moka::sync::Cache<(), Arc<pages::Published>>,
+    /// Published rankings, decoded (a snapshot never changes).
+    snapshots: moka::sync::Cache<(String, String), Arc<crate::domain::figures::Ranking>>,
     csrf_key: tokio::sync::OnceCell<String>,
 }
 
@@ -100,10 +102,11 @@ pub fn router(state: &AppState, settings: &Settings) -> Router {
                 .time_to_live(settings.page_cache)
                 .build()
         }),
-        stamp: moka::sync::Cache::builder()
+        published: moka::sync::Cache::builder()
             .max_capacity(1)
             .time_to_live(Duration::from_secs(1))
             .build(),
+        snapshots: moka::sync::Cache::builder().max_capacity(2_000).build(),
         csrf_key: tokio::sync::OnceCell::new(),
     });
     Router::new()

@@ -74,15 +74,11 @@ where
 {
     // What is published moves the pages at once (a ranking or a report
     // appears); the rest may lag a minute.
-    let stamp = match publications_stamp(p).await {
-        Ok(s) => s,
+    let stamp = match published(p).await {
+        Ok(x) => x,
         Err(e) => return failure(ctx, e),
     };
-    let key = format!(
-        "{}|{}|{stamp}|{key}",
-        ctx.lang.code(),
-        p.app.local_publications()
-    );
+    let key = format!("{}|{}|{key}", ctx.lang.code(), stamp.stamp);
     if let Some(page) = p.pages.as_ref().and_then(|c| c.get(&key)) {
         return respond(ctx, StatusCode::OK, Caching::Public, (*page).clone(), None);
     }
@@ -97,24 +93,57 @@ where
     }
 }
 
-/// The newest publication of a ranking or a report (two small tables),
-/// read at most once a second: another server's publication shows within a
-/// second (this server's at once, by [`crate::app::App::local_publications`]).
-async fn publications_stamp(p: &Portal) -> Result<Arc<String>> {
-    if let Some(s) = p.stamp.get(&()) {
-        return Ok(s);
+/// What is published: the rankings and reports (two small tables), read
+/// at most once a second, and at once after this server publishes. Another
+/// server's publication shows within a second.
+pub(crate) struct Published {
+    local: u64,
+    rankings: Vec<(String, String, jiff::Timestamp)>,
+    reports: Vec<(String, i16, jiff::Timestamp)>,
+    stamp: String,
+}
+
+async fn published(p: &Portal) -> Result<Arc<Published>> {
+    let local = p.app.local_publications();
+    if let Some(x) = p.published.get(&())
+        && x.local == local
+    {
+        return Ok(x);
     }
     let rankings = p.app.published_rankings().await?;
     let reports = p.app.report_publications().await?;
-    let stamp = Arc::new(format!(
-        "{}:{}:{}:{}",
+    let stamp = format!(
+        "{local}:{}:{}:{}:{}",
         rankings.len(),
         rankings.first().map_or(0, |r| r.2.as_microsecond()),
         reports.len(),
         reports.first().map_or(0, |r| r.2.as_microsecond()),
-    ));
-    p.stamp.insert((), stamp.clone());
-    Ok(stamp)
+    );
+    let x = Arc::new(Published {
+        local,
+        rankings,
+        reports,
+        stamp,
+    });
+    p.published.insert((), x.clone());
+    Ok(x)
+}
+
+/// A published ranking, decoded once: a snapshot never changes.
+async fn snapshot(p: &Portal, key: &str, period: &str) -> Result<Option<Arc<Ranking>>> {
+    let k = (key.to_string(), period.to_string());
+    if let Some(r) = p.snapshots.get(&k) {
+        return Ok(Some(r));
+    }
+    let found = p
+        .app
+        .published_ranking_by_key(key, period)
+        .await?
+        .map(Arc::new);
+    if let Some(r) = &found {
+        p.snapshots.insert(k, r.clone());
+    }
+    Ok(found)
 }
 
 pub(crate) async fn home(State(p): State<Shared>, ctx: Ctx) -> Response {
@@ -321,23 +350,27 @@ pub(crate) struct PeriodQuery {
 /// `limit`): those of its parent's units and of its comparison group, the
 /// only groups it can be in (so a national database's other snapshots are
 /// never read).
-async fn rankings_of(p: &Portal, agency: &Agency, limit: usize) -> Result<Vec<(String, Ranking)>> {
+async fn rankings_of(
+    p: &Portal,
+    agency: &Agency,
+    limit: usize,
+) -> Result<Vec<(String, Arc<Ranking>)>> {
     let mut groups = vec![format!("group:{}", agency.comparison_group)];
     if let Some(parent) = &agency.parent_id {
         groups.push(format!("parent:{parent}"));
     }
     let mut out = Vec::new();
-    for (key, period, _) in p.app.published_rankings().await? {
+    for (key, period, _) in &published(p).await?.rankings {
         if out.len() >= limit {
             break;
         }
-        if !groups.contains(&key) {
+        if !groups.contains(key) {
             continue;
         }
-        if let Some(r) = p.app.published_ranking_by_key(&key, &period).await?
+        if let Some(r) = snapshot(p, key, period).await?
             && r.entries.iter().any(|e| e.agency_id == agency.id)
         {
-            out.push((key, r));
+            out.push((key.clone(), r));
         }
     }
     Ok(out)
@@ -669,7 +702,8 @@ pub(crate) async fn ranking(
     let key = format!("/peringkat?grup={}&periode={}", q.grup, q.periode);
     public_page(&p, &ctx, &key, async || {
         let lang = ctx.lang;
-        let published = p.app.published_rankings().await?;
+        let all_published = published(&p).await?;
+        let published = &all_published.rankings;
         let chosen = if q.grup.is_empty() {
             published.first().cloned()
         } else {
@@ -695,9 +729,7 @@ pub(crate) async fn ranking(
                 },
             ));
         };
-        let r = p
-            .app
-            .published_ranking_by_key(&group_key, &period_key)
+        let r = snapshot(&p, &group_key, &period_key)
             .await?
             .ok_or_else(|| Error::NotFound {
                 kind: "ranking",
@@ -951,7 +983,8 @@ pub(crate) async fn dik(State(p): State<Shared>, ctx: Ctx, Path(id): Path<String
 pub(crate) async fn reports(State(p): State<Shared>, ctx: Ctx) -> Response {
     public_page(&p, &ctx, "/laporan", async || {
         let lang = ctx.lang;
-        let list = p.app.report_publications().await?;
+        let all_published = published(&p).await?;
+        let list = &all_published.reports;
         let all = p.app.all_agencies().await?;
         let name = |id: &str| {
             all.iter()
@@ -972,7 +1005,7 @@ pub(crate) async fn reports(State(p): State<Shared>, ctx: Ctx) -> Response {
                     p.empty { (t(lang, "Belum ada laporan yang diumumkan.", "No report has been published yet.")) }
                 }
                 ul.list {
-                    @for (id, year, when) in &list {
+                    @for (id, year, when) in list.iter() {
                         li {
                             a href={ "/laporan/" (id) "/" (year) } { (name(id)) " · " (year) }
                             span.muted { " (" (t(lang, "diumumkan ", "published ")) (texts::date(lang, time::local_date(*when, &jiff::tz::TimeZone::UTC))) ")" }
