@@ -266,6 +266,9 @@ pub struct Workload {
 /// Open disputes read for a workload at most (a Pemda has a handful a year).
 const MAX_DISPUTES_READ: i64 = 10_000;
 
+/// A request group of the workload as read: its count and first rows.
+type RequestGroup = (i64, Vec<crate::domain::request::Request>);
+
 /// "3 hari kerja lagi", "hari ini", "lewat 2 hari kerja".
 fn when(left: i32) -> String {
     match left {
@@ -326,7 +329,7 @@ impl App {
                 Some((*kind, filter))
             })
             .collect();
-        let mut fetched: Vec<(WorkKind, (i64, Vec<crate::domain::request::Request>))> =
+        let requests =
             futures::future::try_join_all(request_groups.iter().map(|(kind, filter)| async move {
                 let (count, rows) = tokio::try_join!(
                     self.store.export_count(filter),
@@ -334,21 +337,35 @@ impl App {
                         .list_requests(filter, None::<ListCursor>, max_items)
                 )?;
                 Ok::<_, crate::error::Error>((*kind, (count, rows)))
-            }))
-            .await?;
+            }));
+        let dispute_filter = DisputeFilter {
+            request: None,
+            agency_path: Some(agency.path.clone()),
+            stages: vec![],
+            outcome: None,
+            timing: None,
+        };
+        // The objection and dispute reads go with the request groups'.
+        let (mut fetched, undecided, disputes): (Vec<(WorkKind, RequestGroup)>, _, _) = tokio::try_join!(
+            requests,
+            self.store.undecided_objections(agency, max_items),
+            self.store
+                .list_disputes(&dispute_filter, None, MAX_DISPUTES_READ),
+        )?;
+        let mut undecided = Some(undecided);
+        let mut disputes = Some(disputes);
         let mut groups = Vec::new();
         for kind in WorkKind::ALL {
             match kind {
                 WorkKind::ObjectionToAnswer => {
-                    groups.push(
-                        self.objections_to_answer(&mut rk, agency, max_items)
-                            .await?,
-                    );
+                    let (count, open) = undecided.take().unwrap_or_default();
+                    groups.push(self.objections_to_answer(&mut rk, count, open).await?);
                     continue;
                 }
                 WorkKind::DisputeDate => {
+                    let disputes = disputes.take().unwrap_or_default();
                     groups.push(
-                        self.dispute_dates(&mut rk, agency, today, max_items)
+                        self.dispute_dates(&mut rk, disputes, today, max_items)
                             .await?,
                     );
                     continue;
@@ -410,10 +427,9 @@ impl App {
     async fn objections_to_answer(
         &self,
         rk: &mut Reckoner<'_>,
-        agency: &Agency,
-        max_items: i64,
+        count: i64,
+        open: Vec<crate::domain::objection::Objection>,
     ) -> Result<WorkGroup> {
-        let (count, open) = self.store.undecided_objections(agency, max_items).await?;
         rk.prefetch(open.iter().map(|o| o.agency_id.as_str()))
             .await?;
         let mut items = Vec::with_capacity(open.len());
@@ -444,21 +460,10 @@ impl App {
     async fn dispute_dates(
         &self,
         rk: &mut Reckoner<'_>,
-        agency: &Agency,
+        disputes: Vec<crate::domain::objection::Dispute>,
         today: Date,
         max_items: i64,
     ) -> Result<WorkGroup> {
-        let filter = DisputeFilter {
-            request: None,
-            agency_path: Some(agency.path.clone()),
-            stages: vec![],
-            outcome: None,
-            timing: None,
-        };
-        let disputes = self
-            .store
-            .list_disputes(&filter, None, MAX_DISPUTES_READ)
-            .await?;
         let mut due = Vec::new();
         for d in disputes {
             if let Some((date, what)) = next_dispute_date(&d, today) {
@@ -467,9 +472,20 @@ impl App {
         }
         due.sort_by_key(|(date, _, d)| (*date, d.id));
         let count = due.len() as i64;
+        use futures::{StreamExt as _, TryStreamExt as _};
+        let shown: Vec<_> = due.into_iter().take(max_items.max(0) as usize).collect();
+        // Each item names its objection's number and agency: read them a
+        // few at a time, not one round trip after another.
+        let reads: Vec<_> = shown
+            .iter()
+            .map(|(_, _, d)| self.store.get_objection(d.objection_id))
+            .collect();
+        let objections: Vec<_> = futures::stream::iter(reads)
+            .buffered(8)
+            .try_collect()
+            .await?;
         let mut items = Vec::new();
-        for (date, what, d) in due.into_iter().take(max_items.max(0) as usize) {
-            let (objection, _) = self.store.get_objection(d.objection_id).await?;
+        for ((date, what, d), (objection, _)) in shown.into_iter().zip(objections) {
             let left = rk.working_days_left(&objection.agency_id, date).await?;
             items.push(WorkItem {
                 name: format!("disputes/{}", d.id),
