@@ -249,7 +249,15 @@ where
 
     fn call(&mut self, req: http::Request<tonic::body::Body>) -> Self::Future {
         use tower::ServiceExt as _;
-        if crate::portal::is_portal_path(req.uri().path()) {
+        // gRPC-Web's own requests (and CORS preflights) take the web
+        // path; everything else (pages, plain gRPC over HTTP/2 too, which
+        // tonic-web passes through anyway) goes straight on.
+        let web = req
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"))
+            || req.method() == http::Method::OPTIONS;
+        if crate::portal::is_portal_path(req.uri().path()) || !web {
             Box::pin(self.plain.clone().oneshot(req))
         } else {
             Box::pin(self.web.clone().oneshot(req))

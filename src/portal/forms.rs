@@ -176,7 +176,7 @@ fn choices(
             @for (i, (value, label)) in options.iter().enumerate() {
                 div.choice {
                     input id={ "f-" (name) "-" (i) } name=(name) type=(if multiple { "checkbox" } else { "radio" })
-                        value=(value) checked[chosen.contains(value)];
+                        value=(value) checked[chosen.contains(value)] required[required && !multiple];
                     label for={ "f-" (name) "-" (i) } { (label) }
                 }
             }
@@ -197,6 +197,9 @@ fn hidden(csrf: &str, key: Option<&str>, lang: Lang) -> Markup {
     }
 }
 
+/// The fields that are radio buttons or checkboxes.
+const CHOICES: [&str; 5] = ["jenis", "cara", "salinan", "kirim", "alasan"];
+
 /// The list of what to fix, at the top of a refused form, each a link to
 /// its field.
 fn summary(lang: Lang, s: &Shown) -> Markup {
@@ -209,7 +212,8 @@ fn summary(lang: Lang, s: &Shown) -> Markup {
                 h2 #err-title { (t(lang, "Periksa kembali isian berikut", "Please check these fields")) }
                 ul {
                     @for (name, e) in &s.errors {
-                        li { a href={ "#f-" (name) } { (e) } }
+                        // A choice's link lands on its first option.
+                        li { a href={ "#f-" (name) @if CHOICES.contains(&name.as_str()) { "-0" } } { (e) } }
                     }
                 }
             }
@@ -233,27 +237,37 @@ fn refused(ctx: &Ctx, status: StatusCode, title: &str, text: &str) -> Response {
     )
 }
 
+/// Why a posted form is not taken.
+enum Refusal {
+    /// Its token is not this browser's (an old tab, cookies cleared): the
+    /// form is shown again, as typed, with a fresh token.
+    Expired,
+    /// The answer to give (another site sent it, a bot, a failure).
+    Page(Response),
+}
+
 /// The checks every posted form passes first: its token, the honeypot.
-async fn guard(p: &Portal, ctx: &Ctx, f: &Fields) -> Result<(), Response> {
+async fn guard(p: &Portal, ctx: &Ctx, f: &Fields) -> Result<(), Refusal> {
     let lang = ctx.lang;
     match p.csrf_ok(ctx, f.get("csrf")).await {
         Ok(true) => {}
+        Ok(false) if !ctx.cross_site => return Err(Refusal::Expired),
         Ok(false) => {
-            return Err(refused(
+            return Err(Refusal::Page(refused(
                 ctx,
                 StatusCode::FORBIDDEN,
-                t(lang, "Formulir kedaluwarsa", "The form has expired"),
+                t(lang, "Formulir ditolak", "Form refused"),
                 t(
                     lang,
-                    "Formulir ini tidak dapat diterima. Buka kembali formulirnya, lalu kirim lagi.",
-                    "This form could not be accepted. Open the form again and send it once more.",
+                    "Formulir ini dikirim dari situs lain. Buka formulirnya di portal ini, lalu kirim lagi.",
+                    "This form was sent from another site. Open the form on this portal and send it again.",
                 ),
-            ));
+            )));
         }
-        Err(e) => return Err(failure(ctx, e)),
+        Err(e) => return Err(Refusal::Page(failure(ctx, e))),
     }
     if !f.get("situs").is_empty() {
-        return Err(refused(
+        return Err(Refusal::Page(refused(
             ctx,
             StatusCode::BAD_REQUEST,
             t(lang, "Formulir ditolak", "Form refused"),
@@ -262,9 +276,28 @@ async fn guard(p: &Portal, ctx: &Ctx, f: &Fields) -> Result<(), Response> {
                 "Formulir ini tidak dapat diproses.",
                 "This form cannot be processed.",
             ),
-        ));
+        )));
     }
     Ok(())
+}
+
+/// A refused form's page title says so first (what a screen reader reads
+/// on arrival).
+fn form_title(lang: Lang, s: &Shown, title: &str) -> String {
+    if s.errors.is_empty() && s.top.is_none() {
+        title.to_string()
+    } else {
+        format!("{}: {title}", t(lang, "Kesalahan", "Error"))
+    }
+}
+
+fn expired(lang: Lang) -> String {
+    t(
+        lang,
+        "Formulir ini sudah kedaluwarsa. Isian Anda masih ada: periksa, lalu kirim lagi.",
+        "This form had expired. What you typed is still here: check it and send it again.",
+    )
+    .into()
 }
 
 fn too_many(ctx: &Ctx) -> Response {
@@ -494,7 +527,7 @@ async fn show_request_form(
     );
     let page = layout(
         ctx,
-        title,
+        &form_title(lang, &s, title),
         html! {
             h1 { (title) }
             p.lead { (t(lang,
@@ -556,12 +589,18 @@ pub(crate) async fn submit(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let f = Fields(pairs);
-    if let Err(r) = guard(&p, &ctx, &f).await {
-        return r;
-    }
     let lang = ctx.lang;
     let key = Uuid::parse_str(f.get("kunci")).ok().filter(|u| !u.is_nil());
     let mut shown = Shown::from(&f, &REQUEST_FIELDS);
+    match guard(&p, &ctx, &f).await {
+        Ok(()) => {}
+        Err(Refusal::Page(r)) => return r,
+        Err(Refusal::Expired) => {
+            shown.top = Some(expired(lang));
+            let key = key.map(|k| k.to_string());
+            return show_request_form(&p, &ctx, shown, StatusCode::FORBIDDEN, key.as_deref()).await;
+        }
+    }
     let Some(key) = key else {
         shown.top = Some(
             t(
@@ -573,10 +612,6 @@ pub(crate) async fn submit(
         );
         return show_request_form(&p, &ctx, shown, StatusCode::UNPROCESSABLE_ENTITY, None).await;
     };
-    let ip = ctx.client.unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
-    if p.submits.check_key(&ip).is_err() {
-        return too_many(&ctx);
-    }
     let enum_of =
         |name: &str, value: i32| -> i32 { if f.get(name).is_empty() { 0 } else { value } };
     let body = pb::SubmitRequestRequest {
@@ -607,10 +642,16 @@ pub(crate) async fn submit(
                 "cara",
                 AccessMethod::parse(f.get("cara")).map_or(-1, ProtoEnum::to_proto),
             ),
-            copy_form: enum_of(
-                "salinan",
-                CopyForm::parse(f.get("salinan")).map_or(-1, ProtoEnum::to_proto),
-            ),
+            // A copy form left chosen while switching to "inspect" cannot
+            // be unchosen without script: it means no copy.
+            copy_form: if f.get("cara") == AccessMethod::Inspect.as_str() {
+                0
+            } else {
+                enum_of(
+                    "salinan",
+                    CopyForm::parse(f.get("salinan")).map_or(-1, ProtoEnum::to_proto),
+                )
+            },
             delivery_method: enum_of(
                 "kirim",
                 DeliveryMethod::parse(f.get("kirim")).map_or(-1, ProtoEnum::to_proto),
@@ -647,19 +688,28 @@ pub(crate) async fn submit(
         Err(e) => return failure(&ctx, e),
     };
     // An unknown agency is the form's fault, not a missing page.
-    if p.app.get_agency(&new.agency_id).await.is_err() {
-        let shown = refuse(
-            shown,
-            vec![FieldViolation::new("request.agency", "is not known")],
-        );
-        return show_request_form(
-            &p,
-            &ctx,
-            shown,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(&key.to_string()),
-        )
-        .await;
+    match p.app.get_agency(&new.agency_id).await {
+        Ok(_) => {}
+        Err(Error::NotFound { .. }) => {
+            let shown = refuse(
+                shown,
+                vec![FieldViolation::new("request.agency", "is not known")],
+            );
+            return show_request_form(
+                &p,
+                &ctx,
+                shown,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&key.to_string()),
+            )
+            .await;
+        }
+        Err(e) => return failure(&ctx, e),
+    }
+    // The address's quota counts what passed the checks.
+    let ip = ctx.client.unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+    if p.submits.check_key(&super::client_key(ip)).is_err() {
+        return too_many(&ctx);
     }
     match p.app.submit_request(new, ACTOR).await {
         Ok(done) => {
@@ -794,7 +844,7 @@ async fn show_track_form(p: &Portal, ctx: &Ctx, s: Shown, status: StatusCode) ->
     let title = t(lang, "Lacak permohonan", "Track a request");
     let page = layout(
         ctx,
-        title,
+        &form_title(lang, &s, title),
         html! {
             h1 { (title) }
             p.lead { (t(lang, "Masukkan nomor registrasi dan kode lacak dari tanda bukti penerimaan.", "Enter the registration number and the tracking code from your receipt.")) }
@@ -853,11 +903,16 @@ pub(crate) async fn track(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let f = Fields(pairs);
-    if let Err(r) = guard(&p, &ctx, &f).await {
-        return r;
-    }
     let lang = ctx.lang;
     let mut shown = Shown::from(&f, &["nomor", "kode"]);
+    match guard(&p, &ctx, &f).await {
+        Ok(()) => {}
+        Err(Refusal::Page(r)) => return r,
+        Err(Refusal::Expired) => {
+            shown.top = Some(expired(lang));
+            return show_track_form(&p, &ctx, shown, StatusCode::FORBIDDEN).await;
+        }
+    }
     if f.get("nomor").trim().is_empty() {
         shown.add(
             "nomor",
@@ -1025,7 +1080,7 @@ async fn show_objection_form(
     let title = t(lang, "Formulir keberatan", "Objection form");
     let page = layout(
         ctx,
-        title,
+        &form_title(lang, &s, title),
         html! {
             h1 { (title) }
             p.lead { (t(lang,
@@ -1053,14 +1108,21 @@ pub(crate) async fn file_objection(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let f = Fields(pairs);
-    if let Err(r) = guard(&p, &ctx, &f).await {
-        return r;
-    }
     let lang = ctx.lang;
     let mut shown = Shown::from(&f, &["nomor", "kode", "uraian"]);
     let chosen: Vec<String> = f.all("alasan").into_iter().map(str::to_string).collect();
     shown.multi.insert("alasan".into(), chosen.clone());
     let key = Uuid::parse_str(f.get("kunci")).ok().filter(|u| !u.is_nil());
+    match guard(&p, &ctx, &f).await {
+        Ok(()) => {}
+        Err(Refusal::Page(r)) => return r,
+        Err(Refusal::Expired) => {
+            shown.top = Some(expired(lang));
+            let key = key.map(|k| k.to_string());
+            return show_objection_form(&p, &ctx, shown, StatusCode::FORBIDDEN, key.as_deref())
+                .await;
+        }
+    }
     let Some(key) = key else {
         shown.top = Some(
             t(
@@ -1119,7 +1181,9 @@ pub(crate) async fn file_objection(
         return show_objection_form(&p, &ctx, shown, StatusCode::CONFLICT, None).await;
     }
     if p.submits
-        .check_key(&ctx.client.unwrap_or(std::net::IpAddr::from([0, 0, 0, 0])))
+        .check_key(&super::client_key(
+            ctx.client.unwrap_or(std::net::IpAddr::from([0, 0, 0, 0])),
+        ))
         .is_err()
     {
         return too_many(&ctx);
@@ -1275,10 +1339,19 @@ pub(crate) async fn receipt_letter(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let f = Fields(pairs);
-    if let Err(r) = guard(&p, &ctx, &f).await {
-        return r;
-    }
     let lang = ctx.lang;
+    match guard(&p, &ctx, &f).await {
+        Ok(()) => {}
+        Err(Refusal::Page(r)) => return r,
+        Err(Refusal::Expired) => {
+            return refused(
+                &ctx,
+                StatusCode::FORBIDDEN,
+                t(lang, "Formulir kedaluwarsa", "The form has expired"),
+                &expired(lang),
+            );
+        }
+    }
     let r = match by_number_and_code(&p, &ctx, f.get("nomor"), f.get("kode")).await {
         Err(r) => return r,
         Ok(None) => {

@@ -97,8 +97,12 @@ pub fn router(state: &AppState, settings: &Settings) -> Router {
             NonZeroU32::new(settings.submits_per_minute.max(1)).expect("at least one"),
         )),
         pages: (!settings.page_cache.is_zero()).then(|| {
+            // Weighed by bytes: at most 64 MB of pages.
             moka::sync::Cache::builder()
-                .max_capacity(5_000)
+                .weigher(|k: &String, v: &Arc<String>| {
+                    u32::try_from(k.len() + v.len()).unwrap_or(u32::MAX)
+                })
+                .max_capacity(64 * 1024 * 1024)
                 .time_to_live(settings.page_cache)
                 .build()
         }),
@@ -108,6 +112,19 @@ pub fn router(state: &AppState, settings: &Settings) -> Router {
             .build(),
         snapshots: moka::sync::Cache::builder().max_capacity(2_000).build(),
         csrf_key: tokio::sync::OnceCell::new(),
+    });
+    // Addresses not seen lately leave the submission limiter each minute;
+    // the task ends with the portal.
+    let weak = Arc::downgrade(&portal);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match weak.upgrade() {
+                Some(p) => p.submits.retain_recent(),
+                None => return,
+            }
+        }
     });
     Router::new()
         .route("/", get(pages::home))
@@ -135,12 +152,45 @@ pub fn router(state: &AppState, settings: &Settings) -> Router {
         .with_state(portal)
 }
 
-/// Whether `path` is the portal's: gRPC paths are `/{package.Service}/…`,
-/// and every service name has a dot; the portal's first segments have none.
+/// The first path segments the portal answers (an allow-list: whatever
+/// else arrives, gRPC's paths above all, goes through the API's
+/// authorisation).
+const PORTAL_SEGMENTS: [&str; 10] = [
+    "static",
+    "favicon.ico",
+    "robots.txt",
+    "permohonan",
+    "lacak",
+    "keberatan",
+    "surat",
+    "peringkat",
+    "badan",
+    "laporan",
+];
+
+/// Whether `path` is one of the portal's pages (which need no API key).
 pub fn is_portal_path(path: &str) -> bool {
-    let mut parts = path.trim_start_matches('/').splitn(2, '/');
-    let first = parts.next().unwrap_or_default();
-    parts.next().is_none() || !first.contains('.')
+    let Some(rest) = path.strip_prefix('/') else {
+        return false;
+    };
+    if rest.is_empty() {
+        return true;
+    }
+    let first = rest.split('/').next().unwrap_or_default();
+    !first.is_empty() && PORTAL_SEGMENTS.contains(&first)
+}
+
+/// The key a client address is limited by: IPv6 clients by their /64 (one
+/// household or host holds a whole /64).
+pub(crate) fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => {
+            let mut seg = v6.segments();
+            seg[4..].fill(0);
+            IpAddr::from(seg)
+        }
+    }
 }
 
 async fn security_headers(req: Request, next: Next) -> Response {
@@ -215,8 +265,11 @@ pub(crate) struct Ctx {
     client: Option<IpAddr>,
     /// The path, for the language switch.
     path: String,
-    /// `Sec-Fetch-Site: cross-site` (a browser saying another site sent it).
+    /// The browser says another site or origin sent it (`Sec-Fetch-Site`
+    /// other than same-origin or none, or an `Origin` not this host).
     cross_site: bool,
+    /// The query, for the language switch (without `lang`).
+    query: String,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
@@ -239,12 +292,34 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
                 .get::<crate::api::auth::ClientAddr>()
                 .map(|c| c.0),
             path: parts.uri.path().to_string(),
-            cross_site: parts
-                .headers
-                .get("sec-fetch-site")
-                .is_some_and(|v| v.as_bytes() == b"cross-site"),
+            cross_site: other_origin(&parts.headers),
+            query: parts
+                .uri
+                .query()
+                .unwrap_or_default()
+                .split('&')
+                .filter(|kv| !kv.is_empty() && !kv.starts_with("lang="))
+                .collect::<Vec<_>>()
+                .join("&"),
         })
     }
+}
+
+/// Whether the browser says the request comes from another origin: its
+/// `Sec-Fetch-Site` is neither `same-origin` nor `none`, or its `Origin`
+/// names another host than the one asked.
+fn other_origin(h: &HeaderMap) -> bool {
+    let fetch_site = h
+        .get("sec-fetch-site")
+        .is_some_and(|v| !matches!(v.as_bytes(), b"same-origin" | b"none"));
+    let origin_host = h
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .filter(|o| *o != "null")
+        .map(|o| o.split_once("://").map_or(o, |(_, rest)| rest));
+    let host = h.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin_differs = matches!((origin_host, host), (Some(o), Some(h)) if o != h);
+    fetch_site || origin_differs
 }
 
 /// The value of cookie `name`, if sent.
@@ -341,6 +416,12 @@ pub(crate) fn respond(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
+    // A visit that sets the language cookie is that visitor's own.
+    let caching = if ctx.lang_chosen {
+        Caching::Private
+    } else {
+        caching
+    };
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(match caching {
@@ -410,10 +491,60 @@ mod tests {
             ("/ppid.v1.RequestService/SubmitRequest", false),
             ("/grpc.health.v1.Health/Check", false),
             ("/ppid.v1.RequestService/x/y", false),
+            (
+                "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+                false,
+            ),
+            ("ppid.v1.RequestService/SubmitRequest", false),
+            ("//ppid.v1.RequestService/SubmitRequest", false),
+            ("/other", false),
         ];
         for (path, portal) in cases {
             assert_eq!(is_portal_path(path), portal, "{path}");
         }
+    }
+
+    #[test]
+    fn forms_from_other_origins_are_told_apart() {
+        let h = |pairs: &[(&str, &str)]| {
+            let mut m = HeaderMap::new();
+            for (k, v) in pairs {
+                m.insert(
+                    axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    HeaderValue::from_str(v).unwrap(),
+                );
+            }
+            m
+        };
+        let host = ("host", "ppid.serangkota.go.id");
+        assert!(!other_origin(&h(&[host])));
+        assert!(!other_origin(&h(&[
+            host,
+            ("sec-fetch-site", "same-origin")
+        ])));
+        assert!(!other_origin(&h(&[host, ("sec-fetch-site", "none")])));
+        assert!(other_origin(&h(&[host, ("sec-fetch-site", "same-site")])));
+        assert!(other_origin(&h(&[host, ("sec-fetch-site", "cross-site")])));
+        assert!(!other_origin(&h(&[
+            host,
+            ("origin", "https://ppid.serangkota.go.id")
+        ])));
+        assert!(other_origin(&h(&[
+            host,
+            ("origin", "https://evil.serangkota.go.id")
+        ])));
+        assert!(!other_origin(&h(&[host, ("origin", "null")])));
+    }
+
+    #[test]
+    fn ipv6_clients_are_limited_by_their_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(client_key(a), client_key(b));
+        assert_ne!(client_key(a), client_key(c));
+        let v4: IpAddr = "203.0.113.7".parse().unwrap();
+        assert_eq!(client_key(v4), v4);
     }
 
     #[test]

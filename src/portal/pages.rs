@@ -392,7 +392,6 @@ pub(crate) async fn agency(
 async fn agency_page(p: &Portal, ctx: &Ctx, id: &str, periode: &str) -> Result<String> {
     let lang = ctx.lang;
     let agency = p.app.get_agency(id).await?;
-    let today = time::local_date(p.app.now(), &agency.tz());
     // An OPD without contacts of its own is served by its Pemda's PPID
     // (PPID Utama).
     let (head, head_of) = match p.app.letterhead(&agency.id).await? {
@@ -404,51 +403,32 @@ async fn agency_page(p: &Portal, ctx: &Ctx, id: &str, periode: &str) -> Result<S
         None => (None, None),
     };
     let ranked = rankings_of(p, &agency, 4).await?;
-    // The period shown: the one asked for, else the newest published
-    // ranking's, else last year.
-    let period = view::parse_period(periode)
-        .or_else(|| ranked.first().map(|(_, r)| r.period.clone()))
-        .or_else(|| Period::year(today.year() - 1))
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("no period")))?;
-    let f = &p.app.period_figures(&agency, &period).await?;
-    let explained = p.app.explain_score(&agency, &period).await?;
-    // The on-time trend: the eight quarters up to the period's end.
-    let last_q = Period::quarter(period.end.year(), (period.end.month() - 1) / 3 + 1);
-    let mut quarters = Vec::new();
-    let mut q = last_q;
-    while let Some(cur) = q {
-        if quarters.len() == 8 {
-            break;
-        }
-        q = cur.previous();
-        quarters.push(cur);
-    }
-    quarters.reverse();
-    let trend = p.app.on_time_trend(&agency, &quarters).await?;
+    // Figures are public with a published ranking (RULINGS): the period
+    // asked for must be one of this agency's published periods; by default
+    // the newest.
+    let published: Vec<Period> = ranked.iter().map(|(_, r)| r.period.clone()).collect();
+    let period = if periode.is_empty() {
+        published.first().cloned()
+    } else {
+        let asked = view::parse_period(periode).filter(|x| published.contains(x));
+        Some(asked.ok_or_else(|| Error::NotFound {
+            kind: "published period",
+            name: periode.to_string(),
+        })?)
+    };
+    let figures = match &period {
+        Some(period) => figures_part(p, lang, &agency, period, &published).await?,
+        None => html! {
+            h2 { (t(lang, "Layanan permohonan", "Requests")) }
+            p.empty { (t(lang,
+                "Angka layanan badan ini tampil setelah peringkat yang memuatnya diumumkan.",
+                "This body's figures appear once a ranking including it is published.")) }
+        },
+    };
     let parent = match &agency.parent_id {
         Some(pid) => Some(p.app.get_agency(pid).await?),
         None => None,
     };
-    let pct = |r: &Option<crate::domain::figures::Rate>| {
-        r.as_ref()
-            .map_or_else(|| "–".into(), |r| texts::percent(lang, r.value * 100.0))
-    };
-    let buckets: Vec<(String, f64)> = f
-        .time_to_notice
-        .as_ref()
-        .map(|d| {
-            d.kip_buckets
-                .iter()
-                .map(|(b, n)| (b.clone(), *n as f64))
-                .collect()
-        })
-        .unwrap_or_default();
-    let trend_bars: Vec<(String, f64)> = quarters
-        .iter()
-        .zip(&trend)
-        // A quarter without a request due is no data, not 0%.
-        .filter_map(|(q, r)| r.as_ref().map(|r| (view::period(lang, q), r.value * 100.0)))
-        .collect();
     let title = agency.display_name.clone();
     Ok(layout(
         ctx,
@@ -500,7 +480,64 @@ async fn agency_page(p: &Portal, ctx: &Ctx, id: &str, periode: &str) -> Result<S
                     }
                 }
             }
-            h2 { (t(lang, "Layanan permohonan: ", "Requests: ")) (view::period(lang, &period)) }
+            (figures)
+        },
+    ))
+}
+
+/// The public figures of an agency for a published period: the year's
+/// counts, the two charts and the score explained.
+async fn figures_part(
+    p: &Portal,
+    lang: Lang,
+    agency: &Agency,
+    period: &Period,
+    published: &[Period],
+) -> Result<Markup> {
+    let f = &p.app.period_figures(agency, period).await?;
+    let explained = p.app.explain_score(agency, period).await?;
+    // The on-time trend: the quarters of the published periods, up to
+    // eight, ending with the period's last.
+    let last_q = Period::quarter(period.end.year(), (period.end.month() - 1) / 3 + 1);
+    let mut quarters = Vec::new();
+    let mut q = last_q;
+    while let Some(cur) = q {
+        if quarters.len() == 8 {
+            break;
+        }
+        q = cur.previous();
+        if published
+            .iter()
+            .any(|p| p.start <= cur.start && cur.end <= p.end)
+        {
+            quarters.push(cur);
+        }
+    }
+    quarters.reverse();
+    let trend = p.app.on_time_trend(agency, &quarters).await?;
+
+    let pct = |r: &Option<crate::domain::figures::Rate>| {
+        r.as_ref()
+            .map_or_else(|| "–".into(), |r| texts::percent(lang, r.value * 100.0))
+    };
+    let buckets: Vec<(String, f64)> = f
+        .time_to_notice
+        .as_ref()
+        .map(|d| {
+            d.kip_buckets
+                .iter()
+                .map(|(b, n)| (b.clone(), *n as f64))
+                .collect()
+        })
+        .unwrap_or_default();
+    let trend_bars: Vec<(String, f64)> = quarters
+        .iter()
+        .zip(&trend)
+        // A quarter without a request due is no data, not 0%.
+        .filter_map(|(q, r)| r.as_ref().map(|r| (view::period(lang, q), r.value * 100.0)))
+        .collect();
+    Ok(html! {
+            h2 { (t(lang, "Layanan permohonan: ", "Requests: ")) (view::period(lang, period)) }
             dl.figures {
                 div { dt { (t(lang, "Permohonan diterima", "Requests received")) } dd { (texts::count(lang, f.received)) } }
                 div { dt { (t(lang, "Pemberitahuan tertulis", "Written notices")) } dd { (texts::count(lang, f.decided)) } }
@@ -524,14 +561,14 @@ async fn agency_page(p: &Portal, ctx: &Ctx, id: &str, periode: &str) -> Result<S
             (view::chart(
                 lang,
                 t(lang, "Lama sampai pemberitahuan (hari kerja)", "Time to written notice (working days)"),
-                &buckets,
+                (t(lang, "Hari kerja", "Working days"), &buckets),
                 t(lang, "Permohonan", "Requests"),
                 |v| texts::count(lang, v as i64),
             ))
             (view::chart(
                 lang,
                 t(lang, "Tepat waktu per triwulan (%)", "On time by quarter (%)"),
-                &trend_bars,
+                (t(lang, "Triwulan", "Quarter"), &trend_bars),
                 t(lang, "Tepat waktu", "On time"),
                 |v| texts::percent(lang, v),
             ))
@@ -592,8 +629,7 @@ async fn agency_page(p: &Portal, ctx: &Ctx, id: &str, periode: &str) -> Result<S
                     }
                 }
             }
-        },
-    ))
+    })
 }
 
 /// What a score component is called and measures.
@@ -699,7 +735,13 @@ pub(crate) async fn ranking(
     ctx: Ctx,
     Query(q): Query<RankingQuery>,
 ) -> Response {
-    let key = format!("/peringkat?grup={}&periode={}", q.grup, q.periode);
+    // Without a group the newest is shown whatever the period: one key.
+    let periode = if q.grup.is_empty() {
+        ""
+    } else {
+        q.periode.as_str()
+    };
+    let key = format!("/peringkat?grup={}&periode={periode}", q.grup);
     public_page(&p, &ctx, &key, async || {
         let lang = ctx.lang;
         let all_published = published(&p).await?;
@@ -744,7 +786,13 @@ pub(crate) async fn ranking(
             };
             others.push((g.clone(), per.clone(), group_label(&p, lang, g).await, label));
         }
-        let published_on = texts::date(lang, time::local_date(publish_time, &jiff::tz::TimeZone::UTC));
+        // The day in the zone of the group's Pemda (WIB when unknown).
+        let zone = match group_key.strip_prefix("parent:") {
+            Some(id) => p.app.get_agency(id).await.map(|a| a.tz()).ok(),
+            None => None,
+        }
+        .unwrap_or_else(|| jiff::tz::TimeZone::get("Asia/Jakarta").unwrap_or(jiff::tz::TimeZone::UTC));
+        let published_on = texts::date(lang, time::local_date(publish_time, &zone));
         Ok(layout(
             &ctx,
             &format!("{title}: {group}"),
@@ -813,7 +861,8 @@ pub(crate) async fn dip(State(p): State<Shared>, ctx: Ctx, Path(id): Path<String
             .dip_entries(&agency)
             .await?
             .into_iter()
-            .filter(|e| !e.versions.is_empty())
+            // Proposed and withdrawn entries are not on the DIP.
+            .filter(|e| !e.versions.is_empty() && e.withdrawn.is_none())
             .collect();
         let heads = crate::report::dip::head(lang);
         let title = match lang {
@@ -837,7 +886,7 @@ pub(crate) async fn dip(State(p): State<Shared>, ctx: Ctx, Path(id): Path<String
                     @if of_kind.is_empty() {
                         p.empty { (t(lang, "Belum ada informasi pada jenis ini.", "No information of this kind yet.")) }
                     } @else {
-                        div.scroll role="region" aria-label=(kind.label()) tabindex="0" {
+                        div.scroll role="region" aria-label=(match lang { Lang::Id => kind.label(), Lang::En => kind.label_en() }) tabindex="0" {
                             table.dip {
                                 thead { tr {
                                     @for (i, h) in heads.iter().enumerate() {
@@ -876,7 +925,7 @@ pub(crate) async fn dip(State(p): State<Shared>, ctx: Ctx, Path(id): Path<String
 }
 
 pub(crate) async fn dip_csv(State(p): State<Shared>, ctx: Ctx, Path(id): Path<String>) -> Response {
-    let make = async || -> Result<Vec<u8>> {
+    let make = async || -> Result<(String, Vec<u8>)> {
         let agency = p.app.get_agency(&id).await?;
         let today = time::local_date(p.app.now(), &agency.tz());
         let (checklist, _) = p.app.dip_checklist(today.year()).await?;
@@ -885,23 +934,26 @@ pub(crate) async fn dip_csv(State(p): State<Shared>, ctx: Ctx, Path(id): Path<St
             .dip_entries(&agency)
             .await?
             .into_iter()
-            .filter(|e| !e.versions.is_empty())
+            .filter(|e| !e.versions.is_empty() && e.withdrawn.is_none())
             .collect();
-        crate::report::dip::csv(&entries, &agency, &checklist, today, ctx.lang)
-            .map_err(Error::Internal)
+        let csv = crate::report::dip::csv(&entries, &agency, &checklist, today, ctx.lang)
+            .map_err(Error::Internal)?;
+        Ok((agency.id, csv))
     };
     match make().await {
-        Ok(bytes) => {
+        Ok((agency_id, bytes)) => {
             let mut res = bytes.into_response();
             let h = res.headers_mut();
             h.insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/csv; charset=utf-8"),
             );
-            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"dip-{id}.csv\""))
+            if let Ok(v) =
+                HeaderValue::from_str(&format!("attachment; filename=\"dip-{agency_id}.csv\""))
             {
                 h.insert(header::CONTENT_DISPOSITION, v);
             }
+            h.insert(header::VARY, HeaderValue::from_static("Cookie"));
             h.insert(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("public, max-age=60"),
@@ -966,7 +1018,7 @@ pub(crate) async fn dik(State(p): State<Shared>, ctx: Ctx, Path(id): Path<String
                                         td {
                                             (texts::date(lang, e.start_date)) " – "
                                             @if let Some(end) = e.end_date { (texts::date(lang, end)) } @else { (t(lang, "tidak ditentukan", "open-ended")) }
-                                            @if e.revoked.is_some() { br; strong { (t(lang, "Dicabut", "Revoked")) } }
+                                            @if matches!(status, crate::domain::exemption::Status::Revoked) { br; strong { (t(lang, "Dicabut", "Revoked")) } }
                                         }
                                     }
                                 }
@@ -991,6 +1043,13 @@ pub(crate) async fn reports(State(p): State<Shared>, ctx: Ctx) -> Response {
                 .find(|a| a.id == id)
                 .map_or_else(|| id.to_string(), |a| a.display_name.clone())
         };
+        let day = |id: &str, when: jiff::Timestamp| {
+            let zone = all
+                .iter()
+                .find(|a| a.id == id)
+                .map_or(jiff::tz::TimeZone::UTC, |a| a.tz());
+            texts::date(lang, time::local_date(when, &zone))
+        };
         let title = t(lang, "Laporan tahunan layanan informasi", "Annual information service reports");
         Ok(layout(
             &ctx,
@@ -1008,7 +1067,7 @@ pub(crate) async fn reports(State(p): State<Shared>, ctx: Ctx) -> Response {
                     @for (id, year, when) in list.iter() {
                         li {
                             a href={ "/laporan/" (id) "/" (year) } { (name(id)) " · " (year) }
-                            span.muted { " (" (t(lang, "diumumkan ", "published ")) (texts::date(lang, time::local_date(*when, &jiff::tz::TimeZone::UTC))) ")" }
+                            span.muted { " (" (t(lang, "diumumkan ", "published ")) (day(id, *when)) ")" }
                         }
                     }
                 }
@@ -1021,15 +1080,26 @@ pub(crate) async fn reports(State(p): State<Shared>, ctx: Ctx) -> Response {
 pub(crate) async fn report(
     State(p): State<Shared>,
     ctx: Ctx,
-    Path((id, year)): Path<(String, i16)>,
+    Path((id, year)): Path<(String, String)>,
 ) -> Response {
+    let Ok(year) = year.parse::<i16>() else {
+        return failure(
+            &ctx,
+            Error::NotFound {
+                kind: "report",
+                name: format!("{id}/{year}"),
+            },
+        );
+    };
     match p.app.report_page(&id, year, ctx.lang).await {
         Ok(Some(page)) => {
             let mut res = document(page);
-            res.headers_mut().insert(
+            let h = res.headers_mut();
+            h.insert(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("public, max-age=300"),
             );
+            h.insert(header::VARY, HeaderValue::from_static("Cookie"));
             res
         }
         Ok(None) => failure(

@@ -52,7 +52,7 @@ pub(crate) fn layout(ctx: &Ctx, title: &str, content: Markup) -> String {
                 header.site {
                     div.wrap.bar {
                         a.brand href="/" { (t(lang, "Portal PPID", "PPID Portal")) }
-                        a.lang href={ (ctx.path) "?lang=" (other) } hreflang=(other) lang=(other) { (other_label) }
+                        a.lang href={ (ctx.path) "?" @if !ctx.query.is_empty() { (ctx.query) "&" } "lang=" (other) } hreflang=(other) lang=(other) { (other_label) }
                     }
                     nav.wrap aria-label=(t(lang, "Menu utama", "Main menu")) {
                         ul {
@@ -158,10 +158,11 @@ pub(crate) fn movement(lang: Lang, rank: i32, previous: i32) -> Markup {
 pub(crate) fn chart(
     lang: Lang,
     title: &str,
-    bars: &[(String, f64)],
+    bars: (&str, &[(String, f64)]),
     value_label: &str,
     fmt: impl Fn(f64) -> String,
 ) -> Markup {
+    let (bar_label, bars) = bars;
     let svg = crate::report::chart::bar_chart(lang, title, bars, false);
     html! {
         figure.chart {
@@ -170,7 +171,7 @@ pub(crate) fn chart(
             details {
                 summary { (t(lang, "Angka", "Figures")) }
                 table {
-                    thead { tr { th scope="col" { "" } th scope="col" { (value_label) } } }
+                    thead { tr { th scope="col" { (bar_label) } th scope="col" { (value_label) } } }
                     tbody {
                         @for (label, v) in bars {
                             tr { th scope="row" { (label) } td.n { (fmt(*v)) } }

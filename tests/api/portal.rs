@@ -319,15 +319,26 @@ async fn forms_refuse_without_their_token_and_bots(backend: Backend) {
         )
         .await;
     assert_eq!(page.status, 403);
-    // Sent from another site.
-    let page = web
-        .post_with(
-            "/permohonan",
-            &request_form(&csrf, &key, "dinkes-serang", NIK),
-            &[("sec-fetch-site", "cross-site")],
-        )
-        .await;
-    assert_eq!(page.status, 403);
+    // An old tab's token: the form again, as typed, with a fresh token.
+    assert!(page.body.contains("kedaluwarsa"));
+    assert!(page.body.contains("value=\"Siti Rahayu\""));
+    assert_eq!(page.input("kunci"), key);
+    // Sent from another site, or a sibling subdomain, or another origin.
+    for (h, v) in [
+        ("sec-fetch-site", "cross-site"),
+        ("sec-fetch-site", "same-site"),
+        ("origin", "http://evil.example"),
+    ] {
+        let page = web
+            .post_with(
+                "/permohonan",
+                &request_form(&csrf, &key, "dinkes-serang", NIK),
+                &[(h, v)],
+            )
+            .await;
+        assert_eq!(page.status, 403, "{h}: {v}");
+        assert!(page.body.contains("situs lain"), "{h}: {v}");
+    }
     // The honeypot filled.
     let mut bot = request_form(&csrf, &key, "dinkes-serang", NIK);
     bot.retain(|(k, _)| *k != "situs");
@@ -583,6 +594,26 @@ async fn public_pages_show_published_figures_and_no_personal_data(backend: Backe
             .contains("style-src 'sha256-"),
         "a printable document: its one style block by hash"
     );
+    // Figures are public for published periods only.
+    assert_eq!(
+        web.get("/badan/dinkes-serang?periode=2024").await.status,
+        404
+    );
+    assert_eq!(
+        web.get("/badan/dinkes-serang?periode=2025").await.status,
+        200
+    );
+    let pemda = web.get("/badan/kota-serang").await;
+    assert!(
+        !pemda.body.contains("<svg"),
+        "no ranking includes the Pemda"
+    );
+    assert!(
+        pemda
+            .body
+            .contains("setelah peringkat yang memuatnya diumumkan")
+    );
+    assert_eq!(web.get("/laporan/kota-serang/abc").await.status, 404);
     assert_eq!(web.get("/laporan/kota-serang/2024").await.status, 404);
     assert_eq!(web.get("/badan/tidak-ada").await.status, 404);
     assert_eq!(
