@@ -298,7 +298,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
                 .query()
                 .unwrap_or_default()
                 .split('&')
-                .filter(|kv| !kv.is_empty() && !kv.starts_with("lang="))
+                // Only the pages' own parameters (a cached page's link must
+                // not carry a first visitor's extras).
+                .filter(|kv| {
+                    let k = kv.split('=').next().unwrap_or_default();
+                    ["periode", "grup", "badan", "induk", "nomor"].contains(&k)
+                })
                 .collect::<Vec<_>>()
                 .join("&"),
         })
