@@ -472,28 +472,24 @@ impl App {
         }
         due.sort_by_key(|(date, _, d)| (*date, d.id));
         let count = due.len() as i64;
-        use futures::{StreamExt as _, TryStreamExt as _};
         let shown: Vec<_> = due.into_iter().take(max_items.max(0) as usize).collect();
-        // Each item names its objection's number and agency: read them a
-        // few at a time, not one round trip after another.
-        let reads: Vec<_> = shown
-            .iter()
-            .map(|(_, _, d)| self.store.get_objection(d.objection_id))
-            .collect();
-        let objections: Vec<_> = futures::stream::iter(reads)
-            .buffered(8)
-            .try_collect()
-            .await?;
+        // Each item names its objection's number and agency: one read for
+        // all of them, not a round trip each.
+        let ids: Vec<uuid::Uuid> = shown.iter().map(|(_, _, d)| d.objection_id).collect();
+        let heads = self.store.objection_heads(&ids).await?;
         let mut items = Vec::new();
-        for ((date, what, d), (objection, _)) in shown.into_iter().zip(objections) {
-            let left = rk.working_days_left(&objection.agency_id, date).await?;
+        for (date, what, d) in shown {
+            let Some((number, agency_id)) = heads.get(&d.objection_id) else {
+                continue;
+            };
+            let left = rk.working_days_left(agency_id, date).await?;
             items.push(WorkItem {
                 name: format!("disputes/{}", d.id),
                 registration_number: d
                     .commission_register_number
                     .clone()
-                    .unwrap_or_else(|| objection.registration_number.clone()),
-                agency_id: objection.agency_id.clone(),
+                    .unwrap_or_else(|| number.clone()),
+                agency_id: agency_id.clone(),
                 date,
                 working_days_left: left,
                 why: format!("{what} {} ({})", tanggal(date), when(left)),

@@ -212,6 +212,28 @@ impl super::DikStore for SqlStore {
         Ok((count, open))
     }
 
+    async fn objection_heads(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, (String, String)>> {
+        let mut out = std::collections::HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let mut qb =
+            Sql::new("SELECT id, registration_number, agency_id FROM objections WHERE id IN ");
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        qb.push_list(ids.iter().map(String::as_str));
+        for r in qb.fetch_all(&mut self.read().await?.conn()).await? {
+            let id: String = r.get("id")?;
+            out.insert(
+                Uuid::parse_str(&id).context("a stored objection id")?,
+                (r.get("registration_number")?, r.get("agency_id")?),
+            );
+        }
+        Ok(out)
+    }
+
     async fn get_dispute(&self, id: Uuid) -> Result<Dispute> {
         let mut p = self.read().await?;
         let mut conn = p.conn();

@@ -321,6 +321,12 @@ pub trait DikStore: Send + Sync + 'static {
         agency: &Agency,
         limit: i64,
     ) -> Result<(i64, Vec<Objection>)>;
+    /// The registration number and agency of each objection in `ids` that
+    /// exists (one read, for lists naming many objections).
+    async fn objection_heads(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, (String, String)>>;
     /// Reads a dispute.
     async fn get_dispute(&self, id: Uuid) -> Result<Dispute>;
     /// Disputes matching `filter`, newest filing first, after `after`.

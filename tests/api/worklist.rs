@@ -823,4 +823,25 @@ async fn disputes_in_next_date_order(backend: Backend) {
         .unwrap_err();
     assert_eq!(bad.code(), Code::InvalidArgument);
     assert_eq!(violations(&bad), vec!["order_by"]);
+
+    // GetWorkload names the dispute with a coming date, by its register
+    // number, with its objection's agency.
+    let w = app
+        .requests
+        .get_workload(pb::GetWorkloadRequest {
+            agency: "agencies/kota-serang".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let group = w
+        .groups
+        .iter()
+        .find(|g| g.kind == Kind::DisputeDate as i32)
+        .unwrap();
+    assert_eq!(group.count, 1);
+    assert_eq!(group.items[0].name, disputes[0].name);
+    assert_eq!(group.items[0].registration_number, "REG/1");
+    assert_eq!(group.items[0].agency, "agencies/kota-serang");
 }
