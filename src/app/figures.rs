@@ -637,12 +637,7 @@ impl App {
     /// [`App::statistics`] without the register's live lists (oldest open
     /// requests, what is past due now, the DIP), for the portal.
     pub async fn period_figures(&self, agency: &Agency, period: &Period) -> Result<Statistics> {
-        let ids = [agency.id.clone()];
-        let figs = self
-            .figures(std::slice::from_ref(agency), &[], period, true)
-            .await?;
-        let (t, pending_start, w) = figs.pooled(&ids);
-        Ok(figures::statistics(&t, pending_start, w))
+        self.own_figures(agency, period, true).await
     }
 
     /// The on-time rate of `agency` (its own requests) in each of `periods`:
@@ -652,16 +647,24 @@ impl App {
         agency: &Agency,
         periods: &[Period],
     ) -> Result<Vec<Option<figures::Rate>>> {
-        let ids = [agency.id.clone()];
         let mut out = Vec::with_capacity(periods.len());
         for p in periods {
-            let figs = self
-                .figures(std::slice::from_ref(agency), &[], p, false)
-                .await?;
-            let (t, pending_start, w) = figs.pooled(&ids);
-            out.push(figures::statistics(&t, pending_start, w).on_time);
+            out.push(self.own_figures(agency, p, false).await?.on_time);
         }
         Ok(out)
+    }
+
+    async fn own_figures(
+        &self,
+        agency: &Agency,
+        period: &Period,
+        with_hist: bool,
+    ) -> Result<Statistics> {
+        let figs = self
+            .figures(std::slice::from_ref(agency), &[], period, with_hist)
+            .await?;
+        let (t, pending_start, w) = figs.pooled(std::slice::from_ref(&agency.id));
+        Ok(figures::statistics(&t, pending_start, w))
     }
 
     /// The published ranking of group `key` for the period keyed

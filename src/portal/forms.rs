@@ -89,9 +89,45 @@ impl Shown {
             self.errors.push((name.to_string(), message));
         }
     }
+    /// Says each of the API's violations by its form field (`say` names
+    /// the field, or "top" for the whole form).
+    fn refuse(
+        mut self,
+        violations: &[FieldViolation],
+        say: impl Fn(&FieldViolation) -> (&'static str, String),
+    ) -> Self {
+        for v in violations {
+            match say(v) {
+                ("top", message) => self.top = Some(message),
+                (field, message) => self.add(field, message),
+            }
+        }
+        self
+    }
+    /// The number and code every tracking form needs.
+    fn require_number_and_code(&mut self, lang: Lang, f: &Fields) {
+        for (name, label) in [
+            ("nomor", t(lang, "Nomor registrasi", "Registration number")),
+            ("kode", t(lang, "Kode lacak", "Tracking code")),
+        ] {
+            if f.get(name).trim().is_empty() {
+                self.add(name, generic(lang, label, "is required"));
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------- fields
+
+/// The ids of a field's hint and error, for `aria-describedby`.
+fn described_by(id: &str, hint: bool, err: bool) -> Option<String> {
+    let ids: Vec<String> = [(hint, "hint"), (err, "err")]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, what)| format!("{id}-{what}"))
+        .collect();
+    (!ids.is_empty()).then(|| ids.join(" "))
+}
 
 /// A text input with its label, hint and error (the error is tied to the
 /// input by `aria-describedby`, and the input marked invalid).
@@ -108,12 +144,7 @@ fn input(
 ) -> Markup {
     let id = format!("f-{name}");
     let err = s.error(name);
-    let described = match (hint.is_some(), err.is_some()) {
-        (true, true) => format!("{id}-hint {id}-err"),
-        (true, false) => format!("{id}-hint"),
-        (false, true) => format!("{id}-err"),
-        (false, false) => String::new(),
-    };
+    let described = described_by(&id, hint.is_some(), err.is_some());
     html! {
         div.field.invalid[err.is_some()] {
             label for=(id) { (label) @if required { span.req aria-hidden="true" { " *" } } }
@@ -124,7 +155,7 @@ fn input(
                 inputmode=[extra_inputmode]
                 required[required]
                 aria-invalid=[err.map(|_| "true")]
-                aria-describedby=[(!described.is_empty()).then_some(described.as_str())];
+                aria-describedby=[described.as_deref()];
         }
     }
 }
@@ -132,12 +163,7 @@ fn input(
 fn textarea(s: &Shown, name: &str, label: &str, hint: Option<&str>, required: bool) -> Markup {
     let id = format!("f-{name}");
     let err = s.error(name);
-    let described = match (hint.is_some(), err.is_some()) {
-        (true, true) => format!("{id}-hint {id}-err"),
-        (true, false) => format!("{id}-hint"),
-        (false, true) => format!("{id}-err"),
-        (false, false) => String::new(),
-    };
+    let described = described_by(&id, hint.is_some(), err.is_some());
     html! {
         div.field.invalid[err.is_some()] {
             label for=(id) { (label) @if required { span.req aria-hidden="true" { " *" } } }
@@ -145,7 +171,7 @@ fn textarea(s: &Shown, name: &str, label: &str, hint: Option<&str>, required: bo
             @if let Some(e) = err { p.error id={ (id) "-err" } { (e) } }
             textarea id=(id) name=(name) rows="5" required[required]
                 aria-invalid=[err.map(|_| "true")]
-                aria-describedby=[(!described.is_empty()).then_some(described.as_str())] { (s.value(name)) }
+                aria-describedby=[described.as_deref()] { (s.value(name)) }
         }
     }
 }
@@ -219,6 +245,12 @@ fn summary(lang: Lang, s: &Shown) -> Markup {
             }
         }
     }
+}
+
+/// A form's idempotency key: the one it was sent with (a form shown again
+/// keeps it: the same request, once), else a new one.
+fn form_key(sent: Option<&str>) -> String {
+    sent.map_or_else(|| Uuid::new_v4().to_string(), str::to_string)
 }
 
 /// The CSRF token of this visit and, when new, the cookie to set.
@@ -497,10 +529,7 @@ async fn show_request_form(
         Ok(a) => a,
         Err(e) => return failure(ctx, e),
     };
-    // A resubmitted form keeps its key: the same request, once.
-    let key = key
-        .map(str::to_string)
-        .unwrap_or_else(|| Uuid::new_v4().to_string());
+    let key = form_key(key);
     let pemdas: Vec<_> = all.iter().filter(|a| a.parent_id.is_none()).collect();
     let chosen = s.value("badan").to_string();
     let badan_err = s.error("badan");
@@ -661,21 +690,13 @@ pub(crate) async fn submit(
         }),
     };
     let now = p.app.now();
-    let refuse = |mut shown: Shown, violations: Vec<FieldViolation>| {
-        for v in &violations {
-            let (field, say) = request_error(lang, v);
-            if field == "top" {
-                shown.top = Some(say);
-            } else {
-                shown.add(field, say);
-            }
-        }
-        shown
+    let refuse = |shown: Shown, violations: &[FieldViolation]| {
+        shown.refuse(violations, |v| request_error(lang, v))
     };
     let new = match crate::api::request::checked_submission(&body, now, None) {
         Ok(n) => n,
         Err(Error::InvalidArgument(v)) => {
-            let shown = refuse(shown, v);
+            let shown = refuse(shown, &v);
             return show_request_form(
                 &p,
                 &ctx,
@@ -693,7 +714,7 @@ pub(crate) async fn submit(
         Err(Error::NotFound { .. }) => {
             let shown = refuse(
                 shown,
-                vec![FieldViolation::new("request.agency", "is not known")],
+                &[FieldViolation::new("request.agency", "is not known")],
             );
             return show_request_form(
                 &p,
@@ -707,8 +728,7 @@ pub(crate) async fn submit(
         Err(e) => return failure(&ctx, e),
     }
     // The address's quota counts what passed the checks.
-    let ip = ctx.client.unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
-    if p.submits.check_key(&super::client_key(ip)).is_err() {
+    if !p.may_submit(&ctx) {
         return too_many(&ctx);
     }
     match p.app.submit_request(new, ACTOR).await {
@@ -740,7 +760,7 @@ pub(crate) async fn submit(
             show_request_form(&p, &ctx, shown, StatusCode::CONFLICT, None).await
         }
         Err(Error::InvalidArgument(v)) => {
-            let shown = refuse(shown, v);
+            let shown = refuse(shown, &v);
             show_request_form(
                 &p,
                 &ctx,
@@ -913,22 +933,7 @@ pub(crate) async fn track(
             return show_track_form(&p, &ctx, shown, StatusCode::FORBIDDEN).await;
         }
     }
-    if f.get("nomor").trim().is_empty() {
-        shown.add(
-            "nomor",
-            generic(
-                lang,
-                t(lang, "Nomor registrasi", "Registration number"),
-                "is required",
-            ),
-        );
-    }
-    if f.get("kode").trim().is_empty() {
-        shown.add(
-            "kode",
-            generic(lang, t(lang, "Kode lacak", "Tracking code"), "is required"),
-        );
-    }
+    shown.require_number_and_code(lang, &f);
     if !shown.errors.is_empty() {
         return show_track_form(&p, &ctx, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
@@ -1070,9 +1075,7 @@ async fn show_objection_form(
         Ok(x) => x,
         Err(e) => return failure(ctx, e),
     };
-    let key = key
-        .map(str::to_string)
-        .unwrap_or_else(|| Uuid::new_v4().to_string());
+    let key = form_key(key);
     let grounds: Vec<(&str, &str)> = ObjectionGround::ALL
         .iter()
         .map(|g| (g.as_str(), texts::ground(lang, *g)))
@@ -1138,22 +1141,7 @@ pub(crate) async fn file_objection(
     let again = async |shown: Shown, status: StatusCode| {
         show_objection_form(&p, &ctx, shown, status, Some(&key_s)).await
     };
-    if f.get("nomor").trim().is_empty() {
-        shown.add(
-            "nomor",
-            generic(
-                lang,
-                t(lang, "Nomor registrasi", "Registration number"),
-                "is required",
-            ),
-        );
-    }
-    if f.get("kode").trim().is_empty() {
-        shown.add(
-            "kode",
-            generic(lang, t(lang, "Kode lacak", "Tracking code"), "is required"),
-        );
-    }
+    shown.require_number_and_code(lang, &f);
     if !shown.errors.is_empty() {
         return again(shown, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
@@ -1180,12 +1168,7 @@ pub(crate) async fn file_objection(
         );
         return show_objection_form(&p, &ctx, shown, StatusCode::CONFLICT, None).await;
     }
-    if p.submits
-        .check_key(&super::client_key(
-            ctx.client.unwrap_or(std::net::IpAddr::from([0, 0, 0, 0])),
-        ))
-        .is_err()
-    {
+    if !p.may_submit(&ctx) {
         return too_many(&ctx);
     }
     let body = pb::FileObjectionRequest {
@@ -1220,14 +1203,7 @@ pub(crate) async fn file_objection(
     let mut filing = match crate::api::objection::checked_filing(&body, p.app.now()) {
         Ok(x) => x,
         Err(Error::InvalidArgument(vs)) => {
-            for v in &vs {
-                let (field, say) = field_of(v);
-                if field == "top" {
-                    shown.top = Some(say);
-                } else {
-                    shown.add(field, say);
-                }
-            }
+            let shown = shown.refuse(&vs, field_of);
             return again(shown, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
         Err(e) => return failure(&ctx, e),
@@ -1247,14 +1223,7 @@ pub(crate) async fn file_objection(
             ),
         },
         Err(Error::InvalidArgument(vs)) => {
-            for v in &vs {
-                let (field, say) = field_of(v);
-                if field == "top" {
-                    shown.top = Some(say);
-                } else {
-                    shown.add(field, say);
-                }
-            }
+            let shown = shown.refuse(&vs, field_of);
             again(shown, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(Error::FailedPrecondition { message, .. }) => {

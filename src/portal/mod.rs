@@ -182,7 +182,7 @@ pub fn is_portal_path(path: &str) -> bool {
 
 /// The key a client address is limited by: IPv6 clients by their /64 (one
 /// household or host holds a whole /64).
-pub(crate) fn client_key(ip: IpAddr) -> IpAddr {
+fn client_key(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => {
@@ -349,11 +349,23 @@ impl Portal {
             .map(String::as_str)
     }
 
-    fn sign(key: &str, nonce: &str) -> String {
+    /// Whether the client's address may submit one more request or
+    /// objection this minute (IPv6 by its /64).
+    fn may_submit(&self, ctx: &Ctx) -> bool {
+        let ip = ctx.client.unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        self.submits.check_key(&client_key(ip)).is_ok()
+    }
+
+    /// The MAC of a token's nonce under the server's key.
+    fn mac(key: &str, nonce: &str) -> Hmac<Sha256> {
         let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("any key length");
         mac.update(b"portal-csrf:");
         mac.update(nonce.as_bytes());
-        URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..18])
+        mac
+    }
+
+    fn sign(key: &str, nonce: &str) -> String {
+        URL_SAFE_NO_PAD.encode(&Self::mac(key, nonce).finalize().into_bytes()[..SIG_BYTES])
     }
 
     /// The CSRF token of this browser: its cookie's when that is one of
@@ -374,8 +386,11 @@ impl Portal {
         let Some((nonce, sig)) = token.split_once('.') else {
             return false;
         };
-        let want = Self::sign(key, nonce);
-        nonce.len() == 24 && constant_eq(want.as_bytes(), sig.as_bytes())
+        // The MAC crate compares in constant time.
+        let sig = URL_SAFE_NO_PAD.decode(sig).unwrap_or_default();
+        nonce.len() == 24
+            && sig.len() == SIG_BYTES
+            && Self::mac(key, nonce).verify_truncated_left(&sig).is_ok()
     }
 
     /// Whether a form's token is this browser's own and one we signed, and
@@ -388,14 +403,13 @@ impl Portal {
             return Ok(false);
         };
         let key = self.csrf_key().await?;
-        Ok(constant_eq(cookie.as_bytes(), form_token.as_bytes())
-            && Self::valid_token(key, form_token))
+        // The form's token must be this browser's own cookie, and ours.
+        Ok(cookie == form_token && Self::valid_token(key, form_token))
     }
 }
 
-fn constant_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+/// Bytes of a token's MAC kept (144 bits).
+const SIG_BYTES: usize = 18;
 
 /// How a page may be cached.
 #[derive(Clone, Copy, PartialEq, Eq)]

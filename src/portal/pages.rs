@@ -848,22 +848,35 @@ pub(crate) async fn ranking(
     .await
 }
 
+/// An agency's DIP as the public reads it: its published entries (not
+/// proposed, not withdrawn), with the agency's today and that year's
+/// checklist.
+async fn published_dip(
+    p: &Portal,
+    id: &str,
+) -> Result<(
+    Agency,
+    jiff::civil::Date,
+    crate::domain::dip::Checklist,
+    Vec<crate::domain::dip::Entry>,
+)> {
+    let (agency, today) = p.app.today_at(id).await?;
+    let (checklist, _) = p.app.dip_checklist(today.year()).await?;
+    let entries = p
+        .app
+        .dip_entries(&agency)
+        .await?
+        .into_iter()
+        .filter(|e| e.status() == crate::domain::dip::EntryStatus::Published)
+        .collect();
+    Ok((agency, today, checklist, entries))
+}
+
 pub(crate) async fn dip(State(p): State<Shared>, ctx: Ctx, Path(id): Path<String>) -> Response {
     let key = format!("/badan/{id}/dip");
     public_page(&p, &ctx, &key, async || {
         let lang = ctx.lang;
-        let agency = p.app.get_agency(&id).await?;
-        let today = time::local_date(p.app.now(), &agency.tz());
-        let (checklist, _) = p.app.dip_checklist(today.year()).await?;
-        // Proposed entries are not yet on the DIP.
-        let entries: Vec<_> = p
-            .app
-            .dip_entries(&agency)
-            .await?
-            .into_iter()
-            // Proposed and withdrawn entries are not on the DIP.
-            .filter(|e| !e.versions.is_empty() && e.withdrawn.is_none())
-            .collect();
+        let (agency, today, checklist, entries) = published_dip(&p, &id).await?;
         let heads = crate::report::dip::head(lang);
         let title = match lang {
             Lang::Id => format!("Daftar Informasi Publik {}", agency.display_name),
@@ -926,16 +939,7 @@ pub(crate) async fn dip(State(p): State<Shared>, ctx: Ctx, Path(id): Path<String
 
 pub(crate) async fn dip_csv(State(p): State<Shared>, ctx: Ctx, Path(id): Path<String>) -> Response {
     let make = async || -> Result<(String, Vec<u8>)> {
-        let agency = p.app.get_agency(&id).await?;
-        let today = time::local_date(p.app.now(), &agency.tz());
-        let (checklist, _) = p.app.dip_checklist(today.year()).await?;
-        let entries: Vec<_> = p
-            .app
-            .dip_entries(&agency)
-            .await?
-            .into_iter()
-            .filter(|e| !e.versions.is_empty() && e.withdrawn.is_none())
-            .collect();
+        let (agency, today, checklist, entries) = published_dip(&p, &id).await?;
         let csv = crate::report::dip::csv(&entries, &agency, &checklist, today, ctx.lang)
             .map_err(Error::Internal)?;
         Ok((agency.id, csv))

@@ -386,6 +386,26 @@ impl TestApp {
         }
     }
 
+    /// Answers request `name` in full, to be delivered by email as PDF,
+    /// with `text` as the notice.
+    pub async fn grant(&mut self, name: &str, text: &str) -> pb::InformationRequest {
+        self.requests
+            .respond_request(pb::RespondRequestRequest {
+                name: name.into(),
+                notice: Some(pb::Notice {
+                    outcome: pb::notice::Outcome::Granted as i32,
+                    notice_text: text.into(),
+                    delivery_method: pb::DeliveryMethod::Email as i32,
+                    format: "PDF".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            })
+            .await
+            .expect("grant")
+            .into_inner()
+    }
+
     /// The event types of a request's history.
     pub async fn history(&mut self, name: &str) -> Vec<pb::RequestEvent> {
         self.requests

@@ -167,6 +167,30 @@ pub(crate) fn request_form<'a>(
     ]
 }
 
+/// Publishes the ranking of Kota Serang's units for `year`.
+pub(crate) async fn publish_ranking(app: &mut TestApp, year: i32) {
+    app.indicators
+        .publish_ranking(pb::PublishRankingRequest {
+            parent: "agencies/kota-serang".into(),
+            period: crate::indicators::year(year),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+}
+
+/// Publishes Kota Serang's annual report for `year`.
+pub(crate) async fn publish_report(app: &mut TestApp, year: i32) {
+    app.reports
+        .publish_annual_report(pb::PublishAnnualReportRequest {
+            agency: "agencies/kota-serang".into(),
+            year,
+            sent_to_ki_date: None,
+        })
+        .await
+        .unwrap();
+}
+
 async fn serang(app: &mut TestApp) {
     app.pemda("kota-serang").await;
     app.opd("dinkes-serang", "kota-serang").await;
@@ -409,20 +433,7 @@ async fn tracking_follows_the_register_and_takes_objections(backend: Backend) {
     // Answered through the API: the page follows.
     let name = app.all_requests().await[0].name.clone();
     app.set_now("2026-03-05T03:00:00Z");
-    app.requests
-        .respond_request(pb::RespondRequestRequest {
-            name: name.clone(),
-            notice: Some(pb::Notice {
-                outcome: pb::notice::Outcome::Granted as i32,
-                notice_text: "Permohonan Saudara kami kabulkan.".into(),
-                delivery_method: pb::DeliveryMethod::Email as i32,
-                format: "PDF".into(),
-                ..Default::default()
-            }),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    app.grant(&name, "Permohonan Saudara kami kabulkan.").await;
     let seen = track(&mut web).await;
     assert!(
         seen.body.contains("<strong>Diberikan seluruhnya</strong>"),
@@ -523,22 +534,8 @@ async fn public_pages_show_published_figures_and_no_personal_data(backend: Backe
     let empty = web.get("/peringkat").await;
     assert_eq!(empty.status, 200);
     assert!(empty.body.contains("Belum ada peringkat yang diumumkan."));
-    app.indicators
-        .publish_ranking(pb::PublishRankingRequest {
-            parent: "agencies/kota-serang".into(),
-            period: crate::indicators::year(2025),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    app.reports
-        .publish_annual_report(pb::PublishAnnualReportRequest {
-            agency: "agencies/kota-serang".into(),
-            year: 2025,
-            sent_to_ki_date: None,
-        })
-        .await
-        .unwrap();
+    publish_ranking(&mut app, 2025).await;
+    publish_report(&mut app, 2025).await;
 
     let pages = [
         "/",

@@ -272,6 +272,16 @@ async fn text(c: &Client, css: &str) -> String {
     }
 }
 
+/// Types `keys` into whatever has the focus (as a keyboard does).
+async fn press(c: &Client, keys: &str) {
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(keys)
+        .await
+        .unwrap();
+}
+
 async fn fill(c: &Client, id: &str, value: &str) {
     let e = c.find(Locator::Id(id)).await.unwrap();
     e.clear().await.unwrap();
@@ -346,40 +356,14 @@ async fn seed(app: &mut TestApp) {
                 let at: jiff::Timestamp = receive.parse().unwrap();
                 let answered = at + jiff::SignedDuration::from_hours(24 * (days[y] + month % 3));
                 app.clock.set(answered);
-                app.requests
-                    .respond_request(pb::RespondRequestRequest {
-                        name: r.name,
-                        notice: Some(pb::Notice {
-                            outcome: pb::notice::Outcome::Granted as i32,
-                            notice_text: "Permohonan Saudara kami kabulkan.".into(),
-                            delivery_method: pb::DeliveryMethod::Email as i32,
-                            format: "PDF".into(),
-                            ..Default::default()
-                        }),
-                        ..Default::default()
-                    })
-                    .await
-                    .unwrap();
+                app.grant(&r.name, "Permohonan Saudara kami kabulkan.")
+                    .await;
             }
         }
         app.set_now(&format!("{}-01-20T02:00:00Z", year + 1));
-        app.indicators
-            .publish_ranking(pb::PublishRankingRequest {
-                parent: "agencies/kota-serang".into(),
-                period: crate::indicators::year(year),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
+        crate::portal::publish_ranking(app, year).await;
     }
-    app.reports
-        .publish_annual_report(pb::PublishAnnualReportRequest {
-            agency: "agencies/kota-serang".into(),
-            year: 2025,
-            sent_to_ki_date: None,
-        })
-        .await
-        .unwrap();
+    crate::portal::publish_report(app, 2025).await;
     crate::exemptions::create(
         app,
         "dinkes-serang",
@@ -504,12 +488,7 @@ async fn a_person_files_tracks_objects_and_reads_the_ranking(backend: Backend) {
     v.check(&c, "lacak-galat").await;
     c.goto(&format!("{base}/lacak")).await.unwrap();
     let tab = "\u{e004}";
-    c.active_element()
-        .await
-        .unwrap()
-        .send_keys(tab)
-        .await
-        .unwrap();
+    press(&c, tab).await;
     let first = c.active_element().await.unwrap();
     assert_eq!(first.attr("class").await.unwrap().as_deref(), Some("skip"));
     let ring = c
@@ -523,12 +502,7 @@ async fn a_person_files_tracks_objects_and_reads_the_ranking(backend: Backend) {
     first.send_keys("\u{e007}").await.unwrap(); // Enter: to the content
     let mut reached = Vec::new();
     for _ in 0..6 {
-        c.active_element()
-            .await
-            .unwrap()
-            .send_keys(tab)
-            .await
-            .unwrap();
+        press(&c, tab).await;
         let id = c.active_element().await.unwrap().attr("id").await.unwrap();
         reached.push(id.clone().unwrap_or_default());
         if id.as_deref() == Some("f-nomor") {
@@ -540,30 +514,10 @@ async fn a_person_files_tracks_objects_and_reads_the_ranking(backend: Backend) {
         Some("f-nomor"),
         "{reached:?}"
     );
-    c.active_element()
-        .await
-        .unwrap()
-        .send_keys(&number)
-        .await
-        .unwrap();
-    c.active_element()
-        .await
-        .unwrap()
-        .send_keys(tab)
-        .await
-        .unwrap();
-    c.active_element()
-        .await
-        .unwrap()
-        .send_keys(&code)
-        .await
-        .unwrap();
-    c.active_element()
-        .await
-        .unwrap()
-        .send_keys("\u{e007}")
-        .await
-        .unwrap();
+    press(&c, &number).await;
+    press(&c, tab).await;
+    press(&c, &code).await;
+    press(&c, "\u{e007}").await;
     assert_eq!(text(&c, "#status").await, "Dalam proses");
     v.check(&c, "status").await;
 
@@ -573,20 +527,7 @@ async fn a_person_files_tracks_objects_and_reads_the_ranking(backend: Backend) {
         .find(|r| r.registration_number == number)
         .unwrap();
     app.set_now("2026-03-05T03:00:00Z");
-    app.requests
-        .respond_request(pb::RespondRequestRequest {
-            name: r.name.clone(),
-            notice: Some(pb::Notice {
-                outcome: pb::notice::Outcome::Granted as i32,
-                notice_text: "Data anggaran terlampir.".into(),
-                delivery_method: pb::DeliveryMethod::Email as i32,
-                format: "PDF".into(),
-                ..Default::default()
-            }),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    app.grant(&r.name, "Data anggaran terlampir.").await;
     c.refresh().await.unwrap();
     assert_eq!(text(&c, "#status").await, "Sudah diberi pemberitahuan");
     assert!(text(&c, "#hasil").await.starts_with("Diberikan seluruhnya"));
