@@ -25,6 +25,7 @@ use ppid::{
         calendar::HolidayKind,
         lifecycle::{Command, NoticeInput},
         request::{Event, NewRequest, Proxy, Request, Requester},
+        stats::Counter,
     },
     error::Error,
     store::{self, CellLevel, HolidayRecord, RequestCursor, RequestFilter, Store, StoreSettings},
@@ -708,15 +709,35 @@ async fn assert_pemda_cells_agree(store: &Arc<dyn Store>, tree: &Tree) {
         ("2026-Q1", "2026-Q2"),
     ] {
         let by_pemda = store
-            .month_totals(CellLevel::Pemda, &pemdas, from, to, false)
+            .month_totals(CellLevel::Pemda, &pemdas, from, to, &Counter::all(), false)
             .await
             .unwrap();
         assert!(
-            by_pemda
-                .values()
-                .any(|t| t.get(ppid::domain::stats::Counter::Received) > 0),
+            by_pemda.values().any(|t| t.get(Counter::Received) > 0),
             "the scenario filled some cells"
         );
+        // A ranking reads only the scored counters: the same sums, no others.
+        let scored = store
+            .month_totals(
+                CellLevel::Pemda,
+                &pemdas,
+                from,
+                to,
+                &ppid::domain::figures::SCORED,
+                false,
+            )
+            .await
+            .unwrap();
+        for p in &pemdas {
+            let (full, part) = (by_pemda.get(p), scored.get(p));
+            for c in Counter::all() {
+                let want = match full {
+                    Some(t) if ppid::domain::figures::SCORED.contains(&c) => t.get(c),
+                    _ => 0,
+                };
+                assert_eq!(part.map_or(0, |t| t.get(c)), want, "{p} {c:?}");
+            }
+        }
         for p in &pemdas {
             let members: Vec<String> = all
                 .iter()
@@ -725,7 +746,14 @@ async fn assert_pemda_cells_agree(store: &Arc<dyn Store>, tree: &Tree) {
                 .collect();
             let mut sum = ppid::domain::figures::Totals::default();
             for t in store
-                .month_totals(CellLevel::Agency, &members, from, to, false)
+                .month_totals(
+                    CellLevel::Agency,
+                    &members,
+                    from,
+                    to,
+                    &Counter::all(),
+                    false,
+                )
                 .await
                 .unwrap()
                 .values()
@@ -3805,7 +3833,6 @@ mod history_survives_the_events_migration {
 /// existed gets them filled from the register when a server opens it: the
 /// same cells as if they had been kept all along.
 async fn counters_added_later_are_filled_from_the_register(db: SameDatabase) {
-    use ppid::domain::stats::Counter;
     let a = db.store.clone();
     let tree = seed(&a).await;
     let dinkes = tree.dinkes.id.clone();
@@ -3841,7 +3868,14 @@ async fn counters_added_later_are_filled_from_the_register(db: SameDatabase) {
         let ids = ids.clone();
         async move {
             store
-                .month_totals(CellLevel::Agency, &ids, "2026", "2026", true)
+                .month_totals(
+                    CellLevel::Agency,
+                    &ids,
+                    "2026",
+                    "2026",
+                    &Counter::all(),
+                    true,
+                )
                 .await
                 .unwrap()
         }

@@ -129,10 +129,11 @@ pub(crate) fn ranking_to_pb(r: &Ranking) -> pb::Ranking {
                 assessment_used: e.assessment_used,
                 insufficient_data: e.score.is_none(),
                 band_indicative: e.score.is_some() && !e.assessment_used,
+                // Not format!: a national ranking names 17,000 agencies.
                 pooled_agency_names: e
                     .pooled_agency_ids
                     .iter()
-                    .map(|id| format!("agencies/{id}"))
+                    .map(|id| ["agencies/", id].concat())
                     .collect(),
             })
             .collect(),

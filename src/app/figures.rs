@@ -370,12 +370,14 @@ impl App {
     /// ranges that do not fall on whole months.
     ///
     /// `pemdas`: whole Pemdas read from their own cells (whole months only),
-    /// keyed `pemda:{id}`.
+    /// keyed `pemda:{id}`. `counters`: the cells read (a recomputation
+    /// counts them all).
     async fn figures(
         &self,
         agencies: &[Agency],
         pemdas: &[String],
         period: &Period,
+        counters: &[Counter],
         with_hist: bool,
     ) -> Result<Figures> {
         let ids: Vec<String> = agencies.iter().map(|a| a.id.clone()).collect();
@@ -389,7 +391,7 @@ impl App {
             let first_month = format!("{:04}-{:02}", period.start.year(), period.start.month());
             let mut totals = self
                 .store
-                .month_totals(CellLevel::Agency, &ids, &from, &to, with_hist)
+                .month_totals(CellLevel::Agency, &ids, &from, &to, counters, with_hist)
                 .await?;
             let mut pending_start = self
                 .store
@@ -397,7 +399,7 @@ impl App {
                 .await?;
             totals.extend(
                 self.store
-                    .month_totals(CellLevel::Pemda, pemdas, &from, &to, false)
+                    .month_totals(CellLevel::Pemda, pemdas, &from, &to, counters, false)
                     .await?
                     .into_iter()
                     .map(pemda_key),
@@ -479,7 +481,9 @@ impl App {
             vec![agency.clone()]
         };
         let ids: Vec<String> = agencies.iter().map(|a| a.id.clone()).collect();
-        let figs = self.figures(&agencies, &[], period, true).await?;
+        let figs = self
+            .figures(&agencies, &[], period, &Counter::all(), true)
+            .await?;
         let (t, pending_start, w) = figs.pooled(&ids);
         let oldest = self
             .store
@@ -557,12 +561,14 @@ impl App {
         let mut needed: Vec<String> = subtrees.iter().flatten().map(|a| a.id.clone()).collect();
         needed.sort();
         needed.dedup();
-        let figs = self.figures(&agencies, &pemdas, period, false).await?;
+        let figs = self
+            .figures(&agencies, &pemdas, period, &figures::SCORED, false)
+            .await?;
         let assessments = self
             .store
             .assessments(&needed, period.policy_year())
             .await?;
-        let dips = self.dip_items(&members, &subtrees, period, policy).await?;
+        let mut dips = self.dip_items(&members, &subtrees, period, policy).await?;
         let mut out = Vec::new();
         for ((m, sub), ks) in members.iter().zip(&subtrees).zip(&keys) {
             let pooled: Vec<String> = sub.iter().map(|a| a.id.clone()).collect();
@@ -580,7 +586,7 @@ impl App {
                 }
                 _ => assessments.get(&m.id).cloned(),
             };
-            let (computed, computed_why) = dips.get(&m.id).cloned().unwrap_or_default();
+            let (computed, computed_why) = dips.remove(&m.id).unwrap_or_default();
             let final_score = figures::final_score(policy, service, items.as_ref(), &computed);
             out.push(MemberScore {
                 computed,
@@ -661,7 +667,13 @@ impl App {
         with_hist: bool,
     ) -> Result<Statistics> {
         let figs = self
-            .figures(std::slice::from_ref(agency), &[], period, with_hist)
+            .figures(
+                std::slice::from_ref(agency),
+                &[],
+                period,
+                &Counter::all(),
+                with_hist,
+            )
             .await?;
         let (t, pending_start, w) = figs.pooled(std::slice::from_ref(&agency.id));
         Ok(figures::statistics(&t, pending_start, w))
@@ -740,28 +752,37 @@ impl App {
             },
             None => HashMap::new(),
         };
-        let by_id: HashMap<&str, &MemberScore> =
-            scores.iter().map(|s| (s.agency.id.as_str(), s)).collect();
+        let (input_received, input_decided) = scores
+            .iter()
+            .fold((0, 0), |(r, d), s| (r + s.received, d + s.decided));
+        // By value: a national ranking's pooled lists are moved, not copied.
+        let mut by_id: HashMap<String, MemberScore> = scores
+            .into_iter()
+            .map(|s| (s.agency.id.clone(), s))
+            .collect();
         let entries = ranked
             .iter()
             .map(|r| {
-                let s = by_id[r.agency_id.as_str()];
+                let s = by_id
+                    .remove(&r.agency_id)
+                    .expect("every ranked agency was scored");
                 let rank = r.rank.map_or(0, |x| x as i32);
                 let previous_rank = previous.get(&r.agency_id).copied().unwrap_or(0);
                 let (movement, movement_label) = figures::movement(rank, previous_rank);
+                let assessment_used = s.assessment_used();
                 RankingEntry {
                     agency_id: r.agency_id.clone(),
-                    display_name: s.agency.display_name.clone(),
+                    display_name: s.agency.display_name,
                     score: r.score,
                     conservative_score: r.conservative,
-                    band: figures::band_label(&policy, r.score, s.assessment_used()),
+                    band: figures::band_label(&policy, r.score, assessment_used),
                     rank,
                     previous_rank,
                     movement,
                     movement_label,
-                    pooled_agency_ids: s.pooled.clone(),
+                    assessment_used,
+                    pooled_agency_ids: s.pooled,
                     decided: s.decided,
-                    assessment_used: s.assessment_used(),
                 }
             })
             .collect();
@@ -771,8 +792,8 @@ impl App {
             policy_version: policy.version,
             entries,
             publish_time: None,
-            input_received: scores.iter().map(|s| s.received).sum(),
-            input_decided: scores.iter().map(|s| s.decided).sum(),
+            input_received,
+            input_decided,
             tie_rule: figures::TIE_RULE.into(),
         })
     }

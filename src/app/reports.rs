@@ -41,7 +41,7 @@ async fn year_data(app: &App, root: &Agency, agencies: &[Agency], year: i16) -> 
     let key = format!("{year:04}");
     // The year cell of each agency, with its distributions.
     let totals = store
-        .month_totals(CellLevel::Agency, &ids, &key, &key, true)
+        .month_totals(CellLevel::Agency, &ids, &key, &key, &Counter::all(), true)
         .await?;
     let pending_start = store
         .pending_before(CellLevel::Agency, &ids, &format!("{year:04}-01"))

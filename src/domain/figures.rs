@@ -510,6 +510,26 @@ fn rate_component(
 }
 
 /// The request-based components for summed cells.
+/// The counters a score reads: [`components`], [`open_flow`] and the
+/// sample sizes. A ranking sums only these (a national ranking sums every
+/// Pemda's months; the other counters would cost four times as much).
+pub const SCORED: [Counter; 14] = [
+    Counter::Received,
+    Counter::Withdrawn,
+    Counter::Decided,
+    Counter::Outcome(Outcome::Granted),
+    Counter::Outcome(Outcome::PartiallyGranted),
+    Counter::Outcome(Outcome::NotHeld),
+    Counter::DueAnswered,
+    Counter::DueOnTime,
+    Counter::RejectedRegistered,
+    Counter::NoticeDaysSum,
+    Counter::WithholdingRegistered,
+    Counter::WithholdingUnregistered,
+    Counter::ObjectionsDecided,
+    Counter::ObjectionsOverturned,
+];
+
 pub fn components(t: &Totals, w: Workload, policy: &ScoringPolicy) -> Vec<ComponentScore> {
     let decided = t.get(Counter::Decided);
     // Timeliness judges every request whose due date fell in the period:
@@ -1305,6 +1325,31 @@ mod tests {
         ];
         for (s, b) in cases {
             assert_eq!(p.band(s), b, "{s}");
+        }
+    }
+
+    #[test]
+    fn a_score_reads_only_the_scored_counters() {
+        // Every counter with its own value, then only the scored ones: the
+        // components, the open flow and the sample sizes must not differ.
+        let mut p = ScoringPolicy::default_for(2026);
+        p.components = Component::ALL.iter().map(|c| (*c, 1.0)).collect();
+        let (mut full, mut scored) = (Totals::default(), Totals::default());
+        for (i, c) in Counter::all().into_iter().enumerate() {
+            let v = 40 + 3 * i as i64;
+            full.add(Key::Count(c), v);
+            if SCORED.contains(&c) {
+                scored.add(Key::Count(c), v);
+            }
+        }
+        let w = Workload {
+            pending_at_end: 7,
+            overdue_unanswered: 5,
+        };
+        assert_eq!(components(&full, w, &p), components(&scored, w, &p));
+        assert_eq!(open_flow(&full), open_flow(&scored));
+        for c in [Counter::Decided, Counter::Received] {
+            assert_eq!(full.get(c), scored.get(c));
         }
     }
 

@@ -172,6 +172,7 @@ impl super::FigureStore for SqlStore {
         agency_ids: &[String],
         from: &str,
         to: &str,
+        counters: &[Counter],
         with_hist: bool,
     ) -> Result<HashMap<String, Totals>> {
         let mut out: HashMap<String, Totals> = HashMap::new();
@@ -180,7 +181,6 @@ impl super::FigureStore for SqlStore {
         }
         let mut p = self.read_lagging().await?;
         let mut conn = p.conn();
-        let counters = Counter::all();
         let sums: Vec<String> = counters
             .iter()
             .map(|c| format!("CAST(SUM({0}) AS BIGINT) AS {0}", c.column()))
@@ -448,13 +448,15 @@ impl super::FigureStore for SqlStore {
     }
 
     async fn group_members(&self, group: &str) -> Result<Vec<Agency>> {
-        let rows = Sql::new(format!(
-            "SELECT {AGENCY_COLUMNS} FROM agencies WHERE comparison_group = $1 ORDER BY id"
-        ))
-        .bind(group)
-        .fetch_all(&mut self.read().await?.conn())
-        .await?;
-        rows.iter().map(agency_from_row).collect()
+        // From the cached list (ordered by id): the national group is every
+        // Pemda, and the list costs one stamp read.
+        Ok(self
+            .all_agencies()
+            .await?
+            .iter()
+            .filter(|a| a.comparison_group == group)
+            .cloned()
+            .collect())
     }
 
     async fn get_policy(&self, year: i16) -> Result<Option<(ScoringPolicy, Timestamp)>> {
@@ -493,12 +495,13 @@ impl super::FigureStore for SqlStore {
             qb.push(" AND agency_id IN ");
             qb.push_list(agency_ids.iter().map(String::as_str));
         }
-        let wanted: std::collections::HashSet<&str> = if many {
+        let rows = qb.fetch_all(&mut self.read_lagging().await?.conn()).await?;
+        let wanted: std::collections::HashSet<&str> = if many && !rows.is_empty() {
             agency_ids.iter().map(String::as_str).collect()
         } else {
             Default::default()
         };
-        for row in qb.fetch_all(&mut self.read_lagging().await?.conn()).await? {
+        for row in rows {
             let id: String = row.get("agency_id")?;
             if many && !wanted.contains(id.as_str()) {
                 continue;

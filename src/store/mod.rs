@@ -22,7 +22,7 @@ use crate::{
         figures::{ScoringPolicy, Totals},
         objection::{Dispute, Objection},
         request::{Event, Request},
-        stats::Contributions,
+        stats::{Contributions, Counter},
     },
     error::{Error, Result},
 };
@@ -372,14 +372,15 @@ impl CellLevel {
 /// and published rankings; and the data generator's bulk loads.
 #[async_trait::async_trait]
 pub trait FigureStore: Send + Sync + 'static {
-    /// Summed cells per agency for months `from..=to` (`YYYY-MM`), with the
-    /// distributions when `with_hist`.
+    /// Summed cells per agency for months `from..=to` (`YYYY-MM`): the
+    /// `counters` asked for, with the distributions when `with_hist`.
     async fn month_totals(
         &self,
         level: CellLevel,
         agency_ids: &[String],
         from: &str,
         to: &str,
+        counters: &[Counter],
         with_hist: bool,
     ) -> Result<HashMap<String, Totals>>;
     /// Requests open at the start of `month` per agency.

@@ -15,7 +15,7 @@ use clap::Parser;
 use ppid::{
     app::App,
     clock::SystemClock,
-    domain::{AgencyKind, agency::NewAgency},
+    domain::{AgencyKind, agency::NewAgency, stats::Counter},
     pb::ppid::v1::{
         self as pb, indicator_service_client::IndicatorServiceClient,
         request_service_client::RequestServiceClient,
@@ -229,6 +229,7 @@ async fn main() -> anyhow::Result<()> {
             &ids,
             &format!("{}-01", args.year),
             &format!("{}-12", args.year),
+            &Counter::all(),
             true,
         )
         .await?;
@@ -249,7 +250,14 @@ async fn main() -> anyhow::Result<()> {
     let (first, last) = (format!("{}-01", args.year), format!("{}-12", args.year));
     let all_ids: Vec<String> = all.iter().map(|a| a.id.clone()).collect();
     let agency_cells = store
-        .month_totals(store::CellLevel::Agency, &all_ids, &first, &last, false)
+        .month_totals(
+            store::CellLevel::Agency,
+            &all_ids,
+            &first,
+            &last,
+            &Counter::all(),
+            false,
+        )
         .await?;
     let mut summed: std::collections::HashMap<&str, ppid::domain::figures::Totals> =
         std::collections::HashMap::new();
@@ -260,7 +268,14 @@ async fn main() -> anyhow::Result<()> {
     }
     let pemda_ids: Vec<String> = summed.keys().map(|k| k.to_string()).collect();
     let pemda_cells = store
-        .month_totals(store::CellLevel::Pemda, &pemda_ids, &first, &last, false)
+        .month_totals(
+            store::CellLevel::Pemda,
+            &pemda_ids,
+            &first,
+            &last,
+            &Counter::all(),
+            false,
+        )
         .await?;
     let pemda_mismatches = pemda_ids
         .iter()
