@@ -213,12 +213,18 @@ async fn main() -> anyhow::Result<()> {
         }
         naive.sort_by(f64::total_cmp);
         let p50 = percentile(&ms, 0.5);
-        let n50 = percentile(&naive, 0.5);
+        // `--naive-iterations 0` leaves the recomputation out (at national
+        // size it takes minutes).
+        let (naive_ms, ratio) = if naive.is_empty() {
+            ("–".to_string(), "–".to_string())
+        } else {
+            let n50 = percentile(&naive, 0.5);
+            (format!("{n50:.0}"), format!("{:.0}x", n50 / p50))
+        };
         println!(
-            "| {label} | {p50:.2} | {:.2} | {:.2} | {n50:.0} | {:.0}x |",
+            "| {label} | {p50:.2} | {:.2} | {:.2} | {naive_ms} | {ratio} |",
             percentile(&ms, 0.9),
             ms[ms.len() - 1],
-            n50 / p50
         );
     }
     // The cells and the recomputation must agree.
