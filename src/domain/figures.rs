@@ -509,10 +509,9 @@ fn rate_component(
     }
 }
 
-/// The request-based components for summed cells.
 /// The counters a score reads: [`components`], [`open_flow`] and the
 /// sample sizes. A ranking sums only these (a national ranking sums every
-/// Pemda's months; the other counters would cost four times as much).
+/// Pemda's cells; the other counters would cost four times as much).
 pub const SCORED: [Counter; 14] = [
     Counter::Received,
     Counter::Withdrawn,
@@ -530,6 +529,7 @@ pub const SCORED: [Counter; 14] = [
     Counter::ObjectionsOverturned,
 ];
 
+/// The request-based components for summed cells.
 pub fn components(t: &Totals, w: Workload, policy: &ScoringPolicy) -> Vec<ComponentScore> {
     let decided = t.get(Counter::Decided);
     // Timeliness judges every request whose due date fell in the period:
