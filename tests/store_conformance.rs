@@ -365,6 +365,7 @@ macro_rules! conformance {
 }
 
 conformance! {
+    unanswered_cells_follow_every_change;
     dip_entries_versions_and_facts;
     agencies_derive_pemda_path_and_group;
     agencies_list_by_id_parent_and_page;
@@ -687,8 +688,10 @@ async fn apply(
 /// Each Pemda's own cells (kept by triggers) equal the sum of the cells of
 /// the agencies whose Pemda it is, for every figure the rankings read:
 /// counters over months and the year, requests open before a month, and
-/// requests overdue without a notice.
+/// requests overdue without a notice. And the overdue counts read from the
+/// unanswered cells equal the register's.
 async fn assert_pemda_cells_agree(store: &Arc<dyn Store>, tree: &Tree) {
+    assert_unanswered_cells_agree(store, tree).await;
     let all = [
         &tree.banten,
         &tree.serang,
@@ -807,6 +810,177 @@ async fn assert_pemda_cells_agree(store: &Arc<dyn Store>, tree: &Tree) {
             );
         }
     }
+}
+
+/// Per agency and per Pemda, requests overdue without a notice over 2026
+/// at `now`, through the store's read (from the unanswered cells, for the
+/// months that have ended) and from the register alone (two ranges that
+/// are not whole months, so the read takes the register).
+async fn overdue_both_ways(
+    store: &Arc<dyn Store>,
+    level: CellLevel,
+    keys: &[String],
+    now: Timestamp,
+) -> (BTreeMap<String, i64>, BTreeMap<String, i64>) {
+    let read = |from: &str, to: &str| {
+        let (from, to) = (d(from), d(to));
+        async move {
+            store
+                .overdue_unanswered(level, keys, from, to, now)
+                .await
+                .unwrap()
+        }
+    };
+    let nonzero = |m: std::collections::HashMap<String, i64>| -> BTreeMap<String, i64> {
+        m.into_iter().filter(|(_, n)| *n != 0).collect()
+    };
+    let cells = nonzero(read("2026-01-01", "2026-12-31").await);
+    let mut register = read("2026-01-01", "2026-06-14").await;
+    for (k, n) in read("2026-06-15", "2026-12-31").await {
+        *register.entry(k).or_insert(0) += n;
+    }
+    (cells, nonzero(register))
+}
+
+async fn assert_unanswered_cells_agree(store: &Arc<dyn Store>, tree: &Tree) {
+    let agencies: Vec<String> = [
+        &tree.banten,
+        &tree.serang,
+        &tree.dinkes,
+        &tree.puskesmas,
+        &tree.disdik,
+        &tree.bappeda,
+        &tree.jayapura,
+        &tree.dinkes_jayapura,
+    ]
+    .iter()
+    .map(|a| a.id.clone())
+    .collect();
+    let pemdas: Vec<String> = ["banten", "kota-serang", "kota-jayapura"]
+        .map(String::from)
+        .to_vec();
+    for now in [
+        "2026-03-20T00:00:00Z",
+        "2026-07-15T00:00:00Z",
+        "2026-12-31T00:00:00Z",
+        "2027-06-01T00:00:00Z",
+    ] {
+        for (level, keys) in [(CellLevel::Agency, &agencies), (CellLevel::Pemda, &pemdas)] {
+            let (cells, register) = overdue_both_ways(store, level, keys, t(now)).await;
+            assert_eq!(cells, register, "{level:?} at {now}");
+        }
+    }
+}
+
+/// The unanswered cells follow every change that starts, moves or stops a
+/// request's clock: filing, extension (into another month), forwarding to
+/// another agency, the notice, withdrawal; per agency and per Pemda, and
+/// only months that have ended are read from them.
+async fn unanswered_cells_follow_every_change(store: Arc<dyn Store>) {
+    let s = &store;
+    let tree = seed(s).await;
+    // Dinkes Serang, Tue 17 Mar: due in April (Nyepi and Idul Fitri
+    // between), extended within April.
+    let a = file(s, &tree.dinkes, "2026-03-17T02:00:00Z").await;
+    // Disdik, Mon 2 Mar: due in March; extended into the next month?
+    let b = file(s, &tree.disdik, "2026-03-02T02:00:00Z").await;
+    // Bappeda: answered; Puskesmas: withdrawn; Dinkes Jayapura: forwarded
+    // nowhere (its own Pemda), left unanswered.
+    let c = file(s, &tree.bappeda, "2026-05-04T02:00:00Z").await;
+    let e = file(s, &tree.puskesmas, "2026-05-05T02:00:00Z").await;
+    let f = file(s, &tree.dinkes_jayapura, "2026-05-06T01:00:00Z").await;
+    // Forwarded from Dinkes to Bappeda, then left unanswered.
+    let g = file(s, &tree.dinkes, "2026-06-01T02:00:00Z").await;
+    let later = "2027-01-05T00:00:00Z";
+    let count = |level: CellLevel, key: &str| {
+        let keys = vec![key.to_string()];
+        async move {
+            let (cells, register) = overdue_both_ways(s, level, &keys, t(later)).await;
+            assert_eq!(cells, register, "{level:?} {keys:?}");
+            cells.values().sum::<i64>()
+        }
+    };
+    assert_eq!(count(CellLevel::Pemda, "kota-serang").await, 5);
+    assert_eq!(count(CellLevel::Pemda, "kota-jayapura").await, 1);
+    assert_eq!(count(CellLevel::Agency, "serang-dinkes").await, 2);
+
+    let a2 = apply(
+        s,
+        &a,
+        extend("Data di beberapa bidang"),
+        "2026-03-18T02:00:00Z",
+        PPID_UTAMA,
+    )
+    .await;
+    let b2 = apply(
+        s,
+        &b,
+        extend("Data di beberapa bidang"),
+        "2026-03-03T02:00:00Z",
+        PPID_UTAMA,
+    )
+    .await;
+    assert_ne!(
+        &b.due_date.unwrap().to_string()[..7],
+        &b2.due_date.unwrap().to_string()[..7],
+        "the extension moves b into another month"
+    );
+    apply(
+        s,
+        &c,
+        Command::Respond(notice(Outcome::Granted, None)),
+        "2026-05-06T02:00:00Z",
+        PPID_UTAMA,
+    )
+    .await;
+    apply(
+        s,
+        &e,
+        Command::Withdraw { reason: None },
+        "2026-05-06T02:00:00Z",
+        PPID_UTAMA,
+    )
+    .await;
+    apply(
+        s,
+        &g,
+        Command::Forward {
+            target: tree.bappeda.clone(),
+            reason: Some("Data perencanaan dikelola Bappeda".into()),
+        },
+        "2026-06-02T02:00:00Z",
+        PPID_UTAMA,
+    )
+    .await;
+    assert_eq!(count(CellLevel::Pemda, "kota-serang").await, 3, "a, b, g");
+    assert_eq!(count(CellLevel::Pemda, "kota-jayapura").await, 1, "f");
+    assert_eq!(count(CellLevel::Agency, "serang-dinkes").await, 1, "a");
+    assert_eq!(count(CellLevel::Agency, "serang-disdik").await, 1, "b");
+    assert_eq!(count(CellLevel::Agency, "serang-bappeda").await, 1, "g");
+    assert_eq!(count(CellLevel::Agency, "puskesmas-kaligandu").await, 0);
+    apply(
+        s,
+        &a2,
+        Command::Respond(notice(Outcome::Granted, None)),
+        "2026-04-20T02:00:00Z",
+        PPID_UTAMA,
+    )
+    .await;
+    assert_eq!(count(CellLevel::Pemda, "kota-serang").await, 2, "b, g");
+    assert_eq!(count(CellLevel::Agency, "serang-dinkes").await, 0);
+    let _ = &f;
+
+    // Before b's month has ended, it is counted from the register: at the
+    // end of its due day it is overdue, not before.
+    let due = b2.due_date.unwrap();
+    let end = ppid::domain::time::end_of_day(due, &tree.disdik.tz()).unwrap();
+    let disdik = vec![tree.disdik.id.clone()];
+    for (now, want) in [(end - SignedDuration::from_secs(1), 0), (end, 1)] {
+        let (cells, register) = overdue_both_ways(s, CellLevel::Agency, &disdik, now).await;
+        assert_eq!(cells, register, "at {now}");
+        assert_eq!(cells.values().sum::<i64>(), want, "at {now}");
+    }
+    assert_pemda_cells_agree(s, &tree).await;
 }
 
 async fn snapshot(store: &Arc<dyn Store>, id: Uuid) -> (Request, Vec<Event>) {
@@ -3772,6 +3946,21 @@ async fn history_survives_the_migration(url: &str) {
     assert_eq!(kinds(&events), [EventType::Submitted]);
     assert_eq!(events[0].actor, "desk");
     assert_eq!(events[0].event_time, t("2026-03-11T02:00:00Z"));
+    // The unanswered cells were filled from the register: both requests,
+    // due in April, overdue by next year.
+    for (level, key) in [(CellLevel::Agency, "kab-dinkes"), (CellLevel::Pemda, "kab")] {
+        let n = store
+            .overdue_unanswered(
+                level,
+                &[key.to_string()],
+                d("2026-01-01"),
+                d("2026-12-31"),
+                t("2027-01-01T00:00:00Z"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(n.get(key).copied(), Some(2), "{level:?}");
+    }
     // New events go on after the migrated ones.
     let r = store.get_request(one).await.unwrap();
     apply(

@@ -332,34 +332,68 @@ impl super::FigureStore for SqlStore {
             return Ok(out);
         }
         let key = level.key();
-        // The states as literals (fixed names), so the partial index
-        // `requests_unanswered_by_pemda` matches whatever plan is cached.
-        let states: Vec<String> = RequestState::CLOCK_RUNS
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect();
-        // `state = 'pending'`, not `IN ('pending')`: SQLite matches a
-        // partial index's terms as written.
-        let state = match states.as_slice() {
-            [one] => format!("state = {one}"),
-            _ => format!("state IN ({})", states.join(", ")),
+        let split = OverdueSplit::new(from, to, now);
+        // One statement, so the cells and the register are read at one
+        // moment: the ended months from the cells, the rest from the
+        // register. The key list is bound once and named in both arms.
+        let mut qb = Sql::new("");
+        let mut list = String::new();
+        let mut push_keys = |qb: &mut Sql| {
+            if list.is_empty() {
+                let at = qb.text().len();
+                qb.push_list(agency_ids.iter().map(String::as_str));
+                list = qb.text()[at..].to_string();
+            } else {
+                qb.push(&list);
+            }
         };
-        let mut qb = Sql::new(format!(
-            "SELECT {key}, CAST(COUNT(*) AS BIGINT) AS n FROM requests WHERE {state}"
-        ));
-        qb.push(&format!(" AND {key} IN "))
-            .push_list(agency_ids.iter().map(String::as_str))
-            .push(" AND due_end_time <= ")
-            .push_bind(ts(now))
-            .push(" AND due_date >= ")
-            .push_bind(from.to_string())
-            .push(" AND due_date <= ")
-            .push_bind(to.to_string())
-            // A request an overturn sent back is judged by its first
-            // notice (counted in the cells), not by its new due date.
-            .push(&format!(" AND first_notice IS NULL GROUP BY {key}"));
+        if let Some((first, last)) = &split.cells {
+            qb.push(&format!(
+                "SELECT {key}, CAST(SUM(n) AS BIGINT) AS n FROM {} WHERE {key} IN ",
+                level.unanswered()
+            ));
+            push_keys(&mut qb);
+            qb.push(" AND due_month >= ")
+                .push_bind(first.clone())
+                .push(" AND due_month <= ")
+                .push_bind(last.clone())
+                .push(&format!(" GROUP BY {key}"));
+        }
+        if let Some((first, last)) = split.register {
+            if split.cells.is_some() {
+                qb.push(" UNION ALL ");
+            }
+            // The states as literals (fixed names), so the partial index
+            // `requests_unanswered_by_pemda` matches whatever plan is cached.
+            let states: Vec<String> = RequestState::CLOCK_RUNS
+                .iter()
+                .map(|s| format!("'{}'", s.as_str()))
+                .collect();
+            // `state = 'pending'`, not `IN ('pending')`: SQLite matches a
+            // partial index's terms as written.
+            let state = match states.as_slice() {
+                [one] => format!("state = {one}"),
+                _ => format!("state IN ({})", states.join(", ")),
+            };
+            qb.push(&format!(
+                "SELECT {key}, CAST(COUNT(*) AS BIGINT) AS n FROM requests WHERE {state} AND {key} IN "
+            ));
+            push_keys(&mut qb);
+            qb.push(" AND due_end_time <= ")
+                .push_bind(ts(now))
+                .push(" AND due_date >= ")
+                .push_bind(first.to_string())
+                .push(" AND due_date <= ")
+                .push_bind(last.to_string())
+                // A request an overturn sent back is judged by its first
+                // notice (counted in the cells), not by its new due date.
+                .push(&format!(" AND first_notice IS NULL GROUP BY {key}"));
+        }
+        if qb.text().is_empty() {
+            return Ok(out);
+        }
         for row in qb.fetch_all(&mut self.read_lagging().await?.conn()).await? {
-            out.insert(row.get_at::<String>(0)?, row.get::<i64>("n")?);
+            *out.entry(row.get_at::<String>(0)?).or_insert(0) += row.get::<i64>("n")?;
         }
         Ok(out)
     }
@@ -834,4 +868,97 @@ pub(crate) async fn backfill_counters(conn: &mut Conn<'_>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Where an overdue count over due dates `from..=to` at `now` is read:
+/// whole months that have ended in every time zone from the cells (each
+/// of their due dates' ends has passed), the rest from the register.
+#[derive(Debug, PartialEq, Eq)]
+struct OverdueSplit {
+    /// First and last due month (`YYYY-MM`) read from the cells.
+    cells: Option<(String, String)>,
+    /// First and last due date read from the register.
+    register: Option<(Date, Date)>,
+}
+
+impl OverdueSplit {
+    fn new(from: Date, to: Date, now: Timestamp) -> Self {
+        let register = |first: Date| (first <= to).then_some((first, to));
+        let whole = from.day() == 1 && to.tomorrow().is_ok_and(|t| t.day() == 1);
+        // A due date ends at the next local midnight: at the latest 12
+        // hours after UTC midnight (UTC-12). So every due date before the
+        // month of `now - 12h` (UTC) has ended.
+        let settled = now
+            .checked_sub(jiff::SignedDuration::from_hours(12))
+            .ok()
+            .map(|t| {
+                jiff::tz::TimeZone::UTC
+                    .to_datetime(t)
+                    .date()
+                    .first_of_month()
+            });
+        let Some(settled) = settled.filter(|&s| whole && from < s) else {
+            return Self {
+                cells: None,
+                register: register(from),
+            };
+        };
+        let month = |d: Date| format!("{:04}-{:02}", d.year(), d.month());
+        let last_cell = to.min(settled.yesterday().unwrap_or(settled));
+        Self {
+            cells: Some((month(from), month(last_cell))),
+            register: register(settled),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::date;
+
+    use super::*;
+
+    #[test]
+    fn overdue_counts_read_ended_months_from_the_cells() {
+        let t = |s: &str| s.parse::<Timestamp>().unwrap();
+        let cells = |a: &str, b: &str| Some((a.to_string(), b.to_string()));
+        #[rustfmt::skip]
+        let cases = [
+            // A past year: all cells.
+            (date(2025, 1, 1), date(2025, 12, 31), "2026-12-07T03:00:00Z",
+             cells("2025-01", "2025-12"), None),
+            // The current year: ended months from the cells, this month
+            // from the register.
+            (date(2026, 1, 1), date(2026, 12, 31), "2026-12-07T03:00:00Z",
+             cells("2026-01", "2026-11"), Some((date(2026, 12, 1), date(2026, 12, 31)))),
+            // Within 12 hours of the month's start, last month's last day
+            // may not have ended everywhere: the register reads it.
+            (date(2026, 1, 1), date(2026, 12, 31), "2026-12-01T11:59:59Z",
+             cells("2026-01", "2026-10"), Some((date(2026, 11, 1), date(2026, 12, 31)))),
+            (date(2026, 1, 1), date(2026, 12, 31), "2026-12-01T12:00:00Z",
+             cells("2026-01", "2026-11"), Some((date(2026, 12, 1), date(2026, 12, 31)))),
+            // A quarter still running: the register only.
+            (date(2026, 10, 1), date(2026, 12, 31), "2026-10-05T00:00:00Z",
+             None, Some((date(2026, 10, 1), date(2026, 12, 31)))),
+            // Not whole months: the register only.
+            (date(2025, 1, 2), date(2025, 12, 31), "2026-12-07T03:00:00Z",
+             None, Some((date(2025, 1, 2), date(2025, 12, 31)))),
+            (date(2025, 1, 1), date(2025, 12, 30), "2026-12-07T03:00:00Z",
+             None, Some((date(2025, 1, 1), date(2025, 12, 30)))),
+            // A future period: the register (nothing is due there yet).
+            (date(2027, 1, 1), date(2027, 12, 31), "2026-12-07T03:00:00Z",
+             None, Some((date(2027, 1, 1), date(2027, 12, 31)))),
+        ];
+        for (from, to, now, want_cells, want_register) in cases {
+            let got = OverdueSplit::new(from, to, t(now));
+            assert_eq!(
+                got,
+                OverdueSplit {
+                    cells: want_cells,
+                    register: want_register
+                },
+                "{from}..{to} at {now}"
+            );
+        }
+    }
 }

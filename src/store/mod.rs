@@ -359,6 +359,14 @@ impl CellLevel {
         }
     }
 
+    /// The unanswered requests' cells (by due month).
+    pub(crate) fn unanswered(self) -> &'static str {
+        match self {
+            Self::Agency => "agency_unanswered",
+            Self::Pemda => "pemda_unanswered",
+        }
+    }
+
     /// The key column, in the cells and in `requests`.
     pub(crate) fn key(self) -> &'static str {
         match self {

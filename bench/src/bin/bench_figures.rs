@@ -291,16 +291,40 @@ async fn main() -> anyhow::Result<()> {
         "Pemda cells vs the sum of their agencies' cells for {} Pemdas: {pemda_mismatches} mismatches",
         pemda_ids.len()
     );
+    // Each Pemda's overdue requests from its unanswered cells (the year's
+    // ended months) against the register alone (the same year in two
+    // ranges that are not whole months, which the store reads from it).
+    let now = jiff::Timestamp::now();
+    let overdue = |from: jiff::civil::Date, to: jiff::civil::Date| {
+        store.overdue_unanswered(store::CellLevel::Pemda, &pemda_ids, from, to, now)
+    };
+    let from_cells = overdue(from, to).await?;
+    let mid = jiff::civil::Date::new(args.year as i16, 6, 14)?;
+    let mut from_register = overdue(from, mid).await?;
+    for (k, n) in overdue(mid.tomorrow()?, to).await? {
+        *from_register.entry(k).or_insert(0) += n;
+    }
+    let overdue_mismatches = pemda_ids
+        .iter()
+        .filter(|p| {
+            from_cells.get(*p).copied().unwrap_or(0) != from_register.get(*p).copied().unwrap_or(0)
+        })
+        .count();
+    println!(
+        "unanswered cells vs the register for {} Pemdas ({} overdue requests): {overdue_mismatches} mismatches",
+        pemda_ids.len(),
+        from_register.values().sum::<i64>()
+    );
     let _ = stop.send(());
 
     if args.submit_seconds > 0 {
         // Two fresh databases, the same load, alternating phases.
         let dir = tempfile_dir()?;
         let mut servers = Vec::new();
-        for (label, maintain, pemda_cells) in [
-            ("with figure cells and Pemda cells", true, true),
-            ("with figure cells, without Pemda cells", true, false),
-            ("without figure cells", false, false),
+        for (label, maintain, national_cells) in [
+            ("with figure cells and national cells", true, true),
+            ("with figure cells, without national cells", true, false),
+            ("without any cells", false, false),
         ] {
             let url = if store::is_postgres(&args.submit_database) {
                 let name = format!("ppid_bench_{}", uuid::Uuid::new_v4().simple());
@@ -331,8 +355,8 @@ async fn main() -> anyhow::Result<()> {
                 ..StoreSettings::default()
             };
             let (addr, channel, store, stop) = start(&url, settings).await?;
-            if !pemda_cells {
-                drop_pemda_triggers(&url).await?;
+            if !national_cells {
+                drop_national_triggers(&url).await?;
             }
             App::new(store.clone(), Arc::new(SystemClock))
                 .create_agency(NewAgency {
@@ -380,7 +404,7 @@ async fn main() -> anyhow::Result<()> {
         }
         let rate = |i: usize| totals[i].0 as f64 / totals[i].2;
         println!(
-            "\nthe Pemda cells cost {:.1}% of SubmitRequest throughput; all figure cells {:.1}%",
+            "\nthe national cells (Pemda, unanswered) cost {:.1}% of SubmitRequest throughput; all cells {:.1}%",
             100.0 * (1.0 - rate(0) / rate(1)),
             100.0 * (1.0 - rate(0) / rate(2))
         );
@@ -391,19 +415,33 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The baseline without Pemda cells: the same schema, its triggers
-/// dropped (migration sqlite 0023 / postgres 0021 adds them).
-async fn drop_pemda_triggers(url: &str) -> anyhow::Result<()> {
+/// The baseline without the national cells: the same schema, the
+/// triggers of the Pemda cells (migration sqlite 0023 / postgres 0021) and
+/// of the unanswered cells (sqlite 0032 / postgres 0031) dropped.
+async fn drop_national_triggers(url: &str) -> anyhow::Result<()> {
     if store::is_postgres(url) {
         let pool = sqlx::PgPool::connect(url).await?;
-        sqlx::query("DROP TRIGGER pemda_cells ON agency_month_stats")
-            .execute(&pool)
-            .await?;
+        for t in [
+            "pemda_cells ON agency_month_stats",
+            "unanswered_cells ON requests",
+            "unanswered_cells_update ON requests",
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP TRIGGER {t}")))
+                .execute(&pool)
+                .await?;
+        }
         pool.close().await;
     } else {
         let pool = sqlx::SqlitePool::connect(&format!("sqlite://{url}")).await?;
-        for t in ["insert", "update", "delete"] {
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP TRIGGER pemda_cells_{t}")))
+        for t in [
+            "pemda_cells_insert",
+            "pemda_cells_update",
+            "pemda_cells_delete",
+            "unanswered_insert",
+            "unanswered_update",
+            "unanswered_delete",
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP TRIGGER {t}")))
                 .execute(&pool)
                 .await?;
         }
