@@ -870,6 +870,12 @@ pub enum PeriodKind {
     Range,
 }
 
+/// Whether `start..=end` covers whole months (the first of one month to
+/// the last of another).
+pub fn whole_months(start: Date, end: Date) -> bool {
+    start.day() == 1 && end.tomorrow().is_ok_and(|t| t.day() == 1)
+}
+
 impl Period {
     /// A calendar year.
     pub fn year(year: i16) -> Option<Self> {
@@ -946,7 +952,7 @@ impl Period {
 
     /// Whether it covers whole months (then the monthly cells serve it).
     pub fn whole_months(&self) -> bool {
-        self.start.day() == 1 && self.end.tomorrow().is_ok_and(|t| t.day() == 1)
+        whole_months(self.start, self.end)
     }
 
     /// The cells that sum to it when it covers whole months: a year's or a

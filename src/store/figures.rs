@@ -332,7 +332,8 @@ impl super::FigureStore for SqlStore {
             return Ok(out);
         }
         let key = level.key();
-        let split = OverdueSplit::new(from, to, now);
+        let OverdueSplit { cells, register } = OverdueSplit::new(from, to, now);
+        let with_cells = cells.is_some();
         // One statement, so the cells and the register are read at one
         // moment: the ended months from the cells, the rest from the
         // register. The key list is bound once and named in both arms.
@@ -347,20 +348,20 @@ impl super::FigureStore for SqlStore {
                 qb.push(&list);
             }
         };
-        if let Some((first, last)) = &split.cells {
+        if let Some((first, last)) = cells {
             qb.push(&format!(
                 "SELECT {key}, CAST(SUM(n) AS BIGINT) AS n FROM {} WHERE {key} IN ",
                 level.unanswered()
             ));
             push_keys(&mut qb);
             qb.push(" AND due_month >= ")
-                .push_bind(first.clone())
+                .push_bind(first)
                 .push(" AND due_month <= ")
-                .push_bind(last.clone())
+                .push_bind(last)
                 .push(&format!(" GROUP BY {key}"));
         }
-        if let Some((first, last)) = split.register {
-            if split.cells.is_some() {
+        if let Some((first, last)) = register {
+            if with_cells {
                 qb.push(" UNION ALL ");
             }
             // The states as literals (fixed names), so the partial index
@@ -884,7 +885,7 @@ struct OverdueSplit {
 impl OverdueSplit {
     fn new(from: Date, to: Date, now: Timestamp) -> Self {
         let register = |first: Date| (first <= to).then_some((first, to));
-        let whole = from.day() == 1 && to.tomorrow().is_ok_and(|t| t.day() == 1);
+        let whole = crate::domain::figures::whole_months(from, to);
         // A due date ends at the next local midnight: at the latest 12
         // hours after UTC midnight (UTC-12). So every due date before the
         // month of `now - 12h` (UTC) has ended.
@@ -903,10 +904,9 @@ impl OverdueSplit {
                 register: register(from),
             };
         };
-        let month = |d: Date| format!("{:04}-{:02}", d.year(), d.month());
         let last_cell = to.min(settled.yesterday().unwrap_or(settled));
         Self {
-            cells: Some((month(from), month(last_cell))),
+            cells: Some((stats::month(from), stats::month(last_cell))),
             register: register(settled),
         }
     }
