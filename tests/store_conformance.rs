@@ -365,6 +365,7 @@ macro_rules! conformance {
 }
 
 conformance! {
+    now_counts_and_oldest_follow_the_register;
     unanswered_cells_follow_every_change;
     dip_entries_versions_and_facts;
     agencies_derive_pemda_path_and_group;
@@ -970,6 +971,281 @@ async fn unanswered_cells_follow_every_change(store: Arc<dyn Store>) {
         assert_eq!(cells.values().sum::<i64>(), want, "at {now}");
     }
     assert_pemda_cells_agree(s, &tree).await;
+}
+
+/// An agency's "now" figures (requests past due with the clock running,
+/// answers overdue for delivery) read from the due-month cells and the
+/// current month's rows, and its oldest open requests read agency by agency,
+/// equal a count over the requests themselves: through filing, extension,
+/// notice, delivery, forwarding, withdrawal, return for completion and an
+/// overturn that reopens a rejection; at instants across the year, on the
+/// edges of a month and of a delivery date; for one agency, a Pemda's
+/// subtree, and more agencies than one statement reads.
+async fn now_counts_and_oldest_follow_the_register(store: Arc<dyn Store>) {
+    use ppid::{
+        app::objections::{ObjectionDecisionInput, ObjectionFiling},
+        domain::{
+            DecisionExtent, ExemptionLetter, ObjectionDecision, ObjectionGround,
+            exemption::Exemption,
+        },
+    };
+    let s = &store;
+    let tree = seed(s).await;
+    let serang_tree = [
+        &tree.serang,
+        &tree.dinkes,
+        &tree.puskesmas,
+        &tree.disdik,
+        &tree.bappeda,
+    ];
+    let after =
+        |r: &Request, hours: i64| (r.receive_time + SignedDuration::from_hours(hours)).to_string();
+    let mut made = Vec::new();
+    for month in 1..=11 {
+        for (k, day) in [5, 12, 19].into_iter().enumerate() {
+            let a = serang_tree[(month * 3 + k) % serang_tree.len()];
+            let mut r = file(s, a, &format!("2026-{month:02}-{day:02}T02:00:00Z")).await;
+            r = match (month + k) % 6 {
+                0 | 1 => {
+                    let n = apply(
+                        s,
+                        &r,
+                        Command::Respond(notice(Outcome::Granted, None)),
+                        &after(&r, 26),
+                        PPID_UTAMA,
+                    )
+                    .await;
+                    if (month + k) % 6 == 0 && month % 2 == 0 {
+                        let deliver = Command::RecordDelivery {
+                            deliver_time: None,
+                            note: None,
+                        };
+                        apply(s, &n, deliver, &after(&r, 50), PPID_UTAMA).await
+                    } else {
+                        n
+                    }
+                }
+                2 => {
+                    apply(
+                        s,
+                        &r,
+                        extend("Data di beberapa bidang"),
+                        &after(&r, 26),
+                        PPID_UTAMA,
+                    )
+                    .await
+                }
+                3 if a.id != tree.bappeda.id => {
+                    let forward = Command::Forward {
+                        target: tree.bappeda.clone(),
+                        reason: Some("Data perencanaan dikelola Bappeda".into()),
+                    };
+                    apply(s, &r, forward, &after(&r, 26), PPID_UTAMA).await
+                }
+                4 => {
+                    apply(
+                        s,
+                        &r,
+                        Command::Withdraw { reason: None },
+                        &after(&r, 26),
+                        PPID_UTAMA,
+                    )
+                    .await
+                }
+                5 => apply(s, &r, return_for_completion(), &after(&r, 26), PPID_UTAMA).await,
+                _ => r,
+            };
+            made.push(r);
+        }
+    }
+    // Rejected, objected to, overturned: pending again with a first notice.
+    let r = file(s, &tree.disdik, "2026-06-01T02:00:00Z").await;
+    let decree = d("2026-01-10");
+    let dik = s
+        .at(t("2026-05-01T02:00:00Z"))
+        .create_exemption(Exemption {
+            id: Uuid::now_v7(),
+            agency_id: tree.serang.id.clone(),
+            information: "Dokumen pengadaan yang sedang berjalan".into(),
+            letter: ExemptionLetter::H,
+            category: ppid::domain::InformationCategory::General,
+            sub_item: None,
+            other_law: None,
+            harm: "Membuka informasi ini merugikan kepentingan yang dilindungi Pasal 17".into(),
+            public_interest_test: "Kepentingan yang dilindungi lebih besar".into(),
+            decree_number: "SK PPID 1/2026".into(),
+            decree_date: decree,
+            start_date: decree,
+            end_date: None,
+            decided_by: "PPID Utama".into(),
+            revoked: None,
+            create_time: t("2026-05-01T02:00:00Z"),
+        })
+        .await
+        .unwrap();
+    let mut rejected = notice(Outcome::Rejected, None);
+    rejected.exemption_letters = vec![ExemptionLetter::H];
+    rejected.exemptions = vec![(dik.agency_id.clone(), dik.id)];
+    apply(
+        s,
+        &r,
+        Command::Respond(rejected),
+        "2026-06-03T02:00:00Z",
+        PPID_UTAMA,
+    )
+    .await;
+    let o = s
+        .at(t("2026-06-05T02:00:00Z"))
+        .file_objection(
+            ObjectionFiling {
+                id: Uuid::now_v7(),
+                request_id: Some(r.id),
+                agency_id: None,
+                grounds: vec![ObjectionGround::Rejected],
+                statement: "Informasi ini tidak termasuk yang dikecualikan".into(),
+                unpublished_information: None,
+                unpublished_dip_entry: None,
+                unpublished_item: None,
+                file_time: None,
+            },
+            WEB_FORM,
+        )
+        .await
+        .unwrap();
+    s.at(t("2026-06-10T02:00:00Z"))
+        .decide_objection(
+            o.id,
+            ObjectionDecisionInput {
+                decision: ObjectionDecision::Overturned,
+                extent: DecisionExtent::Wholly,
+                reasons: Some("Bukan informasi yang dikecualikan".into()),
+                superior_name: "Sekretaris Daerah".into(),
+                superior_position: "Atasan PPID".into(),
+                decide_time: None,
+                corrected_fee_rupiah: None,
+            },
+            PPID_UTAMA,
+        )
+        .await
+        .unwrap();
+    let reopened = s.get_request(r.id).await.unwrap();
+    assert_eq!(
+        reopened.state,
+        RequestState::Pending,
+        "the overturn reopens it"
+    );
+    assert!(reopened.first_notice.is_some());
+    made.push(reopened);
+    let jayapura = file(s, &tree.dinkes_jayapura, "2026-02-02T01:00:00Z").await;
+    made.push(jayapura);
+
+    let mut rows = Vec::new();
+    for r in &made {
+        rows.push(s.get_request(r.id).await.unwrap());
+    }
+    let want = |scope: &[&Agency], now: Timestamp| {
+        let mine = rows
+            .iter()
+            .filter(|r| scope.iter().any(|a| a.id == r.agency_id));
+        let past_due = mine
+            .clone()
+            .filter(|r| r.state.clock_runs() && r.due_end_time.is_some_and(|e| e <= now))
+            .count() as i64;
+        let overdue_for_delivery = mine.filter(|r| r.is_overdue_for_delivery(now)).count() as i64;
+        store::NowCounts {
+            past_due,
+            overdue_for_delivery,
+        }
+    };
+    let mut nows: Vec<Timestamp> = Vec::new();
+    for month in 1..=12 {
+        for day in [
+            "01T00:00:00Z",
+            "01T11:59:59Z",
+            "01T12:00:00Z",
+            "15T00:00:00Z",
+        ] {
+            nows.push(t(&format!("2026-{month:02}-{day}")));
+        }
+    }
+    nows.push(t("2027-01-01T00:00:00Z"));
+    nows.push(t("2027-03-01T00:00:00Z"));
+    // Each delivery date's last second and end, and each due date's.
+    for r in &rows {
+        let ends = [
+            r.due_end_time,
+            r.notice.as_ref().and_then(|n| n.delivery_due_end_time),
+        ];
+        for end in ends.into_iter().flatten() {
+            nows.push(end - SignedDuration::from_secs(1));
+            nows.push(end);
+        }
+    }
+    let all: Vec<&Agency> = serang_tree
+        .iter()
+        .copied()
+        .chain([&tree.dinkes_jayapura])
+        .collect();
+    let mut seen = store::NowCounts::default();
+    for &now in &nows {
+        for scope in [
+            all.clone(),
+            serang_tree.to_vec(),
+            vec![&tree.disdik],
+            vec![&tree.bappeda],
+        ] {
+            let owned: Vec<Agency> = scope.iter().map(|a| (*a).clone()).collect();
+            let got = s.now_counts(&owned, now).await.unwrap();
+            let ids: Vec<&str> = scope.iter().map(|a| a.id.as_str()).collect();
+            assert_eq!(got, want(&scope, now), "{ids:?} at {now}");
+            seen.past_due = seen.past_due.max(got.past_due);
+            seen.overdue_for_delivery = seen.overdue_for_delivery.max(got.overdue_for_delivery);
+        }
+    }
+    assert!(
+        seen.past_due > 3 && seen.overdue_for_delivery > 1,
+        "the scenario counted something: {seen:?}"
+    );
+
+    // The oldest open requests, agency by agency, merged.
+    let owned: Vec<Agency> = all.iter().map(|a| (*a).clone()).collect();
+    let mut open: Vec<&Request> = rows.iter().filter(|r| r.state.is_open()).collect();
+    open.sort_by_key(|r| (r.receive_time, r.id));
+    assert!(
+        open.iter()
+            .any(|r| r.state == RequestState::AwaitingCompletion)
+    );
+    for limit in [1, 3, 100] {
+        let got = s.oldest_pending(&owned, limit).await.unwrap();
+        let want: Vec<Uuid> = open.iter().take(limit as usize).map(|r| r.id).collect();
+        assert_eq!(
+            got.iter().map(|r| r.id).collect::<Vec<_>>(),
+            want,
+            "limit {limit}"
+        );
+    }
+    // More agencies than one statement reads (100): the oldest of the last.
+    let mut many = owned.clone();
+    for i in 0..120 {
+        many.push(
+            create(
+                s,
+                &format!("jayapura-uptd-{i:03}"),
+                &format!("UPTD {i:03} Kota Jayapura"),
+                AgencyKind::OtherPublicBody,
+                Some("jayapura-dinkes"),
+                WIT,
+            )
+            .await,
+        );
+    }
+    let last = many.last().unwrap().clone();
+    let oldest = file(s, &last, "2026-01-05T01:30:00Z").await;
+    let got = s.oldest_pending(&many, 2).await.unwrap();
+    assert_eq!(
+        got.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![oldest.id, open[0].id]
+    );
 }
 
 async fn snapshot(store: &Arc<dyn Store>, id: Uuid) -> (Request, Vec<Event>) {
@@ -4004,6 +4280,94 @@ mod history_survives_the_events_migration {
         }
         pool.close().await;
         history_survives_the_migration(&url).await;
+    }
+}
+
+/// A database from before the undelivered cells (SQLite 0032, PostgreSQL
+/// 0031) gets them filled from the register when a server opens it: one
+/// answer awaiting delivery since 10 April 2026 (UTC), one request unanswered.
+async fn undelivered_cells_are_filled_from_the_register(
+    url: &str,
+    migrated: impl AsyncFnOnce(&[&str]),
+) {
+    let due = t("2026-04-10T17:00:00Z").as_microsecond();
+    let answered = format!(
+        "UPDATE requests SET state = 'responded', delivery_due_end_time = {due} \
+         WHERE id = '00000000-0000-4000-8000-000000000001'"
+    );
+    migrated(&[
+        BEFORE_EVENT_RECEIPT_TIME[0],
+        BEFORE_EVENT_RECEIPT_TIME[1],
+        &answered,
+    ])
+    .await;
+    let store = store::connect(url, StoreSettings::default())
+        .await
+        .expect("open the store: migrate the rest");
+    let kab = store.list_agencies(None, None, 10).await.unwrap();
+    let subtree = store.subtree(&kab[0]).await.unwrap();
+    for (now, want) in [
+        ("2026-04-10T16:59:59Z", (0, 0)),
+        ("2026-04-10T17:00:00Z", (0, 1)),
+        // April from the cells, the unanswered one (due 14 April) too.
+        ("2026-05-02T00:00:00Z", (1, 1)),
+        ("2027-01-01T00:00:00Z", (1, 1)),
+    ] {
+        let got = store.now_counts(&subtree, t(now)).await.unwrap();
+        assert_eq!((got.past_due, got.overdue_for_delivery), want, "at {now}");
+    }
+}
+
+mod undelivered_cells_filled_by_the_migration {
+    use std::str::FromStr as _;
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn sqlite() {
+        let dir = tempfile::tempdir().expect("create a temporary directory");
+        let url = dir.path().join("ppid.db").to_str().unwrap().to_owned();
+        let options = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
+            .unwrap()
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        undelivered_cells_are_filled_from_the_register(&url, async |rows: &[&str]| {
+            sqlx::migrate!("migrations/sqlite")
+                .run_to(32, &pool)
+                .await
+                .expect("migrate to 0032");
+            for sql in rows {
+                sqlx::query(AssertSqlSafe(*sql))
+                    .execute(&pool)
+                    .await
+                    .expect(sql);
+            }
+            pool.close().await;
+        })
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn postgres() {
+        let Some((url, _guard)) = fresh_postgres_database().await else {
+            return;
+        };
+        let pool = sqlx::PgPool::connect(&url).await.unwrap();
+        undelivered_cells_are_filled_from_the_register(&url, async |rows: &[&str]| {
+            sqlx::migrate!("migrations/postgres")
+                .run_to(31, &pool)
+                .await
+                .expect("migrate to 0031");
+            for sql in rows {
+                sqlx::query(AssertSqlSafe(*sql))
+                    .execute(&pool)
+                    .await
+                    .expect(sql);
+            }
+            pool.close().await;
+        })
+        .await;
     }
 }
 

@@ -177,13 +177,26 @@ pub(crate) struct AgencyTree {
     all: Arc<Vec<Agency>>,
     /// Indexes into `all`, by path.
     by_path: Vec<usize>,
+    /// Each agency's place in id order (by bytes, whatever the database's
+    /// collation): a subtree is ordered by id without comparing strings.
+    id_rank: Vec<usize>,
 }
 
 impl AgencyTree {
     fn new(all: Arc<Vec<Agency>>) -> Self {
         let mut by_path: Vec<usize> = (0..all.len()).collect();
         by_path.sort_by(|a, b| all[*a].path.cmp(&all[*b].path));
-        Self { all, by_path }
+        let mut by_id: Vec<usize> = (0..all.len()).collect();
+        by_id.sort_by(|a, b| all[*a].id.cmp(&all[*b].id));
+        let mut id_rank = vec![0; all.len()];
+        for (rank, i) in by_id.into_iter().enumerate() {
+            id_rank[i] = rank;
+        }
+        Self {
+            all,
+            by_path,
+            id_rank,
+        }
     }
 
     /// `agency` and every agency under it, by id.
@@ -192,12 +205,9 @@ impl AgencyTree {
         let path = |i: &usize| self.all[*i].path.as_str();
         let from = self.by_path.partition_point(|i| path(i) < low.as_str());
         let to = self.by_path.partition_point(|i| path(i) < high.as_str());
-        let mut out: Vec<&Agency> = self.by_path[from..to]
-            .iter()
-            .map(|i| &self.all[*i])
-            .collect();
-        out.sort_by(|a, b| a.id.cmp(&b.id));
-        out
+        let mut at: Vec<usize> = self.by_path[from..to].to_vec();
+        at.sort_unstable_by_key(|i| self.id_rank[*i]);
+        at.into_iter().map(|i| &self.all[i]).collect()
     }
 }
 
@@ -382,42 +392,23 @@ impl App {
     ) -> Result<Figures> {
         let ids: Vec<String> = agencies.iter().map(|a| a.id.clone()).collect();
         let (now, (start, end)) = (self.now(), (period.start, period.end));
-        let mut overdue = self
-            .store
-            .overdue_unanswered(CellLevel::Agency, &ids, start, end, now)
-            .await?;
+        let store = &self.store;
         if period.whole_months() {
             let (from, to) = period.cell_keys();
             let first_month = format!("{:04}-{:02}", period.start.year(), period.start.month());
-            let mut totals = self
-                .store
-                .month_totals(CellLevel::Agency, &ids, &from, &to, counters, with_hist)
-                .await?;
-            let mut pending_start = self
-                .store
-                .pending_before(CellLevel::Agency, &ids, &first_month)
-                .await?;
-            totals.extend(
-                self.store
-                    .month_totals(CellLevel::Pemda, pemdas, &from, &to, counters, false)
-                    .await?
-                    .into_iter()
-                    .map(pemda_key),
-            );
-            pending_start.extend(
-                self.store
-                    .pending_before(CellLevel::Pemda, pemdas, &first_month)
-                    .await?
-                    .into_iter()
-                    .map(pemda_key),
-            );
-            overdue.extend(
-                self.store
-                    .overdue_unanswered(CellLevel::Pemda, pemdas, start, end, now)
-                    .await?
-                    .into_iter()
-                    .map(pemda_key),
-            );
+            // Independent reads, issued together (each on its own
+            // connection): the latency is the slowest, not the sum.
+            let (mut totals, mut pending_start, mut overdue, p_totals, p_pending, p_overdue) = tokio::try_join!(
+                store.month_totals(CellLevel::Agency, &ids, &from, &to, counters, with_hist),
+                store.pending_before(CellLevel::Agency, &ids, &first_month),
+                store.overdue_unanswered(CellLevel::Agency, &ids, start, end, now),
+                store.month_totals(CellLevel::Pemda, pemdas, &from, &to, counters, false),
+                store.pending_before(CellLevel::Pemda, pemdas, &first_month),
+                store.overdue_unanswered(CellLevel::Pemda, pemdas, start, end, now),
+            )?;
+            totals.extend(p_totals.into_iter().map(pemda_key));
+            pending_start.extend(p_pending.into_iter().map(pemda_key));
+            overdue.extend(p_overdue.into_iter().map(pemda_key));
             let keys: Vec<String> = ids
                 .iter()
                 .cloned()
@@ -431,6 +422,9 @@ impl App {
                 "aggregates",
             ));
         }
+        let overdue = store
+            .overdue_unanswered(CellLevel::Agency, &ids, start, end, now)
+            .await?;
         if !pemdas.is_empty() {
             return Err(Error::Internal(anyhow::anyhow!(
                 "a Pemda's cells hold whole months only"
@@ -481,36 +475,24 @@ impl App {
             vec![agency.clone()]
         };
         let ids: Vec<String> = agencies.iter().map(|a| a.id.clone()).collect();
-        let figs = self
-            .figures(&agencies, &[], period, &Counter::all(), true)
-            .await?;
+        let day = period.end.min(time::local_date(self.now(), &agency.tz()));
+        let counters = Counter::all();
+        let (figs, oldest, now, dip) = tokio::try_join!(
+            self.figures(&agencies, &[], period, &counters, true),
+            self.store.oldest_pending(&agencies, 10),
+            self.store.now_counts(&agencies, self.now()),
+            self.dip_coverage(agency, day),
+        )?;
         let (t, pending_start, w) = figs.pooled(&ids);
-        let oldest = self
-            .store
-            .oldest_pending(agency, include_sub_agencies, 10)
-            .await?;
         Ok(AgencyStatistics {
             agency: agency.clone(),
             agency_count: agencies.len(),
             figures: figures::statistics(&t, pending_start, w),
-            open_past_due_now: self
-                .store
-                .open_past_due(agency, include_sub_agencies, self.now())
-                .await?,
-            overdue_for_delivery_now: self
-                .store
-                .overdue_for_delivery(agency, include_sub_agencies, self.now())
-                .await?,
-            oldest_pending: oldest.into_iter().filter(|q| q.state.is_open()).collect(),
+            open_past_due_now: now.past_due,
+            overdue_for_delivery_now: now.overdue_for_delivery,
+            oldest_pending: oldest,
             source: figs.source,
-            dip: Some(
-                self.dip_coverage(
-                    agency,
-                    period.end.min(time::local_date(self.now(), &agency.tz())),
-                )
-                .await?,
-            )
-            .filter(dip::Coverage::kept),
+            dip: Some(dip).filter(dip::Coverage::kept),
         })
     }
 
@@ -558,17 +540,24 @@ impl App {
                 }
             }
         }
-        let mut needed: Vec<String> = subtrees.iter().flatten().map(|a| a.id.clone()).collect();
-        needed.sort();
-        needed.dedup();
-        let figs = self
-            .figures(&agencies, &pemdas, period, &figures::SCORED, false)
-            .await?;
-        let assessments = self
-            .store
-            .assessments(&needed, period.policy_year())
-            .await?;
-        let mut dips = self.dip_items(&members, &subtrees, period, policy).await?;
+        // The assessments of every pooled agency: past a thousand (a
+        // national ranking), all of the year's rather than a list of ids.
+        let needed: Option<Vec<String>> = (subtrees.iter().map(Vec::len).sum::<usize>() <= 1000)
+            .then(|| {
+                let mut once = HashSet::new();
+                subtrees
+                    .iter()
+                    .flatten()
+                    .filter(|a| once.insert(a.id.as_str()))
+                    .map(|a| a.id.clone())
+                    .collect()
+            });
+        let (figs, assessments, mut dips) = tokio::try_join!(
+            self.figures(&agencies, &pemdas, period, &figures::SCORED, false),
+            self.store
+                .assessments(needed.as_deref(), period.policy_year()),
+            self.dip_items(&members, &subtrees, period, policy),
+        )?;
         let mut out = Vec::new();
         for ((m, sub), ks) in members.iter().zip(&subtrees).zip(&keys) {
             let pooled: Vec<String> = sub.iter().map(|a| a.id.clone()).collect();

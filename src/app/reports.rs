@@ -242,7 +242,7 @@ impl App {
             .map(|a| this.section(a, &[a.id.as_str()]))
             .collect();
         let now = self.now();
-        let oldest = store.oldest_pending(&root, true, 10).await?;
+        let oldest = store.oldest_pending(&agencies, 10).await?;
         let ranking = self.report_ranking(&root, year).await?;
         Ok(AnnualReport {
             agency_id: root.id.clone(),
@@ -254,10 +254,9 @@ impl App {
             total,
             agencies: per_agency,
             previous_year,
-            open_past_due_now: store.open_past_due(&root, true, now).await?,
+            open_past_due_now: store.now_counts(&agencies, now).await?.past_due,
             oldest_pending: oldest
                 .into_iter()
-                .filter(|q| q.state.is_open())
                 .map(|q| Pending {
                     request_id: q.id.to_string(),
                     registration_number: q.registration_number,

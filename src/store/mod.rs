@@ -376,6 +376,15 @@ impl CellLevel {
     }
 }
 
+/// What the register holds at one instant, summed over some agencies.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct NowCounts {
+    /// Requests whose clock runs, past their due instant.
+    pub past_due: i64,
+    /// Answers whose information was not delivered by the delivery date.
+    pub overdue_for_delivery: i64,
+}
+
 /// Reads of the figures: counts per (agency, month), policies, assessments
 /// and published rankings; and the data generator's bulk loads.
 #[async_trait::async_trait]
@@ -416,28 +425,11 @@ pub trait FigureStore: Send + Sync + 'static {
         to: Date,
         now: Timestamp,
     ) -> Result<HashMap<String, i64>>;
-    /// Answered requests of the agency (or subtree) with information not
-    /// delivered by the notice's delivery date at `now`.
-    async fn overdue_for_delivery(
-        &self,
-        agency: &Agency,
-        include_sub_agencies: bool,
-        now: Timestamp,
-    ) -> Result<i64>;
-    /// Open requests of the subtree past their due date at `now`.
-    async fn open_past_due(
-        &self,
-        agency: &Agency,
-        include_sub_agencies: bool,
-        now: Timestamp,
-    ) -> Result<i64>;
-    /// The oldest open requests of the subtree.
-    async fn oldest_pending(
-        &self,
-        agency: &Agency,
-        include_sub_agencies: bool,
-        limit: i64,
-    ) -> Result<Vec<Request>>;
+    /// The register's counts at `now` over some agencies (each alone):
+    /// ended months from the due-month cells, the rest from the register.
+    async fn now_counts(&self, agencies: &[Agency], now: Timestamp) -> Result<NowCounts>;
+    /// The oldest open requests of some agencies (each alone), oldest first.
+    async fn oldest_pending(&self, agencies: &[Agency], limit: i64) -> Result<Vec<Request>>;
     /// The agency and every agency below it.
     async fn subtree(&self, agency: &Agency) -> Result<Vec<Agency>>;
     /// Every agency, ordered by id (cached while the table is unchanged).
@@ -446,10 +438,12 @@ pub trait FigureStore: Send + Sync + 'static {
     async fn group_members(&self, group: &str) -> Result<Vec<Agency>>;
     /// The latest policy of a year, with its creation time.
     async fn get_policy(&self, year: i16) -> Result<Option<(ScoringPolicy, Timestamp)>>;
-    /// Assessments of a year by agency.
+    /// Assessments of a year by agency: of `agency_ids`, or (`None`) every
+    /// one of the year (at most one per agency: for a national ranking,
+    /// cheaper than a list of ten thousand ids).
     async fn assessments(
         &self,
-        agency_ids: &[String],
+        agency_ids: Option<&[String]>,
         year: i16,
     ) -> Result<HashMap<String, BTreeMap<String, f64>>>;
     /// A published ranking (JSON), with its publish time.

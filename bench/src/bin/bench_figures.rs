@@ -6,6 +6,7 @@
 //! SubmitRequest throughput with and without the figure cells, in one run.
 //! Loopback only; every loop is bounded.
 use std::{
+    collections::HashMap,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -265,8 +266,7 @@ async fn main() -> anyhow::Result<()> {
             false,
         )
         .await?;
-    let mut summed: std::collections::HashMap<&str, ppid::domain::figures::Totals> =
-        std::collections::HashMap::new();
+    let mut summed: HashMap<&str, ppid::domain::figures::Totals> = HashMap::new();
     for a in &all {
         if let Some(t) = agency_cells.get(&a.id) {
             summed.entry(a.pemda_id.as_str()).or_default().merge(t);
@@ -314,6 +314,52 @@ async fn main() -> anyhow::Result<()> {
         "unanswered cells vs the register for {} Pemdas ({} overdue requests): {overdue_mismatches} mismatches",
         pemda_ids.len(),
         from_register.values().sum::<i64>()
+    );
+    // Each Pemda's "now" figures (past due, overdue for delivery) from the
+    // due-month cells against one pass over the register.
+    let now_micros = now.as_microsecond();
+    let register_sql = "SELECT pemda_id, \
+         CAST(SUM(CASE WHEN state = 'pending' AND due_end_time <= $1 THEN 1 ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN state = 'responded' AND delivery_due_end_time <= $1 THEN 1 ELSE 0 END) AS BIGINT) \
+         FROM requests GROUP BY pemda_id";
+    let register: HashMap<String, (i64, i64)> = if store::is_postgres(&args.database_url) {
+        let pool = sqlx::PgPool::connect(&args.database_url).await?;
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(register_sql)
+            .bind(now_micros)
+            .fetch_all(&pool)
+            .await?;
+        pool.close().await;
+        rows.into_iter().map(|(p, a, b)| (p, (a, b))).collect()
+    } else {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", args.database_url)).await?;
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(register_sql)
+            .bind(now_micros)
+            .fetch_all(&pool)
+            .await?;
+        pool.close().await;
+        rows.into_iter().map(|(p, a, b)| (p, (a, b))).collect()
+    };
+    let mut by_pemda: HashMap<&str, Vec<ppid::domain::agency::Agency>> = HashMap::new();
+    for a in &all {
+        by_pemda
+            .entry(a.pemda_id.as_str())
+            .or_default()
+            .push(a.clone());
+    }
+    let (mut now_mismatches, mut counted) = (0, (0, 0));
+    for (p, agencies) in &by_pemda {
+        let got = store.now_counts(agencies, now).await?;
+        let want = register.get(*p).copied().unwrap_or((0, 0));
+        if (got.past_due, got.overdue_for_delivery) != want {
+            now_mismatches += 1;
+        }
+        counted = (counted.0 + want.0, counted.1 + want.1);
+    }
+    println!(
+        "now figures vs the register for {} Pemdas ({} past due, {} overdue for delivery): {now_mismatches} mismatches",
+        by_pemda.len(),
+        counted.0,
+        counted.1
     );
     let _ = stop.send(());
 
@@ -404,7 +450,7 @@ async fn main() -> anyhow::Result<()> {
         }
         let rate = |i: usize| totals[i].0 as f64 / totals[i].2;
         println!(
-            "\nthe national cells (Pemda, unanswered) cost {:.1}% of SubmitRequest throughput; all cells {:.1}%",
+            "\nthe cells added for national scale (Pemda, unanswered, undelivered) cost {:.1}% of SubmitRequest throughput; all cells {:.1}%",
             100.0 * (1.0 - rate(0) / rate(1)),
             100.0 * (1.0 - rate(0) / rate(2))
         );
@@ -417,7 +463,8 @@ async fn main() -> anyhow::Result<()> {
 
 /// The baseline without the national cells: the same schema, the
 /// triggers of the Pemda cells (migration sqlite 0023 / postgres 0021) and
-/// of the unanswered cells (sqlite 0032 / postgres 0031) dropped.
+/// of the unanswered cells (sqlite 0032 / postgres 0031) and the
+/// undelivered cells (sqlite 0033 / postgres 0032) dropped.
 async fn drop_national_triggers(url: &str) -> anyhow::Result<()> {
     if store::is_postgres(url) {
         let pool = sqlx::PgPool::connect(url).await?;
@@ -425,6 +472,9 @@ async fn drop_national_triggers(url: &str) -> anyhow::Result<()> {
             "pemda_cells ON agency_month_stats",
             "unanswered_cells ON requests",
             "unanswered_cells_update ON requests",
+            "undelivered_cells_insert ON requests",
+            "undelivered_cells_delete ON requests",
+            "undelivered_cells_update ON requests",
         ] {
             sqlx::query(sqlx::AssertSqlSafe(format!("DROP TRIGGER {t}")))
                 .execute(&pool)
@@ -440,6 +490,9 @@ async fn drop_national_triggers(url: &str) -> anyhow::Result<()> {
             "unanswered_insert",
             "unanswered_update",
             "unanswered_delete",
+            "undelivered_insert",
+            "undelivered_update",
+            "undelivered_delete",
         ] {
             sqlx::query(sqlx::AssertSqlSafe(format!("DROP TRIGGER {t}")))
                 .execute(&pool)
