@@ -367,6 +367,7 @@ async fn main() -> anyhow::Result<()> {
         // Two fresh databases, the same load, alternating phases.
         let dir = tempfile_dir()?;
         let mut servers = Vec::new();
+        let mut created = Vec::new();
         for (label, maintain, national_cells) in [
             ("with figure cells and national cells", true, true),
             ("with figure cells, without national cells", true, false),
@@ -379,6 +380,7 @@ async fn main() -> anyhow::Result<()> {
                     .execute(&admin)
                     .await?;
                 admin.close().await;
+                created.push(name.clone());
                 let base = args
                     .submit_database
                     .rsplit_once('/')
@@ -456,6 +458,17 @@ async fn main() -> anyhow::Result<()> {
         );
         for (_, _, stop) in servers {
             let _ = stop.send(());
+        }
+        if !created.is_empty() {
+            let admin = sqlx::PgPool::connect(&args.submit_database).await?;
+            for name in created {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE \"{name}\" WITH (FORCE)"
+                )))
+                .execute(&admin)
+                .await?;
+            }
+            admin.close().await;
         }
     }
     Ok(())
