@@ -4240,28 +4240,59 @@ async fn history_survives_the_migration(url: &str) {
     assert_eq!(kinds(&events), [EventType::Submitted, EventType::Extended]);
 }
 
-mod history_survives_the_events_migration {
+/// A fresh SQLite file at `url` (created), migrated only to `version`,
+/// then `statements` run on it: a database from before a later migration.
+async fn sqlite_at_version(url: &str, version: i64, statements: &[&str]) {
     use std::str::FromStr as _;
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)
+        .unwrap()
+        .create_if_missing(true)
+        .foreign_keys(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    sqlx::migrate!("migrations/sqlite")
+        .run_to(version, &pool)
+        .await
+        .unwrap_or_else(|e| panic!("migrate to {version:04}: {e}"));
+    for sql in statements {
+        sqlx::query(AssertSqlSafe(*sql))
+            .execute(&pool)
+            .await
+            .expect(sql);
+    }
+    pool.close().await;
+}
 
+/// [`sqlite_at_version`] on a fresh PostgreSQL database at `url`.
+async fn postgres_at_version(url: &str, version: i64, statements: &[&str]) {
+    let pool = sqlx::PgPool::connect(url).await.unwrap();
+    sqlx::migrate!("migrations/postgres")
+        .run_to(version, &pool)
+        .await
+        .unwrap_or_else(|e| panic!("migrate to {version:04}: {e}"));
+    for sql in statements {
+        sqlx::query(AssertSqlSafe(*sql))
+            .execute(&pool)
+            .await
+            .expect(sql);
+    }
+    pool.close().await;
+}
+
+/// A file for [`sqlite_at_version`] in a fresh directory (kept while the
+/// directory lives).
+fn sqlite_file() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("create a temporary directory");
+    let url = dir.path().join("ppid.db").to_str().unwrap().to_owned();
+    (dir, url)
+}
+
+mod history_survives_the_events_migration {
     use super::*;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn sqlite() {
-        let dir = tempfile::tempdir().expect("create a temporary directory");
-        let url = dir.path().join("ppid.db").to_str().unwrap().to_owned();
-        let options = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
-            .unwrap()
-            .create_if_missing(true)
-            .foreign_keys(true);
-        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-        sqlx::migrate!("migrations/sqlite")
-            .run_to(11, &pool)
-            .await
-            .expect("migrate to 0011");
-        for sql in BEFORE_EVENT_RECEIPT_TIME {
-            sqlx::query(*sql).execute(&pool).await.expect(sql);
-        }
-        pool.close().await;
+        let (_dir, url) = sqlite_file();
+        sqlite_at_version(&url, 11, BEFORE_EVENT_RECEIPT_TIME).await;
         history_survives_the_migration(&url).await;
     }
 
@@ -4270,15 +4301,7 @@ mod history_survives_the_events_migration {
         let Some((url, _guard)) = fresh_postgres_database().await else {
             return;
         };
-        let pool = sqlx::PgPool::connect(&url).await.unwrap();
-        sqlx::migrate!("migrations/postgres")
-            .run_to(9, &pool)
-            .await
-            .expect("migrate to 0009");
-        for sql in BEFORE_EVENT_RECEIPT_TIME {
-            sqlx::query(*sql).execute(&pool).await.expect(sql);
-        }
-        pool.close().await;
+        postgres_at_version(&url, 9, BEFORE_EVENT_RECEIPT_TIME).await;
         history_survives_the_migration(&url).await;
     }
 }
@@ -4319,31 +4342,13 @@ async fn undelivered_cells_are_filled_from_the_register(
 }
 
 mod undelivered_cells_filled_by_the_migration {
-    use std::str::FromStr as _;
-
     use super::*;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn sqlite() {
-        let dir = tempfile::tempdir().expect("create a temporary directory");
-        let url = dir.path().join("ppid.db").to_str().unwrap().to_owned();
-        let options = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
-            .unwrap()
-            .create_if_missing(true)
-            .foreign_keys(true);
-        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        let (_dir, url) = sqlite_file();
         undelivered_cells_are_filled_from_the_register(&url, async |rows: &[&str]| {
-            sqlx::migrate!("migrations/sqlite")
-                .run_to(32, &pool)
-                .await
-                .expect("migrate to 0032");
-            for sql in rows {
-                sqlx::query(AssertSqlSafe(*sql))
-                    .execute(&pool)
-                    .await
-                    .expect(sql);
-            }
-            pool.close().await;
+            sqlite_at_version(&url, 32, rows).await;
         })
         .await;
     }
@@ -4353,19 +4358,8 @@ mod undelivered_cells_filled_by_the_migration {
         let Some((url, _guard)) = fresh_postgres_database().await else {
             return;
         };
-        let pool = sqlx::PgPool::connect(&url).await.unwrap();
         undelivered_cells_are_filled_from_the_register(&url, async |rows: &[&str]| {
-            sqlx::migrate!("migrations/postgres")
-                .run_to(31, &pool)
-                .await
-                .expect("migrate to 0031");
-            for sql in rows {
-                sqlx::query(AssertSqlSafe(*sql))
-                    .execute(&pool)
-                    .await
-                    .expect(sql);
-            }
-            pool.close().await;
+            postgres_at_version(&url, 31, rows).await;
         })
         .await;
     }

@@ -18,7 +18,7 @@ use crate::{
             RankingEntry, ScoringPolicy, Statistics, Totals, Workload,
         },
         request::Request,
-        stats::Counter,
+        stats::{self, Counter},
         time,
     },
     error::{Error, Result},
@@ -395,7 +395,7 @@ impl App {
         let store = &self.store;
         if period.whole_months() {
             let (from, to) = period.cell_keys();
-            let first_month = format!("{:04}-{:02}", period.start.year(), period.start.month());
+            let first_month = stats::month(period.start);
             // Independent reads, issued together (each on its own
             // connection): the latency is the slowest, not the sum.
             let (mut totals, mut pending_start, mut overdue, p_totals, p_pending, p_overdue) = tokio::try_join!(

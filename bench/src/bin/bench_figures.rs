@@ -322,23 +322,27 @@ async fn main() -> anyhow::Result<()> {
          CAST(SUM(CASE WHEN state = 'pending' AND due_end_time <= $1 THEN 1 ELSE 0 END) AS BIGINT), \
          CAST(SUM(CASE WHEN state = 'responded' AND delivery_due_end_time <= $1 THEN 1 ELSE 0 END) AS BIGINT) \
          FROM requests GROUP BY pemda_id";
-    let register: HashMap<String, (i64, i64)> = if store::is_postgres(&args.database_url) {
-        let pool = sqlx::PgPool::connect(&args.database_url).await?;
-        let rows: Vec<(String, i64, i64)> = sqlx::query_as(register_sql)
-            .bind(now_micros)
-            .fetch_all(&pool)
-            .await?;
-        pool.close().await;
-        rows.into_iter().map(|(p, a, b)| (p, (a, b))).collect()
+    // The same query on either backend's pool.
+    macro_rules! fetch_register {
+        ($pool:expr) => {{
+            let pool = $pool;
+            let rows: Vec<(String, i64, i64)> = sqlx::query_as(register_sql)
+                .bind(now_micros)
+                .fetch_all(&pool)
+                .await?;
+            pool.close().await;
+            rows
+        }};
+    }
+    let rows = if store::is_postgres(&args.database_url) {
+        fetch_register!(sqlx::PgPool::connect(&args.database_url).await?)
     } else {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", args.database_url)).await?;
-        let rows: Vec<(String, i64, i64)> = sqlx::query_as(register_sql)
-            .bind(now_micros)
-            .fetch_all(&pool)
-            .await?;
-        pool.close().await;
-        rows.into_iter().map(|(p, a, b)| (p, (a, b))).collect()
+        fetch_register!(
+            sqlx::SqlitePool::connect(&format!("sqlite://{}", args.database_url)).await?
+        )
     };
+    let register: HashMap<String, (i64, i64)> =
+        rows.into_iter().map(|(p, a, b)| (p, (a, b))).collect();
     let mut by_pemda: HashMap<&str, Vec<ppid::domain::agency::Agency>> = HashMap::new();
     for a in &all {
         by_pemda
