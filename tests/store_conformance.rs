@@ -25,7 +25,7 @@ use ppid::{
         calendar::HolidayKind,
         lifecycle::{Command, NoticeInput},
         request::{Event, NewRequest, Proxy, Request, Requester},
-        stats::Counter,
+        stats::{Counter, Span},
     },
     error::Error,
     store::{self, CellLevel, HolidayRecord, RequestCursor, RequestFilter, Store, StoreSettings},
@@ -714,7 +714,7 @@ async fn assert_pemda_cells_agree(store: &Arc<dyn Store>, tree: &Tree) {
         ("2026-Q1", "2026-Q2"),
     ] {
         let by_pemda = store
-            .month_totals(CellLevel::Pemda, &pemdas, from, to, &Counter::all(), false)
+            .month_totals(CellLevel::Pemda, &pemdas, from, to, &Counter::all(), true)
             .await
             .unwrap();
         assert!(
@@ -751,14 +751,7 @@ async fn assert_pemda_cells_agree(store: &Arc<dyn Store>, tree: &Tree) {
                 .collect();
             let mut sum = ppid::domain::figures::Totals::default();
             for t in store
-                .month_totals(
-                    CellLevel::Agency,
-                    &members,
-                    from,
-                    to,
-                    &Counter::all(),
-                    false,
-                )
+                .month_totals(CellLevel::Agency, &members, from, to, &Counter::all(), true)
                 .await
                 .unwrap()
                 .values()
@@ -1187,6 +1180,7 @@ async fn now_counts_and_oldest_follow_the_register(store: Arc<dyn Store>) {
         .chain([&tree.dinkes_jayapura])
         .collect();
     let mut seen = store::NowCounts::default();
+    let owned = |scope: &[&Agency]| scope.iter().map(|a| (*a).clone()).collect::<Vec<Agency>>();
     for &now in &nows {
         for scope in [
             all.clone(),
@@ -1194,12 +1188,27 @@ async fn now_counts_and_oldest_follow_the_register(store: Arc<dyn Store>) {
             vec![&tree.disdik],
             vec![&tree.bappeda],
         ] {
-            let owned: Vec<Agency> = scope.iter().map(|a| (*a).clone()).collect();
-            let got = s.now_counts(&owned, now).await.unwrap();
+            let got = s.now_counts(&owned(&scope), &[], now).await.unwrap();
             let ids: Vec<&str> = scope.iter().map(|a| a.id.as_str()).collect();
             assert_eq!(got, want(&scope, now), "{ids:?} at {now}");
             seen.past_due = seen.past_due.max(got.past_due);
             seen.overdue_for_delivery = seen.overdue_for_delivery.max(got.overdue_for_delivery);
+        }
+        // Whole Pemdas from their own cells and keys: Kota Serang is its
+        // five agencies; Banten's path range holds Serang's requests, but
+        // none of them is Banten's.
+        for (alone, pemdas, scope) in [
+            (vec![], vec![&tree.serang], serang_tree.to_vec()),
+            (vec![&tree.dinkes_jayapura], vec![&tree.serang], all.clone()),
+            (vec![], vec![&tree.banten], vec![&tree.banten]),
+            (vec![&tree.disdik], vec![&tree.banten], vec![&tree.disdik]),
+        ] {
+            let got = s
+                .now_counts(&owned(&alone), &owned(&pemdas), now)
+                .await
+                .unwrap();
+            let ids: Vec<&str> = pemdas.iter().map(|a| a.id.as_str()).collect();
+            assert_eq!(got, want(&scope, now), "Pemdas {ids:?} at {now}");
         }
     }
     assert!(
@@ -1208,7 +1217,7 @@ async fn now_counts_and_oldest_follow_the_register(store: Arc<dyn Store>) {
     );
 
     // The oldest open requests, agency by agency, merged.
-    let owned: Vec<Agency> = all.iter().map(|a| (*a).clone()).collect();
+    let owned: Vec<Agency> = owned(&all);
     let mut open: Vec<&Request> = rows.iter().filter(|r| r.state.is_open()).collect();
     open.sort_by_key(|r| (r.receive_time, r.id));
     assert!(
@@ -1224,6 +1233,24 @@ async fn now_counts_and_oldest_follow_the_register(store: Arc<dyn Store>) {
             "limit {limit}"
         );
     }
+    // The Pemda's cells, response-time histograms included, are its
+    // agencies' sums.
+    assert_pemda_cells_agree(s, &tree).await;
+    let serang = s
+        .month_totals(
+            CellLevel::Pemda,
+            std::slice::from_ref(&tree.serang.id),
+            "2026",
+            "2026",
+            &Counter::all(),
+            true,
+        )
+        .await
+        .unwrap();
+    assert!(
+        !serang[&tree.serang.id].histogram(Span::Notice).is_empty(),
+        "the scenario filled the Pemda's histogram cells"
+    );
     // More agencies than one statement reads (100): the oldest of the last.
     let mut many = owned.clone();
     for i in 0..120 {
@@ -4308,7 +4335,8 @@ mod history_survives_the_events_migration {
 
 /// A database from before the undelivered cells (SQLite 0032, PostgreSQL
 /// 0031) gets them filled from the register when a server opens it: one
-/// answer awaiting delivery since 10 April 2026 (UTC), one request unanswered.
+/// answer awaiting delivery since 10 April 2026 (UTC), one request unanswered;
+/// and the Pemda's histogram cells from its agencies'.
 async fn undelivered_cells_are_filled_from_the_register(
     url: &str,
     migrated: impl AsyncFnOnce(&[&str]),
@@ -4322,6 +4350,10 @@ async fn undelivered_cells_are_filled_from_the_register(
         BEFORE_EVENT_RECEIPT_TIME[0],
         BEFORE_EVENT_RECEIPT_TIME[1],
         &answered,
+        // Response times kept before the Pemda's own histogram cells.
+        "INSERT INTO agency_month_hist (agency_id, month, span, days, count) VALUES \
+         ('kab-dinkes', '2026-03', 'notice', 3, 2), ('kab', '2026-03', 'notice', 3, 1), \
+         ('kab-dinkes', '2026-03', 'delivery', 1, 4)",
     ])
     .await;
     let store = store::connect(url, StoreSettings::default())
@@ -4336,9 +4368,30 @@ async fn undelivered_cells_are_filled_from_the_register(
         ("2026-05-02T00:00:00Z", (1, 1)),
         ("2027-01-01T00:00:00Z", (1, 1)),
     ] {
-        let got = store.now_counts(&subtree, t(now)).await.unwrap();
+        let got = store.now_counts(&subtree, &[], t(now)).await.unwrap();
         assert_eq!((got.past_due, got.overdue_for_delivery), want, "at {now}");
+        // The Pemda's own cells (SQLite 0034, PostgreSQL 0033) say the same.
+        let got = store.now_counts(&[], &kab[..1], t(now)).await.unwrap();
+        assert_eq!(
+            (got.past_due, got.overdue_for_delivery),
+            want,
+            "Pemda at {now}"
+        );
     }
+    let pemda = store
+        .month_totals(
+            CellLevel::Pemda,
+            &["kab".into()],
+            "2026-03",
+            "2026-03",
+            &[],
+            true,
+        )
+        .await
+        .unwrap();
+    let t = &pemda["kab"];
+    assert_eq!(t.histogram(Span::Notice), [(3, 3)].into());
+    assert_eq!(t.histogram(Span::Delivery), [(1, 4)].into());
 }
 
 mod undelivered_cells_filled_by_the_migration {

@@ -211,31 +211,34 @@ impl AgencyTree {
     }
 }
 
-/// Where a member's pooled figures come from: the cells of each whole Pemda
-/// in its subtree (`pemda:{id}` keys), and the agencies' own cells for the
-/// rest. A Pemda's group (the agencies whose Pemda it is) lies under it, so
-/// a subtree holding the Pemda holds its whole group.
-fn cell_keys(subtree: &[&Agency], pemda_cells: bool) -> Vec<String> {
-    if !pemda_cells {
-        return subtree.iter().map(|a| a.id.clone()).collect();
-    }
+/// A subtree split into the whole Pemdas in it (their own agencies) and the
+/// agencies outside them. A Pemda's group (the agencies whose Pemda it is)
+/// lies under it, so a subtree holding the Pemda holds its whole group.
+fn whole_pemdas<'a>(subtree: &[&'a Agency]) -> (Vec<&'a Agency>, Vec<&'a Agency>) {
     let pemdas: HashSet<&str> = subtree
         .iter()
         .filter(|a| a.pemda_id == a.id)
         .map(|a| a.id.as_str())
         .collect();
-    let mut keys: Vec<String> = subtree
+    subtree
+        .iter()
+        .partition(|a| !pemdas.contains(a.pemda_id.as_str()))
+}
+
+/// Where a member's pooled figures come from: the cells of each whole Pemda
+/// in its subtree (`pemda:{id}` keys), and the agencies' own cells for the
+/// rest.
+fn cell_keys(subtree: &[&Agency], pemda_cells: bool) -> Vec<String> {
+    if !pemda_cells {
+        return subtree.iter().map(|a| a.id.clone()).collect();
+    }
+    let (alone, pemdas) = whole_pemdas(subtree);
+    pemdas
         .iter()
         .filter(|a| a.pemda_id == a.id)
         .map(|a| format!("{PEMDA_KEY}{}", a.id))
-        .collect();
-    keys.extend(
-        subtree
-            .iter()
-            .filter(|a| !pemdas.contains(a.pemda_id.as_str()))
-            .map(|a| a.id.clone()),
-    );
-    keys
+        .chain(alone.iter().map(|a| a.id.clone()))
+        .collect()
 }
 
 /// The prefix of a whole Pemda's key in [`Figures`] (agency ids never hold
@@ -402,7 +405,7 @@ impl App {
                 store.month_totals(CellLevel::Agency, &ids, &from, &to, counters, with_hist),
                 store.pending_before(CellLevel::Agency, &ids, &first_month),
                 store.overdue_unanswered(CellLevel::Agency, &ids, start, end, now),
-                store.month_totals(CellLevel::Pemda, pemdas, &from, &to, counters, false),
+                store.month_totals(CellLevel::Pemda, pemdas, &from, &to, counters, with_hist),
                 store.pending_before(CellLevel::Pemda, pemdas, &first_month),
                 store.overdue_unanswered(CellLevel::Pemda, pemdas, start, end, now),
             )?;
@@ -474,16 +477,36 @@ impl App {
         } else {
             vec![agency.clone()]
         };
-        let ids: Vec<String> = agencies.iter().map(|a| a.id.clone()).collect();
+        // A whole Pemda in a subtree is read from its own cells: the
+        // instant's counts always, the period's figures for whole months.
+        // (A Pemda alone is not its whole group.)
+        let refs: Vec<&Agency> = agencies.iter().collect();
+        let (alone, in_pemdas) = if include_sub_agencies {
+            whole_pemdas(&refs)
+        } else {
+            (refs.clone(), Vec::new())
+        };
+        let pemda_roots: Vec<Agency> = in_pemdas
+            .iter()
+            .filter(|a| a.pemda_id == a.id)
+            .map(|a| (*a).clone())
+            .collect();
+        let alone: Vec<Agency> = alone.into_iter().cloned().collect();
+        let (own, pemdas, keys) = if include_sub_agencies && period.whole_months() {
+            let pemdas = pemda_roots.iter().map(|a| a.id.clone()).collect();
+            (alone.clone(), pemdas, cell_keys(&refs, true))
+        } else {
+            (agencies.clone(), Vec::new(), cell_keys(&refs, false))
+        };
         let day = period.end.min(time::local_date(self.now(), &agency.tz()));
         let counters = Counter::all();
         let (figs, oldest, now, dip) = tokio::try_join!(
-            self.figures(&agencies, &[], period, &counters, true),
+            self.figures(&own, &pemdas, period, &counters, true),
             self.store.oldest_pending(&agencies, 10),
-            self.store.now_counts(&agencies, self.now()),
+            self.store.now_counts(&alone, &pemda_roots, self.now()),
             self.dip_coverage(agency, day),
         )?;
-        let (t, pending_start, w) = figs.pooled(&ids);
+        let (t, pending_start, w) = figs.pooled(&keys);
         Ok(AgencyStatistics {
             agency: agency.clone(),
             agency_count: agencies.len(),

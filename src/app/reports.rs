@@ -254,7 +254,7 @@ impl App {
             total,
             agencies: per_agency,
             previous_year,
-            open_past_due_now: store.now_counts(&agencies, now).await?.past_due,
+            open_past_due_now: store.now_counts(&agencies, &[], now).await?.past_due,
             oldest_pending: oldest
                 .into_iter()
                 .map(|q| Pending {

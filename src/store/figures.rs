@@ -177,6 +177,107 @@ pub(crate) async fn apply_contributions(conn: &mut Conn<'_>, c: &Contributions) 
     Ok(())
 }
 
+/// The arms of [`super::FigureStore::now_counts`] over some agencies (each
+/// alone) or some whole Pemdas, appended to `qb` with `UNION ALL`. One
+/// statement, so every part is read at one moment; the key list is bound
+/// once and named in every arm. A Pemda's arms key on its id alone, which
+/// costs PostgreSQL far less planning than a list of its agencies.
+fn push_now_arms(
+    qb: &mut Sql,
+    level: super::CellLevel,
+    of: &[Agency],
+    now: Timestamp,
+) -> Result<()> {
+    // Which count an arm adds to (typed, for PostgreSQL's UNION).
+    const PAST_DUE: &str = "CAST(1 AS BIGINT)";
+    const UNDELIVERED: &str = "CAST(2 AS BIGINT)";
+    let key = level.key();
+    let ids = of.iter().map(|a| match level {
+        super::CellLevel::Agency => a.id.as_str(),
+        super::CellLevel::Pemda => a.pemda_id.as_str(),
+    });
+    if !qb.text().is_empty() {
+        qb.push(" UNION ALL ");
+    }
+    // Reopened by an overturn: few, their own partial index.
+    qb.push(&format!(
+        "SELECT {PAST_DUE} AS k, CAST(COUNT(*) AS BIGINT) AS n FROM requests \
+         WHERE state = 'pending' AND first_notice IS NOT NULL AND {key} IN "
+    ));
+    let at = qb.text().len();
+    qb.push_list(ids);
+    let list = qb.text()[at..].to_string();
+    qb.push(" AND due_end_time <= ").push_bind(ts(now));
+    // Clock running without a notice: ended months from the cells, the
+    // rest from the register.
+    let OverdueSplit { cells, register } = OverdueSplit::all_time(now);
+    if let Some((first, last)) = cells {
+        qb.push(&format!(
+            " UNION ALL SELECT {PAST_DUE}, CAST(COALESCE(SUM(n), 0) AS BIGINT) \
+             FROM {} WHERE {key} IN {list} AND due_month >= ",
+            level.unanswered()
+        ))
+        .push_bind(first)
+        .push(" AND due_month <= ")
+        .push_bind(last);
+    }
+    if let Some((first, _)) = register {
+        qb.push(&format!(
+            " UNION ALL SELECT {PAST_DUE}, CAST(COUNT(*) AS BIGINT) FROM requests \
+             WHERE state = 'pending' AND first_notice IS NULL AND {key} IN {list} \
+             AND due_date >= "
+        ))
+        .push_bind(first.to_string())
+        .push(" AND due_end_time <= ")
+        .push_bind(ts(now));
+    }
+    // Awaiting delivery: the months before the current UTC month from the
+    // cells, this month from `requests_awaiting_delivery` (by path: an
+    // agency's own, or the range under a Pemda).
+    let month = jiff::tz::TimeZone::UTC
+        .to_datetime(now)
+        .date()
+        .first_of_month();
+    let month_start = jiff::tz::TimeZone::UTC
+        .to_timestamp(month.to_datetime(jiff::civil::Time::midnight()))
+        .map_err(|e| Error::Internal(e.into()))?;
+    qb.push(&format!(
+        " UNION ALL SELECT {UNDELIVERED}, CAST(COALESCE(SUM(n), 0) AS BIGINT) \
+         FROM {} WHERE {key} IN {list} AND due_month < ",
+        level.undelivered()
+    ))
+    .push_bind(stats::month(month))
+    .push(&format!(
+        " UNION ALL SELECT {UNDELIVERED}, CAST(COUNT(*) AS BIGINT) FROM requests \
+         WHERE state = 'responded' AND delivery_due_end_time IS NOT NULL \
+         AND {key} IN {list} AND "
+    ));
+    match level {
+        super::CellLevel::Agency => {
+            qb.push("agency_path IN ")
+                .push_list(of.iter().map(|a| a.path.as_str()));
+        }
+        super::CellLevel::Pemda => {
+            qb.push("(");
+            for (i, a) in of.iter().enumerate() {
+                let (low, high) = super::rows::subtree_bounds(&a.path);
+                qb.push(if i == 0 { "" } else { " OR " })
+                    .push("(agency_path >= ")
+                    .push_bind(low)
+                    .push(" AND agency_path < ")
+                    .push_bind(high)
+                    .push(")");
+            }
+            qb.push(")");
+        }
+    }
+    qb.push(" AND delivery_due_end_time >= ")
+        .push_bind(ts(month_start))
+        .push(" AND delivery_due_end_time <= ")
+        .push_bind(ts(now));
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl super::FigureStore for SqlStore {
     // Figures tolerate seconds of lag: the counts, totals and assessments
@@ -217,7 +318,12 @@ impl super::FigureStore for SqlStore {
             .push(" AND month <= ")
             .push_bind(to);
         qb.push(&format!(" GROUP BY {key}"));
-        for row in qb.fetch_all(&mut conn).await? {
+        let rows = if counters.is_empty() {
+            Vec::new()
+        } else {
+            qb.fetch_all(&mut conn).await?
+        };
+        for row in rows {
             let agency: String = row.get_at(0)?;
             let t = out.entry(agency).or_default();
             // By position: name lookups cost more than the sums.
@@ -226,19 +332,20 @@ impl super::FigureStore for SqlStore {
                 t.add(Key::Count(*c), v.unwrap_or(0));
             }
         }
-        if with_hist && level == super::CellLevel::Agency {
-            let mut qb = Sql::new(
-                "SELECT agency_id, span, days, CAST(SUM(count) AS BIGINT) AS n \
-                 FROM agency_month_hist WHERE agency_id IN ",
-            );
+        if with_hist {
+            let mut qb = Sql::new(format!(
+                "SELECT {key}, span, days, CAST(SUM(count) AS BIGINT) AS n \
+                 FROM {} WHERE {key} IN ",
+                level.hist()
+            ));
             qb.push_list(agency_ids.iter().map(String::as_str));
             qb.push(" AND month >= ")
                 .push_bind(from)
                 .push(" AND month <= ")
                 .push_bind(to);
-            qb.push(" GROUP BY agency_id, span, days");
+            qb.push(&format!(" GROUP BY {key}, span, days"));
             for row in qb.fetch_all(&mut conn).await? {
-                let agency: String = row.get("agency_id")?;
+                let agency: String = row.get_at(0)?;
                 let span = match row.get::<String>("span")?.as_str() {
                     "notice" => Span::Notice,
                     _ => Span::Delivery,
@@ -420,72 +527,25 @@ impl super::FigureStore for SqlStore {
         Ok(out)
     }
 
-    async fn now_counts(&self, agencies: &[Agency], now: Timestamp) -> Result<NowCounts> {
-        if agencies.is_empty() {
-            return Ok(NowCounts::default());
+    async fn now_counts(
+        &self,
+        agencies: &[Agency],
+        pemdas: &[Agency],
+        now: Timestamp,
+    ) -> Result<NowCounts> {
+        let mut qb = Sql::default();
+        for (level, of) in [
+            (super::CellLevel::Agency, agencies),
+            (super::CellLevel::Pemda, pemdas),
+        ] {
+            if !of.is_empty() {
+                push_now_arms(&mut qb, level, of, now)?;
+            }
         }
-        // Which count an arm adds to (typed, for PostgreSQL's UNION).
-        const PAST_DUE: &str = "CAST(1 AS BIGINT)";
-        const UNDELIVERED: &str = "CAST(2 AS BIGINT)";
-        let ids = agencies.iter().map(|a| a.id.as_str());
-        let mut qb = Sql::new(format!(
-            "SELECT {PAST_DUE} AS k, CAST(COUNT(*) AS BIGINT) AS n FROM requests \
-             WHERE state = 'pending' AND first_notice IS NOT NULL AND agency_id IN "
-        ));
-        // One statement, so every part is read at one moment; the id list is
-        // bound once and named in every arm.
-        let at = qb.text().len();
-        qb.push_list(ids);
-        let list = qb.text()[at..].to_string();
-        // Reopened by an overturn (few, their own index).
-        qb.push(" AND due_end_time <= ").push_bind(ts(now));
-        // Clock running without a notice: ended months from the cells, the
-        // rest from the register.
-        let OverdueSplit { cells, register } = OverdueSplit::all_time(now);
-        if let Some((first, last)) = cells {
-            qb.push(&format!(
-                " UNION ALL SELECT {PAST_DUE}, CAST(COALESCE(SUM(n), 0) AS BIGINT) \
-                 FROM agency_unanswered WHERE agency_id IN {list} AND due_month >= "
-            ))
-            .push_bind(first)
-            .push(" AND due_month <= ")
-            .push_bind(last);
-        }
-        if let Some((first, _)) = register {
-            qb.push(&format!(
-                " UNION ALL SELECT {PAST_DUE}, CAST(COUNT(*) AS BIGINT) FROM requests \
-                 WHERE state = 'pending' AND first_notice IS NULL AND agency_id IN {list} \
-                 AND due_date >= "
-            ))
-            .push_bind(first.to_string())
-            .push(" AND due_end_time <= ")
-            .push_bind(ts(now));
-        }
-        // Awaiting delivery: the months before the current UTC month from
-        // the cells, this month from `requests_awaiting_delivery`.
-        let month = jiff::tz::TimeZone::UTC
-            .to_datetime(now)
-            .date()
-            .first_of_month();
-        let month_start = jiff::tz::TimeZone::UTC
-            .to_timestamp(month.to_datetime(jiff::civil::Time::midnight()))
-            .map_err(|e| Error::Internal(e.into()))?;
-        qb.push(&format!(
-            " UNION ALL SELECT {UNDELIVERED}, CAST(COALESCE(SUM(n), 0) AS BIGINT) \
-             FROM agency_undelivered WHERE agency_id IN {list} AND due_month < "
-        ))
-        .push_bind(stats::month(month))
-        .push(&format!(
-            " UNION ALL SELECT {UNDELIVERED}, CAST(COUNT(*) AS BIGINT) FROM requests \
-             WHERE state = 'responded' AND delivery_due_end_time IS NOT NULL \
-             AND agency_id IN {list} AND agency_path IN "
-        ))
-        .push_list(agencies.iter().map(|a| a.path.as_str()))
-        .push(" AND delivery_due_end_time >= ")
-        .push_bind(ts(month_start))
-        .push(" AND delivery_due_end_time <= ")
-        .push_bind(ts(now));
         let mut out = NowCounts::default();
+        if qb.text().is_empty() {
+            return Ok(out);
+        }
         for row in qb.fetch_all(&mut self.read_lagging().await?.conn()).await? {
             let n = row.get::<i64>("n")?;
             match row.get::<i64>("k")? {

@@ -341,7 +341,8 @@ pub trait DikStore: Send + Sync + 'static {
 /// Whose cells a figures read sums, and whose requests it counts: the
 /// agencies' own, or whole Pemdas' (every agency whose Pemda it is; kept by
 /// triggers in the same transaction as the agencies' cells, migration
-/// sqlite 0023 / postgres 0021). A Pemda's cells hold no distributions.
+/// sqlite 0023 / postgres 0021; their response-time histograms, sqlite 0034 /
+/// postgres 0033).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CellLevel {
     /// Keys are agency ids.
@@ -356,6 +357,23 @@ impl CellLevel {
         match self {
             Self::Agency => "agency_month_stats",
             Self::Pemda => "pemda_month_stats",
+        }
+    }
+
+    /// The response-time histogram cells.
+    pub(crate) fn hist(self) -> &'static str {
+        match self {
+            Self::Agency => "agency_month_hist",
+            Self::Pemda => "pemda_month_hist",
+        }
+    }
+
+    /// The answers awaiting delivery, by the UTC month their delivery falls
+    /// due.
+    pub(crate) fn undelivered(self) -> &'static str {
+        match self {
+            Self::Agency => "agency_undelivered",
+            Self::Pemda => "pemda_undelivered",
         }
     }
 
@@ -425,9 +443,16 @@ pub trait FigureStore: Send + Sync + 'static {
         to: Date,
         now: Timestamp,
     ) -> Result<HashMap<String, i64>>;
-    /// The register's counts at `now` over some agencies (each alone):
-    /// ended months from the due-month cells, the rest from the register.
-    async fn now_counts(&self, agencies: &[Agency], now: Timestamp) -> Result<NowCounts>;
+    /// The register's counts at `now` over some agencies (each alone) and
+    /// some whole Pemdas (`pemdas`: each Pemda's own agency, standing for
+    /// every agency whose Pemda it is): ended months from the due-month
+    /// cells, the rest from the register.
+    async fn now_counts(
+        &self,
+        agencies: &[Agency],
+        pemdas: &[Agency],
+        now: Timestamp,
+    ) -> Result<NowCounts>;
     /// The oldest open requests of some agencies (each alone), oldest first.
     async fn oldest_pending(&self, agencies: &[Agency], limit: i64) -> Result<Vec<Request>>;
     /// The agency and every agency below it.

@@ -131,7 +131,7 @@ async fn statistics_of_a_small_year(backend: Backend) {
         vec![2, 0, 0, 1, 0],
         "granted, partly, rejected, not held, not documented"
     );
-    let n = s.time_to_notice.unwrap();
+    let n = s.time_to_notice.clone().unwrap();
     // 0, 2 and 11 working days.
     assert_eq!((n.count, n.median, n.min, n.max), (3, 2.0, 0, 11));
     assert!((n.mean - 13.0 / 3.0).abs() < 1e-9);
@@ -141,7 +141,7 @@ async fn statistics_of_a_small_year(backend: Backend) {
     assert_eq!(kip, vec![2, 0, 1, 0, 0]);
     assert_eq!(n.doj_buckets[0].label, "1-20");
     assert_eq!(n.doj_buckets[0].count, 3);
-    let d = s.time_to_delivery.unwrap();
+    let d = s.time_to_delivery.clone().unwrap();
     assert_eq!((d.count, d.median), (1, 3.0));
     // Timeliness by due date: the unanswered request is past its due date,
     // so it counts late beside the two on time and the one answered late.
@@ -168,6 +168,20 @@ async fn statistics_of_a_small_year(backend: Backend) {
         (pooled.agency_count, pooled.received, pooled.decided),
         (2, 4, 3)
     );
+    // Read from the Pemda's own cells (histograms included) and keys: the
+    // same figures as its one OPD's.
+    assert_eq!(pooled.time_to_notice, s.time_to_notice);
+    assert_eq!(pooled.time_to_delivery, s.time_to_delivery);
+    assert_eq!(pooled.on_time, s.on_time);
+    assert_eq!(
+        (
+            pooled.open_past_due_now,
+            pooled.overdue_unanswered,
+            pooled.pending_at_end
+        ),
+        (1, 1, 1)
+    );
+    assert_eq!(pooled.oldest_pending, s.oldest_pending);
 
     // Q2 has nothing new; one request was still open when it started.
     let q2 = stats(

@@ -352,15 +352,21 @@ async fn main() -> anyhow::Result<()> {
     }
     let (mut now_mismatches, mut counted) = (0, (0, 0));
     for (p, agencies) in &by_pemda {
-        let got = store.now_counts(agencies, now).await?;
         let want = register.get(*p).copied().unwrap_or((0, 0));
-        if (got.past_due, got.overdue_for_delivery) != want {
-            now_mismatches += 1;
+        // Agency by agency, and from the Pemda's own cells.
+        let root: Vec<_> = agencies.iter().filter(|a| a.id == *p).cloned().collect();
+        for got in [
+            store.now_counts(agencies, &[], now).await?,
+            store.now_counts(&[], &root, now).await?,
+        ] {
+            if (got.past_due, got.overdue_for_delivery) != want {
+                now_mismatches += 1;
+            }
         }
         counted = (counted.0 + want.0, counted.1 + want.1);
     }
     println!(
-        "now figures vs the register for {} Pemdas ({} past due, {} overdue for delivery): {now_mismatches} mismatches",
+        "now figures (by agency, by Pemda) vs the register for {} Pemdas ({} past due, {} overdue for delivery): {now_mismatches} mismatches",
         by_pemda.len(),
         counted.0,
         counted.1
