@@ -485,19 +485,29 @@ async fn main() -> anyhow::Result<()> {
 }
 
 /// The baseline without the national cells: the same schema, the
-/// triggers of the Pemda cells (migration sqlite 0023 / postgres 0021) and
-/// of the unanswered cells (sqlite 0032 / postgres 0031) and the
-/// undelivered cells (sqlite 0033 / postgres 0032) dropped.
+/// triggers of the Pemda cells (migration sqlite 0023 / postgres 0021, on
+/// PostgreSQL by statement since 0034) and
+/// of the unanswered cells (sqlite 0032 / postgres 0031), the undelivered
+/// cells (sqlite 0033 / postgres 0032) and the Pemda histogram and
+/// undelivered cells (sqlite 0034 / postgres 0033) dropped.
 async fn drop_national_triggers(url: &str) -> anyhow::Result<()> {
     if store::is_postgres(url) {
         let pool = sqlx::PgPool::connect(url).await?;
         for t in [
-            "pemda_cells ON agency_month_stats",
+            "pemda_cells_insert ON agency_month_stats",
+            "pemda_cells_update ON agency_month_stats",
+            "pemda_cells_delete ON agency_month_stats",
             "unanswered_cells ON requests",
             "unanswered_cells_update ON requests",
             "undelivered_cells_insert ON requests",
             "undelivered_cells_delete ON requests",
             "undelivered_cells_update ON requests",
+            "pemda_hist_insert ON agency_month_hist",
+            "pemda_hist_update ON agency_month_hist",
+            "pemda_hist_delete ON agency_month_hist",
+            "pemda_undelivered_insert ON requests",
+            "pemda_undelivered_delete ON requests",
+            "pemda_undelivered_update ON requests",
         ] {
             sqlx::query(sqlx::AssertSqlSafe(format!("DROP TRIGGER {t}")))
                 .execute(&pool)
@@ -516,6 +526,12 @@ async fn drop_national_triggers(url: &str) -> anyhow::Result<()> {
             "undelivered_insert",
             "undelivered_update",
             "undelivered_delete",
+            "pemda_hist_insert",
+            "pemda_hist_update",
+            "pemda_hist_delete",
+            "pemda_undelivered_insert",
+            "pemda_undelivered_update",
+            "pemda_undelivered_delete",
         ] {
             sqlx::query(sqlx::AssertSqlSafe(format!("DROP TRIGGER {t}")))
                 .execute(&pool)
