@@ -232,8 +232,8 @@ fn push_now_arms(
         .push_bind(ts(now));
     }
     // Awaiting delivery: the months before the current UTC month from the
-    // cells, this month from `requests_awaiting_delivery` (by path: an
-    // agency's own, or the range under a Pemda).
+    // cells, this month from `requests_awaiting_delivery` (an agency's by its
+    // path) or `requests_awaiting_delivery_by_pemda`.
     let month = jiff::tz::TimeZone::UTC
         .to_datetime(now)
         .date()
@@ -250,26 +250,11 @@ fn push_now_arms(
     .push(&format!(
         " UNION ALL SELECT {UNDELIVERED}, CAST(COUNT(*) AS BIGINT) FROM requests \
          WHERE state = 'responded' AND delivery_due_end_time IS NOT NULL \
-         AND {key} IN {list} AND "
+         AND {key} IN {list}"
     ));
-    match level {
-        super::CellLevel::Agency => {
-            qb.push("agency_path IN ")
-                .push_list(of.iter().map(|a| a.path.as_str()));
-        }
-        super::CellLevel::Pemda => {
-            qb.push("(");
-            for (i, a) in of.iter().enumerate() {
-                let (low, high) = super::rows::subtree_bounds(&a.path);
-                qb.push(if i == 0 { "" } else { " OR " })
-                    .push("(agency_path >= ")
-                    .push_bind(low)
-                    .push(" AND agency_path < ")
-                    .push_bind(high)
-                    .push(")");
-            }
-            qb.push(")");
-        }
+    if level == super::CellLevel::Agency {
+        qb.push(" AND agency_path IN ")
+            .push_list(of.iter().map(|a| a.path.as_str()));
     }
     qb.push(" AND delivery_due_end_time >= ")
         .push_bind(ts(month_start))

@@ -43,6 +43,11 @@ struct Args {
     /// Seconds of SubmitRequest load per variant (0: skip).
     #[arg(long, default_value_t = 20)]
     submit_seconds: u64,
+    /// Phases per variant of the SubmitRequest load, alternating between
+    /// the variants (each gets `submit_seconds` in all): more phases, less
+    /// drift between them.
+    #[arg(long, default_value_t = 2)]
+    submit_rounds: u32,
     /// Concurrent submitting clients.
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
@@ -436,16 +441,16 @@ async fn main() -> anyhow::Result<()> {
             }
             servers.push((label, channels, stop));
         }
-        let phase = args.submit_seconds as f64 / 2.0;
+        let rounds = args.submit_rounds.max(1);
+        let phase = args.submit_seconds as f64 / rounds as f64;
         let mut totals = [(0u64, 0u64, 0f64); 3];
-        for round in 0..2 {
+        for _ in 0..rounds {
             for (i, (_, channels, _)) in servers.iter().enumerate() {
                 let t = Instant::now();
                 let (ok, failed) = submit_load(channels, args.concurrency, phase, "bench").await?;
                 totals[i].0 += ok;
                 totals[i].1 += failed;
                 totals[i].2 += t.elapsed().as_secs_f64();
-                let _ = round;
             }
         }
         println!(
