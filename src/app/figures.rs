@@ -211,34 +211,43 @@ impl AgencyTree {
     }
 }
 
-/// A subtree split into the whole Pemdas in it (their own agencies) and the
-/// agencies outside them. A Pemda's group (the agencies whose Pemda it is)
-/// lies under it, so a subtree holding the Pemda holds its whole group.
+/// A subtree split into the agencies outside any whole Pemda in it, and
+/// those Pemdas (each Pemda's own agency). A Pemda's group (the agencies
+/// whose Pemda it is) lies under it, so a subtree holding the Pemda holds
+/// its whole group.
 fn whole_pemdas<'a>(subtree: &[&'a Agency]) -> (Vec<&'a Agency>, Vec<&'a Agency>) {
-    let pemdas: HashSet<&str> = subtree
+    let pemdas: Vec<&Agency> = subtree
         .iter()
         .filter(|a| a.pemda_id == a.id)
-        .map(|a| a.id.as_str())
+        .copied()
         .collect();
-    subtree
+    let ids: HashSet<&str> = pemdas.iter().map(|a| a.id.as_str()).collect();
+    let alone = subtree
         .iter()
-        .partition(|a| !pemdas.contains(a.pemda_id.as_str()))
+        .filter(|a| !ids.contains(a.pemda_id.as_str()))
+        .copied()
+        .collect();
+    (alone, pemdas)
+}
+
+/// The keys of pooled figures: `pemda:{id}` for each whole Pemda, then the
+/// agencies' own ids.
+fn pooled_keys(alone: &[&Agency], pemdas: &[&Agency]) -> Vec<String> {
+    pemdas
+        .iter()
+        .map(|a| format!("{PEMDA_KEY}{}", a.id))
+        .chain(alone.iter().map(|a| a.id.clone()))
+        .collect()
 }
 
 /// Where a member's pooled figures come from: the cells of each whole Pemda
-/// in its subtree (`pemda:{id}` keys), and the agencies' own cells for the
-/// rest.
+/// in its subtree, and the agencies' own cells for the rest.
 fn cell_keys(subtree: &[&Agency], pemda_cells: bool) -> Vec<String> {
     if !pemda_cells {
         return subtree.iter().map(|a| a.id.clone()).collect();
     }
     let (alone, pemdas) = whole_pemdas(subtree);
-    pemdas
-        .iter()
-        .filter(|a| a.pemda_id == a.id)
-        .map(|a| format!("{PEMDA_KEY}{}", a.id))
-        .chain(alone.iter().map(|a| a.id.clone()))
-        .collect()
+    pooled_keys(&alone, &pemdas)
 }
 
 /// The prefix of a whole Pemda's key in [`Figures`] (agency ids never hold
@@ -481,29 +490,25 @@ impl App {
         // instant's counts always, the period's figures for whole months.
         // (A Pemda alone is not its whole group.)
         let refs: Vec<&Agency> = agencies.iter().collect();
-        let (alone, in_pemdas) = if include_sub_agencies {
+        let (alone, roots) = if include_sub_agencies {
             whole_pemdas(&refs)
         } else {
             (refs.clone(), Vec::new())
         };
-        let pemda_roots: Vec<Agency> = in_pemdas
-            .iter()
-            .filter(|a| a.pemda_id == a.id)
-            .map(|a| (*a).clone())
-            .collect();
-        let alone: Vec<Agency> = alone.into_iter().cloned().collect();
-        let (own, pemdas, keys) = if include_sub_agencies && period.whole_months() {
-            let pemdas = pemda_roots.iter().map(|a| a.id.clone()).collect();
-            (alone.clone(), pemdas, cell_keys(&refs, true))
+        let owned = |v: &[&Agency]| v.iter().map(|a| (*a).clone()).collect::<Vec<Agency>>();
+        let (own, pemdas, keys) = if period.whole_months() {
+            let pemdas = roots.iter().map(|a| a.id.clone()).collect();
+            (owned(&alone), pemdas, pooled_keys(&alone, &roots))
         } else {
             (agencies.clone(), Vec::new(), cell_keys(&refs, false))
         };
+        let (alone, roots) = (owned(&alone), owned(&roots));
         let day = period.end.min(time::local_date(self.now(), &agency.tz()));
         let counters = Counter::all();
         let (figs, oldest, now, dip) = tokio::try_join!(
             self.figures(&own, &pemdas, period, &counters, true),
             self.store.oldest_pending(&agencies, 10),
-            self.store.now_counts(&alone, &pemda_roots, self.now()),
+            self.store.now_counts(&alone, &roots, self.now()),
             self.dip_coverage(agency, day),
         )?;
         let (t, pending_start, w) = figs.pooled(&keys);

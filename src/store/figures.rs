@@ -293,28 +293,25 @@ impl super::FigureStore for SqlStore {
             .map(|c| format!("CAST(SUM({0}) AS BIGINT) AS {0}", c.column()))
             .collect();
         let (cells, key) = (level.cells(), level.key());
-        let mut qb = Sql::new(format!(
-            "SELECT {key}, {} FROM {cells} WHERE {key} IN ",
-            sums.join(", ")
-        ));
-        qb.push_list(agency_ids.iter().map(String::as_str));
-        qb.push(" AND month >= ")
-            .push_bind(from)
-            .push(" AND month <= ")
-            .push_bind(to);
-        qb.push(&format!(" GROUP BY {key}"));
-        let rows = if counters.is_empty() {
-            Vec::new()
-        } else {
-            qb.fetch_all(&mut conn).await?
-        };
-        for row in rows {
-            let agency: String = row.get_at(0)?;
-            let t = out.entry(agency).or_default();
-            // By position: name lookups cost more than the sums.
-            for (i, c) in counters.iter().enumerate() {
-                let v: Option<i64> = row.get_at(i + 1)?;
-                t.add(Key::Count(*c), v.unwrap_or(0));
+        if !counters.is_empty() {
+            let mut qb = Sql::new(format!(
+                "SELECT {key}, {} FROM {cells} WHERE {key} IN ",
+                sums.join(", ")
+            ));
+            qb.push_list(agency_ids.iter().map(String::as_str));
+            qb.push(" AND month >= ")
+                .push_bind(from)
+                .push(" AND month <= ")
+                .push_bind(to);
+            qb.push(&format!(" GROUP BY {key}"));
+            for row in qb.fetch_all(&mut conn).await? {
+                let agency: String = row.get_at(0)?;
+                let t = out.entry(agency).or_default();
+                // By position: name lookups cost more than the sums.
+                for (i, c) in counters.iter().enumerate() {
+                    let v: Option<i64> = row.get_at(i + 1)?;
+                    t.add(Key::Count(*c), v.unwrap_or(0));
+                }
             }
         }
         if with_hist {

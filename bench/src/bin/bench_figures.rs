@@ -489,12 +489,12 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The baseline without the national cells: the same schema, the
-/// triggers of the Pemda cells (migration sqlite 0023 / postgres 0021, on
-/// PostgreSQL by statement since 0034) and
-/// of the unanswered cells (sqlite 0032 / postgres 0031), the undelivered
-/// cells (sqlite 0033 / postgres 0032) and the Pemda histogram and
-/// undelivered cells (sqlite 0034 / postgres 0033) dropped.
+/// The baseline without the national cells: the same schema, with the
+/// triggers dropped of the Pemda cells (migration sqlite 0023 / postgres
+/// 0021, by statement on PostgreSQL since 0034), the unanswered cells
+/// (sqlite 0032 / postgres 0031), the undelivered cells (sqlite 0033 /
+/// postgres 0032), and the Pemda histogram and undelivered cells (sqlite
+/// 0034 / postgres 0033).
 async fn drop_national_triggers(url: &str) -> anyhow::Result<()> {
     if store::is_postgres(url) {
         let pool = sqlx::PgPool::connect(url).await?;
