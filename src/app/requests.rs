@@ -13,7 +13,7 @@ use crate::{
     store::{
         ListCursor, RequestFilter, Submitted, Tx,
         dik::fetch_exemption,
-        figures::record_figures,
+        figures::{record_figures, record_unanswered, unanswered_key},
         register::{ID_RACE, fetch_request, insert_citations, insert_request, write_request},
         rows::{NewRow, agency_not_found, request_not_found},
         tariff::tariffs_on_path,
@@ -90,6 +90,7 @@ pub(crate) async fn register(
     .await?;
     tx.insert_event(&request, &event, now, actor).await?;
     record_figures(tx, &stats::request_contributions(&request, &tz));
+    record_unanswered(tx, unanswered_key(&request));
     Ok(Submitted {
         request,
         replayed: false,

@@ -67,6 +67,73 @@ pub(crate) fn record_figures(tx: &mut Tx<'_>, c: &Contributions) {
     }
 }
 
+/// New unanswered requests by (agency, Pemda, due month "YYYY-MM"): what a
+/// group adds to `agency_unanswered` and `pemda_unanswered`.
+pub type Unanswered = BTreeMap<(String, String, String), i64>;
+
+/// The unanswered cell a request counts in, if its clock runs without a
+/// notice: the same test and month as the triggers' (`substr(due_date, 1,
+/// 7)` of the stored date).
+pub(crate) fn unanswered_key(r: &Request) -> Option<(String, String, String)> {
+    if r.state != RequestState::Pending || r.first_notice.is_some() {
+        return None;
+    }
+    let due = r.due_date?.to_string();
+    Some((
+        r.agency_id.clone(),
+        r.pemda_id.clone(),
+        due.get(..7).unwrap_or(&due).to_string(),
+    ))
+}
+
+/// Counts new requests (their [`unanswered_key`]s) into the unanswered
+/// cells. The writer adds a group's new requests once, just before it
+/// commits: a row trigger per insert was most of what the national cells
+/// cost SubmitRequest on PostgreSQL. Triggers still take a stored request
+/// out when it is answered, moved or deleted (migration 0036), as an upsert
+/// of -1, because that may happen later in the same group (an import is
+/// one write), before the request's +1 is written.
+pub(crate) fn record_unanswered(
+    tx: &mut Tx<'_>,
+    keys: impl IntoIterator<Item = (String, String, String)>,
+) {
+    if tx.core.settings.maintain_unanswered_cells {
+        for key in keys {
+            *tx.memo.unanswered.entry(key).or_insert(0) += 1;
+        }
+    }
+}
+
+/// Adds a group's new unanswered requests to the agency and Pemda cells:
+/// one upsert per table, in key order.
+pub(crate) async fn apply_unanswered(conn: &mut Conn<'_>, u: &Unanswered) -> Result<()> {
+    let mut agencies: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+    let mut pemdas: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+    for ((agency, pemda, month), n) in u {
+        *agencies.entry((agency, month)).or_insert(0) += n;
+        *pemdas.entry((pemda, month)).or_insert(0) += n;
+    }
+    for (table, key, cells) in [
+        ("agency_unanswered", "agency_id", agencies),
+        ("pemda_unanswered", "pemda_id", pemdas),
+    ] {
+        let cells: Vec<_> = cells.into_iter().collect();
+        for chunk in cells.chunks(rows_per_statement(3)) {
+            let mut qb = Sql::new(format!("INSERT INTO {table} ({key}, due_month, n) "));
+            qb.push_values(
+                chunk
+                    .iter()
+                    .map(|((id, month), n)| vec![Arg::from(*id), (*month).into(), (*n).into()]),
+            );
+            qb.push(&format!(
+                " ON CONFLICT ({key}, due_month) DO UPDATE SET n = {table}.n + excluded.n"
+            ));
+            qb.execute(conn).await?;
+        }
+    }
+    Ok(())
+}
+
 /// One cell's row of counter values: (agency, month key, values).
 type CellRow = (String, String, Vec<i64>);
 
@@ -765,11 +832,16 @@ impl super::FigureStore for SqlStore {
                 }
             }
             push_inserts(&mut statements, INSERT_EVENT, events);
+            let unanswered: Vec<_> = chunk
+                .iter()
+                .filter_map(|(r, _)| unanswered_key(r))
+                .collect();
             self.write(move |tx| {
                 Box::pin(async move {
                     for q in statements {
                         q.execute(&mut tx.conn).await?;
                     }
+                    record_unanswered(tx, unanswered);
                     Ok(())
                 })
             })

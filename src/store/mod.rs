@@ -77,6 +77,10 @@ pub struct StoreSettings {
     /// Keep the monthly figure cells up to date on every change (default
     /// true; switched off only to measure what they cost).
     pub maintain_figures: bool,
+    /// Count new requests into the unanswered cells (default true; switched
+    /// off only to measure what the national cells cost, with their
+    /// triggers dropped too).
+    pub maintain_unanswered_cells: bool,
     /// A PostgreSQL streaming replica (`--read-database-url`) for the reads
     /// that tolerate seconds of lag: figures, rankings, report figures,
     /// exports, the DIP's lists. Only with a PostgreSQL primary. Holds a
@@ -103,6 +107,7 @@ impl Default for StoreSettings {
             dik_max_period_years: crate::domain::exemption::DEFAULT_MAX_PERIOD_YEARS,
             due_soon_working_days: crate::app::worklist::DEFAULT_DUE_SOON_WORKING_DAYS,
             maintain_figures: true,
+            maintain_unanswered_cells: true,
             read_database_url: None,
             fault: None,
         }

@@ -75,8 +75,8 @@ pub struct Tx<'t> {
 ///
 /// Written once, for the whole group, just before COMMIT (each is a
 /// statement, and a statement is a round trip to the database): the
-/// history's new events, the figure cells' changes, and the registration
-/// counters' last numbers. A failed write's events and cells are dropped
+/// history's new events, the figure cells' changes, the new unanswered
+/// requests' cells, and the registration counters' last numbers. A failed write's events and cells are dropped
 /// and the numbers it took are given back, so numbers stay without gaps.
 #[derive(Default)]
 pub struct Memo {
@@ -86,6 +86,9 @@ pub struct Memo {
     pub agencies: std::collections::HashMap<String, crate::domain::agency::Agency>,
     /// The figure cells' changes of the write running now.
     pub figures: crate::domain::stats::Contributions,
+    /// The new requests of the write running now that count as unanswered
+    /// (see [`super::figures::record_unanswered`]).
+    pub unanswered: super::figures::Unanswered,
     /// The events of the write running now, as rows of `INSERT_EVENT`.
     pub events: Vec<Vec<super::db::Arg>>,
     /// The feed rows of the write running now.
@@ -228,6 +231,7 @@ impl Memo {
         self.calendar = None;
         self.agencies.clear();
         self.figures.clear();
+        self.unanswered.clear();
         self.events.clear();
         self.feed.clear();
     }
@@ -237,6 +241,7 @@ impl Memo {
 #[derive(Default)]
 struct Deferred {
     figures: crate::domain::stats::Contributions,
+    unanswered: super::figures::Unanswered,
     events: Vec<Vec<super::db::Arg>>,
     feed: Vec<super::feed::NewFeedEvent>,
 }
@@ -256,6 +261,7 @@ impl Deferred {
         if !self.figures.is_empty() {
             super::figures::apply_contributions(conn, &self.figures).await?;
         }
+        super::figures::apply_unanswered(conn, &self.unanswered).await?;
         for ((pemda, year, register), last) in counters {
             super::db::Sql::new(
                 "UPDATE registration_counters SET last_value = $1 \
@@ -712,6 +718,9 @@ async fn commit_group(
             Ok(answer) if !answer.failed() => {
                 for (k, v) in std::mem::take(&mut memo.figures) {
                     *deferred.figures.entry(k).or_insert(0) += v;
+                }
+                for (k, v) in std::mem::take(&mut memo.unanswered) {
+                    *deferred.unanswered.entry(k).or_insert(0) += v;
                 }
                 deferred.events.append(&mut memo.events);
                 deferred.feed.append(&mut memo.feed);

@@ -48,6 +48,11 @@ struct Args {
     /// drift between them.
     #[arg(long, default_value_t = 2)]
     submit_rounds: u32,
+    /// Seconds of loadgen's mixed load per variant (0: skip), alternating
+    /// like the SubmitRequest load over `submit_rounds` phases; runs the
+    /// `loadgen` binary beside this one.
+    #[arg(long, default_value_t = 0)]
+    mix_seconds: u64,
     /// Concurrent submitting clients.
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
@@ -378,8 +383,8 @@ async fn main() -> anyhow::Result<()> {
     );
     let _ = stop.send(());
 
-    if args.submit_seconds > 0 {
-        // Two fresh databases, the same load, alternating phases.
+    if args.submit_seconds > 0 || args.mix_seconds > 0 {
+        // Three fresh databases, the same load, alternating phases.
         let dir = tempfile_dir()?;
         let mut servers = Vec::new();
         let mut created = Vec::new();
@@ -415,6 +420,7 @@ async fn main() -> anyhow::Result<()> {
             };
             let settings = StoreSettings {
                 maintain_figures: maintain,
+                maintain_unanswered_cells: national_cells,
                 ..StoreSettings::default()
             };
             let (addr, channel, store, stop) = start(&url, settings).await?;
@@ -439,39 +445,48 @@ async fn main() -> anyhow::Result<()> {
                         .await?,
                 );
             }
-            servers.push((label, channels, stop));
+            servers.push((label, addr, channels, stop));
         }
         let rounds = args.submit_rounds.max(1);
-        let phase = args.submit_seconds as f64 / rounds as f64;
-        let mut totals = [(0u64, 0u64, 0f64); 3];
-        for _ in 0..rounds {
-            for (i, (_, channels, _)) in servers.iter().enumerate() {
-                let t = Instant::now();
-                let (ok, failed) = submit_load(channels, args.concurrency, phase, "bench").await?;
-                totals[i].0 += ok;
-                totals[i].1 += failed;
-                totals[i].2 += t.elapsed().as_secs_f64();
+        if args.submit_seconds > 0 {
+            let phase = args.submit_seconds as f64 / rounds as f64;
+            let mut totals = [(0u64, 0u64, 0f64); 3];
+            for _ in 0..rounds {
+                for (i, (_, _, channels, _)) in servers.iter().enumerate() {
+                    let t = Instant::now();
+                    let (ok, failed) =
+                        submit_load(channels, args.concurrency, phase, "bench").await?;
+                    totals[i].0 += ok;
+                    totals[i].1 += failed;
+                    totals[i].2 += t.elapsed().as_secs_f64();
+                }
             }
-        }
-        println!(
-            "\n| SubmitRequest, {} clients | requests/s | failed |",
-            args.concurrency
-        );
-        println!("|---|---|---|");
-        for (i, (label, _, _)) in servers.iter().enumerate() {
-            println!(
-                "| {label} | {:.0} | {} |",
-                totals[i].0 as f64 / totals[i].2,
-                totals[i].1
+            let rates = totals.map(|t| t.0 as f64 / t.2);
+            print_variants(
+                &format!("SubmitRequest, {} clients | requests/s", args.concurrency),
+                &servers,
+                &rates,
+                &totals.map(|t| t.1),
             );
         }
-        let rate = |i: usize| totals[i].0 as f64 / totals[i].2;
-        println!(
-            "\nthe cells added for national scale (Pemda, unanswered, undelivered) cost {:.1}% of SubmitRequest throughput; all cells {:.1}%",
-            100.0 * (1.0 - rate(0) / rate(1)),
-            100.0 * (1.0 - rate(0) / rate(2))
-        );
-        for (_, _, stop) in servers {
+        if args.mix_seconds > 0 {
+            let phase = (args.mix_seconds / u64::from(rounds)).max(1);
+            let mut totals = [(0f64, 0u64); 3];
+            for _ in 0..rounds {
+                for (i, (_, addr, _, _)) in servers.iter().enumerate() {
+                    let (rate, errors) = mix_load(*addr, args.concurrency, phase).await?;
+                    totals[i].0 += rate / f64::from(rounds);
+                    totals[i].1 += errors;
+                }
+            }
+            print_variants(
+                &format!("loadgen mix, {} clients | calls/s", args.concurrency),
+                &servers,
+                &totals.map(|t| t.0),
+                &totals.map(|t| t.1),
+            );
+        }
+        for (_, _, _, stop) in servers {
             let _ = stop.send(());
         }
         if !created.is_empty() {
@@ -489,10 +504,77 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The variants' rates as a table, and what the national cells cost.
+fn print_variants<A, C, S>(
+    head: &str,
+    servers: &[(&str, A, C, S)],
+    rates: &[f64; 3],
+    failed: &[u64; 3],
+) {
+    println!("\n| {head} | failed |");
+    println!("|---|---|---|");
+    for (i, (label, ..)) in servers.iter().enumerate() {
+        println!("| {label} | {:.0} | {} |", rates[i], failed[i]);
+    }
+    println!(
+        "\nthe cells added for national scale (Pemda, unanswered, undelivered) cost {:.1}% of the throughput; all cells {:.1}%",
+        100.0 * (1.0 - rates[0] / rates[1]),
+        100.0 * (1.0 - rates[0] / rates[2])
+    );
+}
+
+/// One phase of loadgen's mix against `addr`: its calls/s and unexpected
+/// errors (loadgen creates its own agencies in each run).
+async fn mix_load(
+    addr: std::net::SocketAddr,
+    concurrency: usize,
+    seconds: u64,
+) -> anyhow::Result<(f64, u64)> {
+    let loadgen = std::env::current_exe()?.with_file_name("loadgen");
+    let json =
+        std::env::temp_dir().join(format!("ppid-mix-{}.json", uuid::Uuid::new_v4().simple()));
+    let mut cmd = std::process::Command::new(&loadgen);
+    cmd.args([
+        "--target",
+        &format!("http://{addr}"),
+        "--scenario",
+        "mix",
+        "--warmup",
+        "1s",
+    ])
+    .args([
+        "--duration",
+        &format!("{seconds}s"),
+        "--concurrency",
+        &concurrency.to_string(),
+    ])
+    .arg("--json")
+    .arg(&json);
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await?
+        .with_context(|| format!("running {}", loadgen.display()))?;
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json)?).context("reading loadgen's JSON")?;
+    let _ = std::fs::remove_file(&json);
+    let stats = &report["scenarios"][0]["stats"];
+    let rate = stats["throughput_rps"].as_f64().with_context(|| {
+        format!(
+            "loadgen gave no rate: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })?;
+    let errors = stats["errors"].as_object().map_or(0, |e| {
+        e.values().filter_map(serde_json::Value::as_u64).sum()
+    });
+    Ok((rate, errors))
+}
+
 /// The baseline without the national cells: the same schema, with the
 /// triggers dropped of the Pemda cells (migration sqlite 0023 / postgres
 /// 0021, by statement on PostgreSQL since 0034), the unanswered cells
-/// (sqlite 0032 / postgres 0031), the undelivered cells (sqlite 0033 /
+/// (sqlite 0032 / postgres 0031, since 0036 only for updates and deletes;
+/// the writer's own counting is switched off by the caller), the
+/// undelivered cells (sqlite 0033 /
 /// postgres 0032), and the Pemda histogram and undelivered cells (sqlite
 /// 0034 / postgres 0033).
 async fn drop_national_triggers(url: &str) -> anyhow::Result<()> {
@@ -525,7 +607,6 @@ async fn drop_national_triggers(url: &str) -> anyhow::Result<()> {
             "pemda_cells_insert",
             "pemda_cells_update",
             "pemda_cells_delete",
-            "unanswered_insert",
             "unanswered_update",
             "unanswered_delete",
             "undelivered_insert",
