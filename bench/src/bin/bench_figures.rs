@@ -556,7 +556,8 @@ async fn mix_load(
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&json)?).context("reading loadgen's JSON")?;
     let _ = std::fs::remove_file(&json);
-    let stats = &report["scenarios"][0]["stats"];
+    // loadgen flattens the scenario's totals into it.
+    let stats = &report["scenarios"][0];
     let rate = stats["throughput_rps"].as_f64().with_context(|| {
         format!(
             "loadgen gave no rate: {}",
