@@ -76,8 +76,9 @@ pub struct Tx<'t> {
 /// Written once, for the whole group, just before COMMIT (each is a
 /// statement, and a statement is a round trip to the database): the
 /// history's new events, the figure cells' changes, the new unanswered
-/// requests' cells, and the registration counters' last numbers. A failed write's events and cells are dropped
-/// and the numbers it took are given back, so numbers stay without gaps.
+/// requests' cells, and the registration counters' last numbers. A failed
+/// write's events and cells are dropped and the numbers it took are given
+/// back, so numbers stay without gaps.
 #[derive(Default)]
 pub struct Memo {
     /// The calendar as of this transaction.

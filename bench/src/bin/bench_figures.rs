@@ -553,8 +553,15 @@ async fn mix_load(
     let out = tokio::task::spawn_blocking(move || cmd.output())
         .await?
         .with_context(|| format!("running {}", loadgen.display()))?;
+    let written = std::fs::read(&json).with_context(|| {
+        format!(
+            "loadgen wrote no report ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })?;
     let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&json)?).context("reading loadgen's JSON")?;
+        serde_json::from_slice(&written).context("reading loadgen's JSON")?;
     let _ = std::fs::remove_file(&json);
     // loadgen flattens the scenario's totals into it.
     let stats = &report["scenarios"][0];
