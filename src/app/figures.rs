@@ -232,11 +232,14 @@ fn whole_pemdas<'a>(subtree: &[&'a Agency]) -> (Vec<&'a Agency>, Vec<&'a Agency>
 
 /// The keys of pooled figures: `pemda:{id}` for each whole Pemda, then the
 /// agencies' own ids.
-fn pooled_keys(alone: &[&Agency], pemdas: &[&Agency]) -> Vec<String> {
+fn pooled_keys<'a>(
+    alone: impl IntoIterator<Item = &'a Agency>,
+    pemdas: impl IntoIterator<Item = &'a Agency>,
+) -> Vec<String> {
     pemdas
-        .iter()
+        .into_iter()
         .map(|a| format!("{PEMDA_KEY}{}", a.id))
-        .chain(alone.iter().map(|a| a.id.clone()))
+        .chain(alone.into_iter().map(|a| a.id.clone()))
         .collect()
 }
 
@@ -247,7 +250,7 @@ fn cell_keys(subtree: &[&Agency], pemda_cells: bool) -> Vec<String> {
         return subtree.iter().map(|a| a.id.clone()).collect();
     }
     let (alone, pemdas) = whole_pemdas(subtree);
-    pooled_keys(&alone, &pemdas)
+    pooled_keys(alone, pemdas)
 }
 
 /// The prefix of a whole Pemda's key in [`Figures`] (agency ids never hold
@@ -489,24 +492,27 @@ impl App {
         // A whole Pemda in a subtree is read from its own cells: the
         // instant's counts always, the period's figures for whole months.
         // (A Pemda alone is not its whole group.)
-        let refs: Vec<&Agency> = agencies.iter().collect();
-        let (alone, roots) = if include_sub_agencies {
-            whole_pemdas(&refs)
+        let (alone, roots): (Vec<Agency>, Vec<Agency>) = if include_sub_agencies {
+            let refs: Vec<&Agency> = agencies.iter().collect();
+            let (alone, roots) = whole_pemdas(&refs);
+            (
+                alone.into_iter().cloned().collect(),
+                roots.into_iter().cloned().collect(),
+            )
         } else {
-            (refs.clone(), Vec::new())
+            (agencies.clone(), Vec::new())
         };
-        let owned = |v: &[&Agency]| v.iter().map(|a| (*a).clone()).collect::<Vec<Agency>>();
-        let (own, pemdas, keys) = if period.whole_months() {
+        let (own, pemdas, keys): (&[Agency], Vec<String>, Vec<String>) = if period.whole_months() {
             let pemdas = roots.iter().map(|a| a.id.clone()).collect();
-            (owned(&alone), pemdas, pooled_keys(&alone, &roots))
+            (&alone, pemdas, pooled_keys(&alone, &roots))
         } else {
-            (agencies.clone(), Vec::new(), cell_keys(&refs, false))
+            let ids = agencies.iter().map(|a| a.id.clone()).collect();
+            (&agencies, Vec::new(), ids)
         };
-        let (alone, roots) = (owned(&alone), owned(&roots));
         let day = period.end.min(time::local_date(self.now(), &agency.tz()));
         let counters = Counter::all();
         let (figs, oldest, now, dip) = tokio::try_join!(
-            self.figures(&own, &pemdas, period, &counters, true),
+            self.figures(own, &pemdas, period, &counters, true),
             self.store.oldest_pending(&agencies, 10),
             self.store.now_counts(&alone, &roots, self.now()),
             self.dip_coverage(agency, day),

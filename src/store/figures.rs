@@ -78,11 +78,10 @@ pub(crate) fn unanswered_key(r: &Request) -> Option<(String, String, String)> {
     if r.state != RequestState::Pending || r.first_notice.is_some() {
         return None;
     }
-    let due = r.due_date?.to_string();
     Some((
         r.agency_id.clone(),
         r.pemda_id.clone(),
-        due.get(..7).unwrap_or(&due).to_string(),
+        stats::month(r.due_date?),
     ))
 }
 
@@ -360,16 +359,20 @@ impl super::FigureStore for SqlStore {
             .map(|c| format!("CAST(SUM({0}) AS BIGINT) AS {0}", c.column()))
             .collect();
         let (cells, key) = (level.cells(), level.key());
-        if !counters.is_empty() {
-            let mut qb = Sql::new(format!(
-                "SELECT {key}, {} FROM {cells} WHERE {key} IN ",
-                sums.join(", ")
-            ));
+        // The keys' cells over the months, after `WHERE {key} IN `.
+        let keys_and_months = |qb: &mut Sql| {
             qb.push_list(agency_ids.iter().map(String::as_str));
             qb.push(" AND month >= ")
                 .push_bind(from)
                 .push(" AND month <= ")
                 .push_bind(to);
+        };
+        if !counters.is_empty() {
+            let mut qb = Sql::new(format!(
+                "SELECT {key}, {} FROM {cells} WHERE {key} IN ",
+                sums.join(", ")
+            ));
+            keys_and_months(&mut qb);
             qb.push(&format!(" GROUP BY {key}"));
             for row in qb.fetch_all(&mut conn).await? {
                 let agency: String = row.get_at(0)?;
@@ -387,11 +390,7 @@ impl super::FigureStore for SqlStore {
                  FROM {} WHERE {key} IN ",
                 level.hist()
             ));
-            qb.push_list(agency_ids.iter().map(String::as_str));
-            qb.push(" AND month >= ")
-                .push_bind(from)
-                .push(" AND month <= ")
-                .push_bind(to);
+            keys_and_months(&mut qb);
             qb.push(&format!(" GROUP BY {key}, span, days"));
             for row in qb.fetch_all(&mut conn).await? {
                 let agency: String = row.get_at(0)?;
