@@ -371,8 +371,10 @@ pub struct GenerateArgs {
     /// Requests in all.
     #[arg(long, default_value_t = 1_000_000)]
     pub requests: usize,
-    /// Pemdas.
-    #[arg(long, default_value_t = 20)]
+    /// Pemdas (at least one: every OPD and request belongs to one; the
+    /// country has about 550).
+    #[arg(long, default_value_t = 20,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000))]
     pub pemdas: usize,
     /// OPDs per Pemda (20 Pemdas with 24 OPDs: 500 agencies).
     #[arg(long, default_value_t = 24)]
@@ -789,6 +791,29 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("--metrics-refresh-every"), "{err}");
+    }
+
+    #[test]
+    fn generate_shape_flags() {
+        let generate = |args: &[&str]| {
+            let mut all = vec!["ppid", "generate"];
+            all.extend_from_slice(args);
+            Cli::try_parse_from(all).map(|cli| match cli.command {
+                Command::Generate(g) => g,
+                _ => panic!("generate"),
+            })
+        };
+        let g = generate(&["--pemdas", "550", "--opds-per-pemda", "30"]).unwrap();
+        assert_eq!((g.pemdas, g.opds_per_pemda), (550, 30));
+        // A country of Pemdas without OPDs is a shape; one without Pemdas is not.
+        assert_eq!(
+            generate(&["--opds-per-pemda", "0"]).unwrap().opds_per_pemda,
+            0
+        );
+        for bad in ["0", "10001", "x"] {
+            let err = generate(&["--pemdas", bad]).unwrap_err().to_string();
+            assert!(err.contains("--pemdas"), "{bad:?}: {err}");
+        }
     }
 
     #[test]
